@@ -1,0 +1,76 @@
+"""Create a database and load the sample province through the same paths an office uses."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+
+from dcmetrics import config, framework
+from dcmetrics.appraisal import set_appraisals
+from dcmetrics.errors import StoreError
+from dcmetrics.ingest.commit import import_file
+from dcmetrics.store import Store, set_meta
+from dcmetrics.units import replace_units
+
+SAMPLE_USER = "du-lieu-mau"
+
+
+def register_frameworks(store: Store) -> int:
+    """Record every profile version; a changed profile under an old version is refused."""
+    import json
+    from dataclasses import asdict
+
+    added = 0
+    profiles = framework.load_profiles()
+    with store.transaction() as cur:
+        for p in profiles.values():
+            row = cur.execute("SELECT sha256 FROM frameworks WHERE id = $i AND version = $v",
+                              {"i": p.id, "v": p.version}).fetchone()
+            if row and row[0] != p.sha256:
+                raise StoreError(f"Bộ tiêu chí «{p.id}» phiên bản {p.version} đã thay đổi nội dung so với bản đã dùng "
+                                 "để tính điểm. Hãy tăng «version» trong tệp khi sửa bộ tiêu chí.")
+            if not row:
+                body = json.dumps(asdict(p), ensure_ascii=False, default=str)
+                cur.execute("INSERT INTO frameworks (id, version, title, document, sha256, body_json) "
+                            "VALUES ($i, $v, $t, $d, $h, $b)",
+                            {"i": p.id, "v": p.version, "t": p.title, "d": p.document.id, "h": p.sha256, "b": body})
+                added += 1
+    return added
+
+
+def load_sample(store: Store, folder: Path | None = None) -> dict:
+    """Units, every district's yearly file and the appraisals of the sample province."""
+    folder = folder or config.SAMPLE_DIR
+    units = pl.read_csv(folder / "units.csv", infer_schema=False)
+    replace_units(store, units)
+    files = 0
+    for year_dir in sorted(p for p in folder.iterdir() if p.is_dir() and p.name.isdigit()):
+        for path in sorted(year_dir.glob("*.csv")):
+            import_file(store, path.read_bytes(), f"{year_dir.name}/{path.name}", int(year_dir.name),
+                        SAMPLE_USER, area_code=path.stem)
+            files += 1
+    appr = pl.read_csv(folder / "appraisals.csv", infer_schema=False)
+    records = [{
+        "unit_code": r["unit_code"], "year": int(r["year"]), "indicator": r["indicator"],
+        "value": float(r["value"]) if r["value"] else None,
+        "num": float(r["numerator"]) if r["numerator"] else None,
+        "den": float(r["denominator"]) if r["denominator"] else None,
+        "reason": r["reason"], "appraised_by": r["appraiser"]} for r in appr.iter_rows(named=True)]
+    set_appraisals(store, records)
+    with store.transaction() as cur:
+        set_meta(cur, "sample_loaded", "1")
+    return {"units": units.height, "files": files, "appraisals": len(records)}
+
+
+def init_db(path: str | Path | None, sample: bool) -> Store:
+    """Open (creating and migrating) the database; load the sample once if asked and empty."""
+    store = Store(config.db_path(path))
+    register_frameworks(store)
+    if sample and not store.rows("SELECT 1 FROM units LIMIT 1"):
+        load_sample(store)
+    return store
+
+
+def sample_loaded(store: Store) -> bool:
+    return store.meta("sample_loaded") == "1"

@@ -1,0 +1,134 @@
+"""The `dcmetrics` command: the same functions the pages call, for scripts and offices."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from dcmetrics import config
+from dcmetrics.errors import DcmetricsError, FrameworkError, ValidationError
+
+
+def _store(args, create: bool = False):
+    from dcmetrics.store import Store
+
+    return Store(config.db_path(args.db), create=create)
+
+
+def cmd_init(args) -> int:
+    from dcmetrics.bootstrap import init_db, sample_loaded
+
+    store = init_db(args.db, sample=args.sample)
+    n = store.rows("SELECT count(*) FROM units")[0][0]
+    print(f"Cơ sở dữ liệu: {store.path}")
+    print(f"Đơn vị: {n}; dữ liệu mẫu: {'có' if sample_loaded(store) else 'không'}")
+    return 0
+
+
+def cmd_frameworks(args) -> int:
+    from dcmetrics import framework
+
+    profiles = framework.load_profiles(Path(args.folder) if args.folder else None)
+    print("id\tversion\ttitle\tdocument\tgroups")
+    for p in profiles.values():
+        print(f"{p.id}\t{p.version}\t{p.title}\t{p.document.title}\t{len(p.groups)}")
+    return 0
+
+
+def cmd_score(args) -> int:
+    from dcmetrics import exports, framework, scoring
+
+    store = _store(args)
+    profile = framework.get_profile(args.framework)
+    scoring.require_year(store, args.year)
+    result = scoring.score(store, profile, [args.year], basis=args.basis)
+    frame = exports.score_table(result, args.year)
+    exports.write_csv(frame, Path(args.out))
+    print(f"Đã ghi {frame.height} đơn vị vào {args.out} (bộ tiêu chí {profile.id} {profile.version}, "
+          f"cơ sở {'sau thẩm định' if args.basis == 'appraised' else 'tự chấm'}).")
+    return 0
+
+
+def cmd_import(args) -> int:
+    from dcmetrics.ingest.commit import import_file
+
+    store = _store(args)
+    path = Path(args.file)
+    if not path.exists():
+        raise DcmetricsError(f"Không tìm thấy tệp «{path}».")
+    result = import_file(store, path.read_bytes(), path.name, args.year, args.user,
+                         area_code=args.area, dry_run=args.dry_run)
+    for w in result.warnings:
+        print(f"Cảnh báo: {w}" + (f" (giá trị: {w.value})" if w.value else ""))
+    print(result.message)
+    return 0
+
+
+def cmd_units_import(args) -> int:
+    from dcmetrics.units import official_communes, replace_units
+
+    store = _store(args, create=True)
+    frame = official_communes(args.province)
+    n = replace_units(store, frame)
+    print(f"Đã nạp {n} đơn vị (tỉnh và các xã, phường, đặc khu) của tỉnh mã {args.province}.")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="dcmetrics", description="Đánh giá mức độ thực hiện dân chủ ở cơ sở")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    def with_db(sp):
+        sp.add_argument("--db", help="tệp cơ sở dữ liệu DuckDB (mặc định: biến DCMETRICS_DB hoặc data/dcmetrics.duckdb)")
+        return sp
+
+    sp = with_db(sub.add_parser("init", help="tạo cơ sở dữ liệu"))
+    sp.add_argument("--sample", action="store_true", help="nạp dữ liệu mẫu")
+    sp.set_defaults(func=cmd_init)
+
+    sp = sub.add_parser("frameworks", help="liệt kê các bộ tiêu chí")
+    sp.add_argument("--folder", help="thư mục bộ tiêu chí (mặc định data/frameworks)")
+    sp.set_defaults(func=cmd_frameworks)
+
+    sp = with_db(sub.add_parser("score", help="tính điểm một năm, ghi CSV"))
+    sp.add_argument("--year", type=int, required=True)
+    sp.add_argument("--framework", required=True, help="mã bộ tiêu chí, ví dụ vinh-linh")
+    sp.add_argument("--basis", choices=["appraised", "self"], default="appraised",
+                    help="appraised: sau thẩm định (mặc định); self: điểm tự chấm")
+    sp.add_argument("--out", required=True)
+    sp.set_defaults(func=cmd_score)
+
+    sp = with_db(sub.add_parser("import", help="nhập tệp số liệu của một địa bàn"))
+    sp.add_argument("file")
+    sp.add_argument("--year", type=int, required=True)
+    sp.add_argument("--user", required=True)
+    sp.add_argument("--area", help="mã địa bàn (mặc định: địa bàn chung nhỏ nhất của các đơn vị trong tệp)")
+    sp.add_argument("--dry-run", action="store_true", help="chỉ kiểm tra, không lưu")
+    sp.set_defaults(func=cmd_import)
+
+    sp = with_db(sub.add_parser("units-import", help="nạp danh mục xã chính thức của một tỉnh (vietnam-provinces)"))
+    sp.add_argument("--province", type=int, required=True, help="mã tỉnh, ví dụ 1 (Hà Nội)")
+    sp.set_defaults(func=cmd_units_import)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except ValidationError as e:
+        print(f"Lỗi: {e}", file=sys.stderr)
+        for p in e.problems:
+            print(f"- {p}" + (f" (giá trị: «{p.value}»)" if p.value else ""), file=sys.stderr)
+        return 2
+    except FrameworkError as e:
+        print(f"Lỗi: {e}", file=sys.stderr)
+        return 2
+    except DcmetricsError as e:
+        print(f"Lỗi: {e}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,42 @@
+"""Paths and limits. Everything a deployment may change is read from the environment here."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA_DIR = ROOT / "data"
+FRAMEWORKS_DIR = DATA_DIR / "frameworks"
+SAMPLE_DIR = DATA_DIR / "sample"
+DEFAULT_DB = DATA_DIR / "dcmetrics.duckdb"
+
+# Evaluated unit types (applicability codes) and the area types above them.
+UNIT_TYPES = ("commune", "agency", "service", "enterprise")
+AREA_TYPES = ("province", "district")
+UNIT_TYPE_LABELS = {
+    "province": "Tỉnh, thành phố",
+    "district": "Huyện, thị xã, thành phố thuộc tỉnh",
+    "commune": "Xã, phường, thị trấn, đặc khu",
+    "agency": "Cơ quan hành chính nhà nước",
+    "service": "Đơn vị sự nghiệp công lập",
+    "enterprise": "Doanh nghiệp, tổ chức có sử dụng lao động",
+}
+
+SAMPLE_PROVINCE_CODE = "99"
+
+
+def db_path(explicit: str | os.PathLike | None = None) -> Path:
+    """The database file: an explicit path, else DCMETRICS_DB, else data/dcmetrics.duckdb."""
+    if explicit:
+        return Path(explicit)
+    env = os.environ.get("DCMETRICS_DB")
+    return Path(env) if env else DEFAULT_DB
+
+
+def max_upload_bytes() -> int:
+    return int(float(os.environ.get("DCMETRICS_MAX_UPLOAD_MB", "10")) * 1024 * 1024)
+
+
+def max_upload_rows() -> int:
+    return int(os.environ.get("DCMETRICS_MAX_UPLOAD_ROWS", "20000"))

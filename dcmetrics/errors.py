@@ -1,0 +1,50 @@
+"""Typed exceptions. Each carries a Vietnamese message that pages show as it is."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class DcmetricsError(Exception):
+    """Base class: `str(err)` is the Vietnamese message for the user."""
+
+
+class StoreError(DcmetricsError):
+    """The database cannot be opened, is missing or is of an unknown schema."""
+
+
+class NotFound(DcmetricsError):
+    """An unknown year, profile, unit or submission."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem found in a framework file or an upload."""
+
+    where: str  # file and place (framework) or "dòng N, cột C" (upload)
+    message: str
+    value: str | None = None
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.message}"
+
+
+class FrameworkError(DcmetricsError):
+    """A framework file is invalid; `problems` lists every problem found."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        lines = "\n".join(f"- {p}" for p in problems)
+        super().__init__(f"Bộ tiêu chí có {len(problems)} lỗi:\n{lines}")
+
+
+class ValidationError(DcmetricsError):
+    """An upload has blocking problems; nothing was stored."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__(f"Tệp có {len(problems)} lỗi, chưa lưu dữ liệu nào.")
+
+
+class AccessDenied(DcmetricsError):
+    """The acting account's role or area does not allow the action."""

@@ -1,0 +1,36 @@
+"""Exports: the score table, formula-safe CSV (utf-8-sig for Excel users)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+
+from dcmetrics.scoring import ScoreResult
+
+SCORE_COLUMNS = ["unit_code", "unit_name", "unit_type", "parent_code", "year", "framework_id",
+                 "framework_version", "basis", "total", "level", "rank", "complete", "classification_cap",
+                 "rated", "not_rated_reason", "deduction", "bonus"]
+
+
+def score_table(result: ScoreResult, year: int) -> pl.DataFrame:
+    """One row per unit: the documented columns, then one points column per group key."""
+    wide = result.wide(year)
+    keys = [g.key for g in result.profile.groups]
+    if wide.is_empty():
+        return pl.DataFrame(schema=[*SCORE_COLUMNS, *keys])
+    return wide.select([*SCORE_COLUMNS, *keys]).sort(["rank", "unit_code"], nulls_last=True)
+
+
+def neutralise(frame: pl.DataFrame) -> pl.DataFrame:
+    """Text cells that a spreadsheet would run as a formula get a leading apostrophe (OWASP)."""
+    text = [c for c, t in frame.schema.items() if t == pl.String]
+    return frame.with_columns([
+        pl.when(pl.col(c).str.contains(r"^[=+\-@\t\r\n]"))
+        .then(pl.lit("'") + pl.col(c)).otherwise(pl.col(c)).alias(c) for c in text])
+
+
+def write_csv(frame: pl.DataFrame, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = neutralise(frame).write_csv()
+    path.write_bytes(b"\xef\xbb\xbf" + data.encode("utf-8"))

@@ -1,0 +1,38 @@
+"""Vietnamese formatting: 1.234,5 for numbers, NFC for text."""
+
+from __future__ import annotations
+
+import math
+import unicodedata
+
+
+def nfc(text: str) -> str:
+    return unicodedata.normalize("NFC", text)
+
+
+def fmt_num(value: float | int | None, decimals: int = 2) -> str:
+    """Vietnamese style: thousands with '.', decimals with ',', trailing zeros dropped (85,5)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    if isinstance(value, float) and math.isinf(value):
+        return "∞"
+    text = f"{value:,.{decimals}f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    if text in ("-0", ""):
+        text = "0"
+    return text.replace(",", "\u0001").replace(".", ",").replace("\u0001", ".")
+
+
+def fmt_points(value: float | None) -> str:
+    """Points always with two decimals, as score sheets print them (87,50)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    return f"{value:,.2f}".replace(",", "\u0001").replace(".", ",").replace("\u0001", ".")
+
+
+def fmt_pct(share: float | None, decimals: int = 1) -> str:
+    """A share in [0, 1] as a Vietnamese percentage (85,5 %)."""
+    if share is None:
+        return "–"
+    return f"{fmt_num(share * 100, decimals)} %"

@@ -1,0 +1,486 @@
+"""Load and validate the indicator catalogue and the framework profiles (data/frameworks/).
+
+Validation collects every problem, each in one Vietnamese message naming the file and the
+place, and raises FrameworkError once with all of them: a methodologist fixes a file in one go.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import tomllib
+import unicodedata
+from pathlib import Path
+from typing import Any
+
+from dcmetrics import config
+from dcmetrics.errors import FrameworkError, NotFound, Problem
+from dcmetrics.framework_model import (
+    KINDS,
+    RULE_KINDS,
+    VETO_OPS,
+    Adjustment,
+    Band,
+    Document,
+    Group,
+    Indicator,
+    Item,
+    Level,
+    Profile,
+    Rule,
+    Source,
+    Target,
+    Veto,
+)
+
+CATALOGUE_KEYS = {"version", "documents", "indicators"}
+INDICATOR_KEYS = {"name", "definition", "kind", "applies", "entered_by", "max", "step",
+                  "numerator", "denominator", "sources", "rule"}
+PROFILE_KEYS = {"id", "version", "title", "document", "total_max", "not_rated_if_incomplete",
+                "groups", "bands", "vetoes", "adjustments", "adjustment_caps", "targets",
+                "commendation"}
+GROUP_KEYS = {"key", "number", "name", "clause", "points", "items"}
+ITEM_KEYS = {"indicator", "clause", "weight", "rule"}
+BAND_KEYS = {"level", "min_total", "floor", "cap"}
+RULE_KEYS = {"type", "target", "bound", "expect", "mode", "share_each", "zero_denominator",
+             "then", "bands"}
+COMMENDATION_KEYS = {"min_level", "min_total", "require_complete", "no_unhandled_violation",
+                     "previous_years", "max_share", "max_per_area"}
+EPS = 1e-9
+
+
+class _Collector:
+    """Gathers problems while building; `where` prefixes each message with the place."""
+
+    def __init__(self, file: str):
+        self.file = file
+        self.problems: list[Problem] = []
+
+    def add(self, where: str, message: str) -> None:
+        place = f"{self.file} › {where}" if where else self.file
+        self.problems.append(Problem(place, message))
+
+
+def _num(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def _text(col: _Collector, where: str, d: dict, key: str, required: bool = True) -> str:
+    v = d.get(key)
+    if v is None:
+        if required:
+            col.add(where, f"thiếu trường bắt buộc «{key}»")
+        return ""
+    if not isinstance(v, str) or (required and not v.strip()):
+        col.add(where, f"trường «{key}» phải là một chuỗi chữ không rỗng")
+        return ""
+    if unicodedata.normalize("NFC", v) != v:
+        col.add(where, f"trường «{key}» chưa chuẩn hóa Unicode NFC (dấu tách rời)")
+    return v
+
+
+def _number(col: _Collector, where: str, d: dict, key: str, required: bool = True,
+            default: float | None = None) -> float | None:
+    v = d.get(key)
+    if v is None:
+        if required:
+            col.add(where, f"thiếu trường bắt buộc «{key}»")
+        return default
+    if v == "inf":
+        return math.inf
+    if not _num(v):
+        col.add(where, f"trường «{key}» phải là một số, đang là «{v}»")
+        return default
+    return float(v)
+
+
+def _unknown_keys(col: _Collector, where: str, d: dict, allowed: set[str]) -> None:
+    for k in sorted(set(d) - allowed):
+        col.add(where, f"trường «{k}» không được hỗ trợ (các trường hợp lệ: {', '.join(sorted(allowed))})")
+
+
+def _bands(col: _Collector, where: str, raw: Any, kind: str) -> tuple[Band, ...]:
+    if not isinstance(raw, list) or not raw:
+        col.add(where, "quy tắc theo khoảng cần danh sách «bands» có ít nhất một khoảng")
+        return ()
+    bands: list[Band] = []
+    for i, b in enumerate(raw, 1):
+        bw = f"{where} › khoảng {i}"
+        if not isinstance(b, dict):
+            col.add(bw, "mỗi khoảng phải có dạng {from, to, share}")
+            continue
+        _unknown_keys(col, bw, b, {"from", "to", "share"})
+        lo = _number(col, bw, b, "from")
+        hi = _number(col, bw, b, "to")
+        share = _number(col, bw, b, "share")
+        if lo is None or hi is None or share is None:
+            continue
+        if not 0 <= share <= 1:
+            col.add(bw, f"tỷ lệ điểm «share» phải từ 0 đến 1, đang là {share:g}")
+        if hi <= lo:
+            col.add(bw, f"cận trên {hi:g} phải lớn hơn cận dưới {lo:g}")
+        bands.append(Band(lo, hi, share))
+    if len(bands) != len(raw):
+        return tuple(bands)
+    if bands and bands[0].lo != 0:
+        col.add(where, f"khoảng đầu tiên phải bắt đầu từ 0, đang bắt đầu từ {bands[0].lo:g}")
+    for a, b in zip(bands, bands[1:]):
+        if b.lo < a.hi:
+            col.add(where, f"các khoảng chồng lên nhau: [{a.lo:g}, {a.hi:g}) và [{b.lo:g}, {b.hi:g})")
+        elif b.lo > a.hi:
+            col.add(where, f"các khoảng bị hở giữa {a.hi:g} và {b.lo:g}")
+    top = 100.0 if kind in ("percent", "ratio") else math.inf
+    if bands and bands[-1].hi != top:
+        want = "100" if top == 100 else '"inf"'
+        col.add(where, f"khoảng cuối phải kết thúc ở {want}, đang kết thúc ở {bands[-1].hi:g}")
+    return tuple(bands)
+
+
+def _rule(col: _Collector, where: str, raw: Any, kind: str) -> Rule | None:
+    where = f"{where} › quy tắc chấm"
+    if not isinstance(raw, dict):
+        col.add(where, "thiếu quy tắc chấm điểm «rule»")
+        return None
+    _unknown_keys(col, where, raw, RULE_KEYS)
+    rtype = raw.get("type")
+    if rtype not in RULE_KINDS:
+        col.add(where, f"loại quy tắc «{rtype}» không hợp lệ (hợp lệ: {', '.join(RULE_KINDS)})")
+        return None
+    if kind in KINDS and kind not in RULE_KINDS[rtype]:
+        col.add(where, f"quy tắc «{rtype}» không dùng được cho chỉ tiêu loại «{kind}» "
+                       f"(chỉ cho: {', '.join(RULE_KINDS[rtype])})")
+        return None
+    r: dict[str, Any] = {"type": rtype}
+    if rtype == "proportional":
+        r["target"] = _number(col, where, raw, "target")
+        if r["target"] is not None and r["target"] <= 0:
+            col.add(where, f"chỉ tiêu «target» phải lớn hơn 0, đang là {r['target']:g}")
+    elif rtype == "lower_better":
+        r["target"] = _number(col, where, raw, "target")
+        r["bound"] = _number(col, where, raw, "bound")
+        if r["target"] is not None and r["bound"] is not None and r["bound"] <= r["target"]:
+            col.add(where, f"ngưỡng 0 điểm «bound» ({r['bound']:g}) phải lớn hơn chỉ tiêu «target» ({r['target']:g})")
+    elif rtype == "bands":
+        r["bands"] = _bands(col, where, raw.get("bands"), kind)
+    elif rtype == "yesno":
+        r["expect"] = _number(col, where, raw, "expect", required=False, default=1.0)
+        if r["expect"] not in (0.0, 1.0):
+            col.add(where, f"«expect» phải là 1 (Có) hoặc 0 (Không), đang là {r['expect']:g}")
+    elif rtype == "failures":
+        mode = raw.get("mode")
+        if mode not in ("any", "each"):
+            col.add(where, f"«mode» phải là \"any\" hoặc \"each\", đang là «{mode}»")
+        r["mode"] = mode
+        if mode == "each":
+            r["share_each"] = _number(col, where, raw, "share_each")
+            if r["share_each"] is not None and not 0 < r["share_each"] <= 1:
+                col.add(where, f"«share_each» phải lớn hơn 0 và không quá 1, đang là {r['share_each']:g}")
+    elif rtype == "ratio":
+        zd = raw.get("zero_denominator")
+        if zd not in ("full", "not_applicable", "zero"):
+            col.add(where, f"«zero_denominator» phải là \"full\", \"not_applicable\" hoặc \"zero\", đang là «{zd}»")
+        then = raw.get("then", "proportional")
+        if then not in ("proportional", "bands"):
+            col.add(where, f"«then» phải là \"proportional\" hoặc \"bands\", đang là «{then}»")
+        r["zero_denominator"], r["then"] = zd, then
+        if then == "bands":
+            r["bands"] = _bands(col, where, raw.get("bands"), "ratio")
+        else:
+            r["target"] = _number(col, where, raw, "target")
+            if r["target"] is not None and not 0 < r["target"] <= 100:
+                col.add(where, f"chỉ tiêu «target» của tỷ lệ phải trong (0, 100], đang là {r['target']:g}")
+    return Rule(**r)
+
+
+# ---------------------------------------------------------------- catalogue
+
+def parse_catalogue(raw: dict, file: str = "catalogue.toml") -> tuple[str, dict[str, Document], dict[str, Indicator]]:
+    col = _Collector(file)
+    _unknown_keys(col, "", raw, CATALOGUE_KEYS)
+    version = _text(col, "", raw, "version")
+    docs: dict[str, Document] = {}
+    for doc_id, d in (raw.get("documents") or {}).items():
+        w = f"văn bản {doc_id}"
+        docs[doc_id] = Document(doc_id, _text(col, w, d, "title"), _text(col, w, d, "issuer"),
+                                _text(col, w, d, "number"), _text(col, w, d, "date"),
+                                _text(col, w, d, "seed", required=False))
+    indicators: dict[str, Indicator] = {}
+    raw_inds = raw.get("indicators")
+    if not isinstance(raw_inds, dict) or not raw_inds:
+        col.add("", "danh mục không có chỉ tiêu nào ([indicators.MÃ])")
+        raw_inds = {}
+    for code, d in raw_inds.items():
+        w = f"chỉ tiêu {code}"
+        if not isinstance(d, dict):
+            col.add(w, "phải là một bảng [indicators.MÃ]")
+            continue
+        _unknown_keys(col, w, d, INDICATOR_KEYS)
+        kind = d.get("kind")
+        if kind not in KINDS:
+            col.add(w, f"loại «{kind}» không hợp lệ (hợp lệ: {', '.join(KINDS)})")
+        applies = d.get("applies")
+        if not isinstance(applies, list) or not applies:
+            col.add(w, "«applies» phải liệt kê ít nhất một loại đơn vị")
+            applies = []
+        for t in applies:
+            if t not in config.UNIT_TYPES:
+                col.add(w, f"loại đơn vị «{t}» không hợp lệ (hợp lệ: {', '.join(config.UNIT_TYPES)})")
+        entered_by = d.get("entered_by", "unit")
+        if entered_by not in ("unit", "superior"):
+            col.add(w, f"«entered_by» phải là \"unit\" hoặc \"superior\", đang là «{entered_by}»")
+        mx = step = None
+        if kind == "points":
+            mx = _number(col, w, d, "max")
+            step = _number(col, w, d, "step")
+            if mx is not None and mx <= 0:
+                col.add(w, f"điểm tối đa «max» phải lớn hơn 0, đang là {mx:g}")
+            if step is not None and mx is not None and (step <= 0 or abs(mx / step - round(mx / step)) > EPS):
+                col.add(w, f"bước điểm «step» ({step:g}) phải dương và chia hết điểm tối đa ({mx:g})")
+        if kind == "ratio":
+            _text(col, w, d, "numerator")
+            _text(col, w, d, "denominator")
+        sources = []
+        raw_src = d.get("sources")
+        if not isinstance(raw_src, list) or not raw_src:
+            col.add(w, "phải trích dẫn ít nhất một điều khoản nguồn trong «sources»")
+            raw_src = []
+        for s in raw_src:
+            if not isinstance(s, dict) or s.get("doc") not in docs:
+                col.add(w, f"nguồn «{s.get('doc') if isinstance(s, dict) else s}» không phải văn bản đã khai báo trong [documents]")
+                continue
+            sources.append(Source(s["doc"], _text(col, w, s, "clause")))
+        rule = _rule(col, w, d.get("rule"), kind)
+        indicators[code] = Indicator(
+            code=code, name=_text(col, w, d, "name"), definition=_text(col, w, d, "definition"),
+            kind=kind, applies=tuple(applies), rule=rule, sources=tuple(sources),
+            entered_by=entered_by, max=mx, step=step,
+            numerator=d.get("numerator"), denominator=d.get("denominator"))
+    if col.problems:
+        raise FrameworkError(col.problems)
+    return version, docs, indicators
+
+
+# ---------------------------------------------------------------- profiles
+
+def parse_profile(raw: dict, catalogue: tuple[str, dict[str, Document], dict[str, Indicator]],
+                  file: str = "profile.toml", expected_id: str | None = None) -> Profile:
+    cat_version, docs, indicators = catalogue
+    col = _Collector(file)
+    _unknown_keys(col, "", raw, PROFILE_KEYS)
+    pid = _text(col, "", raw, "id")
+    if expected_id is not None and pid and pid != expected_id:
+        col.add("", f"mã bộ tiêu chí «{pid}» phải trùng tên tệp «{expected_id}»")
+    version = _text(col, "", raw, "version")
+    title = _text(col, "", raw, "title")
+    doc_id = raw.get("document")
+    if doc_id not in docs:
+        col.add("", f"văn bản «{doc_id}» không có trong [documents] của danh mục")
+    total_max = _number(col, "", raw, "total_max", required=False, default=100.0)
+    if total_max is not None and total_max < 100:
+        col.add("", f"tổng điểm tối đa «total_max» không được nhỏ hơn 100, đang là {total_max:g}")
+    nri = raw.get("not_rated_if_incomplete", False)
+    if not isinstance(nri, bool):
+        col.add("", "«not_rated_if_incomplete» phải là true hoặc false")
+
+    def indicator(where: str, code: Any) -> Indicator | None:
+        if code not in indicators:
+            col.add(where, f"chỉ tiêu «{code}» không có trong danh mục chỉ tiêu")
+            return None
+        return indicators[code]
+
+    groups: list[Group] = []
+    seen_in: dict[str, str] = {}
+    raw_groups = raw.get("groups")
+    if not isinstance(raw_groups, list) or not raw_groups:
+        col.add("", "bộ tiêu chí phải có ít nhất một nhóm [[groups]]")
+        raw_groups = []
+    for gi, g in enumerate(raw_groups, 1):
+        key = g.get("key")
+        gw = f"nhóm {key or gi}"
+        _unknown_keys(col, gw, g, GROUP_KEYS)
+        if key != f"G{gi}":
+            col.add(gw, f"mã nhóm phải là «G{gi}» (các nhóm đánh số G1, G2, … theo thứ tự), đang là «{key}»")
+        points = _number(col, gw, g, "points")
+        if points is not None and points <= 0:
+            col.add(gw, f"điểm của nhóm phải lớn hơn 0, đang là {points:g}")
+        items: list[Item] = []
+        raw_items = g.get("items")
+        if not isinstance(raw_items, list) or not raw_items:
+            col.add(gw, "nhóm không có chỉ tiêu nào ([[groups.items]])")
+            raw_items = []
+        for it in raw_items:
+            code = it.get("indicator")
+            iw = f"{gw} › chỉ tiêu {code}"
+            _unknown_keys(col, iw, it, ITEM_KEYS)
+            ind = indicator(iw, code)
+            clause = _text(col, iw, it, "clause")
+            weight = _number(col, iw, it, "weight", required=False, default=1.0)
+            if weight is not None and weight <= 0:
+                col.add(iw, f"trọng số «weight» phải lớn hơn 0, đang là {weight:g}")
+            if ind is None:
+                continue
+            if code in seen_in:
+                col.add(iw, f"chỉ tiêu {code} đã nằm trong nhóm {seen_in[code]}; mỗi chỉ tiêu chỉ ở một nhóm")
+                continue
+            seen_in[code] = str(key)
+            rule = _rule(col, iw, it["rule"], ind.kind) if "rule" in it else ind.rule
+            if rule is not None:
+                items.append(Item(ind, clause, weight or 1.0, rule))
+        for t in config.UNIT_TYPES:
+            if items and not any(t in it.indicator.applies for it in items):
+                col.add(gw, f"không có chỉ tiêu nào áp dụng cho loại đơn vị «{config.UNIT_TYPE_LABELS[t]}»")
+        groups.append(Group(str(key), _text(col, gw, g, "number"), _text(col, gw, g, "name"),
+                            _text(col, gw, g, "clause"), points or 0.0, tuple(items)))
+    total_points = sum(g.points for g in groups)
+    if groups and abs(total_points - 100) > EPS:
+        col.add("", f"tổng điểm các nhóm là {total_points:g}, phải bằng 100")
+
+    levels: list[Level] = []
+    raw_bands = raw.get("bands")
+    if not isinstance(raw_bands, list) or len(raw_bands) < 2:
+        col.add("", "cần ít nhất hai mức xếp loại [[bands]]")
+        raw_bands = raw_bands if isinstance(raw_bands, list) else []
+    for b in raw_bands:
+        bw = f"mức {b.get('level')}"
+        _unknown_keys(col, bw, b, BAND_KEYS)
+        mt = _number(col, bw, b, "min_total")
+        fl = _number(col, bw, b, "floor", required=False, default=0.0)
+        if fl is not None and not 0 <= fl <= 1:
+            col.add(bw, f"ngưỡng tối thiểu mỗi nhóm «floor» phải từ 0 đến 1, đang là {fl:g}")
+        levels.append(Level(_text(col, bw, b, "level"), mt or 0.0, fl or 0.0, _text(col, bw, b, "cap")))
+    for a, b in zip(levels, levels[1:]):
+        if b.min_total >= a.min_total:
+            col.add("", f"các mức xếp loại phải xếp từ cao xuống thấp theo điểm tối thiểu: "
+                        f"«{b.level}» ({b.min_total:g}) đứng sau «{a.level}» ({a.min_total:g})")
+    if levels and (levels[-1].min_total != 0 or levels[-1].floor != 0):
+        col.add("", f"mức thấp nhất «{levels[-1].level}» phải có min_total = 0 và floor = 0")
+    if levels and levels[0].min_total > total_max:
+        col.add("", f"mức «{levels[0].level}» cần {levels[0].min_total:g} điểm, vượt tổng điểm tối đa {total_max:g}")
+    names = [lv.level for lv in levels]
+    if len(set(names)) != len(names):
+        col.add("", "tên các mức xếp loại bị trùng")
+
+    vetoes: list[Veto] = []
+    for vi, v in enumerate(raw.get("vetoes") or [], 1):
+        vw = f"điều kiện loại trừ {vi}"
+        _unknown_keys(col, vw, v, {"indicator", "op", "value", "effect", "cap_level", "reason", "clause"})
+        ind = indicator(vw, v.get("indicator"))
+        if v.get("op") not in VETO_OPS:
+            col.add(vw, f"phép so sánh «{v.get('op')}» không hợp lệ (hợp lệ: {' '.join(VETO_OPS)})")
+        value = _number(col, vw, v, "value")
+        effect = v.get("effect")
+        if effect not in ("not_rated", "cap"):
+            col.add(vw, f"«effect» phải là \"not_rated\" hoặc \"cap\", đang là «{effect}»")
+        cap_level = v.get("cap_level")
+        if effect == "cap" and cap_level not in names:
+            col.add(vw, f"mức trần «{cap_level}» không phải một mức xếp loại của bộ tiêu chí")
+        reason = _text(col, vw, v, "reason")
+        clause = _text(col, vw, v, "clause")
+        if ind is not None and value is not None:
+            vetoes.append(Veto(ind, v.get("op"), value, effect, cap_level, reason, clause))
+
+    adjustments: list[Adjustment] = []
+    for ai, a in enumerate(raw.get("adjustments") or [], 1):
+        aw = f"điểm cộng/trừ {ai}"
+        _unknown_keys(col, aw, a, {"indicator", "kind", "points_each", "cap", "clause"})
+        ind = indicator(aw, a.get("indicator"))
+        if a.get("kind") not in ("deduction", "bonus"):
+            col.add(aw, f"«kind» phải là \"deduction\" hoặc \"bonus\", đang là «{a.get('kind')}»")
+        if ind is not None and ind.kind == "ratio":
+            col.add(aw, f"chỉ tiêu {ind.code} loại tỷ lệ không dùng được để cộng/trừ điểm")
+        pe = _number(col, aw, a, "points_each", required=ind is not None and ind.kind != "points", default=1.0)
+        cap = _number(col, aw, a, "cap")
+        if cap is not None and cap <= 0:
+            col.add(aw, f"mức trần «cap» phải lớn hơn 0, đang là {cap:g}")
+        clause = _text(col, aw, a, "clause")
+        if ind is not None and cap is not None:
+            adjustments.append(Adjustment(ind, a.get("kind"), pe or 0.0, cap, clause))
+    caps = raw.get("adjustment_caps") or {}
+    _unknown_keys(col, "adjustment_caps", caps, {"deduction", "bonus"})
+    for k, v in caps.items():
+        if not _num(v) or v <= 0:
+            col.add("adjustment_caps", f"mức trần «{k}» phải là số dương, đang là «{v}»")
+    if any(a.kind == "bonus" for a in adjustments) and total_max == 100:
+        col.add("", "có điểm thưởng nhưng «total_max» = 100: khai báo tổng điểm tối đa gồm cả điểm thưởng")
+
+    targets: list[Target] = []
+    for t in raw.get("targets") or []:
+        tw = f"mục tiêu {t.get('key')}"
+        _unknown_keys(col, tw, t, {"key", "text", "indicator", "goal", "clause"})
+        ind = indicator(tw, t.get("indicator"))
+        goal = _number(col, tw, t, "goal", required=False, default=100.0)
+        if goal is not None and not 0 < goal <= 100:
+            col.add(tw, f"«goal» phải trong (0, 100], đang là {goal:g}")
+        tx = _text(col, tw, t, "text")
+        cl = _text(col, tw, t, "clause")
+        if ind is not None:
+            targets.append(Target(str(t.get("key")), tx, ind, goal or 100.0, cl))
+
+    comm = raw.get("commendation") or {}
+    _unknown_keys(col, "commendation", comm, COMMENDATION_KEYS)
+    if "min_level" in comm and comm["min_level"] not in names:
+        col.add("commendation", f"mức tối thiểu «{comm['min_level']}» không phải một mức xếp loại của bộ tiêu chí")
+
+    if col.problems:
+        raise FrameworkError(col.problems)
+    used = sorted({i.code for g in groups for it in g.items for i in [it.indicator]}
+                  | {v.indicator.code for v in vetoes} | {a.indicator.code for a in adjustments}
+                  | {t.indicator.code for t in targets})
+    body = {"profile": raw, "catalogue_version": cat_version,
+            "indicators": {c: _indicator_body(indicators[c]) for c in used}}
+    digest = hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()
+    return Profile(
+        id=pid, version=version, title=title, document=docs[doc_id], total_max=total_max,
+        not_rated_if_incomplete=nri, groups=tuple(groups), levels=tuple(levels),
+        vetoes=tuple(vetoes), adjustments=tuple(adjustments), adjustment_caps=dict(caps),
+        targets=tuple(targets), commendation=dict(comm), catalogue_version=cat_version,
+        sha256=digest)
+
+
+def _indicator_body(ind: Indicator) -> dict:
+    from dataclasses import asdict
+    return asdict(ind)
+
+
+# ---------------------------------------------------------------- files
+
+def _read_toml(path: Path) -> dict:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as e:
+        raise FrameworkError([Problem(path.name, f"tệp TOML không hợp lệ: {e}")]) from None
+    except UnicodeDecodeError:
+        raise FrameworkError([Problem(path.name, "tệp phải được lưu bằng mã hóa UTF-8")]) from None
+
+
+def load_catalogue(folder: Path | None = None):
+    folder = folder or config.FRAMEWORKS_DIR
+    path = folder / "catalogue.toml"
+    if not path.exists():
+        raise FrameworkError([Problem(str(path), "không tìm thấy danh mục chỉ tiêu")])
+    return parse_catalogue(_read_toml(path), path.name)
+
+
+def load_profiles(folder: Path | None = None) -> dict[str, Profile]:
+    """Every profile of the folder, validated; problems of all files are reported together."""
+    folder = folder or config.FRAMEWORKS_DIR
+    catalogue = load_catalogue(folder)
+    profiles: dict[str, Profile] = {}
+    problems: list[Problem] = []
+    for path in sorted((folder / "profiles").glob("*.toml")):
+        try:
+            profiles[path.stem] = parse_profile(_read_toml(path), catalogue,
+                                                f"profiles/{path.name}", expected_id=path.stem)
+        except FrameworkError as e:
+            problems.extend(e.problems)
+    if problems:
+        raise FrameworkError(problems)
+    return profiles
+
+
+def get_profile(profile_id: str, folder: Path | None = None) -> Profile:
+    profiles = load_profiles(folder)
+    if profile_id not in profiles:
+        raise NotFound(f"Không có bộ tiêu chí «{profile_id}». Các bộ hiện có: {', '.join(sorted(profiles))}.")
+    return profiles[profile_id]

@@ -1,0 +1,203 @@
+"""The evaluation framework as immutable objects (built and validated by framework.py)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+KINDS = ("percent", "yesno", "count", "ratio", "points")
+RULE_KINDS = {
+    "proportional": ("percent", "count"),
+    "lower_better": ("percent", "count"),
+    "bands": ("percent", "count"),
+    "yesno": ("yesno",),
+    "failures": ("count",),
+    "ratio": ("ratio",),
+    "direct": ("points",),
+}
+KIND_LABELS = {
+    "percent": "Tỷ lệ (%)",
+    "yesno": "Có/Không",
+    "count": "Số lượng",
+    "ratio": "Tỷ lệ trên số phát sinh",
+    "points": "Điểm chấm trực tiếp",
+}
+VETO_OPS = ("=", "!=", ">", ">=", "<", "<=")
+
+
+@dataclass(frozen=True)
+class Source:
+    doc: str
+    clause: str
+
+
+@dataclass(frozen=True)
+class Band:
+    lo: float
+    hi: float  # math.inf allowed
+    share: float
+
+
+@dataclass(frozen=True)
+class Rule:
+    type: str
+    target: float | None = None
+    bound: float | None = None
+    expect: float = 1.0
+    mode: str | None = None  # failures: any | each
+    share_each: float | None = None
+    zero_denominator: str | None = None  # ratio: full | not_applicable | zero
+    then: str | None = None  # ratio: proportional | bands
+    bands: tuple[Band, ...] = ()
+
+    def describe(self, kind: str) -> str:
+        """The rule in Vietnamese, as the template's explanation sheet and the framework page state it."""
+        from dcmetrics.fmt import fmt_num
+
+        def bands_text() -> str:
+            unit = " %" if kind in ("percent", "ratio") else ""
+            parts = []
+            for b in self.bands:
+                hi = "trở lên" if math.isinf(b.hi) else f"đến dưới {fmt_num(b.hi)}{unit}"
+                parts.append(f"từ {fmt_num(b.lo)}{unit} {hi}: {fmt_num(b.share * 100)} % số điểm")
+            return "; ".join(parts)
+
+        if self.type == "proportional":
+            unit = " %" if kind == "percent" else ""
+            return f"Tỷ lệ với chỉ tiêu {fmt_num(self.target)}{unit}, tối đa đủ điểm"
+        if self.type == "lower_better":
+            return (f"Càng thấp càng tốt: từ {fmt_num(self.target)} trở xuống đủ điểm, "
+                    f"từ {fmt_num(self.bound)} trở lên 0 điểm")
+        if self.type == "bands":
+            return bands_text()
+        if self.type == "yesno":
+            return "Có: đủ điểm; Không: 0 điểm" if self.expect == 1 else "Không: đủ điểm; Có: 0 điểm"
+        if self.type == "failures":
+            if self.mode == "any":
+                return "Không có trường hợp nào: đủ điểm; từ 01 trường hợp trở lên: 0 điểm"
+            return f"Mỗi trường hợp trừ {fmt_num(self.share_each * 100)} % số điểm, thấp nhất 0 điểm"
+        if self.type == "ratio":
+            zero = {
+                "full": "không phát sinh: đủ điểm",
+                "not_applicable": "không phát sinh: không áp dụng",
+                "zero": "không phát sinh: 0 điểm",
+            }[self.zero_denominator]
+            body = bands_text() if self.then == "bands" else f"tỷ lệ với chỉ tiêu {fmt_num(self.target)} %"
+            return f"Tỷ lệ = tử số / mẫu số × 100; {body}; {zero}"
+        return "Điểm do người đánh giá chấm trực tiếp"
+
+
+@dataclass(frozen=True)
+class Indicator:
+    code: str
+    name: str
+    definition: str
+    kind: str
+    applies: tuple[str, ...]
+    rule: Rule
+    sources: tuple[Source, ...]
+    entered_by: str = "unit"
+    max: float | None = None
+    step: float | None = None
+    numerator: str | None = None
+    denominator: str | None = None
+
+
+@dataclass(frozen=True)
+class Item:
+    indicator: Indicator
+    clause: str
+    weight: float
+    rule: Rule  # the catalogue's rule unless the profile overrides it
+
+
+@dataclass(frozen=True)
+class Group:
+    key: str
+    number: str
+    name: str
+    clause: str
+    points: float
+    items: tuple[Item, ...]
+
+
+@dataclass(frozen=True)
+class Level:
+    level: str
+    min_total: float
+    floor: float
+    cap: str
+
+
+@dataclass(frozen=True)
+class Veto:
+    indicator: Indicator
+    op: str
+    value: float
+    effect: str  # not_rated | cap
+    cap_level: str | None
+    reason: str
+    clause: str
+
+
+@dataclass(frozen=True)
+class Adjustment:
+    indicator: Indicator
+    kind: str  # deduction | bonus
+    points_each: float
+    cap: float
+    clause: str
+
+
+@dataclass(frozen=True)
+class Target:
+    key: str
+    text: str
+    indicator: Indicator
+    goal: float
+    clause: str
+
+
+@dataclass(frozen=True)
+class Document:
+    id: str
+    title: str
+    issuer: str
+    number: str
+    date: str
+    seed: str
+
+
+@dataclass(frozen=True)
+class Profile:
+    id: str
+    version: str
+    title: str
+    document: Document
+    total_max: float
+    not_rated_if_incomplete: bool
+    groups: tuple[Group, ...]
+    levels: tuple[Level, ...]
+    vetoes: tuple[Veto, ...] = ()
+    adjustments: tuple[Adjustment, ...] = ()
+    adjustment_caps: dict = field(default_factory=dict)
+    targets: tuple[Target, ...] = ()
+    commendation: dict = field(default_factory=dict)
+    catalogue_version: str = ""
+    sha256: str = ""  # of the canonical body (profile + the catalogue entries it uses)
+
+    @property
+    def items(self) -> list[tuple[Group, Item]]:
+        return [(g, it) for g in self.groups for it in g.items]
+
+    def indicators(self) -> list[Indicator]:
+        """Every indicator the profile reads: items, vetoes, adjustments, targets (once each)."""
+        seen: dict[str, Indicator] = {}
+        for _, it in self.items:
+            seen.setdefault(it.indicator.code, it.indicator)
+        for x in (*self.vetoes, *self.adjustments, *self.targets):
+            seen.setdefault(x.indicator.code, x.indicator)
+        return list(seen.values())
+
+    def level_names(self) -> list[str]:
+        return [lv.level for lv in self.levels]

@@ -1,0 +1,248 @@
+"""A text table from read.py → observations, or every problem with row, column and value.
+
+The whole file is checked before anything is stored. Blocking problems are collected, not
+raised one by one, so a data officer fixes the file in one pass.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+
+import polars as pl
+
+from dcmetrics.errors import Problem
+from dcmetrics.fmt import fmt_num
+from dcmetrics.framework_model import Indicator
+from dcmetrics.ingest.read import ROW, RawTable
+
+UNIT_COLS = ("ma_don_vi", "mã đơn vị", "ma don vi", "mã đv")
+NAME_COLS = ("ten_don_vi", "tên đơn vị", "ten don vi")
+YEAR_COLS = ("nam", "năm")
+YES = {"có", "co", "x", "1", "true", "đúng", "yes", "c"}
+NO = {"không", "khong", "0", "false", "sai", "no", "k"}
+OBS_SCHEMA = {"unit_code": pl.String, "year": pl.Int32, "indicator": pl.String, "value": pl.Float64,
+              "num": pl.Float64, "den": pl.Float64, "raw": pl.String, "row": pl.Int32}
+
+
+@dataclass
+class Parsed:
+    observations: pl.DataFrame
+    problems: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+    units: list[str] = field(default_factory=list)
+
+
+def _key(text: str) -> str:
+    return re.sub(r"\s+", " ", text.replace("\u0000", " ").strip()).casefold()
+
+
+def _column_map(headers: list[str], indicators: dict[str, Indicator]) -> tuple[dict[str, tuple[str, str]], list[str]]:
+    """Header → (indicator code, part) where part is value | num | den; and unknown headers."""
+    by_name = {_key(i.name): i.code for i in indicators.values()}
+    codes = {c.casefold(): c for c in indicators}
+    mapped, unknown = {}, []
+    for h in headers:
+        k = _key(h)
+        if k in UNIT_COLS or k in NAME_COLS or k in YEAR_COLS or h == ROW:
+            continue
+        m = re.search(r"\(([A-Za-z0-9_]+)\)\s*$", h)  # template headers: "Tên chỉ tiêu (CODE__TU)"
+        token = (m.group(1) if m else h).strip().casefold()
+        part = "value"
+        for suffix, p in (("__tu", "num"), ("__mau", "den")):
+            if token.endswith(suffix):
+                token, part = token[: -len(suffix)], p
+        code = codes.get(token) or (by_name.get(k) if part == "value" else None)
+        if code is None:
+            unknown.append(h)
+        else:
+            mapped[h] = (code, part)
+    return mapped, unknown
+
+
+def _number(text: str, decimal_comma: bool) -> float | None:
+    t = text.strip().replace("\u00a0", "").replace(" ", "")
+    if decimal_comma or ("," in t and "." not in t and t.count(",") == 1):
+        t = t.replace(",", ".")
+    if t.endswith("%"):
+        t = t[:-1]
+    try:
+        v = float(t)
+    except ValueError:
+        return None
+    return v if math.isfinite(v) else None
+
+
+def validate(table: RawTable, indicators: dict[str, Indicator], units: pl.DataFrame,
+             allowed: set[str], year: int) -> Parsed:
+    """Check a wide table (one row per unit) for `year`; `allowed` = unit codes the uploader may send."""
+    problems: list[Problem] = []
+    warnings: list[Problem] = []
+    df = table.frame
+    headers = [c for c in df.columns if c != ROW]
+
+    def col_of(names) -> str | None:
+        return next((h for h in headers if _key(h) in names), None)
+
+    unit_col, year_col = col_of(UNIT_COLS), col_of(YEAR_COLS)
+    if unit_col is None:
+        problems.append(Problem("dòng 1", "thiếu cột bắt buộc «ma_don_vi» (mã đơn vị)"))
+    for h in headers:
+        if "\u0000" in h:
+            problems.append(Problem("dòng 1", f"cột «{h.split(chr(0))[0]}» xuất hiện nhiều lần", h.split("\u0000")[0]))
+        elif not h.strip():
+            problems.append(Problem("dòng 1", "có cột không có tiêu đề"))
+    mapped, unknown = _column_map([h for h in headers if "\u0000" not in h and h.strip()], indicators)
+    for h in unknown:
+        problems.append(Problem(f"dòng 1, cột «{h}»", "cột không khớp mã hay tên chỉ tiêu nào trong danh mục", h))
+    parts: dict[str, dict[str, str]] = {}
+    for h, (code, part) in mapped.items():
+        if indicators[code].entered_by == "superior":
+            problems.append(Problem(f"dòng 1, cột «{h}»",
+                                    f"chỉ tiêu {code} do cấp trên chấm, đơn vị không gửi trong tệp", h))
+            continue
+        kind = indicators[code].kind
+        if (kind == "ratio") != (part != "value"):
+            want = f"hai cột «{code}__TU» (tử số) và «{code}__MAU» (mẫu số)" if kind == "ratio" else f"cột «{code}»"
+            problems.append(Problem(f"dòng 1, cột «{h}»", f"chỉ tiêu {code} cần {want}", h))
+            continue
+        if part in parts.get(code, {}):
+            problems.append(Problem(f"dòng 1, cột «{h}»", f"chỉ tiêu {code} có hai cột", h))
+        parts.setdefault(code, {})[part] = h
+    for code, p in parts.items():
+        if indicators[code].kind == "ratio" and set(p) != {"num", "den"}:
+            miss = "__MAU" if "num" in p else "__TU"
+            problems.append(Problem("dòng 1", f"thiếu cột «{code}{miss}» đi cùng cột tỷ lệ của {code}"))
+    if problems:
+        return Parsed(pl.DataFrame(schema=OBS_SCHEMA), problems, warnings)
+
+    unit_type = dict(zip(units["code"], units["type"]))
+    active = {r["code"]: (r["active_from"], r["active_to"]) for r in units.iter_rows(named=True)}
+    # x/blank convention: a yes/no column holding an 'x' and no explicit 'no' reads blanks as Không
+    x_blank = set()
+    for code, p in parts.items():
+        if indicators[code].kind == "yesno":
+            vals = {(_key(v) if v else "") for v in df[p["value"]].to_list()}
+            if "x" in vals and not (vals & (NO | {"có", "co", "1", "true"})):
+                x_blank.add(code)
+
+    rows, seen_units = [], {}
+    for r in df.iter_rows(named=True):
+        n = int(r[ROW])
+        code = (r[unit_col] or "").strip()
+        where = f"dòng {n}, cột «{unit_col}»"
+        if not code:
+            problems.append(Problem(where, "thiếu mã đơn vị", ""))
+            continue
+        if code in seen_units:
+            problems.append(Problem(where, f"đơn vị «{code}» xuất hiện hai lần (dòng {seen_units[code]} và dòng {n})", code))
+            continue
+        seen_units[code] = n
+        if code not in unit_type:
+            problems.append(Problem(where, f"mã đơn vị «{code}» không có trong danh mục đơn vị", code))
+            continue
+        if code not in allowed:
+            problems.append(Problem(where, f"đơn vị «{code}» không thuộc địa bàn được phép gửi số liệu", code))
+            continue
+        if unit_type[code] not in ("commune", "agency", "service", "enterprise"):
+            problems.append(Problem(where, f"«{code}» là địa bàn (tỉnh, huyện), không phải đơn vị được đánh giá", code))
+            continue
+        a_from, a_to = active[code]
+        if (a_from and year < a_from) or (a_to and year > a_to):
+            problems.append(Problem(where, f"đơn vị «{code}» không hoạt động trong năm {year}", code))
+            continue
+        if year_col:
+            y = (r[year_col] or "").strip()
+            if y and y != str(year):
+                problems.append(Problem(f"dòng {n}, cột «{year_col}»",
+                                        f"năm {y} khác năm đang nhập số liệu {year}", y))
+                continue
+        utype = unit_type[code]
+        for ind_code, p in parts.items():
+            ind = indicators[ind_code]
+            if utype not in ind.applies:
+                cells = [r[c] for c in p.values() if r[c]]
+                if cells:
+                    warnings.append(Problem(f"dòng {n}, cột «{p.get('value') or p.get('num')}»",
+                                            f"chỉ tiêu {ind_code} không áp dụng cho loại đơn vị này; giá trị bị bỏ qua",
+                                            cells[0]))
+                continue
+            rec = _cell(ind, p, r, n, table.decimal_comma, ind_code in x_blank, problems)
+            if rec is not None:
+                rows.append({"unit_code": code, "year": year, "indicator": ind_code, "row": n, **rec})
+        for ind_code, ind in indicators.items():
+            if (utype in ind.applies and ind.entered_by == "unit" and ind_code not in parts):
+                rows.append({"unit_code": code, "year": year, "indicator": ind_code, "row": n,
+                             "value": None, "num": None, "den": None, "raw": None})
+    obs = pl.DataFrame(rows, schema=OBS_SCHEMA) if rows else pl.DataFrame(schema=OBS_SCHEMA)
+    empty = obs.filter(pl.col("value").is_null() & pl.col("num").is_null() & pl.col("den").is_null())
+    for code_, cnt in empty.group_by("unit_code").len().sort("unit_code").iter_rows():
+        warnings.append(Problem(f"đơn vị {code_}", f"{cnt} chỉ tiêu áp dụng chưa có số liệu: đơn vị sẽ bị đánh dấu thiếu số liệu"))
+    return Parsed(obs, problems, warnings, sorted(seen_units))
+
+
+def _cell(ind: Indicator, cols: dict[str, str], r: dict, n: int, decimal_comma: bool, x_blank: bool,
+          problems: list[Problem]) -> dict | None:
+    """One indicator of one row → value/num/den, or a problem naming row, column and value."""
+    def bad(col: str, raw: str, msg: str) -> None:
+        problems.append(Problem(f"dòng {n}, cột «{col}»", msg, raw))
+
+    if ind.kind == "ratio":
+        vals = {}
+        for part in ("num", "den"):
+            col = cols[part]
+            raw = (r[col] or "").strip()
+            if not raw:
+                vals[part] = None
+                continue
+            v = _number(raw, decimal_comma)
+            if v is None:
+                bad(col, raw, f"«{raw}» không phải là số; cần một số nguyên từ 0 trở lên")
+                return None
+            if v < 0 or v != int(v):
+                bad(col, raw, f"{'tử số' if part == 'num' else 'mẫu số'} phải là số nguyên từ 0 trở lên, đang là {raw}")
+                return None
+            vals[part] = v
+        if (vals["num"] is None) != (vals["den"] is None):
+            col = cols["num"] if vals["num"] is None else cols["den"]
+            bad(col, "", "tỷ lệ cần đủ cả tử số và mẫu số (nếu không phát sinh, ghi 0 và 0)")
+            return None
+        if vals["num"] is not None and vals["num"] > vals["den"]:
+            bad(cols["num"], r[cols["num"]], f"tử số {fmt_num(vals['num'])} lớn hơn mẫu số {fmt_num(vals['den'])}")
+            return None
+        raw = None if vals["num"] is None else f"{fmt_num(vals['num'])}/{fmt_num(vals['den'])}"
+        return {"value": None, "num": vals["num"], "den": vals["den"], "raw": raw}
+
+    col = cols["value"]
+    raw = (r[col] or "").strip()
+    if not raw:
+        if ind.kind == "yesno" and x_blank:
+            return {"value": 0.0, "num": None, "den": None, "raw": ""}
+        return {"value": None, "num": None, "den": None, "raw": None}
+    if ind.kind == "yesno":
+        k = _key(raw)
+        if k in YES:
+            return {"value": 1.0, "num": None, "den": None, "raw": raw}
+        if k in NO:
+            return {"value": 0.0, "num": None, "den": None, "raw": raw}
+        bad(col, raw, f"«{raw}» không phải Có/Không; ghi «Có» hoặc «Không» (hoặc x/để trống, 1/0)")
+        return None
+    v = _number(raw, decimal_comma)
+    if v is None:
+        bad(col, raw, f"«{raw}» không phải là số")
+        return None
+    if ind.kind == "percent" and not 0 <= v <= 100:
+        bad(col, raw, f"tỷ lệ phải từ 0 đến 100, đang là {fmt_num(v)}")
+        return None
+    if ind.kind == "count" and (v < 0 or v != int(v)):
+        bad(col, raw, f"số lượng phải là số nguyên từ 0 trở lên, đang là {fmt_num(v)}")
+        return None
+    if ind.kind == "points":
+        if not 0 <= v <= ind.max:
+            bad(col, raw, f"điểm phải từ 0 đến {fmt_num(ind.max)}, đang là {fmt_num(v)}")
+            return None
+        if abs(v / ind.step - round(v / ind.step)) > 1e-9:
+            bad(col, raw, f"điểm phải là bội số của {fmt_num(ind.step)}, đang là {fmt_num(v)}")
+            return None
+    return {"value": v, "num": None, "den": None, "raw": raw}

@@ -1,0 +1,98 @@
+-- Total, level, status and classification cap of every scored unit.
+-- total = clamp(group points - deductions + bonus, 0, total_max), rounded to 2 decimals (as
+-- score sheets print it); the level is the best band the total reaches with every group at or
+-- above the band's floor; vetoes cap the level or make the unit not rated.
+WITH g AS (
+    SELECT unit_code, year, sum(points) AS base, sum(n_missing) AS n_missing
+    FROM t_groups GROUP BY unit_code, year
+),
+adj_items AS (
+    SELECT s.unit_code, s.year, a.kind,
+           least(a.cap, coalesce(CASE WHEN a.ind_kind = 'points' THEN v.value ELSE v.value * a.points_each END, 0.0)) AS amount
+    FROM t_scored s
+    JOIN fw_adjustments a
+      ON EXISTS (SELECT 1 FROM fw_applies ap WHERE ap.indicator = a.indicator AND ap.unit_type = s.unit_type)
+    LEFT JOIN t_values v ON v.unit_code = s.unit_code AND v.year = s.year AND v.indicator = a.indicator
+),
+adj AS (
+    SELECT s.unit_code, s.year,
+           least(coalesce(sum(i.amount) FILTER (WHERE i.kind = 'deduction'), 0.0), any_value(p.deduction_cap)) AS deduction,
+           least(coalesce(sum(i.amount) FILTER (WHERE i.kind = 'bonus'), 0.0), any_value(p.bonus_cap)) AS bonus
+    FROM t_scored s
+    CROSS JOIN fw_params p
+    LEFT JOIN adj_items i ON i.unit_code = s.unit_code AND i.year = s.year
+    GROUP BY s.unit_code, s.year
+),
+totals AS (
+    SELECT s.*, g.base, a.deduction, a.bonus, g.n_missing, g.n_missing = 0 AS complete,
+           greatest(0.0, least(p.total_max, g.base - a.deduction + a.bonus)) AS raw_total,
+           round(greatest(0.0, least(p.total_max, g.base - a.deduction + a.bonus)), 2) AS total
+    FROM t_scored s
+    JOIN g USING (unit_code, year)
+    JOIN adj a USING (unit_code, year)
+    CROSS JOIN fw_params p
+),
+floors AS (
+    -- for every unit and band: does every group reach the band's floor?
+    SELECT gp.unit_code, gp.year, l.level_ord,
+           bool_and(gp.points >= l.floor * gp.max_points - 1e-9) AS floors_ok,
+           string_agg(gp.group_key, ',' ORDER BY gp.group_ord)
+               FILTER (WHERE gp.points < l.floor * gp.max_points - 1e-9) AS under_floor
+    FROM t_groups gp CROSS JOIN fw_levels l
+    GROUP BY gp.unit_code, gp.year, l.level_ord
+),
+banded AS (
+    SELECT t.unit_code, t.year,
+           min(l.level_ord) AS by_total_ord,
+           min(l.level_ord) FILTER (WHERE f.floors_ok) AS band_ord
+    FROM totals t
+    JOIN fw_levels l ON t.total >= l.min_total
+    JOIN floors f ON f.unit_code = t.unit_code AND f.year = t.year AND f.level_ord = l.level_ord
+    GROUP BY t.unit_code, t.year
+),
+veto_values AS (
+    SELECT v.unit_code, v.year, v.indicator,
+           CASE WHEN i.kind = 'ratio' THEN CASE WHEN v.den > 0 THEN 100.0 * v.num / v.den END ELSE v.value END AS x
+    FROM t_values v JOIN fw_indicators i USING (indicator)
+),
+veto_hits AS (
+    SELECT vv.unit_code, vv.year, vt.veto_ord, vt.effect, vt.cap_ord, vt.reason
+    FROM fw_vetoes vt
+    JOIN veto_values vv ON vv.indicator = vt.indicator
+    WHERE vv.x IS NOT NULL AND CASE vt.op
+        WHEN '=' THEN vv.x = vt.value WHEN '!=' THEN vv.x <> vt.value
+        WHEN '>' THEN vv.x > vt.value WHEN '>=' THEN vv.x >= vt.value
+        WHEN '<' THEN vv.x < vt.value WHEN '<=' THEN vv.x <= vt.value END
+),
+vetoed AS (
+    SELECT unit_code, year,
+           max(cap_ord) FILTER (WHERE effect = 'cap') AS cap_ord,
+           string_agg(reason, '; ' ORDER BY veto_ord) FILTER (WHERE effect = 'not_rated') AS not_rated_reasons,
+           string_agg(reason, '; ' ORDER BY veto_ord) FILTER (WHERE effect = 'cap') AS cap_reasons
+    FROM veto_hits GROUP BY unit_code, year
+),
+decided AS (
+    SELECT t.*, b.by_total_ord, b.band_ord,
+           greatest(b.band_ord, coalesce(vt.cap_ord, 0)) AS level_ord,
+           CASE WHEN b.band_ord > b.by_total_ord THEN f.under_floor ELSE '' END AS held_by,
+           coalesce(vt.cap_reasons, '') AS capped_by,
+           nullif(concat_ws('; ', vt.not_rated_reasons,
+                            CASE WHEN p.not_rated_if_incomplete AND NOT t.complete
+                                 THEN 'Thiếu số liệu của chỉ tiêu bắt buộc' END), '') AS not_rated_reason
+    FROM totals t
+    JOIN banded b USING (unit_code, year)
+    CROSS JOIN fw_params p
+    LEFT JOIN floors f ON f.unit_code = t.unit_code AND f.year = t.year AND f.level_ord = b.by_total_ord
+    LEFT JOIN vetoed vt ON vt.unit_code = t.unit_code AND vt.year = t.year
+)
+SELECT d.unit_code, d.year, d.unit_name, d.unit_type, d.parent_code, d.parent_name, d.cluster,
+       p.framework_id, p.framework_version, p.basis,
+       d.base, d.deduction, d.bonus, d.raw_total, d.total, d.complete, d.n_missing,
+       d.not_rated_reason IS NULL AS rated, d.not_rated_reason,
+       CASE WHEN d.not_rated_reason IS NULL THEN l.level END AS level,
+       CASE WHEN d.not_rated_reason IS NULL THEN d.level_ord END AS level_ord,
+       CASE WHEN d.not_rated_reason IS NULL THEN l.cap END AS classification_cap,
+       coalesce(d.held_by, '') AS held_by, d.capped_by
+FROM decided d
+CROSS JOIN fw_params p
+JOIN fw_levels l ON l.level_ord = d.level_ord

@@ -1,0 +1,128 @@
+"""The DuckDB store: one connection per process, a cursor per call, migrations, transactions.
+
+DuckDB lets one process open a file for writing; a connection object is not thread-safe, so
+every operation takes its own cursor (Streamlit runs each script run on its own thread).
+"""
+
+from __future__ import annotations
+
+import threading
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+import duckdb
+import polars as pl
+
+from dcmetrics import config
+from dcmetrics.errors import StoreError
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+_CONNECT_CONFIG = {
+    # Extensions are downloaded on first use and fail offline: never try.
+    "autoinstall_known_extensions": False,
+    "autoload_known_extensions": False,
+}
+
+
+class Store:
+    """A DuckDB database (a file, or ':memory:' for tests)."""
+
+    def __init__(self, path: str | Path = ":memory:", *, create: bool = True):
+        self.path = str(path)
+        if self.path != ":memory:":
+            p = Path(self.path)
+            if not p.exists() and not create:
+                raise StoreError(f"Không tìm thấy cơ sở dữ liệu «{p}». Hãy tạo bằng lệnh: dcmetrics init --db {p}")
+            p.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._con = duckdb.connect(self.path, config=_CONNECT_CONFIG)
+        except duckdb.Error as e:
+            raise StoreError(f"Không mở được cơ sở dữ liệu «{self.path}»: {e}") from None
+        self._write_lock = threading.Lock()
+        migrate(self)
+
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        """A cursor of its own for the calling thread (temp tables and registrations stay in it)."""
+        return self._con.cursor()
+
+    @contextmanager
+    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """All or nothing: a failure anywhere inside rolls everything back."""
+        with self._write_lock:
+            cur = self._con.cursor()
+            cur.begin()
+            try:
+                yield cur
+                cur.commit()
+            except BaseException:
+                cur.rollback()
+                raise
+            finally:
+                cur.close()
+
+    def frame(self, sql: str, params: dict | None = None) -> pl.DataFrame:
+        """Run one query (values bound from `params`) on a cursor of its own; Polars result."""
+        cur = self.cursor()
+        try:
+            return cur.sql(sql, params=params).pl()
+        finally:
+            cur.close()
+
+    def rows(self, sql: str, params: dict | None = None) -> list[tuple]:
+        cur = self.cursor()
+        try:
+            return cur.execute(sql, params or {}).fetchall()
+        finally:
+            cur.close()
+
+    def data_version(self) -> int:
+        """Bumped by every change to scored data; pages key their caches on it."""
+        row = self.rows("SELECT value FROM meta WHERE key = 'data_version'")[0]
+        return int(row[0])
+
+    def meta(self, key: str) -> str | None:
+        rows = self.rows("SELECT value FROM meta WHERE key = $k", {"k": key})
+        return rows[0][0] if rows else None
+
+    def close(self) -> None:
+        self._con.close()
+
+
+def bump_data_version(cur: duckdb.DuckDBPyConnection) -> None:
+    cur.execute("UPDATE meta SET value = CAST(CAST(value AS BIGINT) + 1 AS VARCHAR) WHERE key = 'data_version'")
+
+
+def set_meta(cur: duckdb.DuckDBPyConnection, key: str, value: str) -> None:
+    cur.execute("INSERT OR REPLACE INTO meta VALUES ($k, $v)", {"k": key, "v": value})
+
+
+def migrations() -> list[tuple[int, Path]]:
+    out = []
+    for path in sorted(MIGRATIONS_DIR.glob("*.sql")):
+        out.append((int(path.name.split("_", 1)[0]), path))
+    return out
+
+
+def migrate(store: Store) -> int:
+    """Apply the migrations not yet recorded in schema_version, each in its own transaction."""
+    cur = store.cursor()
+    cur.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, "
+                "applied_at TIMESTAMP NOT NULL DEFAULT current_timestamp)")
+    done = {r[0] for r in cur.execute("SELECT version FROM schema_version").fetchall()}
+    known = migrations()
+    newest = max((v for v, _ in known), default=0)
+    if done and max(done) > newest:
+        raise StoreError(f"Cơ sở dữ liệu có phiên bản lược đồ {max(done)}, mới hơn phần mềm này ({newest}). "
+                         "Hãy cập nhật dcmetrics.")
+    for version, path in known:
+        if version in done:
+            continue
+        with store.transaction() as tx:
+            tx.execute(path.read_text(encoding="utf-8"))
+            tx.execute("INSERT INTO schema_version (version) VALUES ($v)", {"v": version})
+    return newest
+
+
+def open_store(path: str | Path | None = None, *, create: bool = True) -> Store:
+    return Store(config.db_path(path), create=create)

@@ -1,0 +1,109 @@
+"""The unit registry: a tree of any depth (province > district > unit, or province > unit since 2025)."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from dcmetrics import config, sqlfiles
+from dcmetrics.errors import NotFound, ValidationError, Problem
+from dcmetrics.fmt import nfc
+from dcmetrics.store import Store, bump_data_version
+
+UNIT_COLUMNS = ["code", "name", "type", "parent_code", "cluster", "active_from", "active_to"]
+UNIT_SCHEMA = {"code": pl.String, "name": pl.String, "type": pl.String, "parent_code": pl.String,
+               "cluster": pl.String, "active_from": pl.Int32, "active_to": pl.Int32}
+
+
+def check_units(frame: pl.DataFrame) -> list[Problem]:
+    """Problems of a unit list as a whole: types, duplicate codes, unknown parents, cycles, years."""
+    problems: list[Problem] = []
+    valid = set(config.UNIT_TYPES) | set(config.AREA_TYPES)
+    codes = frame["code"].to_list()
+    seen: set[str] = set()
+    for i, row in enumerate(frame.iter_rows(named=True), 2):
+        where = f"dòng {i}"
+        if not row["code"]:
+            problems.append(Problem(where, "thiếu mã đơn vị"))
+        elif row["code"] in seen:
+            problems.append(Problem(where, f"mã đơn vị «{row['code']}» bị trùng", row["code"]))
+        seen.add(row["code"])
+        if row["type"] not in valid:
+            problems.append(Problem(where, f"loại đơn vị «{row['type']}» không hợp lệ", row["type"]))
+        if row["parent_code"] and row["parent_code"] not in codes:
+            problems.append(Problem(where, f"đơn vị cấp trên «{row['parent_code']}» không có trong danh sách",
+                                    row["parent_code"]))
+        if row["active_from"] and row["active_to"] and row["active_to"] < row["active_from"]:
+            problems.append(Problem(where, f"năm kết thúc {row['active_to']} trước năm bắt đầu {row['active_from']}"))
+    parent = dict(zip(codes, frame["parent_code"].to_list()))
+    for code in codes:
+        walk, node = set(), code
+        while node:
+            if node in walk:
+                problems.append(Problem(f"đơn vị {code}", "cây đơn vị có vòng lặp (đơn vị là cấp trên của chính nó)"))
+                break
+            walk.add(node)
+            node = parent.get(node)
+    return problems
+
+
+def replace_units(store: Store, frame: pl.DataFrame) -> int:
+    """Replace the whole registry with `frame` (validated first; all or nothing)."""
+    frame = normalise(frame)
+    problems = check_units(frame)
+    if problems:
+        raise ValidationError(problems)
+    with store.transaction() as cur:
+        cur.execute("DELETE FROM units")
+        cur.register("incoming_units", frame)
+        cur.execute("INSERT INTO units SELECT * FROM incoming_units")
+        cur.unregister("incoming_units")
+        bump_data_version(cur)
+    return frame.height
+
+
+def normalise(frame: pl.DataFrame) -> pl.DataFrame:
+    frame = frame.select([pl.col(c).cast(UNIT_SCHEMA[c]) if c in frame.columns else
+                          pl.lit(None, UNIT_SCHEMA[c]).alias(c) for c in UNIT_COLUMNS])
+    text = ["code", "name", "type", "parent_code", "cluster"]
+    return frame.with_columns([pl.col(c).str.strip_chars().map_elements(nfc, return_dtype=pl.String)
+                               .replace("", None) for c in text])
+
+
+def all_units(store: Store) -> pl.DataFrame:
+    return store.frame(sqlfiles.load("units_all"))
+
+
+def get_unit(store: Store, code: str) -> dict:
+    rows = store.frame("SELECT * FROM units WHERE code = $c", {"c": code})
+    if rows.is_empty():
+        raise NotFound(f"Không có đơn vị mã «{code}».")
+    return rows.row(0, named=True)
+
+
+def subtree(store: Store, area_code: str) -> pl.DataFrame:
+    """The area itself and every unit below it, at any depth, with its depth."""
+    get_unit(store, area_code)
+    return store.frame(sqlfiles.load("unit_subtree"), {"area": area_code})
+
+
+def areas(store: Store) -> pl.DataFrame:
+    """Nodes that have units below them (province, districts, departments with units), for filters."""
+    return store.frame(sqlfiles.load("unit_areas"))
+
+
+def official_communes(province_code: int) -> pl.DataFrame:
+    """The official communes (xã, phường, đặc khu) of a province from `vietnam-provinces`
+    (national statistics codes, data after the 1 July 2025 reorganisation), under the province."""
+    from vietnam_provinces import Province, ProvinceCode, Ward
+
+    try:
+        province = Province.from_code(ProvinceCode(province_code))
+    except ValueError:
+        raise NotFound(f"Không có tỉnh, thành phố mã «{province_code}» trong danh mục chính thức.") from None
+    pcode = f"{int(province.code):02d}"
+    rows = [{"code": pcode, "name": province.name, "type": "province", "parent_code": None,
+             "cluster": None, "active_from": 2025, "active_to": None}]
+    for w in sorted(Ward.iter_by_province(province.code), key=lambda w: int(w.code)):
+        rows.append({"code": f"{int(w.code):05d}", "name": w.name, "type": "commune",
+                     "parent_code": pcode, "cluster": None, "active_from": 2025, "active_to": None})
+    return normalise(pl.DataFrame(rows, schema=UNIT_SCHEMA))
