@@ -327,9 +327,6 @@ def parse_profile(raw: dict, catalogue: tuple[str, dict[str, Document], dict[str
             rule = _rule(col, iw, it["rule"], ind.kind) if "rule" in it else ind.rule
             if rule is not None:
                 items.append(Item(ind, clause, weight or 1.0, rule))
-        for t in config.UNIT_TYPES:
-            if items and not any(t in it.indicator.applies for it in items):
-                col.add(gw, f"không có chỉ tiêu nào áp dụng cho loại đơn vị «{config.UNIT_TYPE_LABELS[t]}»")
         groups.append(Group(str(key), _text(col, gw, g, "number"), _text(col, gw, g, "name"),
                             _text(col, gw, g, "clause"), points or 0.0, tuple(items)))
     total_points = sum(g.points for g in groups)
@@ -338,8 +335,8 @@ def parse_profile(raw: dict, catalogue: tuple[str, dict[str, Document], dict[str
 
     levels: list[Level] = []
     raw_bands = raw.get("bands")
-    if not isinstance(raw_bands, list) or len(raw_bands) < 2:
-        col.add("", "cần ít nhất hai mức xếp loại [[bands]]")
+    if not isinstance(raw_bands, list) or not raw_bands:
+        col.add("", "cần ít nhất một mức xếp loại [[bands]]")
         raw_bands = raw_bands if isinstance(raw_bands, list) else []
     for b in raw_bands:
         bw = f"mức {b.get('level')}"
@@ -390,7 +387,7 @@ def parse_profile(raw: dict, catalogue: tuple[str, dict[str, Document], dict[str
         if ind is not None and ind.kind == "ratio":
             col.add(aw, f"chỉ tiêu {ind.code} loại tỷ lệ không dùng được để cộng/trừ điểm")
         pe = _number(col, aw, a, "points_each", required=ind is not None and ind.kind != "points", default=1.0)
-        cap = _number(col, aw, a, "cap")
+        cap = _number(col, aw, a, "cap", required=False, default=math.inf)
         if cap is not None and cap <= 0:
             col.add(aw, f"mức trần «cap» phải lớn hơn 0, đang là {cap:g}")
         clause = _text(col, aw, a, "clause")
@@ -401,8 +398,6 @@ def parse_profile(raw: dict, catalogue: tuple[str, dict[str, Document], dict[str
     for k, v in caps.items():
         if not _num(v) or v <= 0:
             col.add("adjustment_caps", f"mức trần «{k}» phải là số dương, đang là «{v}»")
-    if any(a.kind == "bonus" for a in adjustments) and total_max == 100:
-        col.add("", "có điểm thưởng nhưng «total_max» = 100: khai báo tổng điểm tối đa gồm cả điểm thưởng")
 
     targets: list[Target] = []
     for t in raw.get("targets") or []:

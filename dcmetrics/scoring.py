@@ -73,6 +73,9 @@ def profile_tables(profile: Profile, basis: str) -> dict[str, pl.DataFrame]:
             "rule_type": pl.String, "target": pl.Float64, "bound": pl.Float64, "expect": pl.Float64,
             "fail_mode": pl.String, "share_each": pl.Float64, "zero_den": pl.String,
             "then_type": pl.String, "ind_max": pl.Float64}),
+        "fw_groups": pl.DataFrame(
+            [{"group_key": g.key, "group_ord": i, "group_points": g.points} for i, g in enumerate(profile.groups, 1)],
+            schema={"group_key": pl.String, "group_ord": pl.Int32, "group_points": pl.Float64}),
         "fw_item_bands": pl.DataFrame(bands, schema={
             "indicator": pl.String, "lo": pl.Float64, "hi": pl.Float64, "share": pl.Float64,
             "last": pl.Boolean}),

@@ -14,7 +14,7 @@ measured AS (
     SELECT *,
            CASE WHEN rule_type = 'ratio' THEN CASE WHEN den > 0 THEN 100.0 * num / den END ELSE value END AS x,
            CASE WHEN rule_type = 'ratio' THEN num IS NULL OR den IS NULL ELSE value IS NULL END AS missing,
-           coalesce(rule_type = 'ratio' AND den = 0 AND zero_den = 'not_applicable', false) AS not_applicable
+           coalesce(rule_type = 'ratio' AND num IS NOT NULL AND den = 0 AND zero_den = 'not_applicable', false) AS not_applicable
     FROM base
 ),
 attained AS (

@@ -25,7 +25,7 @@ adj AS (
 ),
 totals AS (
     SELECT s.*, g.base, a.deduction, a.bonus, g.n_missing, g.n_missing = 0 AS complete,
-           greatest(0.0, least(p.total_max, g.base - a.deduction + a.bonus)) AS raw_total,
+           g.base - a.deduction + a.bonus AS raw_total,
            round(greatest(0.0, least(p.total_max, g.base - a.deduction + a.bonus)), 2) AS total
     FROM t_scored s
     JOIN g USING (unit_code, year)
@@ -53,7 +53,11 @@ banded AS (
 veto_values AS (
     SELECT v.unit_code, v.year, v.indicator,
            CASE WHEN i.kind = 'ratio' THEN CASE WHEN v.den > 0 THEN 100.0 * v.num / v.den END ELSE v.value END AS x
-    FROM t_values v JOIN fw_indicators i USING (indicator)
+    FROM t_values v
+    JOIN fw_indicators i USING (indicator)
+    JOIN t_scored s ON s.unit_code = v.unit_code AND s.year = v.year
+    -- a value of an indicator that does not apply to the unit's type never triggers a veto
+    WHERE EXISTS (SELECT 1 FROM fw_applies ap WHERE ap.indicator = v.indicator AND ap.unit_type = s.unit_type)
 ),
 veto_hits AS (
     SELECT vv.unit_code, vv.year, vt.veto_ord, vt.effect, vt.cap_ord, vt.reason

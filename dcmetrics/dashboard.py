@@ -1,0 +1,106 @@
+"""What the dashboard pages show, computed from stored data (one call per page)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+
+from dcmetrics import scoring, units
+from dcmetrics.errors import NotFound
+from dcmetrics.framework_model import Profile
+from dcmetrics.ingest.commit import submissions_for_unit
+from dcmetrics.store import Store
+
+
+@dataclass(frozen=True)
+class Filters:
+    year: int
+    area: str | None = None       # a node of the unit tree; None = everything
+    unit_type: str | None = None  # commune | agency | service | enterprise; None = all
+    basis: str = "appraised"
+
+
+def _in_scope(store: Store, frame: pl.DataFrame, f: Filters) -> pl.DataFrame:
+    if f.area:
+        frame = frame.filter(pl.col("unit_code").is_in(units.subtree(store, f.area)["code"].implode()))
+    if f.unit_type:
+        frame = frame.filter(pl.col("unit_type") == f.unit_type)
+    return frame
+
+
+def ranking(store: Store, profile: Profile, f: Filters) -> pl.DataFrame:
+    """Scored units of the year in the filters' scope, best first, with points per group."""
+    scoring.require_year(store, f.year)
+    result = scoring.cached_score(store, profile, [f.year], f.basis)
+    return _in_scope(store, result.wide(f.year), f).sort(
+        ["rated", "total", "unit_name"], descending=[True, True, False], nulls_last=True)
+
+
+@dataclass(frozen=True)
+class Overview:
+    n_units: int
+    n_complete: int
+    n_rated: int
+    mean_total: float | None
+    mean_change: float | None
+    levels: pl.DataFrame  # level, level_ord, count, share, prev_count
+
+
+def overview(store: Store, profile: Profile, f: Filters) -> Overview:
+    scoring.require_year(store, f.year)
+    result = scoring.cached_score(store, profile, [f.year, f.year - 1], f.basis)
+    cur = _in_scope(store, result.year(f.year), f)
+    prev = _in_scope(store, result.year(f.year - 1), f)
+    rated = cur.filter(pl.col("rated"))
+    names = pl.DataFrame({"level": profile.level_names(), "level_ord": list(range(1, len(profile.levels) + 1))},
+                         schema={"level": pl.String, "level_ord": pl.Int32})
+    counts = rated.group_by("level").len("count")
+    prev_counts = prev.filter(pl.col("rated")).group_by("level").len("prev_count")
+    levels = (names.join(counts, on="level", how="left").join(prev_counts, on="level", how="left")
+              .with_columns(pl.col("count").fill_null(0), pl.col("prev_count").fill_null(0))
+              .with_columns((pl.col("count") / max(rated.height, 1)).alias("share"))
+              .sort("level_ord"))
+    mean = cur["total"].mean() if cur.height else None
+    mean_prev = prev["total"].mean() if prev.height else None
+    return Overview(cur.height, int(cur["complete"].sum()) if cur.height else 0, rated.height,
+                    mean, None if mean is None or mean_prev is None else mean - mean_prev, levels)
+
+
+@dataclass(frozen=True)
+class UnitDetail:
+    unit: dict                 # the unit's score row (totals, level, ranks, changes)
+    groups: pl.DataFrame       # group points, max, peer median, best in area
+    items: pl.DataFrame        # every applicable item with value, attainment, points, clause
+    history: pl.DataFrame      # year, total, level, rank over the years with data
+    sources: pl.DataFrame      # files that carried the figures
+
+
+def unit_detail(store: Store, profile: Profile, unit_code: str, f: Filters) -> UnitDetail:
+    scoring.require_year(store, f.year)
+    years = scoring.scored_years(store)
+    result = scoring.cached_score(store, profile, years, f.basis)
+    row = result.units.filter((pl.col("unit_code") == unit_code) & (pl.col("year") == f.year))
+    if row.is_empty():
+        raise NotFound(f"Đơn vị «{unit_code}» không có số liệu năm {f.year}.")
+    unit = row.row(0, named=True)
+    groups_y = result.groups.filter(pl.col("year") == f.year).join(
+        result.units.filter(pl.col("year") == f.year).select("unit_code", "unit_type", "parent_code"),
+        on="unit_code")
+    peers = (groups_y.filter(pl.col("unit_type") == unit["unit_type"])
+             .group_by("group_key").agg(pl.col("points").median().alias("peer_median")))
+    best_area = (groups_y.filter(pl.col("parent_code") == unit["parent_code"])
+                 .group_by("group_key").agg(pl.col("points").max().alias("area_best")))
+    meta = pl.DataFrame([{"group_key": g.key, "number": g.number, "name": g.name, "clause": g.clause}
+                         for g in profile.groups])
+    groups = (result.groups.filter((pl.col("unit_code") == unit_code) & (pl.col("year") == f.year))
+              .join(meta, on="group_key").join(peers, on="group_key", how="left")
+              .join(best_area, on="group_key", how="left").sort("group_ord"))
+    item_meta = pl.DataFrame([{"indicator": it.indicator.code, "indicator_name": it.indicator.name,
+                               "clause": it.clause, "rule_text": it.rule.describe(it.indicator.kind)}
+                              for _, it in profile.items])
+    items = (result.items.filter((pl.col("unit_code") == unit_code) & (pl.col("year") == f.year))
+             .join(item_meta, on="indicator", how="left").sort(["group_ord", "item_ord"]))
+    history = (result.units.filter(pl.col("unit_code") == unit_code)
+               .select("year", "total", "level", "rank", "rated").sort("year"))
+    return UnitDetail(unit, groups, items, history, submissions_for_unit(store, unit_code, f.year))

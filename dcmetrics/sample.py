@@ -1,0 +1,671 @@
+"""Deterministic sample province: units, yearly upload files and the level above's appraisals.
+
+`python -m dcmetrics.sample --out data/sample` writes:
+
+- `units.csv`: the registry (code,name,type,parent_code,cluster,active_from,active_to);
+- `<year>/<area>.csv`: what each district (and the province, `99.csv`) would upload for the
+  units of its area, in the upload format of data/frameworks/README.md (UTF-8 with BOM);
+- `appraisals.csv`: appraised values (unit_code,year,indicator,value,numerator,denominator,
+  reason,appraiser); yes/no values there are written 1/0, ratios as numerator/denominator.
+
+Kinds, applicability, max and step come from data/frameworks/catalogue.toml at run time, so
+the files follow the catalogue. Every random draw comes from a `random.Random` seeded with a
+string naming what it is for (seed, purpose, year, unit): no global random state, hash seed,
+dict order or clock is involved, so the same seed always gives byte-identical files.
+
+The districts stay in the registry for 2025 (the 2025 reform abolished them on 1 July) so that
+every year has the same upload areas; the reform is exercised by three commune mergers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import itertools
+import random
+import tomllib
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+import polars as pl
+
+from dcmetrics.config import FRAMEWORKS_DIR, SAMPLE_DIR
+
+YEARS = (2023, 2024, 2025)
+MERGE_YEAR = 2025  # the first year of the merged communes
+MERGES = 3  # pairs of communes merged into one from MERGE_YEAR
+PROVINCE_CODE = "99"
+PROVINCE_NAME = "Tỉnh Mẫu An Hòa (dữ liệu mẫu)"
+PROVINCE_AREA = "990"  # area digits in the codes of province-level bodies (CQ990xx, ...)
+YES, NO = "Có", "Không"
+
+UNITS_COLUMNS = ["code", "name", "type", "parent_code", "cluster", "active_from", "active_to"]
+APPRAISAL_COLUMNS = ["unit_code", "year", "indicator", "value", "numerator", "denominator",
+                     "reason", "appraiser"]
+TYPE_ORDER = ("province", "district", "commune", "agency", "service", "enterprise")
+EVALUATED = ("commune", "agency", "service", "enterprise")
+
+# (code, kind of district, name). The first is the provincial city: it has wards.
+DISTRICTS = [
+    ("991", "Thành phố", "Mẫu An Hòa"),
+    ("992", "Huyện", "Mẫu Bình Khê"),
+    ("993", "Huyện", "Mẫu Đức Lâm"),
+    ("994", "Huyện", "Mẫu Ân Sơn"),
+    ("995", "Huyện", "Mẫu Phú Điền"),
+    ("996", "Huyện", "Mẫu Thạch Bàn"),
+    ("997", "Huyện", "Mẫu Hải Triều"),
+    ("998", "Huyện", "Mẫu Tràng Xuân"),
+]
+COMMUNE_BLOCK = 25  # commune codes of district k are 99 + ((k-1)*25 + 1 ...)
+
+# Syllables of the fictitious commune names (pairs of different syllables).
+NAME_FIRST = ["An", "Bình", "Hòa", "Phú", "Tân", "Long", "Phước", "Đông", "Tây", "Nam", "Bắc",
+              "Trung", "Vĩnh", "Hưng", "Thuận", "Mỹ", "Lộc", "Thành", "Quảng", "Đức", "Hiệp",
+              "Nghĩa", "Xuân", "Hương", "Kim", "Ngọc", "Cẩm", "Thanh", "Yên", "Thạch", "Hải",
+              "Sơn", "Lạc", "Ân", "Gia", "Hồng", "Quang", "Minh", "Tiến", "Đại"]
+NAME_SECOND = ["An", "Bình", "Hòa", "Phú", "Lợi", "Thịnh", "Phong", "Điền", "Lâm", "Sơn",
+               "Thủy", "Hải", "Hà", "Trung", "Tiến", "Đông", "Mỹ", "Lộc", "Thành", "Hưng",
+               "Khánh", "Nghĩa", "Xuân", "Tường", "Quý", "Ninh", "Vân", "Đồng", "Giang", "Ước"]
+
+DISTRICT_AGENCIES = ["Phòng Nội vụ", "Phòng Tư pháp"]
+DISTRICT_THIRD_AGENCY = ["Phòng Văn hóa và Thông tin", "Phòng Tài chính – Kế hoạch",
+                         "Phòng Kinh tế", "Phòng Giáo dục và Đào tạo"]
+DISTRICT_INDUSTRIES = ["May mặc", "Chế biến nông sản", "Gạch ngói", "Vận tải hành khách",
+                       "Thủy sản", "Xây dựng"]
+# Departments of the province, each with its public service units (possibly none).
+DEPARTMENTS = [
+    ("Sở Nội vụ", ["Trung tâm Lưu trữ lịch sử tỉnh"]),
+    ("Sở Tư pháp", ["Trung tâm Trợ giúp pháp lý nhà nước tỉnh"]),
+    ("Sở Tài chính", []),
+    ("Sở Xây dựng", ["Ban Quản lý dự án đầu tư xây dựng công trình dân dụng tỉnh"]),
+    ("Sở Nông nghiệp và Môi trường", ["Trung tâm Khuyến nông tỉnh"]),
+    ("Sở Giáo dục và Đào tạo", ["Trường Trung học phổ thông chuyên Mẫu An Hòa",
+                                "Trường Trung học phổ thông Mẫu Đức Lâm"]),
+    ("Sở Y tế", ["Bệnh viện Đa khoa tỉnh Mẫu An Hòa", "Trung tâm Kiểm soát bệnh tật tỉnh"]),
+    ("Sở Văn hóa, Thể thao và Du lịch", ["Thư viện tỉnh", "Bảo tàng tỉnh"]),
+    ("Sở Khoa học và Công nghệ", ["Trung tâm Ứng dụng tiến bộ khoa học và công nghệ"]),
+    ("Sở Công Thương", []),
+    ("Sở Dân tộc và Tôn giáo", []),
+    ("Sở Ngoại vụ", []),
+]
+PROVINCE_ENTERPRISES = [
+    "Công ty TNHH MTV Xổ số kiến thiết Mẫu An Hòa",
+    "Công ty TNHH MTV Khai thác công trình thủy lợi Mẫu An Hòa",
+    "Công ty Cổ phần Cấp nước Mẫu An Hòa",
+    "Công ty Cổ phần Môi trường đô thị Mẫu An Hòa",
+    "Công ty TNHH MTV Lâm nghiệp Mẫu An Hòa",
+    "Công ty Cổ phần Xe khách Mẫu An Hòa",
+]
+CLUSTER_DEPARTMENTS = "Khối các sở, ban, ngành tỉnh"
+CLUSTER_DISTRICT_AGENCIES = "Khối phòng, ban cấp huyện"
+CLUSTER_SERVICES = "Khối đơn vị sự nghiệp"
+CLUSTER_ENTERPRISES = "Khối doanh nghiệp"
+
+# Tiers of the latent quality: (name, share of units, base quality range).
+TIERS = [("strong", 0.2, (0.88, 0.94)), ("good", 0.4, (0.77, 0.87)),
+         ("middling", 0.3, (0.62, 0.76)), ("weak", 0.1, (0.40, 0.58))]
+MAX_QUALITY = 0.94  # only cluster leaders go above, so they clearly top their cluster
+LEADER_QUALITY = 0.995
+
+# Plausible sizes behind each percentage: (smallest base, largest base, attainable share).
+PERCENT_SPEC = {
+    "TRAIN_STAFF": (4, 25, 1.0), "TRAIN_BOARDS": (5, 15, 0.97), "TRAIN_VILLAGE": (12, 40, 0.95),
+    "RESP_DISCLOSURE": (10, 40, 1.0), "RESP_CONVENTION": (5, 20, 0.97),
+    "RESP_HOUSEHOLDS": (600, 3000, 0.9), "IT_ONLINE_SERVICES": (60, 160, 0.88),
+    "IT_STAFF_TRAINED": (3, 20, 0.95),
+}
+DEFAULT_PERCENT = (8, 30, 1.0)
+COUNT_MAX = {"TRAIN_CLASSES": 3, "PROP_EVENTS": 12, "RESP_DIALOGUE": 4, "REWARD_COMMENDED": 6,
+             "INSP_DONE": 4}
+DEFAULT_COUNT_MAX = 4
+# Ratios: (largest denominator for a commune, chance that nothing arose in the year).
+RATIO_SPEC = {"RESP_COMPLAINTS": (12, 0.15), "RESP_CONSULT": (8, 0.15),
+              "BOARD_RECOMMEND": (5, 0.35)}
+DEFAULT_RATIO = (6, 0.25)
+EASY_YESNO = {"PROP_PLAN", "RESP_REGULATION", "RESP_STEERING", "BOARD_CONSOLIDATED",
+              "INSP_REPORT_ON_TIME"}
+
+# Indicators with their own story (violations, discipline, bonus); generic code skips them.
+VIOLATIONS, HANDLED = "DISC_VIOLATIONS", "DISC_HANDLED"
+HEAD, BONUS = "HEAD_DISCIPLINED", "BONUS_INITIATIVE"
+SPECIAL = {VIOLATIONS, HANDLED, HEAD, BONUS}
+
+# Why the level above lowers a self-assessed value.
+REASONS = {
+    "RESP_DISCLOSURE": "Hồ sơ công khai không đầy đủ theo quy định",
+    "QUAL_PROPAGANDA": "Hình thức tuyên truyền đơn điệu, thiếu tài liệu minh chứng",
+    "PROP_EVENTS": "Một số hoạt động tuyên truyền không có biên bản, hình ảnh minh chứng",
+    "PROP_PORTAL": "Chưa đăng tải nội dung lấy ý kiến trên cổng thông tin điện tử",
+    "BOARD_PLAN": "Kế hoạch hoạt động của Ban Thanh tra nhân dân chưa được phê duyệt",
+    "INSP_REPORT_ON_TIME": "Báo cáo kết quả thực hiện dân chủ ở cơ sở gửi chậm so với thời hạn",
+    "RESP_COMPLAINTS": "Một số đơn thư giải quyết quá thời hạn quy định",
+    "TRAIN_STAFF": "Danh sách người được bồi dưỡng không khớp với hồ sơ lớp bồi dưỡng",
+}
+STRONG_DROP_MAIN = ("RESP_DISCLOSURE", "QUAL_PROPAGANDA")
+STRONG_DROP_YESNO = ("PROP_PORTAL", "BOARD_PLAN", "INSP_REPORT_ON_TIME")
+SUPERIOR_REASON = "Cấp trên chấm theo kết quả theo dõi, kiểm tra trong năm"
+
+
+@dataclass(frozen=True)
+class Indicator:
+    code: str
+    kind: str
+    applies: frozenset[str]
+    entered_by: str = "unit"
+    max: float | None = None
+    step: float | None = None
+    target: float | None = None  # proportional target, used to let leaders reach it
+
+
+@dataclass
+class Unit:
+    code: str
+    name: str
+    type: str
+    parent_code: str = ""
+    cluster: str = ""
+    active_from: int | None = None
+    active_to: int | None = None
+    area: str = PROVINCE_CODE  # the upload file (district or province) the unit belongs to
+
+    def active(self, year: int) -> bool:
+        return ((self.active_from is None or self.active_from <= year)
+                and (self.active_to is None or year <= self.active_to))
+
+
+@dataclass
+class Latent:
+    tier: str
+    base: float
+    trend: float  # quality change per year
+    leader: bool = False
+    sizes: dict[str, int] = field(default_factory=dict)  # stable bases of the percentages
+
+
+def rng_for(seed: int, *parts: object) -> random.Random:
+    # A string seed is hashed with SHA-512 by `random`, so it does not depend on PYTHONHASHSEED.
+    return random.Random("/".join([str(seed), *map(str, parts)]))
+
+
+# ---------------------------------------------------------------- catalogue
+
+def load_catalogue(path: Path) -> list[Indicator]:
+    """The catalogue's indicators in file order (tomllib keeps it)."""
+    with open(path, "rb") as fh:
+        body = tomllib.load(fh)
+    indicators = []
+    for code, spec in body["indicators"].items():
+        rule = spec.get("rule", {})
+        indicators.append(Indicator(
+            code=code, kind=spec["kind"], applies=frozenset(spec["applies"]),
+            entered_by=spec.get("entered_by", "unit"), max=spec.get("max"), step=spec.get("step"),
+            target=rule.get("target") if rule.get("type") == "proportional" else None))
+    return indicators
+
+
+def upload_columns(indicators: list[Indicator]) -> list[str]:
+    """Header of an upload file: unit, name, year, then the unit-entered indicators."""
+    columns = ["ma_don_vi", "ten_don_vi", "nam"]
+    for ind in indicators:
+        if ind.entered_by == "superior":
+            continue
+        columns += [f"{ind.code}__TU", f"{ind.code}__MAU"] if ind.kind == "ratio" else [ind.code]
+    return columns
+
+
+# ---------------------------------------------------------------- units
+
+def commune_names(rng: random.Random, count: int) -> list[str]:
+    pairs = [f"{a} {b}" for a, b in itertools.product(NAME_FIRST, NAME_SECOND) if a != b]
+    return rng.sample(pairs, count)
+
+
+def commune_counts(rng: random.Random) -> list[int]:
+    # Redraw until every year keeps at least 150 communes after the three merges.
+    while True:
+        counts = [rng.randint(18, 22) for _ in DISTRICTS]
+        if sum(counts) >= 156:
+            return counts
+
+
+def commune_prefixes(district_kind: str, count: int, k: int) -> list[str]:
+    """Wards first in the city; one or two towns (thị trấn) in a rural district."""
+    if district_kind == "Thành phố":
+        wards = round(count * 0.6)
+        return ["Phường"] * wards + ["Xã"] * (count - wards)
+    towns = 2 if k % 3 == 0 else 1
+    return ["Thị trấn"] * towns + ["Xã"] * (count - towns)
+
+
+def build_units(seed: int) -> list[Unit]:
+    rng = rng_for(seed, "units")
+    counts = commune_counts(rng)
+    # Names for the communes, each district's school and cooperative, and the merged communes.
+    names = iter(commune_names(rng, sum(counts) + len(DISTRICTS) * 2 + MERGES))
+    units = [Unit(PROVINCE_CODE, PROVINCE_NAME, "province")]
+    for k, ((dcode, dkind, dname), count) in enumerate(zip(DISTRICTS, counts), start=1):
+        units.append(Unit(dcode, f"{dkind} {dname}", "district", PROVINCE_CODE, area=dcode))
+        cluster = f"Cụm thi đua số {(k + 1) // 2}"
+        for i, prefix in enumerate(commune_prefixes(dkind, count, k)):
+            code = f"99{(k - 1) * COMMUNE_BLOCK + i + 1:03d}"
+            units.append(Unit(code, f"{prefix} {next(names)}", "commune", dcode, cluster,
+                              area=dcode))
+        units += district_bodies(k, dcode, dkind, dname, names)
+    units += province_bodies()
+    merge_communes(rng, units, names)
+    return sorted(units, key=lambda u: (TYPE_ORDER.index(u.type), u.code))
+
+
+def district_bodies(k: int, dcode: str, dkind: str, dname: str, names) -> list[Unit]:
+    """Three offices, a health centre and a school, two employers of one district."""
+    label = f"{dkind.lower()} {dname}"  # "huyện Mẫu Bình Khê" inside an office's name
+    offices = DISTRICT_AGENCIES + [DISTRICT_THIRD_AGENCY[k % len(DISTRICT_THIRD_AGENCY)]]
+    school = "Trường Trung học cơ sở" if k % 2 else "Trường Mầm non"
+    bodies = [Unit(f"CQ{dcode}{i:02d}", f"{office} {label}", "agency", dcode,
+                   CLUSTER_DISTRICT_AGENCIES, area=dcode) for i, office in enumerate(offices, 1)]
+    bodies += [Unit(f"SN{dcode}01", f"Trung tâm Y tế {label}", "service", dcode,
+                    CLUSTER_SERVICES, area=dcode),
+               Unit(f"SN{dcode}02", f"{school} {next(names)}", "service", dcode,
+                    CLUSTER_SERVICES, area=dcode)]
+    industry = DISTRICT_INDUSTRIES[k % len(DISTRICT_INDUSTRIES)]
+    bodies += [Unit(f"DN{dcode}01", f"Công ty TNHH {industry} {dname}",
+                    "enterprise", dcode, CLUSTER_ENTERPRISES, area=dcode),
+               Unit(f"DN{dcode}02", f"Hợp tác xã Nông nghiệp {next(names)}", "enterprise", dcode,
+                    CLUSTER_ENTERPRISES, area=dcode)]
+    return bodies
+
+
+def province_bodies() -> list[Unit]:
+    """Departments (with their service units) and enterprises directly under the province."""
+    bodies, service_no = [], 0
+    for i, (dept, services) in enumerate(DEPARTMENTS, 1):
+        dept_code = f"CQ{PROVINCE_AREA}{i:02d}"
+        bodies.append(Unit(dept_code, dept, "agency", PROVINCE_CODE, CLUSTER_DEPARTMENTS))
+        for name in services:
+            service_no += 1
+            bodies.append(Unit(f"SN{PROVINCE_AREA}{service_no:02d}", name, "service", dept_code,
+                               CLUSTER_SERVICES))
+    bodies += [Unit(f"DN{PROVINCE_AREA}{i:02d}", name, "enterprise", PROVINCE_CODE,
+                    CLUSTER_ENTERPRISES) for i, name in enumerate(PROVINCE_ENTERPRISES, 1)]
+    return bodies
+
+
+def merge_communes(rng: random.Random, units: list[Unit], names) -> None:
+    """Three pairs of rural communes become one new commune each from MERGE_YEAR."""
+    rural = [code for code, kind, _ in DISTRICTS if kind == "Huyện"]
+    for dcode in sorted(rng.sample(rural, MERGES)):
+        villages = [u for u in units if u.parent_code == dcode and u.name.startswith("Xã ")]
+        pair = rng.sample(villages, 2)
+        for old in pair:
+            old.active_to = MERGE_YEAR - 1
+        k = [d[0] for d in DISTRICTS].index(dcode) + 1
+        code = f"99{(k - 1) * COMMUNE_BLOCK + COMMUNE_BLOCK - 1:03d}"
+        units.append(Unit(code, f"Xã {next(names)} (sáp nhập)", "commune", dcode, pair[0].cluster,
+                          active_from=MERGE_YEAR, area=dcode))
+
+
+# ---------------------------------------------------------------- latent quality
+
+def assign_latents(seed: int, units: list[Unit], indicators: list[Indicator]) -> dict[str, Latent]:
+    """Tier by quota (20/40/30/10 %), base quality and trend per unit, a leader per cluster."""
+    rng = rng_for(seed, "tiers")
+    evaluated = [u for u in units if u.type in EVALUATED]
+    shuffled = rng.sample(evaluated, len(evaluated))
+    tier_of, start = {}, 0
+    for i, (tier, share, _) in enumerate(TIERS):
+        end = len(shuffled) if i == len(TIERS) - 1 else start + round(share * len(shuffled))
+        tier_of.update({u.code: tier for u in shuffled[start:end]})
+        start = end
+    ranges = {tier: span for tier, _, span in TIERS}
+    percent_codes = [ind.code for ind in indicators if ind.kind == "percent"]
+    latents = {}
+    for unit in evaluated:
+        r = rng_for(seed, "latent", unit.code)
+        tier = tier_of[unit.code]
+        base = r.uniform(*ranges[tier])
+        roll = r.random()  # ~15 % improve, ~15 % decline by 10-15 points over the three years
+        trend = (r.uniform(0.05, 0.075) if roll < 0.15 else -r.uniform(0.05, 0.075) if roll < 0.30
+                 else r.uniform(-0.01, 0.01))
+        sizes = {code: r.randint(*PERCENT_SPEC.get(code, DEFAULT_PERCENT)[:2])
+                 for code in percent_codes}
+        latents[unit.code] = Latent(tier, base, trend, sizes=sizes)
+    for cluster in sorted({u.cluster for u in evaluated}):
+        # A leader exists in every year, so it must not be a merged commune.
+        members = [u.code for u in evaluated if u.cluster == cluster
+                   and u.active_from is None and u.active_to is None]
+        strong = [c for c in members if latents[c].tier == "strong"]
+        leader = latents[rng.choice(strong or members)]
+        leader.tier, leader.base, leader.trend, leader.leader = "strong", LEADER_QUALITY, 0.0, True
+    return latents
+
+
+def quality(seed: int, code: str, latent: Latent, year: int) -> float:
+    if latent.leader:
+        return LEADER_QUALITY
+    noise = rng_for(seed, "noise", year, code).gauss(0, 0.02)
+    return clamp(latent.base + latent.trend * (year - YEARS[0]) + noise, 0.3, MAX_QUALITY)
+
+
+def clamp(value: float, lo: float, hi: float) -> float:
+    return max(lo, min(hi, value))
+
+
+# ---------------------------------------------------------------- values
+
+def binomial(rng: random.Random, n: int, p: float) -> int:
+    return sum(rng.random() < p for _ in range(n))
+
+
+def snap(value: float, step: float, top: float) -> float:
+    """The nearest multiple of step in [0, top]."""
+    steps = clamp(round(value / step), 0, round(top / step))
+    return steps * step
+
+
+def draw_value(ind: Indicator, unit: Unit, latent: Latent, q: float, rng: random.Random):
+    """A self-assessed value: a number, 1/0 for yes/no, (numerator, denominator) for a ratio."""
+    if ind.kind == "percent":
+        scale = PERCENT_SPEC.get(ind.code, DEFAULT_PERCENT)[2]
+        p = min(1.0, scale + 0.06) if latent.leader else clamp(q * scale + rng.gauss(0, 0.04), 0, 1)
+        base = latent.sizes[ind.code]
+        return round(100 * binomial(rng, base, p) / base, 1)
+    if ind.kind == "count":
+        top = COUNT_MAX.get(ind.code, DEFAULT_COUNT_MAX)
+        # Cubic in q: good units land near the usual targets, weak ones often report none.
+        value = int(clamp(round(rng.gauss(top * 0.55 * q**3, max(0.6, top * 0.12))), 0, top))
+        return max(value, int(ind.target or 1)) if latent.leader else value
+    if ind.kind == "yesno":
+        ease = 0.08 if ind.code in EASY_YESNO else 0.0
+        p = 1.0 if latent.leader else clamp((q + ease - 0.3) / 0.65, 0.03, 0.92)
+        return int(rng.random() < p)
+    if ind.kind == "ratio":
+        top, nothing = RATIO_SPEC.get(ind.code, DEFAULT_RATIO)
+        if unit.type != "commune":  # offices and firms see fewer cases than communes
+            top, nothing = max(2, top // 2), min(0.6, nothing + 0.15)
+        den = 0 if rng.random() < nothing else rng.randint(1, top)
+        settled = clamp(q + 0.04 + rng.gauss(0, 0.03), 0, 1)
+        num = den if latent.leader else binomial(rng, den, settled)
+        return (num, den)
+    if ind.kind == "points":
+        value = ind.max if latent.leader else q * ind.max + rng.gauss(0, 0.1 * ind.max)
+        return snap(value, ind.step, ind.max)
+    raise ValueError(f"unknown kind {ind.kind!r} of {ind.code}")
+
+
+def draw_bonus(latent: Latent, rng: random.Random) -> int:
+    """Initiatives recognised by a higher level: rare, and mostly by the best units."""
+    if latent.leader:
+        return rng.randint(1, 2)
+    chance = {"strong": 0.2, "good": 0.05}.get(latent.tier, 0.0)
+    return int(rng.random() < chance)
+
+
+@dataclass
+class YearPlan:
+    """The year's special cases, drawn once for all units of the year."""
+    violations: dict[str, tuple[int, int]]  # unit -> (handled, found)
+    disciplined: set[str]
+    missing: dict[str, list[str]]  # unit -> indicator codes left empty
+
+
+def entered(indicators: list[Indicator], unit: Unit) -> list[Indicator]:
+    """The indicators this unit reports itself."""
+    return [i for i in indicators if i.entered_by != "superior" and unit.type in i.applies]
+
+
+def plan_year(seed: int, year: int, active: list[Unit], q_of: dict[str, float],
+              latents: dict[str, Latent], indicators: list[Indicator]) -> YearPlan:
+    rng = rng_for(seed, "plan", year)
+    ordinary = [u for u in active if not latents[u.code].leader]
+    # Violations happen mostly in the weaker half.
+    weaker = sorted(ordinary, key=lambda u: (q_of[u.code], u.code))[: len(ordinary) // 2]
+    violators = sorted(rng.sample([u.code for u in weaker], rng.randint(3, 6)))
+    violations = {}
+    for i, code in enumerate(violators):
+        found = rng.randint(1, 4)
+        # The first leaves some unhandled, the second handles all: both cases exist every year.
+        unhandled = i == 0 or (i > 1 and rng.random() < 0.4)
+        violations[code] = (rng.randint(0, found - 1) if unhandled else found, found)
+    disciplined = set(rng.sample(violators, rng.randint(2, 3)))
+    missing = {}
+    clean = [u for u in ordinary if u.code not in violations]
+    for unit in sorted(rng.sample(clean, rng.randint(4, 8)), key=lambda u: u.code):
+        blankable = [i.code for i in entered(indicators, unit)
+                     if i.kind != "ratio" and i.code not in SPECIAL]
+        missing[unit.code] = sorted(rng.sample(blankable, rng.randint(1, 4)))
+    return YearPlan(violations, disciplined, missing)
+
+
+def unit_values(seed: int, year: int, unit: Unit, latent: Latent, q: float,
+                indicators: list[Indicator], plan: YearPlan) -> dict[str, object]:
+    """Every self-assessed value of a unit in a year (None = left empty)."""
+    rng = rng_for(seed, "values", year, unit.code)
+    handled, found = plan.violations.get(unit.code, (0, 0))
+    values = {}
+    for ind in entered(indicators, unit):
+        if ind.code == VIOLATIONS:
+            values[ind.code] = found
+        elif ind.code == HANDLED:
+            values[ind.code] = (handled, found)
+        elif ind.code == HEAD:
+            values[ind.code] = int(unit.code in plan.disciplined)
+        elif ind.code == BONUS:
+            values[ind.code] = draw_bonus(latent, rng)
+        else:
+            values[ind.code] = draw_value(ind, unit, latent, q, rng)
+    for code in plan.missing.get(unit.code, []):
+        values[code] = None
+    return values
+
+
+# ---------------------------------------------------------------- appraisals
+
+def lowered(ind: Indicator, value, rng: random.Random):
+    """A clearly lower appraised value, or None when this value cannot be lowered plausibly."""
+    if value is None:
+        return None
+    if ind.kind == "percent":
+        if value >= 85:
+            return round(value - rng.uniform(25, 32), 1)  # 95 -> about 66
+        return round(value - rng.uniform(10, 20), 1) if value >= 50 else None
+    if ind.kind == "points":
+        if value < ind.max / 2 + ind.step:
+            return None
+        return snap(value - ind.max / 2, ind.step, ind.max)  # 2 -> 1 of 2 points
+    if ind.kind == "yesno":
+        return 0 if value == 1 else None
+    if ind.kind == "count":
+        return value // 2 if value >= 2 else None
+    if ind.kind == "ratio":
+        num, den = value
+        return (num - max(1, num // 3), den) if num >= 2 else None
+    return None
+
+
+def plan_lowerings(seed: int, year: int, active: list[Unit], q_of: dict[str, float],
+                   latents: dict[str, Latent], values: dict[str, dict], plan: YearPlan,
+                   by_code: dict[str, Indicator]) -> list[tuple[str, str, object]]:
+    """(unit, indicator, appraised value): three strong units lose a band, a few others a bit."""
+    rng = rng_for(seed, "appraise", year)
+    free = [u for u in active if not latents[u.code].leader
+            and u.code not in plan.violations and u.code not in plan.missing]
+    best = sorted(free, key=lambda u: (-q_of[u.code], u.code))[:15]
+    changes, dropped = [], set()
+    for unit in rng.sample(best, len(best)):
+        if len(dropped) == 3:
+            break
+        picks = strong_drop(unit, values[unit.code], by_code, rng)
+        if picks:
+            changes += picks
+            dropped.add(unit.code)
+    singles = rng.randint(2, 4)
+    for unit in rng.sample(free, len(free)):
+        if singles == 0:
+            break
+        if unit.code in dropped:
+            continue
+        options = [c for c in sorted(REASONS) if c in values[unit.code]]
+        code = rng.choice(options) if options else None
+        new = lowered(by_code[code], values[unit.code][code], rng) if code else None
+        if new is not None:
+            changes.append((unit.code, code, new))
+            singles -= 1
+    return sorted(changes, key=lambda c: (c[0], c[1]))
+
+
+def strong_drop(unit: Unit, own: dict, by_code: dict[str, Indicator], rng: random.Random):
+    """Disclosure, propaganda quality and two yes/no items lowered, or [] if not all possible."""
+    picks = []
+    for code in STRONG_DROP_MAIN:
+        value = own.get(code)
+        if value is None or (by_code[code].kind == "percent" and value < 85):
+            return []  # only a really good value makes a visible drop (95 -> about 66)
+        new = lowered(by_code[code], value, rng)
+        if new is None:
+            return []
+        picks.append((unit.code, code, new))
+    yesno = [c for c in STRONG_DROP_YESNO if own.get(c) == 1]
+    if len(yesno) < 2:
+        return []
+    picks += [(unit.code, c, 0) for c in rng.sample(yesno, 2)]
+    return picks
+
+
+def superior_rows(seed: int, year: int, active: list[Unit], q_of: dict[str, float],
+                  latents: dict[str, Latent], indicators: list[Indicator]) -> list[list[str]]:
+    """The level above's own share for about 90 % of the units; the rest are still missing."""
+    rng = rng_for(seed, "superior", year)
+    ordinary = [u.code for u in active if not latents[u.code].leader]
+    skipped = set(rng.sample(ordinary, round(0.1 * len(active))))
+    rows = []
+    for unit in active:
+        if unit.code in skipped:
+            continue
+        for ind in indicators:
+            if ind.entered_by != "superior" or unit.type not in ind.applies:
+                continue
+            q = q_of[unit.code]
+            value = ind.max if latents[unit.code].leader else snap(
+                q * ind.max + rng.gauss(0, 0.05 * ind.max), ind.step, ind.max)
+            if ind.kind != "points":
+                raise ValueError(f"superior indicator {ind.code} must be of kind points")
+            rows.append([unit.code, str(year), ind.code, fmt_value(ind, value), "", "",
+                         SUPERIOR_REASON, f"thamdinh.{unit.area}"])
+    return rows
+
+
+# ---------------------------------------------------------------- formatting and files
+
+def fmt_decimal(value: float, decimals: int) -> str:
+    text = f"{value:.{decimals}f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def step_decimals(step: float) -> int:
+    return max(0, -Decimal(str(step)).normalize().as_tuple().exponent)
+
+
+def fmt_value(ind: Indicator, value) -> str:
+    """A value as the appraisal file writes it (yes/no as 1/0)."""
+    if ind.kind == "percent":
+        return fmt_decimal(value, 1)
+    if ind.kind == "points":
+        return fmt_decimal(value, step_decimals(ind.step))
+    return str(int(value))
+
+
+def upload_cells(ind: Indicator, value) -> list[str]:
+    """The upload cell(s) of one indicator; empty when not applicable or missing."""
+    if ind.kind == "ratio":
+        return ["", ""] if value is None else [str(value[0]), str(value[1])]
+    if value is None:
+        return [""]
+    if ind.kind == "yesno":
+        return [YES if value else NO]
+    return [fmt_value(ind, value)]
+
+
+def write_csv(path: Path, header: list[str], rows: list[list[str]],
+              encoding: str = "utf-8") -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", encoding=encoding, newline="") as fh:
+        writer = csv.writer(fh, lineterminator="\n")
+        writer.writerow(header)
+        writer.writerows(rows)
+
+
+def unit_row(unit: Unit) -> list[str]:
+    years = ["" if y is None else str(y) for y in (unit.active_from, unit.active_to)]
+    return [unit.code, unit.name, unit.type, unit.parent_code, unit.cluster, *years]
+
+
+def upload_rows(year: int, units: list[Unit], values: dict[str, dict],
+                indicators: list[Indicator]) -> list[list[str]]:
+    reported = [i for i in indicators if i.entered_by != "superior"]
+    rows = []
+    for unit in sorted(units, key=lambda u: u.code):
+        row = [unit.code, unit.name, str(year)]
+        for ind in reported:
+            row += upload_cells(ind, values[unit.code].get(ind.code))
+        rows.append(row)
+    return rows
+
+
+def lowering_row(year: int, unit: Unit, ind: Indicator, value) -> list[str]:
+    if ind.kind == "ratio":
+        cells = ["", str(value[0]), str(value[1])]
+    else:
+        cells = [fmt_value(ind, value), "", ""]
+    return [unit.code, str(year), ind.code, *cells, REASONS[ind.code], f"thamdinh.{unit.area}"]
+
+
+def generate(out_dir: Path, seed: int = 2024, catalogue: Path | None = None) -> None:
+    """Write units.csv, <year>/<area>.csv and appraisals.csv into out_dir."""
+    out_dir = Path(out_dir)
+    indicators = load_catalogue(catalogue or FRAMEWORKS_DIR / "catalogue.toml")
+    by_code = {ind.code: ind for ind in indicators}
+    units = build_units(seed)
+    unit_of = {u.code: u for u in units}
+    latents = assign_latents(seed, units, indicators)
+    write_csv(out_dir / "units.csv", UNITS_COLUMNS, [unit_row(u) for u in units])
+    areas = [PROVINCE_CODE] + [code for code, _, _ in DISTRICTS]
+    appraisals = []
+    for year in YEARS:
+        active = [u for u in units if u.type in EVALUATED and u.active(year)]
+        q_of = {u.code: quality(seed, u.code, latents[u.code], year) for u in active}
+        plan = plan_year(seed, year, active, q_of, latents, indicators)
+        values = {u.code: unit_values(seed, year, u, latents[u.code], q_of[u.code],
+                                      indicators, plan) for u in active}
+        for stale in sorted((out_dir / str(year)).glob("*.csv")):
+            stale.unlink()  # an area dropped from the generator must not linger
+        for area in areas:
+            members = [u for u in active if u.area == area]
+            write_csv(out_dir / str(year) / f"{area}.csv", upload_columns(indicators),
+                      upload_rows(year, members, values, indicators), encoding="utf-8-sig")
+        appraisals += superior_rows(seed, year, active, q_of, latents, indicators)
+        appraisals += [lowering_row(year, unit_of[code], by_code[ind], value) for code, ind, value
+                       in plan_lowerings(seed, year, active, q_of, latents, values, plan, by_code)]
+    appraisals.sort(key=lambda r: (r[1], r[0], r[2]))
+    write_csv(out_dir / "appraisals.csv", APPRAISAL_COLUMNS, appraisals)
+
+
+def load_units(path: Path) -> pl.DataFrame:
+    """units.csv with its dtypes: text codes (never numbers: "099" must stay), Int32 years."""
+    schema = {c: pl.String for c in UNITS_COLUMNS}
+    schema |= {"active_from": pl.Int32, "active_to": pl.Int32}
+    return pl.read_csv(path, schema=schema)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="Sinh dữ liệu mẫu của tỉnh Mẫu An Hòa.")
+    parser.add_argument("--out", type=Path, default=SAMPLE_DIR, help="thư mục ghi dữ liệu mẫu")
+    parser.add_argument("--seed", type=int, default=2024)
+    parser.add_argument("--catalogue", type=Path, default=None, help="tệp catalogue.toml")
+    args = parser.parse_args(argv)
+    generate(args.out, args.seed, args.catalogue)
+    print(f"Đã ghi dữ liệu mẫu vào {args.out}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,45 @@
+"""Tổng quan: how the area is doing this year."""
+
+import plotly.express as px
+import streamlit as st
+
+from dcmetrics.dashboard import overview, ranking
+from dcmetrics.fmt import fmt_num, fmt_pct, fmt_points
+from ui.context import current, show_errors
+from ui.tables import vn_dataframe
+
+st.title("Tổng quan")
+ctx = current()
+if ctx is None:
+    st.stop()
+store, filters, profile = ctx
+st.caption(f"{profile.title} · phiên bản {profile.version} · năm {filters.year}")
+
+with show_errors():
+    ov = overview(store, profile, filters)
+    if ov.n_units == 0:
+        st.info("Không có đơn vị nào khớp bộ lọc đã chọn.", icon=":material/filter_alt_off:")
+        st.stop()
+    with st.container(horizontal=True):
+        st.metric("Đơn vị được đánh giá", fmt_num(ov.n_units), border=True)
+        st.metric("Đủ số liệu", fmt_num(ov.n_complete), border=True)
+        st.metric("Được xếp loại", fmt_num(ov.n_rated), border=True)
+        st.metric("Điểm bình quân", fmt_points(ov.mean_total), border=True,
+                  delta=None if ov.mean_change is None else fmt_num(ov.mean_change))
+    st.subheader("Số đơn vị theo mức độ thực hiện")
+    levels = ov.levels.with_columns(share_text=ov.levels["share"].map_elements(fmt_pct, return_dtype=str))
+    fig = px.bar(levels.to_pandas(), x="level", y="count", text="share_text",
+                 labels={"level": "Mức độ", "count": "Số đơn vị"},
+                 category_orders={"level": profile.level_names()})
+    st.plotly_chart(fig, key="levels_chart")
+    vn_dataframe(levels, {"level": "Mức độ", "count": "Năm nay", "prev_count": "Năm trước", "share_text": "Tỷ lệ"},
+                 alt="Số đơn vị theo mức")
+    table = ranking(store, profile, filters).filter("rated")
+    col1, col2 = st.columns(2)
+    labels = {"rank": "Hạng", "unit_name": "Đơn vị", "parent_name": "Địa bàn", "total": "Tổng điểm", "level": "Mức"}
+    with col1:
+        st.subheader("Dẫn đầu")
+        vn_dataframe(table.head(5), labels, points=("total",), alt="Năm đơn vị dẫn đầu")
+    with col2:
+        st.subheader("Cần cố gắng")
+        vn_dataframe(table.tail(5).reverse(), labels, points=("total",), alt="Năm đơn vị điểm thấp nhất")

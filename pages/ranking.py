@@ -1,0 +1,43 @@
+"""Xếp hạng: every scored unit of the year in the chosen scope, best first."""
+
+import polars as pl
+import streamlit as st
+
+from dcmetrics import config
+from dcmetrics.dashboard import ranking
+from ui.context import current, show_errors
+from ui.tables import vn_dataframe
+
+st.title("Xếp hạng đơn vị")
+ctx = current()
+if ctx is None:
+    st.stop()
+store, filters, profile = ctx
+st.caption(f"{profile.title} · phiên bản {profile.version} · năm {filters.year}")
+
+with show_errors():
+    table = ranking(store, profile, filters)
+    if table.is_empty():
+        st.info("Không có đơn vị nào khớp bộ lọc đã chọn.", icon=":material/filter_alt_off:")
+        st.stop()
+    keys = [g.key for g in profile.groups]
+    shown = table.with_columns(
+        pl.col("unit_type").replace_strict(config.UNIT_TYPE_LABELS, default=pl.col("unit_type")),
+        pl.when(pl.col("rated")).then(pl.col("level")).otherwise(pl.lit("Không xếp loại")).alias("level"),
+        pl.when(pl.col("complete")).then(pl.lit("Đủ")).otherwise(pl.lit("Thiếu")).alias("complete"))
+    labels = {"rank": "Hạng", "unit_name": "Đơn vị", "parent_name": "Địa bàn", "unit_type": "Loại",
+              "total": "Tổng điểm", "level": "Mức độ", **{k: k for k in keys},
+              "rank_change": "Hạng tăng/giảm", "total_change": "Điểm tăng/giảm",
+              "rank_parent": "Hạng trong địa bàn", "rank_type": "Hạng theo loại",
+              "rank_cluster": "Hạng trong cụm", "cluster": "Cụm, khối thi đua", "complete": "Số liệu",
+              "unit_code": "Mã"}
+    st.markdown(" · ".join(f"**{g.key}**: {g.name[:60]}{'…' if len(g.name) > 60 else ''} ({g.points:g} điểm)"
+                           for g in profile.groups))
+    event = vn_dataframe(shown, labels, points=("total", "total_change", *keys),
+                         key="ranking_table", on_select="rerun", selection_mode="single-row",
+                         alt="Bảng xếp hạng đơn vị")
+    selected = event.selection.rows if event else []
+    if selected:
+        st.session_state["unit_code"] = table["unit_code"][selected[0]]
+        st.switch_page("pages/unit.py")
+    st.caption("Chọn một dòng để xem chi tiết đơn vị. Đơn vị cùng điểm có cùng hạng (1, 2, 2, 4).")

@@ -1,0 +1,84 @@
+"""Chi tiết đơn vị: a unit's total, level, ranks and cap, and why."""
+
+import polars as pl
+import streamlit as st
+
+from dcmetrics import config
+from dcmetrics.dashboard import ranking, unit_detail
+from dcmetrics.fmt import fmt_num, fmt_points
+from ui.context import current, show_errors
+from ui.tables import vn_dataframe
+
+st.title("Chi tiết đơn vị")
+ctx = current()
+if ctx is None:
+    st.stop()
+store, filters, profile = ctx
+
+with show_errors():
+    table = ranking(store, profile, filters).sort("unit_name")
+    if table.is_empty():
+        st.info("Không có đơn vị nào khớp bộ lọc đã chọn.", icon=":material/filter_alt_off:")
+        st.stop()
+    names = dict(zip(table["unit_code"], table["unit_name"]))
+    codes = list(names)
+    if st.session_state.get("unit_code") not in names:
+        st.session_state["unit_code"] = codes[0]
+    code = st.selectbox("Đơn vị", codes, key="unit_code", bind="query-params",
+                        format_func=lambda c: f"{names[c]} ({c})")
+    d = unit_detail(store, profile, code, filters)
+    u = d.unit
+    st.subheader(u["unit_name"])
+    st.caption(f"{config.UNIT_TYPE_LABELS[u['unit_type']]} · {u['parent_name'] or ''} · "
+               f"{u['cluster'] or 'chưa xếp cụm thi đua'} · {profile.title} {profile.version}")
+    with st.container(horizontal=True):
+        st.metric("Tổng điểm", fmt_points(u["total"]), border=True,
+                  delta=None if u["total_change"] is None else fmt_num(u["total_change"]))
+        st.metric("Mức độ thực hiện", u["level"] or "Không xếp loại", border=True)
+        st.metric("Hạng chung", "–" if u["rank"] is None else f"{u['rank']}/{u['n_rated']}", border=True)
+        st.metric("Hạng trong địa bàn", "–" if u["rank_parent"] is None else str(u["rank_parent"]), border=True)
+        st.metric("Hạng trong cụm", "–" if u["rank_cluster"] is None else str(u["rank_cluster"]), border=True)
+    if u["rated"]:
+        st.info(f"Trần xếp loại của đơn vị và người đứng đầu theo tiêu chí này: **{u['classification_cap']}**.",
+                icon=":material/gavel:")
+    else:
+        st.error(f"Không đủ điều kiện xếp loại: {u['not_rated_reason']}.", icon=":material/block:")
+    if u["held_by"]:
+        held = ", ".join(f"{g.key} ({g.name[:50]}…)" for g in profile.groups if g.key in u["held_by"].split(","))
+        st.warning(f"Tổng điểm đủ mức cao hơn nhưng các nhóm sau chưa đạt mức điểm tối thiểu: {held}.",
+                   icon=":material/trending_down:")
+    if u["capped_by"]:
+        st.warning(f"Mức bị giới hạn do: {u['capped_by']}.", icon=":material/warning:")
+    if not u["complete"]:
+        st.warning(f"Thiếu số liệu của {u['n_missing']} chỉ tiêu áp dụng (tính 0 điểm).", icon=":material/rule:")
+    if u["deduction"] or u["bonus"]:
+        st.caption(f"Điểm trừ: {fmt_points(u['deduction'])} · Điểm thưởng: {fmt_points(u['bonus'])}")
+
+    st.subheader("Điểm theo nhóm")
+    vn_dataframe(d.groups, {"group_key": "Nhóm", "number": "Mục", "name": "Nội dung", "points": "Điểm",
+                            "max_points": "Tối đa", "peer_median": "Trung vị cùng loại",
+                            "area_best": "Cao nhất địa bàn", "clause": "Căn cứ"},
+                 points=("points", "max_points", "peer_median", "area_best"), alt="Điểm theo nhóm")
+
+    st.subheader("Từng chỉ tiêu")
+    items = d.items.with_columns(
+        pl.when(pl.col("kind") == "ratio").then(
+            pl.col("num").cast(pl.Int64).cast(pl.String) + "/" + pl.col("den").cast(pl.Int64).cast(pl.String))
+        .otherwise(pl.col("value").map_elements(fmt_num, return_dtype=pl.String)).alias("shown_value"),
+        pl.when(pl.col("use_appraisal")).then(pl.lit("Thẩm định")).otherwise(pl.lit("Tự chấm")).alias("source"),
+        pl.when(pl.col("not_applicable")).then(pl.lit("Không phát sinh"))
+        .when(pl.col("missing")).then(pl.lit("Thiếu")).otherwise(pl.lit("")).alias("note"))
+    vn_dataframe(items, {"group_key": "Nhóm", "indicator": "Mã", "indicator_name": "Chỉ tiêu",
+                         "shown_value": "Giá trị", "source": "Nguồn", "rule_text": "Cách chấm",
+                         "attainment": "Mức đạt", "points": "Điểm", "max_points": "Tối đa", "note": "Ghi chú",
+                         "clause": "Căn cứ trong nghị quyết"},
+                 points=("points", "max_points", "attainment"), alt="Điểm từng chỉ tiêu")
+
+    st.subheader("Qua các năm")
+    vn_dataframe(d.history, {"year": "Năm", "total": "Tổng điểm", "level": "Mức độ", "rank": "Hạng"},
+                 points=("total",), alt="Điểm qua các năm")
+
+    st.subheader("Nguồn số liệu")
+    vn_dataframe(d.sources, {"file_name": "Tệp", "area_name": "Địa bàn gửi", "sent_by": "Người gửi",
+                             "sent_at": "Thời điểm", "state": "Trạng thái", "n_values": "Số ô"},
+                 alt="Tệp đã gửi")

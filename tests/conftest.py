@@ -1,0 +1,87 @@
+"""Shared fixtures: in-memory DuckDB stores, the sample province, the real profiles."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+TESTS = Path(__file__).resolve().parent
+sys.path.insert(0, str(TESTS))  # reference_scoring, scoring_cases
+
+from dcmetrics import bootstrap, framework  # noqa: E402
+from dcmetrics.store import Store  # noqa: E402
+
+
+@pytest.fixture
+def store() -> Store:
+    """An empty in-memory database with the schema and the framework versions."""
+    s = Store(":memory:")
+    bootstrap.register_frameworks(s)
+    yield s
+    s.close()
+
+
+@pytest.fixture(scope="session")
+def sample_store() -> Store:
+    """The sample province loaded once for the session. Read it, never change it."""
+    s = Store(":memory:")
+    bootstrap.register_frameworks(s)
+    bootstrap.load_sample(s)
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def fresh_sample_store() -> Store:
+    """A sample province of its own, for tests that change data."""
+    s = Store(":memory:")
+    bootstrap.register_frameworks(s)
+    bootstrap.load_sample(s)
+    yield s
+    s.close()
+
+
+@pytest.fixture(scope="session")
+def profiles():
+    return framework.load_profiles()
+
+
+def table_digest(store: Store) -> dict[str, str]:
+    """A digest of every table's full content, to prove a failed attempt changed nothing."""
+    import hashlib
+
+    out = {}
+    for (name,) in store.rows("SELECT table_name FROM information_schema.tables "
+                              "WHERE table_schema = 'main' AND table_type = 'BASE TABLE' ORDER BY 1"):
+        frame = store.frame(f'SELECT * FROM "{name}"')
+        frame = frame.sort(frame.columns) if frame.height else frame
+        out[name] = hashlib.sha256(frame.write_csv().encode()).hexdigest()
+    return out
+
+
+def insert_observations(store: Store, units: list[dict], observations: list[dict], year: int = 2024) -> None:
+    """Units and raw observations straight into the tables (scoring tests, not the upload path)."""
+    parents = {u.get("parent_code") for u in units} - {None} - {u["code"] for u in units}
+    rows = [{"code": p, "name": f"Địa bàn {p}", "type": "district", "parent_code": None, "cluster": None,
+             "active_from": None, "active_to": None} for p in sorted(parents)]
+    rows += [{"code": u["code"], "name": u.get("name", f"Đơn vị {u['code']}"), "type": u["type"],
+              "parent_code": u.get("parent_code"), "cluster": u.get("cluster"),
+              "active_from": None, "active_to": None} for u in units]
+    from dcmetrics.units import replace_units
+
+    replace_units(store, pl.DataFrame(rows))
+    with store.transaction() as cur:
+        sid = cur.execute("INSERT INTO submissions (area_code, year, file_name, sha256, content, sent_by, n_rows) "
+                          "VALUES ('T', $y, 'test.csv', 'x', ''::BLOB, 'test', 0) RETURNING id", {"y": year}).fetchone()[0]
+        # every unit is 'sent' even without values (a row per unit is what an upload stores)
+        for u in units:
+            if not any(o["unit_code"] == u["code"] for o in observations):
+                cur.execute("INSERT INTO observations VALUES ($s, $u, $y, '__none__', NULL, NULL, NULL, NULL)",
+                            {"s": sid, "u": u["code"], "y": year})
+        for o in observations:
+            cur.execute("INSERT INTO observations VALUES ($s, $u, $y, $i, $v, $n, $d, NULL)",
+                        {"s": sid, "u": o["unit_code"], "y": year, "i": o["indicator"], "v": o.get("value"),
+                         "n": o.get("num"), "d": o.get("den")})

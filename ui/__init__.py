@@ -1,0 +1,1 @@
+"""What several pages share and that needs streamlit (the core, dcmetrics, never does)."""

@@ -1,0 +1,65 @@
+"""The store, the profiles and the sidebar filters every page reads."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+import streamlit as st
+
+from dcmetrics import bootstrap, config, framework, scoring, units
+from dcmetrics.dashboard import Filters
+from dcmetrics.errors import DcmetricsError, ValidationError
+
+
+@st.cache_resource
+def get_store():
+    """One store per process (DuckDB allows one writer); each call takes its own cursor.
+    On first start an empty database is created and the sample data loaded."""
+    return bootstrap.init_db(None, sample=True)
+
+
+@st.cache_resource
+def get_profiles():
+    return framework.load_profiles()
+
+
+@contextmanager
+def show_errors():
+    """Turn the core's typed errors into Vietnamese messages on the page."""
+    try:
+        yield
+    except ValidationError as e:
+        st.error(str(e), icon=":material/error:")
+        for p in e.problems[:50]:
+            st.markdown(f"- {p}" + (f" — giá trị: `{p.value}`" if p.value else ""))
+    except DcmetricsError as e:
+        st.error(str(e), icon=":material/error:")
+
+
+def sidebar_filters(store, profiles) -> tuple[Filters, object] | None:
+    """Year, profile, area, unit type, basis; kept in the URL so a link reopens the same view."""
+    years = scoring.scored_years(store)
+    if not years:
+        st.info("Chưa có số liệu năm nào. Hãy nhập số liệu ở trang Nhập số liệu.", icon=":material/info:")
+        return None
+    with st.sidebar:
+        year = st.selectbox("Năm đánh giá", years, key="year", bind="query-params")
+        ids = list(profiles)
+        default = ids.index("chung") if "chung" in ids else 0
+        pid = st.selectbox("Bộ tiêu chí", ids, index=default, key="profile", bind="query-params",
+                           format_func=lambda i: profiles[i].title)
+        area_rows = units.areas(store)
+        area_codes = [None, *area_rows["code"].to_list()]
+        area_names = dict(zip(area_rows["code"], area_rows["name"]))
+        area = st.selectbox("Địa bàn", area_codes, key="area", bind="query-params",
+                            format_func=lambda c: "Toàn bộ" if c is None else area_names.get(c, c))
+        utype = st.selectbox("Loại đơn vị", [None, *config.UNIT_TYPES], key="unit_type",
+                             format_func=lambda t: "Tất cả" if t is None else config.UNIT_TYPE_LABELS[t])
+        basis = st.segmented_control("Điểm tính theo", ["appraised", "self"], key="basis", default="appraised",
+                                     format_func=lambda b: "Sau thẩm định" if b == "appraised" else "Tự chấm")
+    return Filters(int(year), area, utype, basis or "appraised"), profiles[pid]
+
+
+def current():
+    """(store, filters, profile) chosen in the sidebar by app.py; None when there is no data."""
+    return st.session_state.get("_context")
