@@ -62,8 +62,10 @@ def table_digest(store: Store) -> dict[str, str]:
     return out
 
 
-def insert_observations(store: Store, units: list[dict], observations: list[dict], year: int = 2024) -> None:
-    """Units and raw observations straight into the tables (scoring tests, not the upload path)."""
+def insert_observations(store: Store, units: list[dict], observations: list[dict], year: int = 2024,
+                        appraised: set[str] = frozenset()) -> None:
+    """Units and raw observations straight into the tables (scoring tests, not the upload path);
+    values of the indicators in `appraised` go in as the level above's appraisals."""
     parents = {u.get("parent_code") for u in units} - {None} - {u["code"] for u in units}
     rows = [{"code": p, "name": f"Địa bàn {p}", "type": "district", "parent_code": None, "cluster": None,
              "active_from": None, "active_to": None} for p in sorted(parents)]
@@ -82,6 +84,12 @@ def insert_observations(store: Store, units: list[dict], observations: list[dict
                 cur.execute("INSERT INTO observations VALUES ($s, $u, $y, '__none__', NULL, NULL, NULL, NULL)",
                             {"s": sid, "u": u["code"], "y": year})
         for o in observations:
+            if o["indicator"] in appraised:
+                cur.execute("INSERT INTO appraisals (unit_code, year, indicator, value, num, den, reason, appraised_by) "
+                            "VALUES ($u, $y, $i, $v, $n, $d, 'thử', 'test')",
+                            {"u": o["unit_code"], "y": year, "i": o["indicator"], "v": o.get("value"),
+                             "n": o.get("num"), "d": o.get("den")})
+                continue
             cur.execute("INSERT INTO observations VALUES ($s, $u, $y, $i, $v, $n, $d, NULL)",
                         {"s": sid, "u": o["unit_code"], "y": year, "i": o["indicator"], "v": o.get("value"),
                          "n": o.get("num"), "d": o.get("den")})

@@ -23,7 +23,8 @@ Decisions taken where the spec leaves room (the production scorer follows them):
   the unit in that group); item points = attainment * item maximum.  Nothing
   remaining (or a weight sum of 0) -> the group scores its full points.
 * raw_total = sum(group points) - deduction + bonus (unclamped, unrounded);
-  total = round(clamp(raw_total, 0, total_max), 2), rounding = half away from zero on
+  total = round(round(clamp(raw_total, 0, total_max), 6), 2): the first rounding drops the
+  noise of summing in another order (84.27499999 vs 84.275), then half away from zero on
   the double (x * 100 rounded half away from zero, / 100: what DuckDB's
   round(DOUBLE, 2) and Polars' round(2, mode="half_away_from_zero") do).
 * Adjustments: count/yesno amount = value * points_each, points amount = value;
@@ -463,6 +464,7 @@ def reference_scores(
         .with_columns(
             total=pl.col("raw_total")
             .clip(0.0, total_max)
+            .round(6, mode="half_away_from_zero")
             .round(2, mode="half_away_from_zero")
         )
     )

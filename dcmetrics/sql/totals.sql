@@ -26,7 +26,8 @@ adj AS (
 totals AS (
     SELECT s.*, g.base, a.deduction, a.bonus, g.n_missing, g.n_missing = 0 AS complete,
            g.base - a.deduction + a.bonus AS raw_total,
-           round(greatest(0.0, least(p.total_max, g.base - a.deduction + a.bonus)), 2) AS total
+           -- rounding to 6 decimals first drops the noise of summing in another order (84.27499999 vs 84.275)
+           round(round(greatest(0.0, least(p.total_max, g.base - a.deduction + a.bonus)), 6), 2) AS total
     FROM t_scored s
     JOIN g USING (unit_code, year)
     JOIN adj a USING (unit_code, year)
