@@ -43,7 +43,8 @@ def cmd_score(args) -> int:
     profile = framework.get_profile(args.framework)
     scoring.require_year(store, args.year)
     result = scoring.score(store, profile, [args.year], basis=args.basis)
-    frame = exports.score_table(result, args.year)
+    other = scoring.score(store, profile, [args.year], basis="self" if args.basis == "appraised" else "appraised")
+    frame = exports.score_table(result, args.year, other)
     exports.write_csv(frame, Path(args.out))
     print(f"Đã ghi {frame.height} đơn vị vào {args.out} (bộ tiêu chí {profile.id} {profile.version}, "
           f"cơ sở {'sau thẩm định' if args.basis == 'appraised' else 'tự chấm'}).")

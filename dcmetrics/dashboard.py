@@ -74,6 +74,7 @@ class UnitDetail:
     items: pl.DataFrame        # every applicable item with value, attainment, points, clause
     history: pl.DataFrame      # year, total, level, rank over the years with data
     sources: pl.DataFrame      # files that carried the figures
+    bases: pl.DataFrame        # self-assessed beside appraised: total, level, points per group
 
 
 def unit_detail(store: Store, profile: Profile, unit_code: str, f: Filters) -> UnitDetail:
@@ -103,4 +104,20 @@ def unit_detail(store: Store, profile: Profile, unit_code: str, f: Filters) -> U
              .join(item_meta, on="indicator", how="left").sort(["group_ord", "item_ord"]))
     history = (result.units.filter(pl.col("unit_code") == unit_code)
                .select("year", "total", "level", "rank", "rated").sort("year"))
-    return UnitDetail(unit, groups, items, history, submissions_for_unit(store, unit_code, f.year))
+    return UnitDetail(unit, groups, items, history, submissions_for_unit(store, unit_code, f.year),
+                      compare_bases(store, profile, unit_code, f.year))
+
+
+def compare_bases(store: Store, profile: Profile, unit_code: str, year: int) -> pl.DataFrame:
+    """The unit's self-assessed and appraised results side by side (total, level, each group)."""
+    rows = []
+    for basis in scoring.BASES:
+        res = scoring.cached_score(store, profile, [year], basis)
+        u = res.units.filter(pl.col("unit_code") == unit_code)
+        g = res.groups.filter(pl.col("unit_code") == unit_code)
+        if u.is_empty():
+            continue
+        row = u.row(0, named=True)
+        rows.append({"basis": basis, "total": row["total"], "level": row["level"] or "Không xếp loại",
+                     **dict(zip(g["group_key"], g["points"]))})
+    return pl.DataFrame(rows)

@@ -13,13 +13,20 @@ SCORE_COLUMNS = ["unit_code", "unit_name", "unit_type", "parent_code", "year", "
                  "rated", "not_rated_reason", "deduction", "bonus"]
 
 
-def score_table(result: ScoreResult, year: int) -> pl.DataFrame:
-    """One row per unit: the documented columns, then one points column per group key."""
+def score_table(result: ScoreResult, year: int, other: ScoreResult | None = None) -> pl.DataFrame:
+    """One row per unit: the documented columns, one points column per group key, and with
+    `other` (the same profile on the other basis) its total and level beside them."""
     wide = result.wide(year)
     keys = [g.key for g in result.profile.groups]
     if wide.is_empty():
         return pl.DataFrame(schema=[*SCORE_COLUMNS, *keys])
-    return wide.select([*SCORE_COLUMNS, *keys]).sort(["rank", "unit_code"], nulls_last=True)
+    table = wide.select([*SCORE_COLUMNS, *keys])
+    if other is not None:
+        suffix = f"_{other.basis}"
+        table = table.join(other.year(year).select("unit_code", pl.col("total").alias(f"total{suffix}"),
+                                                   pl.col("level").alias(f"level{suffix}")),
+                           on="unit_code", how="left")
+    return table.sort(["rank", "unit_code"], nulls_last=True)
 
 
 def neutralise(frame: pl.DataFrame) -> pl.DataFrame:

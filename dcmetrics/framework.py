@@ -63,7 +63,37 @@ class _Collector:
 
 
 def _num(v: Any) -> bool:
-    return isinstance(v, (int, float)) and not isinstance(v, bool)
+    """A finite TOML number (not a boolean, not nan or inf)."""
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+
+
+def _shown(v: Any) -> str:
+    """A value as the methodologist wrote it in TOML."""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    return str(v)
+
+
+def _tables(col: _Collector, where: str, raw: dict, key: str) -> list[dict]:
+    """An optional array of tables ([[key]]); a wrong shape is a problem, not a crash."""
+    v = raw.get(key)
+    if v is None:
+        return []
+    if not isinstance(v, list) or not all(isinstance(x, dict) for x in v):
+        col.add(where, f"«{key}» phải là một danh sách các bảng [[{key}]]")
+        return []
+    return v
+
+
+def _table(col: _Collector, where: str, raw: dict, key: str) -> dict:
+    """An optional table ([key]); a wrong shape is a problem, not a crash."""
+    v = raw.get(key)
+    if v is None:
+        return {}
+    if not isinstance(v, dict):
+        col.add(where, f"«{key}» phải là một bảng [{key}]")
+        return {}
+    return v
 
 
 def _text(col: _Collector, where: str, d: dict, key: str, required: bool = True) -> str:
@@ -73,7 +103,7 @@ def _text(col: _Collector, where: str, d: dict, key: str, required: bool = True)
             col.add(where, f"thiếu trường bắt buộc «{key}»")
         return ""
     if not isinstance(v, str) or (required and not v.strip()):
-        col.add(where, f"trường «{key}» phải là một chuỗi chữ không rỗng")
+        col.add(where, f"trường «{key}» phải là một chuỗi chữ" + (" không rỗng" if required else ""))
         return ""
     if unicodedata.normalize("NFC", v) != v:
         col.add(where, f"trường «{key}» chưa chuẩn hóa Unicode NFC (dấu tách rời)")
@@ -81,16 +111,16 @@ def _text(col: _Collector, where: str, d: dict, key: str, required: bool = True)
 
 
 def _number(col: _Collector, where: str, d: dict, key: str, required: bool = True,
-            default: float | None = None) -> float | None:
+            default: float | None = None, allow_inf: bool = False) -> float | None:
     v = d.get(key)
     if v is None:
         if required:
             col.add(where, f"thiếu trường bắt buộc «{key}»")
         return default
-    if v == "inf":
+    if allow_inf and (v == "inf" or (isinstance(v, float) and v == math.inf)):
         return math.inf
     if not _num(v):
-        col.add(where, f"trường «{key}» phải là một số, đang là «{v}»")
+        col.add(where, f"trường «{key}» phải là một số hữu hạn, đang là «{_shown(v)}»")
         return default
     return float(v)
 
@@ -112,7 +142,7 @@ def _bands(col: _Collector, where: str, raw: Any, kind: str) -> tuple[Band, ...]
             continue
         _unknown_keys(col, bw, b, {"from", "to", "share"})
         lo = _number(col, bw, b, "from")
-        hi = _number(col, bw, b, "to")
+        hi = _number(col, bw, b, "to", allow_inf=True)
         share = _number(col, bw, b, "share")
         if lo is None or hi is None or share is None:
             continue
@@ -139,13 +169,19 @@ def _bands(col: _Collector, where: str, raw: Any, kind: str) -> tuple[Band, ...]
 
 def _rule(col: _Collector, where: str, raw: Any, kind: str) -> Rule | None:
     where = f"{where} › quy tắc chấm"
-    if not isinstance(raw, dict):
+    if raw is None:
         col.add(where, "thiếu quy tắc chấm điểm «rule»")
+        return None
+    if not isinstance(raw, dict):
+        col.add(where, "quy tắc chấm «rule» phải là một bảng, ví dụ rule = { type = \"yesno\" }")
         return None
     _unknown_keys(col, where, raw, RULE_KEYS)
     rtype = raw.get("type")
+    if rtype is None:
+        col.add(where, f"thiếu loại quy tắc «type» (hợp lệ: {', '.join(RULE_KINDS)})")
+        return None
     if rtype not in RULE_KINDS:
-        col.add(where, f"loại quy tắc «{rtype}» không hợp lệ (hợp lệ: {', '.join(RULE_KINDS)})")
+        col.add(where, f"loại quy tắc «{_shown(rtype)}» không hợp lệ (hợp lệ: {', '.join(RULE_KINDS)})")
         return None
     if kind in KINDS and kind not in RULE_KINDS[rtype]:
         col.add(where, f"quy tắc «{rtype}» không dùng được cho chỉ tiêu loại «{kind}» "
@@ -159,6 +195,8 @@ def _rule(col: _Collector, where: str, raw: Any, kind: str) -> Rule | None:
     elif rtype == "lower_better":
         r["target"] = _number(col, where, raw, "target")
         r["bound"] = _number(col, where, raw, "bound")
+        if r["target"] is not None and r["target"] < 0:
+            col.add(where, f"chỉ tiêu «target» không được âm, đang là {r['target']:g}")
         if r["target"] is not None and r["bound"] is not None and r["bound"] <= r["target"]:
             col.add(where, f"ngưỡng 0 điểm «bound» ({r['bound']:g}) phải lớn hơn chỉ tiêu «target» ({r['target']:g})")
     elif rtype == "bands":
@@ -179,10 +217,10 @@ def _rule(col: _Collector, where: str, raw: Any, kind: str) -> Rule | None:
     elif rtype == "ratio":
         zd = raw.get("zero_denominator")
         if zd not in ("full", "not_applicable", "zero"):
-            col.add(where, f"«zero_denominator» phải là \"full\", \"not_applicable\" hoặc \"zero\", đang là «{zd}»")
+            col.add(where, f"«zero_denominator» phải là \"full\", \"not_applicable\" hoặc \"zero\", đang là «{_shown(zd)}»")
         then = raw.get("then", "proportional")
         if then not in ("proportional", "bands"):
-            col.add(where, f"«then» phải là \"proportional\" hoặc \"bands\", đang là «{then}»")
+            col.add(where, f"«then» phải là \"proportional\" hoặc \"bands\", đang là «{_shown(then)}»")
         r["zero_denominator"], r["then"] = zd, then
         if then == "bands":
             r["bands"] = _bands(col, where, raw.get("bands"), "ratio")
@@ -200,8 +238,12 @@ def parse_catalogue(raw: dict, file: str = "catalogue.toml") -> tuple[str, dict[
     _unknown_keys(col, "", raw, CATALOGUE_KEYS)
     version = _text(col, "", raw, "version")
     docs: dict[str, Document] = {}
-    for doc_id, d in (raw.get("documents") or {}).items():
+    for doc_id, d in _table(col, "", raw, "documents").items():
         w = f"văn bản {doc_id}"
+        if not isinstance(d, dict):
+            col.add(w, f"phải là một bảng [documents.{doc_id}]")
+            continue
+        _unknown_keys(col, w, d, {"title", "issuer", "number", "date", "seed"})
         docs[doc_id] = Document(doc_id, _text(col, w, d, "title"), _text(col, w, d, "issuer"),
                                 _text(col, w, d, "number"), _text(col, w, d, "date"),
                                 _text(col, w, d, "seed", required=False))
@@ -218,7 +260,8 @@ def parse_catalogue(raw: dict, file: str = "catalogue.toml") -> tuple[str, dict[
         _unknown_keys(col, w, d, INDICATOR_KEYS)
         kind = d.get("kind")
         if kind not in KINDS:
-            col.add(w, f"loại «{kind}» không hợp lệ (hợp lệ: {', '.join(KINDS)})")
+            col.add(w, f"loại «{_shown(kind)}» không hợp lệ (hợp lệ: {', '.join(KINDS)})" if kind is not None
+                    else f"thiếu loại chỉ tiêu «kind» (hợp lệ: {', '.join(KINDS)})")
         applies = d.get("applies")
         if not isinstance(applies, list) or not applies:
             col.add(w, "«applies» phải liệt kê ít nhất một loại đơn vị")
@@ -228,7 +271,7 @@ def parse_catalogue(raw: dict, file: str = "catalogue.toml") -> tuple[str, dict[
                 col.add(w, f"loại đơn vị «{t}» không hợp lệ (hợp lệ: {', '.join(config.UNIT_TYPES)})")
         entered_by = d.get("entered_by", "unit")
         if entered_by not in ("unit", "superior"):
-            col.add(w, f"«entered_by» phải là \"unit\" hoặc \"superior\", đang là «{entered_by}»")
+            col.add(w, f"«entered_by» phải là \"unit\" hoặc \"superior\", đang là «{_shown(entered_by)}»")
         mx = step = None
         if kind == "points":
             mx = _number(col, w, d, "max")
@@ -245,11 +288,16 @@ def parse_catalogue(raw: dict, file: str = "catalogue.toml") -> tuple[str, dict[
         if not isinstance(raw_src, list) or not raw_src:
             col.add(w, "phải trích dẫn ít nhất một điều khoản nguồn trong «sources»")
             raw_src = []
-        for s in raw_src:
-            if not isinstance(s, dict) or s.get("doc") not in docs:
-                col.add(w, f"nguồn «{s.get('doc') if isinstance(s, dict) else s}» không phải văn bản đã khai báo trong [documents]")
+        for si, s in enumerate(raw_src, 1):
+            sw = f"{w} › nguồn {si}"
+            if not isinstance(s, dict):
+                col.add(sw, "mỗi nguồn phải có dạng { doc = \"mã văn bản\", clause = \"điều khoản\" }")
                 continue
-            sources.append(Source(s["doc"], _text(col, w, s, "clause")))
+            _unknown_keys(col, sw, s, {"doc", "clause"})
+            if s.get("doc") not in docs:
+                col.add(sw, f"văn bản «{_shown(s.get('doc'))}» chưa khai báo trong [documents]")
+                continue
+            sources.append(Source(s["doc"], _text(col, sw, s, "clause")))
         rule = _rule(col, w, d.get("rule"), kind)
         indicators[code] = Indicator(
             code=code, name=_text(col, w, d, "name"), definition=_text(col, w, d, "definition"),
@@ -274,8 +322,10 @@ def parse_profile(raw: dict, catalogue: tuple[str, dict[str, Document], dict[str
     version = _text(col, "", raw, "version")
     title = _text(col, "", raw, "title")
     doc_id = raw.get("document")
-    if doc_id not in docs:
-        col.add("", f"văn bản «{doc_id}» không có trong [documents] của danh mục")
+    if doc_id is None:
+        col.add("", "thiếu trường bắt buộc «document» (mã văn bản nguồn trong [documents] của danh mục)")
+    elif doc_id not in docs:
+        col.add("", f"văn bản «{_shown(doc_id)}» không có trong [documents] của danh mục")
     total_max = _number(col, "", raw, "total_max", required=False, default=100.0)
     if total_max is not None and total_max < 100:
         col.add("", f"tổng điểm tối đa «total_max» không được nhỏ hơn 100, đang là {total_max:g}")
@@ -284,8 +334,11 @@ def parse_profile(raw: dict, catalogue: tuple[str, dict[str, Document], dict[str
         col.add("", "«not_rated_if_incomplete» phải là true hoặc false")
 
     def indicator(where: str, code: Any) -> Indicator | None:
+        if code is None:
+            col.add(where, "thiếu trường bắt buộc «indicator» (mã chỉ tiêu)")
+            return None
         if code not in indicators:
-            col.add(where, f"chỉ tiêu «{code}» không có trong danh mục chỉ tiêu")
+            col.add(where, f"chỉ tiêu «{_shown(code)}» không có trong danh mục chỉ tiêu")
             return None
         return indicators[code]
 
@@ -294,6 +347,9 @@ def parse_profile(raw: dict, catalogue: tuple[str, dict[str, Document], dict[str
     raw_groups = raw.get("groups")
     if not isinstance(raw_groups, list) or not raw_groups:
         col.add("", "bộ tiêu chí phải có ít nhất một nhóm [[groups]]")
+        raw_groups = []
+    elif not all(isinstance(g, dict) for g in raw_groups):
+        col.add("", "«groups» phải là một danh sách các bảng [[groups]]")
         raw_groups = []
     for gi, g in enumerate(raw_groups, 1):
         key = g.get("key")
@@ -309,6 +365,9 @@ def parse_profile(raw: dict, catalogue: tuple[str, dict[str, Document], dict[str
         if not isinstance(raw_items, list) or not raw_items:
             col.add(gw, "nhóm không có chỉ tiêu nào ([[groups.items]])")
             raw_items = []
+        elif not all(isinstance(it, dict) for it in raw_items):
+            col.add(gw, "«items» phải là một danh sách các bảng [[groups.items]]")
+            raw_items = []
         for it in raw_items:
             code = it.get("indicator")
             iw = f"{gw} › chỉ tiêu {code}"
@@ -321,7 +380,7 @@ def parse_profile(raw: dict, catalogue: tuple[str, dict[str, Document], dict[str
             if ind is None:
                 continue
             if code in seen_in:
-                col.add(iw, f"chỉ tiêu {code} đã nằm trong nhóm {seen_in[code]}; mỗi chỉ tiêu chỉ ở một nhóm")
+                col.add(iw, f"chỉ tiêu {code} đã có trong nhóm {seen_in[code]}; mỗi chỉ tiêu chỉ được chấm một lần")
                 continue
             seen_in[code] = str(key)
             rule = _rule(col, iw, it["rule"], ind.kind) if "rule" in it else ind.rule
@@ -337,9 +396,12 @@ def parse_profile(raw: dict, catalogue: tuple[str, dict[str, Document], dict[str
     raw_bands = raw.get("bands")
     if not isinstance(raw_bands, list) or not raw_bands:
         col.add("", "cần ít nhất một mức xếp loại [[bands]]")
-        raw_bands = raw_bands if isinstance(raw_bands, list) else []
-    for b in raw_bands:
-        bw = f"mức {b.get('level')}"
+        raw_bands = []
+    elif not all(isinstance(b, dict) for b in raw_bands):
+        col.add("", "«bands» phải là một danh sách các bảng [[bands]]")
+        raw_bands = []
+    for bi, b in enumerate(raw_bands, 1):
+        bw = f"mức {b.get('level') or bi}"
         _unknown_keys(col, bw, b, BAND_KEYS)
         mt = _number(col, bw, b, "min_total")
         fl = _number(col, bw, b, "floor", required=False, default=0.0)
@@ -355,53 +417,56 @@ def parse_profile(raw: dict, catalogue: tuple[str, dict[str, Document], dict[str
     if levels and levels[0].min_total > total_max:
         col.add("", f"mức «{levels[0].level}» cần {levels[0].min_total:g} điểm, vượt tổng điểm tối đa {total_max:g}")
     names = [lv.level for lv in levels]
-    if len(set(names)) != len(names):
-        col.add("", "tên các mức xếp loại bị trùng")
+    for name in sorted({n for n in names if names.count(n) > 1}):
+        col.add("", f"mức xếp loại «{name}» khai báo hai lần")
 
     vetoes: list[Veto] = []
-    for vi, v in enumerate(raw.get("vetoes") or [], 1):
+    for vi, v in enumerate(_tables(col, "", raw, "vetoes"), 1):
         vw = f"điều kiện loại trừ {vi}"
         _unknown_keys(col, vw, v, {"indicator", "op", "value", "effect", "cap_level", "reason", "clause"})
         ind = indicator(vw, v.get("indicator"))
         if v.get("op") not in VETO_OPS:
-            col.add(vw, f"phép so sánh «{v.get('op')}» không hợp lệ (hợp lệ: {' '.join(VETO_OPS)})")
+            col.add(vw, f"phép so sánh «{_shown(v.get('op'))}» không hợp lệ (hợp lệ: {' '.join(VETO_OPS)})")
         value = _number(col, vw, v, "value")
         effect = v.get("effect")
         if effect not in ("not_rated", "cap"):
-            col.add(vw, f"«effect» phải là \"not_rated\" hoặc \"cap\", đang là «{effect}»")
+            col.add(vw, f"«effect» phải là \"not_rated\" hoặc \"cap\", đang là «{_shown(effect)}»")
         cap_level = v.get("cap_level")
         if effect == "cap" and cap_level not in names:
-            col.add(vw, f"mức trần «{cap_level}» không phải một mức xếp loại của bộ tiêu chí")
+            col.add(vw, f"mức trần «{_shown(cap_level)}» không phải một mức xếp loại của bộ tiêu chí")
         reason = _text(col, vw, v, "reason")
         clause = _text(col, vw, v, "clause")
         if ind is not None and value is not None:
             vetoes.append(Veto(ind, v.get("op"), value, effect, cap_level, reason, clause))
 
     adjustments: list[Adjustment] = []
-    for ai, a in enumerate(raw.get("adjustments") or [], 1):
+    for ai, a in enumerate(_tables(col, "", raw, "adjustments"), 1):
         aw = f"điểm cộng/trừ {ai}"
         _unknown_keys(col, aw, a, {"indicator", "kind", "points_each", "cap", "clause"})
         ind = indicator(aw, a.get("indicator"))
         if a.get("kind") not in ("deduction", "bonus"):
-            col.add(aw, f"«kind» phải là \"deduction\" hoặc \"bonus\", đang là «{a.get('kind')}»")
-        if ind is not None and ind.kind == "ratio":
-            col.add(aw, f"chỉ tiêu {ind.code} loại tỷ lệ không dùng được để cộng/trừ điểm")
+            col.add(aw, f"«kind» phải là \"deduction\" hoặc \"bonus\", đang là «{_shown(a.get('kind'))}»")
+        if ind is not None and ind.kind not in ("count", "yesno", "points"):
+            col.add(aw, f"chỉ tiêu {ind.code} loại «{ind.kind}» không dùng được để cộng/trừ điểm "
+                        "(chỉ loại count, yesno, points)")
         pe = _number(col, aw, a, "points_each", required=ind is not None and ind.kind != "points", default=1.0)
+        if pe is not None and pe <= 0:
+            col.add(aw, f"số điểm mỗi lần «points_each» phải lớn hơn 0, đang là {pe:g}")
         cap = _number(col, aw, a, "cap", required=False, default=math.inf)
         if cap is not None and cap <= 0:
             col.add(aw, f"mức trần «cap» phải lớn hơn 0, đang là {cap:g}")
         clause = _text(col, aw, a, "clause")
         if ind is not None and cap is not None:
             adjustments.append(Adjustment(ind, a.get("kind"), pe or 0.0, cap, clause))
-    caps = raw.get("adjustment_caps") or {}
+    caps = _table(col, "", raw, "adjustment_caps")
     _unknown_keys(col, "adjustment_caps", caps, {"deduction", "bonus"})
     for k, v in caps.items():
         if not _num(v) or v <= 0:
-            col.add("adjustment_caps", f"mức trần «{k}» phải là số dương, đang là «{v}»")
+            col.add("adjustment_caps", f"mức trần «{k}» phải là số dương, đang là «{_shown(v)}»")
 
     targets: list[Target] = []
-    for t in raw.get("targets") or []:
-        tw = f"mục tiêu {t.get('key')}"
+    for ti, t in enumerate(_tables(col, "", raw, "targets"), 1):
+        tw = f"mục tiêu {t.get('key') or ti}"
         _unknown_keys(col, tw, t, {"key", "text", "indicator", "goal", "clause"})
         ind = indicator(tw, t.get("indicator"))
         goal = _number(col, tw, t, "goal", required=False, default=100.0)
@@ -412,10 +477,20 @@ def parse_profile(raw: dict, catalogue: tuple[str, dict[str, Document], dict[str
         if ind is not None:
             targets.append(Target(str(t.get("key")), tx, ind, goal or 100.0, cl))
 
-    comm = raw.get("commendation") or {}
+    comm = _table(col, "", raw, "commendation")
     _unknown_keys(col, "commendation", comm, COMMENDATION_KEYS)
     if "min_level" in comm and comm["min_level"] not in names:
-        col.add("commendation", f"mức tối thiểu «{comm['min_level']}» không phải một mức xếp loại của bộ tiêu chí")
+        col.add("commendation", f"mức tối thiểu «{_shown(comm['min_level'])}» không phải một mức xếp loại của bộ tiêu chí")
+    for key in ("require_complete", "no_unhandled_violation"):
+        if key in comm and not isinstance(comm[key], bool):
+            col.add("commendation", f"«{key}» phải là true hoặc false, đang là «{_shown(comm[key])}»")
+    for key, lo in (("previous_years", 0), ("max_per_area", 1)):
+        if key in comm and (not isinstance(comm[key], int) or isinstance(comm[key], bool) or comm[key] < lo):
+            col.add("commendation", f"«{key}» phải là số nguyên từ {lo} trở lên, đang là «{_shown(comm[key])}»")
+    if "max_share" in comm and not (_num(comm["max_share"]) and 0 < comm["max_share"] <= 1):
+        col.add("commendation", f"«max_share» phải lớn hơn 0 và không quá 1, đang là «{_shown(comm['max_share'])}»")
+    if "min_total" in comm and not (_num(comm["min_total"]) and 0 <= comm["min_total"] <= (total_max or 100)):
+        col.add("commendation", f"«min_total» phải từ 0 đến tổng điểm tối đa, đang là «{_shown(comm['min_total'])}»")
 
     if col.problems:
         raise FrameworkError(col.problems)
@@ -440,21 +515,21 @@ def _indicator_body(ind: Indicator) -> dict:
 
 # ---------------------------------------------------------------- files
 
-def _read_toml(path: Path) -> dict:
+def _read_toml(path: Path, place: str) -> dict:
     try:
         return tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as e:
-        raise FrameworkError([Problem(path.name, f"tệp TOML không hợp lệ: {e}")]) from None
+        raise FrameworkError([Problem(place, f"tệp TOML không hợp lệ: {e}")]) from None
     except UnicodeDecodeError:
-        raise FrameworkError([Problem(path.name, "tệp phải được lưu bằng mã hóa UTF-8")]) from None
+        raise FrameworkError([Problem(place, "tệp phải được lưu bằng mã hóa UTF-8")]) from None
 
 
 def load_catalogue(folder: Path | None = None):
     folder = folder or config.FRAMEWORKS_DIR
     path = folder / "catalogue.toml"
     if not path.exists():
-        raise FrameworkError([Problem(str(path), "không tìm thấy danh mục chỉ tiêu")])
-    return parse_catalogue(_read_toml(path), path.name)
+        raise FrameworkError([Problem(path.name, f"không tìm thấy danh mục chỉ tiêu trong thư mục «{folder}»")])
+    return parse_catalogue(_read_toml(path, path.name), path.name)
 
 
 def load_profiles(folder: Path | None = None) -> dict[str, Profile]:
@@ -465,8 +540,8 @@ def load_profiles(folder: Path | None = None) -> dict[str, Profile]:
     problems: list[Problem] = []
     for path in sorted((folder / "profiles").glob("*.toml")):
         try:
-            profiles[path.stem] = parse_profile(_read_toml(path), catalogue,
-                                                f"profiles/{path.name}", expected_id=path.stem)
+            place = f"profiles/{path.name}"
+            profiles[path.stem] = parse_profile(_read_toml(path, place), catalogue, place, expected_id=path.stem)
         except FrameworkError as e:
             problems.extend(e.problems)
     if problems:

@@ -54,6 +54,17 @@ with show_errors():
     if u["deduction"] or u["bonus"]:
         st.caption(f"Điểm trừ: {fmt_points(u['deduction'])} · Điểm thưởng: {fmt_points(u['bonus'])}")
 
+    st.subheader("Tự chấm và sau thẩm định")
+    bases = d.bases.with_columns(pl.col("basis").replace({"self": "Tự chấm", "appraised": "Sau thẩm định"}))
+    vn_dataframe(bases, {"basis": "Cơ sở", "total": "Tổng điểm", "level": "Mức độ",
+                         **{g.key: g.key for g in profile.groups}},
+                 points=("total", *[g.key for g in profile.groups]), alt="Điểm tự chấm và sau thẩm định")
+    if d.bases.height == 2:
+        own, appr = d.bases.row(1, named=True), d.bases.row(0, named=True)
+        if own["total"] != appr["total"] or own["level"] != appr["level"]:
+            st.caption(f"Thẩm định thay đổi tổng điểm {fmt_num(appr['total'] - own['total'])} điểm "
+                       f"({own['level']} → {appr['level']}). Lý do ở cột «Lý do thẩm định» bên dưới.")
+
     st.subheader("Điểm theo nhóm")
     vn_dataframe(d.groups, {"group_key": "Nhóm", "number": "Mục", "name": "Nội dung", "points": "Điểm",
                             "max_points": "Tối đa", "peer_median": "Trung vị cùng loại",
@@ -66,10 +77,14 @@ with show_errors():
             pl.col("num").cast(pl.Int64).cast(pl.String) + "/" + pl.col("den").cast(pl.Int64).cast(pl.String))
         .otherwise(pl.col("value").map_elements(fmt_num, return_dtype=pl.String)).alias("shown_value"),
         pl.when(pl.col("use_appraisal")).then(pl.lit("Thẩm định")).otherwise(pl.lit("Tự chấm")).alias("source"),
+        pl.when(pl.col("kind") == "ratio").then(
+            pl.col("self_num").cast(pl.Int64).cast(pl.String) + "/" + pl.col("self_den").cast(pl.Int64).cast(pl.String))
+        .otherwise(pl.col("self_value").map_elements(fmt_num, return_dtype=pl.String)).alias("self_shown"),
         pl.when(pl.col("not_applicable")).then(pl.lit("Không phát sinh"))
         .when(pl.col("missing")).then(pl.lit("Thiếu")).otherwise(pl.lit("")).alias("note"))
     vn_dataframe(items, {"group_key": "Nhóm", "indicator": "Mã", "indicator_name": "Chỉ tiêu",
                          "shown_value": "Giá trị", "source": "Nguồn", "rule_text": "Cách chấm",
+                         "self_shown": "Tự chấm", "appraisal_reason": "Lý do thẩm định",
                          "attainment": "Mức đạt", "points": "Điểm", "max_points": "Tối đa", "note": "Ghi chú",
                          "clause": "Căn cứ trong nghị quyết"},
                  points=("points", "max_points", "attainment"), alt="Điểm từng chỉ tiêu")

@@ -34,7 +34,7 @@ def test_score_writes_one_row_per_unit(db, tmp_path, capsys):
     frame = pl.read_csv(out, schema_overrides={"framework_version": pl.String, "parent_code": pl.String})
     assert frame.columns[:12] == ["unit_code", "unit_name", "unit_type", "parent_code", "year", "framework_id",
                                   "framework_version", "basis", "total", "level", "rank", "complete"]
-    assert {"classification_cap", "G1", "G7"} <= set(frame.columns)
+    assert {"classification_cap", "G1", "G7", "total_self", "level_self"} <= set(frame.columns)
     assert frame.height == 241
     assert set(frame["framework_id"]) == {"vinh-linh"} and set(frame["framework_version"]) == {"2024.1"}
     top = frame.row(0, named=True)
