@@ -63,14 +63,49 @@ class _Collector:
 
 
 def _num(v: Any) -> bool:
-    """A finite TOML number (not a boolean, not nan or inf)."""
-    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+    """A finite TOML number (not a boolean, not nan or inf, not an integer too big for a float)."""
+    if not isinstance(v, (int, float)) or isinstance(v, bool):
+        return False
+    try:
+        return math.isfinite(v)
+    except OverflowError:
+        return False
+
+
+def _choice(col: _Collector, where: str, d: dict, key: str, options: tuple[str, ...],
+            default: str | None = None) -> str | None:
+    """One of fixed words (a kind, an effect ...); None after reporting when absent or unknown."""
+    v = d.get(key, default)
+    listed = ", ".join(f'"{o}"' for o in options)
+    if v is None:
+        col.add(where, f"thiếu trường bắt buộc «{key}» (hợp lệ: {listed})")
+        return None
+    if not isinstance(v, str) or v not in options:
+        col.add(where, f"«{key}» phải là một trong {listed}; đang là «{_shown(v)}»")
+        return None
+    return v
+
+
+def _code(col: _Collector, where: str, d: dict, key: str) -> str | None:
+    """A code naming something else (an indicator, a document); its existence is checked by the caller."""
+    v = d.get(key)
+    if v is None:
+        col.add(where, f"thiếu trường bắt buộc «{key}»")
+        return None
+    if not isinstance(v, str):
+        col.add(where, f"«{key}» phải là một mã (chuỗi chữ), đang là «{_shown(v)}»")
+        return None
+    return v
 
 
 def _shown(v: Any) -> str:
     """A value as the methodologist wrote it in TOML."""
     if isinstance(v, bool):
         return "true" if v else "false"
+    if isinstance(v, list):
+        return "[" + ", ".join(_shown(x) for x in v) + "]"
+    if isinstance(v, str):
+        return v
     return str(v)
 
 
@@ -176,12 +211,8 @@ def _rule(col: _Collector, where: str, raw: Any, kind: str) -> Rule | None:
         col.add(where, "quy tắc chấm «rule» phải là một bảng, ví dụ rule = { type = \"yesno\" }")
         return None
     _unknown_keys(col, where, raw, RULE_KEYS)
-    rtype = raw.get("type")
+    rtype = _choice(col, where, raw, "type", tuple(RULE_KINDS))
     if rtype is None:
-        col.add(where, f"thiếu loại quy tắc «type» (hợp lệ: {', '.join(RULE_KINDS)})")
-        return None
-    if rtype not in RULE_KINDS:
-        col.add(where, f"loại quy tắc «{_shown(rtype)}» không hợp lệ (hợp lệ: {', '.join(RULE_KINDS)})")
         return None
     if kind in KINDS and kind not in RULE_KINDS[rtype]:
         col.add(where, f"quy tắc «{rtype}» không dùng được cho chỉ tiêu loại «{kind}» "
@@ -206,21 +237,15 @@ def _rule(col: _Collector, where: str, raw: Any, kind: str) -> Rule | None:
         if r["expect"] not in (0.0, 1.0):
             col.add(where, f"«expect» phải là 1 (Có) hoặc 0 (Không), đang là {r['expect']:g}")
     elif rtype == "failures":
-        mode = raw.get("mode")
-        if mode not in ("any", "each"):
-            col.add(where, f"«mode» phải là \"any\" hoặc \"each\", đang là «{mode}»")
+        mode = _choice(col, where, raw, "mode", ("any", "each"))
         r["mode"] = mode
         if mode == "each":
             r["share_each"] = _number(col, where, raw, "share_each")
             if r["share_each"] is not None and not 0 < r["share_each"] <= 1:
                 col.add(where, f"«share_each» phải lớn hơn 0 và không quá 1, đang là {r['share_each']:g}")
     elif rtype == "ratio":
-        zd = raw.get("zero_denominator")
-        if zd not in ("full", "not_applicable", "zero"):
-            col.add(where, f"«zero_denominator» phải là \"full\", \"not_applicable\" hoặc \"zero\", đang là «{_shown(zd)}»")
-        then = raw.get("then", "proportional")
-        if then not in ("proportional", "bands"):
-            col.add(where, f"«then» phải là \"proportional\" hoặc \"bands\", đang là «{_shown(then)}»")
+        zd = _choice(col, where, raw, "zero_denominator", ("full", "not_applicable", "zero"))
+        then = _choice(col, where, raw, "then", ("proportional", "bands"), default="proportional")
         r["zero_denominator"], r["then"] = zd, then
         if then == "bands":
             r["bands"] = _bands(col, where, raw.get("bands"), "ratio")
@@ -238,6 +263,7 @@ def parse_catalogue(raw: dict, file: str = "catalogue.toml") -> tuple[str, dict[
     _unknown_keys(col, "", raw, CATALOGUE_KEYS)
     version = _text(col, "", raw, "version")
     docs: dict[str, Document] = {}
+    docs_ok = isinstance(raw.get("documents"), dict)
     for doc_id, d in _table(col, "", raw, "documents").items():
         w = f"văn bản {doc_id}"
         if not isinstance(d, dict):
@@ -258,27 +284,23 @@ def parse_catalogue(raw: dict, file: str = "catalogue.toml") -> tuple[str, dict[
             col.add(w, "phải là một bảng [indicators.MÃ]")
             continue
         _unknown_keys(col, w, d, INDICATOR_KEYS)
-        kind = d.get("kind")
-        if kind not in KINDS:
-            col.add(w, f"loại «{_shown(kind)}» không hợp lệ (hợp lệ: {', '.join(KINDS)})" if kind is not None
-                    else f"thiếu loại chỉ tiêu «kind» (hợp lệ: {', '.join(KINDS)})")
+        kind = _choice(col, w, d, "kind", KINDS)
         applies = d.get("applies")
         if not isinstance(applies, list) or not applies:
             col.add(w, "«applies» phải liệt kê ít nhất một loại đơn vị")
             applies = []
         for t in applies:
-            if t not in config.UNIT_TYPES:
+            if not isinstance(t, str) or t not in config.UNIT_TYPES:
                 col.add(w, f"loại đơn vị «{t}» không hợp lệ (hợp lệ: {', '.join(config.UNIT_TYPES)})")
-        entered_by = d.get("entered_by", "unit")
-        if entered_by not in ("unit", "superior"):
-            col.add(w, f"«entered_by» phải là \"unit\" hoặc \"superior\", đang là «{_shown(entered_by)}»")
+        entered_by = _choice(col, w, d, "entered_by", ("unit", "superior"), default="unit")
         mx = step = None
         if kind == "points":
             mx = _number(col, w, d, "max")
             step = _number(col, w, d, "step")
             if mx is not None and mx <= 0:
                 col.add(w, f"điểm tối đa «max» phải lớn hơn 0, đang là {mx:g}")
-            if step is not None and mx is not None and (step <= 0 or abs(mx / step - round(mx / step)) > EPS):
+            if step is not None and mx is not None and (step <= 0 or not math.isfinite(mx / step)
+                                                      or abs(mx / step - round(mx / step)) > EPS):
                 col.add(w, f"bước điểm «step» ({step:g}) phải dương và chia hết điểm tối đa ({mx:g})")
         if kind == "ratio":
             _text(col, w, d, "numerator")
@@ -294,8 +316,11 @@ def parse_catalogue(raw: dict, file: str = "catalogue.toml") -> tuple[str, dict[
                 col.add(sw, "mỗi nguồn phải có dạng { doc = \"mã văn bản\", clause = \"điều khoản\" }")
                 continue
             _unknown_keys(col, sw, s, {"doc", "clause"})
-            if s.get("doc") not in docs:
-                col.add(sw, f"văn bản «{_shown(s.get('doc'))}» chưa khai báo trong [documents]")
+            doc = _code(col, sw, s, "doc")
+            if doc is None or not docs_ok:
+                continue  # a broken [documents] is reported once, not at every source
+            if doc not in docs:
+                col.add(sw, f"văn bản «{doc}» chưa khai báo trong [documents]")
                 continue
             sources.append(Source(s["doc"], _text(col, sw, s, "clause")))
         rule = _rule(col, w, d.get("rule"), kind)
@@ -321,11 +346,9 @@ def parse_profile(raw: dict, catalogue: tuple[str, dict[str, Document], dict[str
         col.add("", f"mã bộ tiêu chí «{pid}» phải trùng tên tệp «{expected_id}»")
     version = _text(col, "", raw, "version")
     title = _text(col, "", raw, "title")
-    doc_id = raw.get("document")
-    if doc_id is None:
-        col.add("", "thiếu trường bắt buộc «document» (mã văn bản nguồn trong [documents] của danh mục)")
-    elif doc_id not in docs:
-        col.add("", f"văn bản «{_shown(doc_id)}» không có trong [documents] của danh mục")
+    doc_id = _code(col, "", raw, "document")
+    if doc_id is not None and doc_id not in docs:
+        col.add("", f"văn bản «{doc_id}» không có trong [documents] của danh mục")
     total_max = _number(col, "", raw, "total_max", required=False, default=100.0)
     if total_max is not None and total_max < 100:
         col.add("", f"tổng điểm tối đa «total_max» không được nhỏ hơn 100, đang là {total_max:g}")
@@ -333,12 +356,12 @@ def parse_profile(raw: dict, catalogue: tuple[str, dict[str, Document], dict[str
     if not isinstance(nri, bool):
         col.add("", "«not_rated_if_incomplete» phải là true hoặc false")
 
-    def indicator(where: str, code: Any) -> Indicator | None:
+    def indicator(where: str, d: dict) -> Indicator | None:
+        code = _code(col, where, d, "indicator")
         if code is None:
-            col.add(where, "thiếu trường bắt buộc «indicator» (mã chỉ tiêu)")
             return None
         if code not in indicators:
-            col.add(where, f"chỉ tiêu «{_shown(code)}» không có trong danh mục chỉ tiêu")
+            col.add(where, f"chỉ tiêu «{code}» không có trong danh mục chỉ tiêu")
             return None
         return indicators[code]
 
@@ -353,10 +376,10 @@ def parse_profile(raw: dict, catalogue: tuple[str, dict[str, Document], dict[str
         raw_groups = []
     for gi, g in enumerate(raw_groups, 1):
         key = g.get("key")
-        gw = f"nhóm {key or gi}"
+        gw = f"nhóm {key if isinstance(key, str) and key else gi}"
         _unknown_keys(col, gw, g, GROUP_KEYS)
         if key != f"G{gi}":
-            col.add(gw, f"mã nhóm phải là «G{gi}» (các nhóm đánh số G1, G2, … theo thứ tự), đang là «{key}»")
+            col.add(gw, f"mã nhóm phải là «G{gi}» (các nhóm đánh số G1, G2, … theo thứ tự), đang là «{_shown(key)}»")
         points = _number(col, gw, g, "points")
         if points is not None and points <= 0:
             col.add(gw, f"điểm của nhóm phải lớn hơn 0, đang là {points:g}")
@@ -368,11 +391,11 @@ def parse_profile(raw: dict, catalogue: tuple[str, dict[str, Document], dict[str
         elif not all(isinstance(it, dict) for it in raw_items):
             col.add(gw, "«items» phải là một danh sách các bảng [[groups.items]]")
             raw_items = []
-        for it in raw_items:
+        for ii, it in enumerate(raw_items, 1):
             code = it.get("indicator")
-            iw = f"{gw} › chỉ tiêu {code}"
+            iw = f"{gw} › chỉ tiêu {code}" if isinstance(code, str) else f"{gw} › mục {ii}"
             _unknown_keys(col, iw, it, ITEM_KEYS)
-            ind = indicator(iw, code)
+            ind = indicator(iw, it)
             clause = _text(col, iw, it, "clause")
             weight = _number(col, iw, it, "weight", required=False, default=1.0)
             if weight is not None and weight <= 0:
@@ -417,35 +440,33 @@ def parse_profile(raw: dict, catalogue: tuple[str, dict[str, Document], dict[str
     if levels and levels[0].min_total > total_max:
         col.add("", f"mức «{levels[0].level}» cần {levels[0].min_total:g} điểm, vượt tổng điểm tối đa {total_max:g}")
     names = [lv.level for lv in levels]
-    for name in sorted({n for n in names if names.count(n) > 1}):
+    for name in dict.fromkeys(n for n in names if n and names.count(n) > 1):
         col.add("", f"mức xếp loại «{name}» khai báo hai lần")
 
     vetoes: list[Veto] = []
     for vi, v in enumerate(_tables(col, "", raw, "vetoes"), 1):
         vw = f"điều kiện loại trừ {vi}"
         _unknown_keys(col, vw, v, {"indicator", "op", "value", "effect", "cap_level", "reason", "clause"})
-        ind = indicator(vw, v.get("indicator"))
-        if v.get("op") not in VETO_OPS:
-            col.add(vw, f"phép so sánh «{_shown(v.get('op'))}» không hợp lệ (hợp lệ: {' '.join(VETO_OPS)})")
+        ind = indicator(vw, v)
+        op = _choice(col, vw, v, "op", VETO_OPS)
         value = _number(col, vw, v, "value")
-        effect = v.get("effect")
-        if effect not in ("not_rated", "cap"):
-            col.add(vw, f"«effect» phải là \"not_rated\" hoặc \"cap\", đang là «{_shown(effect)}»")
+        effect = _choice(col, vw, v, "effect", ("not_rated", "cap"))
         cap_level = v.get("cap_level")
-        if effect == "cap" and cap_level not in names:
+        if effect == "cap" and cap_level is None:
+            col.add(vw, "thiếu trường bắt buộc «cap_level» (mức cao nhất đơn vị được xếp)")
+        elif effect == "cap" and (not isinstance(cap_level, str) or cap_level not in names):
             col.add(vw, f"mức trần «{_shown(cap_level)}» không phải một mức xếp loại của bộ tiêu chí")
         reason = _text(col, vw, v, "reason")
         clause = _text(col, vw, v, "clause")
         if ind is not None and value is not None:
-            vetoes.append(Veto(ind, v.get("op"), value, effect, cap_level, reason, clause))
+            vetoes.append(Veto(ind, op, value, effect, cap_level, reason, clause))
 
     adjustments: list[Adjustment] = []
     for ai, a in enumerate(_tables(col, "", raw, "adjustments"), 1):
         aw = f"điểm cộng/trừ {ai}"
         _unknown_keys(col, aw, a, {"indicator", "kind", "points_each", "cap", "clause"})
-        ind = indicator(aw, a.get("indicator"))
-        if a.get("kind") not in ("deduction", "bonus"):
-            col.add(aw, f"«kind» phải là \"deduction\" hoặc \"bonus\", đang là «{_shown(a.get('kind'))}»")
+        ind = indicator(aw, a)
+        adj_kind = _choice(col, aw, a, "kind", ("deduction", "bonus"))
         if ind is not None and ind.kind not in ("count", "yesno", "points"):
             col.add(aw, f"chỉ tiêu {ind.code} loại «{ind.kind}» không dùng được để cộng/trừ điểm "
                         "(chỉ loại count, yesno, points)")
@@ -457,7 +478,7 @@ def parse_profile(raw: dict, catalogue: tuple[str, dict[str, Document], dict[str
             col.add(aw, f"mức trần «cap» phải lớn hơn 0, đang là {cap:g}")
         clause = _text(col, aw, a, "clause")
         if ind is not None and cap is not None:
-            adjustments.append(Adjustment(ind, a.get("kind"), pe or 0.0, cap, clause))
+            adjustments.append(Adjustment(ind, adj_kind, pe or 0.0, cap, clause))
     caps = _table(col, "", raw, "adjustment_caps")
     _unknown_keys(col, "adjustment_caps", caps, {"deduction", "bonus"})
     for k, v in caps.items():
@@ -465,17 +486,22 @@ def parse_profile(raw: dict, catalogue: tuple[str, dict[str, Document], dict[str
             col.add("adjustment_caps", f"mức trần «{k}» phải là số dương, đang là «{_shown(v)}»")
 
     targets: list[Target] = []
+    target_keys: list[str] = []
     for ti, t in enumerate(_tables(col, "", raw, "targets"), 1):
-        tw = f"mục tiêu {t.get('key') or ti}"
+        tw = f"mục tiêu {t.get('key') if isinstance(t.get('key'), str) and t.get('key') else ti}"
         _unknown_keys(col, tw, t, {"key", "text", "indicator", "goal", "clause"})
-        ind = indicator(tw, t.get("indicator"))
+        tkey = _text(col, tw, t, "key")
+        if tkey and tkey in target_keys:
+            col.add(tw, f"mục tiêu «{tkey}» khai báo hai lần")
+        target_keys.append(tkey)
+        ind = indicator(tw, t)
         goal = _number(col, tw, t, "goal", required=False, default=100.0)
         if goal is not None and not 0 < goal <= 100:
             col.add(tw, f"«goal» phải trong (0, 100], đang là {goal:g}")
         tx = _text(col, tw, t, "text")
         cl = _text(col, tw, t, "clause")
         if ind is not None:
-            targets.append(Target(str(t.get("key")), tx, ind, goal or 100.0, cl))
+            targets.append(Target(tkey, tx, ind, goal or 100.0, cl))
 
     comm = _table(col, "", raw, "commendation")
     _unknown_keys(col, "commendation", comm, COMMENDATION_KEYS)
@@ -517,7 +543,7 @@ def _indicator_body(ind: Indicator) -> dict:
 
 def _read_toml(path: Path, place: str) -> dict:
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
+        return tomllib.loads(path.read_text(encoding="utf-8-sig"))  # Notepad saves a BOM
     except tomllib.TOMLDecodeError as e:
         raise FrameworkError([Problem(place, f"tệp TOML không hợp lệ: {e}")]) from None
     except UnicodeDecodeError:
@@ -538,6 +564,8 @@ def load_profiles(folder: Path | None = None) -> dict[str, Profile]:
     catalogue = load_catalogue(folder)
     profiles: dict[str, Profile] = {}
     problems: list[Problem] = []
+    if not (folder / "profiles").is_dir() or not any((folder / "profiles").glob("*.toml")):
+        raise FrameworkError([Problem("profiles/", f"không có bộ tiêu chí nào (tệp profiles/*.toml) trong thư mục «{folder}»")])
     for path in sorted((folder / "profiles").glob("*.toml")):
         try:
             place = f"profiles/{path.name}"

@@ -19,7 +19,7 @@ from dcmetrics.framework_model import Profile
 from dcmetrics.store import Store
 
 BASES = ("appraised", "self")
-CHAIN = [("t_values", "values"), ("t_scored", "scored_units"), ("t_items", "attainment"),
+CHAIN = [("t_current", "current_observations"), ("t_values", "values"), ("t_scored", "scored_units"), ("t_items", "attainment"),
          ("t_groups", "group_points"), ("t_totals", "totals"), ("t_ranked", "ranks")]
 
 
@@ -110,8 +110,23 @@ def profile_tables(profile: Profile, basis: str) -> dict[str, pl.DataFrame]:
     }
 
 
-def score(store: Store, profile: Profile, years: list[int] | tuple[int, ...], basis: str = "appraised") -> ScoreResult:
-    """Score `years` (and the year before each, for the change columns) with `profile`."""
+PENDING_ID = 2**62  # the submission id a previewed file takes (above any stored one, so it wins)
+OBS_SCHEMA = {"submission_id": pl.Int64, "unit_code": pl.String, "year": pl.Int32, "indicator": pl.String,
+              "value": pl.Float64, "num": pl.Float64, "den": pl.Float64}
+
+
+@dataclass(frozen=True)
+class Pending:
+    """A validated file not yet stored, for a preview: its rows, and the submissions it replaces."""
+
+    observations: pl.DataFrame
+    replaces: tuple[int, ...] = ()
+
+
+def score(store: Store, profile: Profile, years: list[int] | tuple[int, ...], basis: str = "appraised",
+          pending: Pending | None = None) -> ScoreResult:
+    """Score `years` (and the year before each, for the change columns) with `profile`;
+    with `pending`, as if that file were stored."""
     if basis not in BASES:
         raise DcmetricsError(f"Cơ sở tính điểm «{basis}» không hợp lệ: chọn «appraised» (sau thẩm định) hoặc «self» (tự chấm).")
     wanted = sorted(set(years))
@@ -121,6 +136,13 @@ def score(store: Store, profile: Profile, years: list[int] | tuple[int, ...], ba
         for name, frame in profile_tables(profile, basis).items():
             cur.register(name, frame)
         cur.register("p_years", pl.DataFrame({"year": with_prev}, schema={"year": pl.Int32}))
+        rows = pl.DataFrame(schema=OBS_SCHEMA)
+        if pending is not None:
+            rows = (pending.observations.with_columns(pl.lit(PENDING_ID, pl.Int64).alias("submission_id"))
+                    .select([pl.col(c).cast(t) for c, t in OBS_SCHEMA.items()]))
+        cur.register("p_pending", rows)
+        cur.register("p_replaced", pl.DataFrame({"submission_id": list(pending.replaces) if pending else []},
+                                                schema={"submission_id": pl.Int64}))
         for table, sql in CHAIN:
             cur.execute(f"CREATE OR REPLACE TEMP TABLE {sqlfiles.quote_ident(table)} AS {sqlfiles.load(sql)}")
         order = "ORDER BY year, rated DESC, total DESC, unit_name COLLATE vi, unit_code"

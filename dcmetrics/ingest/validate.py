@@ -20,6 +20,11 @@ from dcmetrics.ingest.read import ROW, RawTable
 UNIT_COLS = ("ma_don_vi", "mã đơn vị", "ma don vi", "mã đv")
 NAME_COLS = ("ten_don_vi", "tên đơn vị", "ten don vi")
 YEAR_COLS = ("nam", "năm")
+# the long layout: one row per unit and indicator
+INDICATOR_COLS = ("ma_chi_tieu", "mã chỉ tiêu", "chi_tieu", "chỉ tiêu")
+VALUE_COLS = ("gia_tri", "giá trị")
+NUM_COLS = ("tu_so", "tử số")
+DEN_COLS = ("mau_so", "mẫu số")
 YES = {"có", "co", "x", "1", "true", "đúng", "yes", "c"}
 NO = {"không", "khong", "0", "false", "sai", "no", "k"}
 OBS_SCHEMA = {"unit_code": pl.String, "year": pl.Int32, "indicator": pl.String, "value": pl.Float64,
@@ -45,7 +50,7 @@ def _column_map(headers: list[str], indicators: dict[str, Indicator]) -> tuple[d
     mapped, unknown = {}, []
     for h in headers:
         k = _key(h)
-        if k in UNIT_COLS or k in NAME_COLS or k in YEAR_COLS or h == ROW:
+        if k in UNIT_COLS + NAME_COLS + YEAR_COLS or h == ROW:
             continue
         m = re.search(r"\(([A-Za-z0-9_]+)\)\s*$", h)  # template headers: "Tên chỉ tiêu (CODE__TU)"
         token = (m.group(1) if m else h).strip().casefold()
@@ -76,7 +81,128 @@ def _number(text: str, decimal_comma: bool) -> float | None:
 
 def validate(table: RawTable, indicators: dict[str, Indicator], units: pl.DataFrame,
              allowed: set[str], year: int) -> Parsed:
-    """Check a wide table (one row per unit) for `year`; `allowed` = unit codes the uploader may send."""
+    """Check a table for `year` (wide: one row per unit; long: one row per unit and indicator);
+    `allowed` = unit codes the uploader may send."""
+    if any(_key(h) in INDICATOR_COLS for h in table.frame.columns):
+        return validate_long(table, indicators, units, allowed, year)
+    return validate_wide(table, indicators, units, allowed, year)
+
+
+def _unit_problem(code: str, where: str, unit_type: dict, active: dict, allowed: set[str], year: int) -> Problem | None:
+    """Why a unit code cannot be taken in this file, or None."""
+    if not code:
+        return Problem(where, "thiếu mã đơn vị", "")
+    if code not in unit_type:
+        return Problem(where, f"mã đơn vị «{code}» không có trong danh mục đơn vị", code)
+    if code not in allowed:
+        return Problem(where, f"đơn vị «{code}» không thuộc địa bàn được phép gửi số liệu", code)
+    if unit_type[code] not in ("commune", "agency", "service", "enterprise"):
+        return Problem(where, f"«{code}» là địa bàn (tỉnh, huyện), không phải đơn vị được đánh giá", code)
+    a_from, a_to = active[code]
+    if (a_from and year < a_from) or (a_to and year > a_to):
+        return Problem(where, f"đơn vị «{code}» không hoạt động trong năm {year}", code)
+    return None
+
+
+def _year_problem(r: dict, year_col: str | None, n: int, year: int) -> Problem | None:
+    y = (r[year_col] or "").strip() if year_col else ""
+    if y and y != str(year):
+        return Problem(f"dòng {n}, cột «{year_col}»", f"năm {y} khác năm đang nhập số liệu {year}", y)
+    return None
+
+
+def _missing_rows(indicators: dict[str, Indicator], utype: str, code: str, n: int, given: set[str], year: int) -> list[dict]:
+    """Applicable indicators the file says nothing about: stored empty, so the unit shows as incomplete."""
+    return [{"unit_code": code, "year": year, "indicator": c, "row": n, "value": None, "num": None, "den": None,
+             "raw": None}
+            for c, ind in indicators.items()
+            if utype in ind.applies and ind.entered_by == "unit" and c not in given]
+
+
+def _finish(rows: list[dict], problems: list[Problem], warnings: list[Problem], seen: list[str]) -> Parsed:
+    obs = pl.DataFrame(rows, schema=OBS_SCHEMA) if rows else pl.DataFrame(schema=OBS_SCHEMA)
+    empty = obs.filter(pl.col("value").is_null() & pl.col("num").is_null() & pl.col("den").is_null())
+    for code_, cnt in empty.group_by("unit_code").len().sort("unit_code").iter_rows():
+        warnings.append(Problem(f"đơn vị {code_}", f"{cnt} chỉ tiêu áp dụng chưa có số liệu: đơn vị sẽ bị đánh dấu thiếu số liệu"))
+    return Parsed(obs, problems, warnings, sorted(seen))
+
+
+def validate_long(table: RawTable, indicators: dict[str, Indicator], units: pl.DataFrame,
+                  allowed: set[str], year: int) -> Parsed:
+    """One row per unit and indicator: ma_don_vi, ma_chi_tieu, gia_tri (or tu_so and mau_so), nam."""
+    problems: list[Problem] = []
+    df = table.frame
+    headers = [c for c in df.columns if c != ROW]
+
+    def col_of(names) -> str | None:
+        return next((h for h in headers if _key(h) in names), None)
+
+    unit_col, ind_col, val_col = col_of(UNIT_COLS), col_of(INDICATOR_COLS), col_of(VALUE_COLS)
+    num_col, den_col, year_col = col_of(NUM_COLS), col_of(DEN_COLS), col_of(YEAR_COLS)
+    if unit_col is None:
+        problems.append(Problem("dòng 1", "thiếu cột bắt buộc «ma_don_vi» (mã đơn vị)"))
+    if val_col is None and num_col is None:
+        problems.append(Problem("dòng 1", "thiếu cột «gia_tri» (giá trị) hoặc hai cột «tu_so», «mau_so»"))
+    known = {unit_col, ind_col, val_col, num_col, den_col, year_col} | {col_of(NAME_COLS)}
+    for h in headers:
+        if h not in known:
+            problems.append(Problem(f"dòng 1, cột «{h}»", "cột không dùng trong bảng dạng dọc (đơn vị, chỉ tiêu, giá trị)", h))
+    if problems:
+        return Parsed(pl.DataFrame(schema=OBS_SCHEMA), problems, [])
+    by_name = {_key(i.name): c for c, i in indicators.items()}
+    codes = {c.casefold(): c for c in indicators}
+    unit_type = dict(zip(units["code"], units["type"]))
+    active = {r["code"]: (r["active_from"], r["active_to"]) for r in units.iter_rows(named=True)}
+    rows, warnings, given, first_row = [], [], {}, {}
+    seen_pairs: dict[tuple[str, str], int] = {}
+    for r in df.iter_rows(named=True):
+        n = int(r[ROW])
+        code = (r[unit_col] or "").strip()
+        bad = _unit_problem(code, f"dòng {n}, cột «{unit_col}»", unit_type, active, allowed, year) \
+            or _year_problem(r, year_col, n, year)
+        if bad:
+            problems.append(bad)
+            continue
+        token = (r[ind_col] or "").strip()
+        ind_code = codes.get(token.casefold()) or by_name.get(_key(token))
+        if ind_code is None:
+            problems.append(Problem(f"dòng {n}, cột «{ind_col}»", f"«{token}» không phải mã hay tên chỉ tiêu trong danh mục", token))
+            continue
+        ind = indicators[ind_code]
+        if (code, ind_code) in seen_pairs:
+            problems.append(Problem(f"dòng {n}, cột «{ind_col}»", f"đơn vị «{code}» có chỉ tiêu {ind_code} hai lần "
+                                    f"(dòng {seen_pairs[(code, ind_code)]} và dòng {n})", ind_code))
+            continue
+        seen_pairs[(code, ind_code)] = n
+        first_row.setdefault(code, n)
+        if ind.entered_by == "superior":
+            problems.append(Problem(f"dòng {n}, cột «{ind_col}»", f"chỉ tiêu {ind_code} do cấp trên chấm, đơn vị không gửi", ind_code))
+            continue
+        if unit_type[code] not in ind.applies:
+            warnings.append(Problem(f"dòng {n}", f"chỉ tiêu {ind_code} không áp dụng cho loại đơn vị này; giá trị bị bỏ qua", token))
+            continue
+        if ind.kind == "ratio":
+            if num_col is None or den_col is None:
+                problems.append(Problem(f"dòng {n}", f"chỉ tiêu {ind_code} cần hai cột «tu_so» và «mau_so»", ind_code))
+                continue
+            cols = {"num": num_col, "den": den_col}
+        else:
+            if val_col is None:
+                problems.append(Problem(f"dòng {n}", f"chỉ tiêu {ind_code} cần cột «gia_tri»", ind_code))
+                continue
+            cols = {"value": val_col}
+        rec = _cell(ind, cols, r, n, table.decimal_comma, False, problems)
+        if rec is not None:
+            rows.append({"unit_code": code, "year": year, "indicator": ind_code, "row": n, **rec})
+            given.setdefault(code, set()).add(ind_code)
+    for code, n in first_row.items():
+        rows += _missing_rows(indicators, unit_type[code], code, n, given.get(code, set()), year)
+    return _finish(rows, problems, warnings, list(first_row))
+
+
+def validate_wide(table: RawTable, indicators: dict[str, Indicator], units: pl.DataFrame,
+                  allowed: set[str], year: int) -> Parsed:
+    """One row per unit, one column per indicator (two for a ratio)."""
     problems: list[Problem] = []
     warnings: list[Problem] = []
     df = table.frame
@@ -132,32 +258,15 @@ def validate(table: RawTable, indicators: dict[str, Indicator], units: pl.DataFr
         n = int(r[ROW])
         code = (r[unit_col] or "").strip()
         where = f"dòng {n}, cột «{unit_col}»"
-        if not code:
-            problems.append(Problem(where, "thiếu mã đơn vị", ""))
-            continue
-        if code in seen_units:
+        if code and code in seen_units:
             problems.append(Problem(where, f"đơn vị «{code}» xuất hiện hai lần (dòng {seen_units[code]} và dòng {n})", code))
             continue
-        seen_units[code] = n
-        if code not in unit_type:
-            problems.append(Problem(where, f"mã đơn vị «{code}» không có trong danh mục đơn vị", code))
+        if code:
+            seen_units[code] = n
+        bad = _unit_problem(code, where, unit_type, active, allowed, year) or _year_problem(r, year_col, n, year)
+        if bad:
+            problems.append(bad)
             continue
-        if code not in allowed:
-            problems.append(Problem(where, f"đơn vị «{code}» không thuộc địa bàn được phép gửi số liệu", code))
-            continue
-        if unit_type[code] not in ("commune", "agency", "service", "enterprise"):
-            problems.append(Problem(where, f"«{code}» là địa bàn (tỉnh, huyện), không phải đơn vị được đánh giá", code))
-            continue
-        a_from, a_to = active[code]
-        if (a_from and year < a_from) or (a_to and year > a_to):
-            problems.append(Problem(where, f"đơn vị «{code}» không hoạt động trong năm {year}", code))
-            continue
-        if year_col:
-            y = (r[year_col] or "").strip()
-            if y and y != str(year):
-                problems.append(Problem(f"dòng {n}, cột «{year_col}»",
-                                        f"năm {y} khác năm đang nhập số liệu {year}", y))
-                continue
         utype = unit_type[code]
         for ind_code, p in parts.items():
             ind = indicators[ind_code]
@@ -171,15 +280,8 @@ def validate(table: RawTable, indicators: dict[str, Indicator], units: pl.DataFr
             rec = _cell(ind, p, r, n, table.decimal_comma, ind_code in x_blank, problems)
             if rec is not None:
                 rows.append({"unit_code": code, "year": year, "indicator": ind_code, "row": n, **rec})
-        for ind_code, ind in indicators.items():
-            if (utype in ind.applies and ind.entered_by == "unit" and ind_code not in parts):
-                rows.append({"unit_code": code, "year": year, "indicator": ind_code, "row": n,
-                             "value": None, "num": None, "den": None, "raw": None})
-    obs = pl.DataFrame(rows, schema=OBS_SCHEMA) if rows else pl.DataFrame(schema=OBS_SCHEMA)
-    empty = obs.filter(pl.col("value").is_null() & pl.col("num").is_null() & pl.col("den").is_null())
-    for code_, cnt in empty.group_by("unit_code").len().sort("unit_code").iter_rows():
-        warnings.append(Problem(f"đơn vị {code_}", f"{cnt} chỉ tiêu áp dụng chưa có số liệu: đơn vị sẽ bị đánh dấu thiếu số liệu"))
-    return Parsed(obs, problems, warnings, sorted(seen_units))
+        rows += _missing_rows(indicators, utype, code, n, set(parts), year)
+    return _finish(rows, problems, warnings, list(seen_units))
 
 
 def _cell(ind: Indicator, cols: dict[str, str], r: dict, n: int, decimal_comma: bool, x_blank: bool,

@@ -3,10 +3,7 @@
 -- Appraisals (latest per unit, year, indicator) replace self-assessed values on the
 -- 'appraised' basis; indicators entered by the level above take the appraisal on both bases.
 WITH current_obs AS (
-    SELECT o.submission_id, o.unit_code, o.year, o.indicator, o.value, o.num, o.den
-    FROM observations o
-    JOIN submissions s ON s.id = o.submission_id
-    WHERE s.state = 'current' AND o.year IN (SELECT year FROM p_years)
+    SELECT * FROM t_current
 ),
 unit_submission AS (
     SELECT unit_code, year, max(submission_id) AS submission_id

@@ -1,0 +1,10 @@
+-- The current value of every unit and indicator in year $y (the newest current file per unit).
+WITH cur AS (
+    SELECT o.* FROM observations o
+    JOIN submissions s ON s.id = o.submission_id AND s.state = 'current'
+    WHERE o.year = $y
+)
+SELECT c.unit_code, c.indicator, c.value, c.num, c.den
+FROM cur c
+JOIN (SELECT unit_code, max(submission_id) AS submission_id FROM cur GROUP BY unit_code) n
+  USING (unit_code, submission_id)
