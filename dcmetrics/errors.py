@@ -46,5 +46,9 @@ class ValidationError(DcmetricsError):
         super().__init__(f"Tệp có {len(problems)} lỗi, chưa lưu dữ liệu nào.")
 
 
+class Conflict(DcmetricsError):
+    """The action does not fit the current state (locked, already current, reason missing ...)."""
+
+
 class AccessDenied(DcmetricsError):
     """The acting account's role or area does not allow the action."""

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from dcmetrics import framework, scoring, sqlfiles, units
-from dcmetrics.errors import NotFound, Problem, ValidationError
+from dcmetrics.errors import Conflict, NotFound, Problem, ValidationError
 from dcmetrics.fmt import fmt_num
 from dcmetrics.framework_model import Profile
 from dcmetrics.ingest.read import read_table
@@ -198,8 +198,7 @@ def _refuse_if_locked(cur, area_code: str, year: int) -> None:
     codes = [r[0] for r in cur.execute(sqlfiles.load("unit_subtree"), {"area": area_code}).fetchall()]
     rows = cur.execute(sqlfiles.load("locks_covering"), {"codes": codes or [area_code], "y": year}).fetchall()
     if rows:
-        raise ValidationError([Problem("địa bàn", f"Số liệu năm {year} của {rows[0][1]} ({rows[0][0]}) đã được "
-                                                  "phê duyệt và khóa; cần mở lại trước.")])
+        raise Conflict(f"Số liệu năm {year} của {rows[0][1]} ({rows[0][0]}) đã được phê duyệt và khóa; cần mở lại trước.")
 
 
 def restore(store: Store, submission_id: int, user: str) -> None:
@@ -207,7 +206,7 @@ def restore(store: Store, submission_id: int, user: str) -> None:
     with store.transaction() as cur:
         sub = _submission(cur, submission_id)
         if sub["state"] == "current":
-            raise ValidationError([Problem("lần gửi", f"Tệp «{sub['file_name']}» đang là số liệu hiện hành.")])
+            raise Conflict(f"Tệp «{sub['file_name']}» đang là số liệu hiện hành.")
         _refuse_if_locked(cur, sub["area_code"], sub["year"])
         cur.execute("UPDATE submissions SET state = 'replaced' WHERE area_code = $a AND year = $y AND state = 'current'",
                     {"a": sub["area_code"], "y": sub["year"]})
@@ -244,7 +243,7 @@ def approve(store: Store, area_code: str, year: int, user: str) -> int:
 def return_submission(store: Store, area_code: str, year: int, user: str, reason: str) -> int:
     """Send an area's current data back to the uploader with a reason (required)."""
     if not reason or not reason.strip():
-        raise ValidationError([Problem("lý do", "Trả lại số liệu phải ghi rõ lý do để đơn vị sửa.")])
+        raise Conflict("Trả lại số liệu phải ghi rõ lý do để đơn vị sửa.")
     with store.transaction() as cur:
         _refuse_if_locked(cur, area_code, year)
         sid = _current_of(cur, area_code, year)
@@ -262,7 +261,7 @@ def reopen(store: Store, area_code: str, year: int, user: str, reason: str = "")
     with store.transaction() as cur:
         if not cur.execute("SELECT 1 FROM area_locks WHERE area_code = $a AND year = $y",
                            {"a": area_code, "y": year}).fetchall():
-            raise ValidationError([Problem("địa bàn", f"Số liệu năm {year} của địa bàn {area_code} chưa bị khóa.")])
+            raise Conflict(f"Số liệu năm {year} của địa bàn {area_code} chưa bị khóa.")
         cur.execute("DELETE FROM area_locks WHERE area_code = $a AND year = $y", {"a": area_code, "y": year})
         cur.execute("UPDATE submissions SET review_state = 'pending' WHERE area_code = $a AND year = $y "
                     "AND state = 'current'", {"a": area_code, "y": year})
