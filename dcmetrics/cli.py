@@ -76,6 +76,27 @@ def cmd_units_import(args) -> int:
     return 0
 
 
+def cmd_template(args) -> int:
+    from dcmetrics.ingest.template import build_csv, build_xlsx, template_units
+
+    out = Path(args.out)
+    suffix = out.suffix.lower()
+    if suffix not in (".xlsx", ".csv"):
+        raise DcmetricsError(f"Tệp mẫu «{out}» phải có đuôi .xlsx hoặc .csv.")
+    if args.semicolon and suffix != ".csv":
+        raise DcmetricsError("Tùy chọn --semicolon chỉ dùng cho tệp .csv.")
+    store = _store(args)
+    if suffix == ".xlsx":
+        content = build_xlsx(store, args.area, args.year)
+    else:
+        content = build_csv(store, args.area, args.year, dialect="semicolon" if args.semicolon else "comma")
+    n = template_units(store, args.area, args.year).height
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_bytes(content)
+    print(f"Đã ghi mẫu nhập số liệu năm {args.year} của địa bàn {args.area} ({n} đơn vị) vào {out}.")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="dcmetrics", description="Đánh giá mức độ thực hiện dân chủ ở cơ sở")
     sub = p.add_subparsers(dest="command", required=True)
@@ -111,6 +132,14 @@ def build_parser() -> argparse.ArgumentParser:
     sp = with_db(sub.add_parser("units-import", help="nạp danh mục xã chính thức của một tỉnh (vietnam-provinces)"))
     sp.add_argument("--province", type=int, required=True, help="mã tỉnh, ví dụ 1 (Hà Nội)")
     sp.set_defaults(func=cmd_units_import)
+
+    sp = with_db(sub.add_parser("template", help="tạo tệp mẫu nhập số liệu (.xlsx hoặc .csv) của một địa bàn"))
+    sp.add_argument("--year", type=int, required=True)
+    sp.add_argument("--area", required=True, help="mã địa bàn (tỉnh, huyện) hoặc đơn vị")
+    sp.add_argument("--out", required=True, help="tệp kết quả .xlsx hoặc .csv")
+    sp.add_argument("--semicolon", action="store_true",
+                    help="CSV phân cách bằng dấu chấm phẩy (như Excel cài đặt tiếng Việt)")
+    sp.set_defaults(func=cmd_template)
     return p
 
 

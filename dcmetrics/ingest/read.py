@@ -84,12 +84,24 @@ def read_table(content: bytes, file_name: str = "") -> RawTable:
     return table
 
 
+def _outside_quotes(line: str) -> str:
+    """The characters of a CSV line that stand outside double quotes."""
+    out, quoted = [], False
+    for ch in line:
+        if ch == '"':
+            quoted = not quoted
+        elif not quoted:
+            out.append(ch)
+    return "".join(out)
+
+
 def _read_csv(content: bytes) -> RawTable:
     text, encoding = _decode(content)
     text = unicodedata.normalize("NFC", text)
     first = text.splitlines()[0] if text.splitlines() else ""
-    delimiter = max([",", ";", "\t"], key=first.count)
-    if first.count(delimiter) == 0:
+    outside = _outside_quotes(first)  # names in headers may hold commas inside quotes
+    delimiter = max([",", ";", "\t"], key=outside.count)
+    if outside.count(delimiter) == 0:
         raise _fail("Không nhận ra dấu phân cách cột của tệp CSV (dấu phẩy hoặc chấm phẩy) ở dòng tiêu đề.")
     rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))
     header = [_nfc(h) or "" for h in rows[0]]
