@@ -2,27 +2,50 @@
 
 import streamlit as st
 
+from dcmetrics import access
 from dcmetrics.bootstrap import sample_loaded
-from ui.context import get_profiles, get_store, show_errors, sidebar_filters
+from ui.context import account, get_profiles, get_store, show_errors, sidebar_filters
 
 st.set_page_config(page_title="Đánh giá thực hiện dân chủ ở cơ sở", page_icon=":material/how_to_vote:",
                    layout="wide")
 
-pages = [
-    st.Page("pages/overview.py", title="Tổng quan", icon=":material/dashboard:", default=True),
-    st.Page("pages/ranking.py", title="Xếp hạng", icon=":material/leaderboard:"),
-    st.Page("pages/unit.py", title="Chi tiết đơn vị", icon=":material/account_balance:"),
-    st.Page("pages/framework.py", title="Bộ tiêu chí", icon=":material/rule:"),
-]
-nav = st.navigation(pages)
+store = get_store()
+user = account()
+if user is not None and access.get_account(store, user.username) is None:
+    user = st.session_state["account"] = None  # removed or renamed meanwhile
+
+if user is None:
+    nav = st.navigation([st.Page("pages/login.py", title="Đăng nhập", icon=":material/login:")])
+else:
+    pages = {
+        "Kết quả": [
+            st.Page("pages/overview.py", title="Tổng quan", icon=":material/dashboard:", default=True),
+            st.Page("pages/ranking.py", title="Xếp hạng", icon=":material/leaderboard:"),
+            st.Page("pages/unit.py", title="Chi tiết đơn vị", icon=":material/account_balance:"),
+            st.Page("pages/framework.py", title="Bộ tiêu chí", icon=":material/rule:"),
+        ],
+    }
+    work = []
+    if access.can(store, user, access.UPLOAD):
+        work.append(st.Page("pages/upload.py", title="Nhập số liệu", icon=":material/upload_file:"))
+    if access.can(store, user, access.REVIEW):
+        work.append(st.Page("pages/review.py", title="Thẩm định, phê duyệt", icon=":material/fact_check:"))
+    if work:
+        pages["Nghiệp vụ"] = work
+    nav = st.navigation(pages)
 
 st.session_state["_context"] = None
 with show_errors():
-    store = get_store()
     profiles = get_profiles()
-    chosen = sidebar_filters(store, profiles)
-    if chosen is not None:
-        st.session_state["_context"] = (store, *chosen)
+    if user is not None:
+        with st.sidebar:
+            st.caption(f"{user.display_name} · {user.role_label}")
+            if st.button("Đăng xuất", icon=":material/logout:", key="logout"):
+                st.session_state["account"] = None
+                st.rerun()
+        chosen = sidebar_filters(store, profiles, user)
+        if chosen is not None:
+            st.session_state["_context"] = (store, *chosen, user)
     if sample_loaded(store):
         st.warning("Đang dùng **dữ liệu mẫu** của một tỉnh giả định (Tỉnh Mẫu An Hòa). "
                    "Số liệu không phản ánh đơn vị thật nào.", icon=":material/science:")

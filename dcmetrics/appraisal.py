@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from dcmetrics import framework, sqlfiles
+from dcmetrics import access, audit, framework, sqlfiles
 from dcmetrics.errors import NotFound, Problem, ValidationError
 from dcmetrics.fmt import fmt_num
 from dcmetrics.store import Store, bump_data_version
@@ -41,9 +41,11 @@ def check_appraisal(indicators: dict, unit_type: str | None, rec: dict, where: s
     return out
 
 
-def set_appraisals(store: Store, records: list[dict]) -> int:
-    """Store appraised values (each dict: unit_code, year, indicator, value | num+den, reason,
-    appraised_by); all are checked first, then stored in one transaction."""
+def set_appraisals(store: Store, actor, records: list[dict]) -> int:
+    """Store appraised values (each dict: unit_code, year, indicator, value | num+den, reason)
+    set by `actor`, a reviewer of the level above whose area holds every unit; all records are
+    checked first, then stored in one transaction."""
+    acct = access.require(store, actor, access.APPRAISE, unit_codes=sorted({r["unit_code"] for r in records}))
     _, _, indicators = framework.load_catalogue()
     types = dict(store.rows("SELECT code, type FROM units"))
     problems = []
@@ -51,19 +53,25 @@ def set_appraisals(store: Store, records: list[dict]) -> int:
         problems += check_appraisal(indicators, types.get(rec["unit_code"]), rec, f"thẩm định {i}")
     if problems:
         raise ValidationError(problems)
-    frame = pl.DataFrame(records, schema={"unit_code": pl.String, "year": pl.Int32, "indicator": pl.String,
-                                          "value": pl.Float64, "num": pl.Float64, "den": pl.Float64,
-                                          "reason": pl.String, "appraised_by": pl.String})
+    frame = pl.DataFrame([{**r, "appraised_by": r.get("appraised_by") or acct.username} for r in records],
+                         schema={"unit_code": pl.String, "year": pl.Int32, "indicator": pl.String,
+                                 "value": pl.Float64, "num": pl.Float64, "den": pl.Float64,
+                                 "reason": pl.String, "appraised_by": pl.String})
     with store.transaction() as cur:
         cur.register("incoming_appraisals", frame)
         cur.execute("INSERT INTO appraisals (unit_code, year, indicator, value, num, den, reason, appraised_by) "
                     "SELECT unit_code, year, indicator, value, num, den, reason, appraised_by FROM incoming_appraisals")
         cur.unregister("incoming_appraisals")
+        if actor is not access.SYSTEM:  # the sample loader's thousands of rows are not a person's act
+            for r in frame.iter_rows(named=True):
+                audit.record(cur, acct, audit.APPRAISE, f"unit:{r['unit_code']}:{r['year']}:{r['indicator']}",
+                             after={"value": r["value"], "num": r["num"], "den": r["den"], "reason": r["reason"]})
         bump_data_version(cur)
     return frame.height
 
 
-def appraisals_for_unit(store: Store, unit_code: str, year: int) -> pl.DataFrame:
+def appraisals_for_unit(store: Store, actor, unit_code: str, year: int) -> pl.DataFrame:
+    access.require(store, actor, access.READ_SCORES, unit_codes=[unit_code])
     rows = store.frame(sqlfiles.load("unit_appraisals"), {"u": unit_code, "y": year})
     if rows.is_empty() and not store.rows("SELECT 1 FROM units WHERE code = $u", {"u": unit_code}):
         raise NotFound(f"Không có đơn vị mã «{unit_code}».")

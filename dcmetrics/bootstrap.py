@@ -6,14 +6,13 @@ from pathlib import Path
 
 import polars as pl
 
-from dcmetrics import config, framework
+from dcmetrics import access, audit, config, framework
 from dcmetrics.appraisal import set_appraisals
 from dcmetrics.errors import StoreError
 from dcmetrics.ingest.commit import import_file
 from dcmetrics.store import Store, set_meta
 from dcmetrics.units import replace_units
 
-SAMPLE_USER = "du-lieu-mau"
 
 
 def register_frameworks(store: Store) -> int:
@@ -35,6 +34,8 @@ def register_frameworks(store: Store) -> int:
                 cur.execute("INSERT INTO frameworks (id, version, title, document, sha256, body_json) "
                             "VALUES ($i, $v, $t, $d, $h, $b)",
                             {"i": p.id, "v": p.version, "t": p.title, "d": p.document.id, "h": p.sha256, "b": body})
+                audit.record(cur, access.SYSTEM, audit.FRAMEWORK_REGISTER, f"framework:{p.id}:{p.version}",
+                             after={"title": p.title, "sha256": p.sha256})
                 added += 1
     return added
 
@@ -43,12 +44,12 @@ def load_sample(store: Store, folder: Path | None = None) -> dict:
     """Units, every district's yearly file and the appraisals of the sample province."""
     folder = folder or config.SAMPLE_DIR
     units = pl.read_csv(folder / "units.csv", infer_schema=False)
-    replace_units(store, units)
+    replace_units(store, units, access.SYSTEM)
     files = 0
     for year_dir in sorted(p for p in folder.iterdir() if p.is_dir() and p.name.isdigit()):
         for path in sorted(year_dir.glob("*.csv")):
             import_file(store, path.read_bytes(), f"{year_dir.name}/{path.name}", int(year_dir.name),
-                        SAMPLE_USER, area_code=path.stem)
+                        access.SYSTEM, area_code=path.stem)
             files += 1
     appr = pl.read_csv(folder / "appraisals.csv", infer_schema=False)
     records = [{
@@ -57,19 +58,22 @@ def load_sample(store: Store, folder: Path | None = None) -> dict:
         "num": float(r["numerator"]) if r["numerator"] else None,
         "den": float(r["denominator"]) if r["denominator"] else None,
         "reason": r["reason"], "appraised_by": r["appraiser"]} for r in appr.iter_rows(named=True)]
-    set_appraisals(store, records)
+    set_appraisals(store, access.SYSTEM, records)
     with store.transaction() as cur:
         set_meta(cur, "sample_loaded", "1")
+    access.create_demo_accounts(store)
     return {"units": units.height, "files": files, "appraisals": len(records)}
 
 
-def init_db(path: str | Path | None, sample: bool) -> Store:
-    """Open (creating and migrating) the database; load the sample once if asked and empty."""
+def init_db(path: str | Path | None, sample: bool) -> tuple[Store, str | None]:
+    """Open (creating and migrating) the database; load the sample once if asked and empty;
+    make sure an administrator exists. Returns the store and, when one was just generated,
+    the first administrator's one-time password (the caller prints it on the console)."""
     store = Store(config.db_path(path))
     register_frameworks(store)
     if sample and not store.rows("SELECT 1 FROM units LIMIT 1"):
         load_sample(store)
-    return store
+    return store, access.ensure_admin(store)
 
 
 def sample_loaded(store: Store) -> bool:

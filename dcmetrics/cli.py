@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -19,11 +20,21 @@ def _store(args, create: bool = False):
 def cmd_init(args) -> int:
     from dcmetrics.bootstrap import init_db, sample_loaded
 
-    store = init_db(args.db, sample=args.sample)
+    store, admin_password = init_db(args.db, sample=args.sample)
     n = store.rows("SELECT count(*) FROM units")[0][0]
     print(f"Cơ sở dữ liệu: {store.path}")
     print(f"Đơn vị: {n}; dữ liệu mẫu: {'có' if sample_loaded(store) else 'không'}")
+    if admin_password:
+        print(first_admin_notice(admin_password))
     return 0
+
+
+def first_admin_notice(password: str) -> str:
+    from dcmetrics import access
+
+    user = os.environ.get(access.ADMIN_USER_ENV) or access.DEFAULT_ADMIN_USER
+    return (f"Đã tạo tài khoản quản trị đầu tiên «{user}» với mật khẩu dùng một lần: {password}\n"
+            "Hãy đăng nhập và đổi mật khẩu ngay; mật khẩu này không được lưu ở đâu khác.")
 
 
 def cmd_frameworks(args) -> int:
@@ -67,11 +78,12 @@ def cmd_import(args) -> int:
 
 
 def cmd_units_import(args) -> int:
+    from dcmetrics import access
     from dcmetrics.units import official_communes, replace_units
 
     store = _store(args, create=True)
     frame = official_communes(args.province)
-    n = replace_units(store, frame)
+    n = replace_units(store, frame, access.SYSTEM)  # whoever holds the database file is its administrator
     print(f"Đã nạp {n} đơn vị (tỉnh và các xã, phường, đặc khu) của tỉnh mã {args.province}.")
     return 0
 

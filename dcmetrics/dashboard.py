@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from dcmetrics import scoring, units
+from dcmetrics import access, scoring, units
 from dcmetrics.errors import NotFound
 from dcmetrics.framework_model import Profile
 from dcmetrics.ingest.commit import submissions_for_unit
@@ -21,19 +21,22 @@ class Filters:
     basis: str = "appraised"
 
 
-def _in_scope(store: Store, frame: pl.DataFrame, f: Filters) -> pl.DataFrame:
-    if f.area:
-        frame = frame.filter(pl.col("unit_code").is_in(units.subtree(store, f.area)["code"].implode()))
+def _in_scope(store: Store, frame: pl.DataFrame, f: Filters, actor) -> pl.DataFrame:
+    """The rows the filters ask for, within what the actor may read (their area's subtree)."""
+    acct = access.require(store, actor, access.READ_SCORES, f.area)
+    area = f.area or (None if acct.area_code == access.ALL_AREAS or acct.role == access.ADMIN else acct.area_code)
+    if area:
+        frame = frame.filter(pl.col("unit_code").is_in(units.subtree(store, area)["code"].implode()))
     if f.unit_type:
         frame = frame.filter(pl.col("unit_type") == f.unit_type)
     return frame
 
 
-def ranking(store: Store, profile: Profile, f: Filters) -> pl.DataFrame:
+def ranking(store: Store, profile: Profile, f: Filters, actor) -> pl.DataFrame:
     """Scored units of the year in the filters' scope, best first, with points per group."""
     scoring.require_year(store, f.year)
     result = scoring.cached_score(store, profile, [f.year], f.basis)
-    return _in_scope(store, result.wide(f.year), f).sort(
+    return _in_scope(store, result.wide(f.year), f, actor).sort(
         ["rated", "total", "unit_name"], descending=[True, True, False], nulls_last=True)
 
 
@@ -47,11 +50,11 @@ class Overview:
     levels: pl.DataFrame  # level, level_ord, count, share, prev_count
 
 
-def overview(store: Store, profile: Profile, f: Filters) -> Overview:
+def overview(store: Store, profile: Profile, f: Filters, actor) -> Overview:
     scoring.require_year(store, f.year)
     result = scoring.cached_score(store, profile, [f.year, f.year - 1], f.basis)
-    cur = _in_scope(store, result.year(f.year), f)
-    prev = _in_scope(store, result.year(f.year - 1), f)
+    cur = _in_scope(store, result.year(f.year), f, actor)
+    prev = _in_scope(store, result.year(f.year - 1), f, actor)
     rated = cur.filter(pl.col("rated"))
     names = pl.DataFrame({"level": profile.level_names(), "level_ord": list(range(1, len(profile.levels) + 1))},
                          schema={"level": pl.String, "level_ord": pl.Int32})
@@ -77,7 +80,8 @@ class UnitDetail:
     bases: pl.DataFrame        # self-assessed beside appraised: total, level, points per group
 
 
-def unit_detail(store: Store, profile: Profile, unit_code: str, f: Filters) -> UnitDetail:
+def unit_detail(store: Store, profile: Profile, unit_code: str, f: Filters, actor) -> UnitDetail:
+    access.require(store, actor, access.READ_SCORES, unit_codes=[unit_code])
     scoring.require_year(store, f.year)
     years = scoring.scored_years(store)
     result = scoring.cached_score(store, profile, years, f.basis)

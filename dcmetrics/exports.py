@@ -41,3 +41,35 @@ def write_csv(frame: pl.DataFrame, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     data = neutralise(frame).write_csv()
     path.write_bytes(b"\xef\xbb\xbf" + data.encode("utf-8"))
+
+
+def problems_xlsx(problems, title: str = "Danh sách lỗi") -> bytes:
+    """The problems of an upload as an Excel sheet (row/column place, value, explanation)."""
+    import io
+
+    import xlsxwriter
+
+    buf = io.BytesIO()
+    wb = xlsxwriter.Workbook(buf, {"strings_to_formulas": False, "strings_to_urls": False, "in_memory": True})
+    ws = wb.add_worksheet("Lỗi")
+    bold = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True})
+    wrap = wb.add_format({"text_wrap": True, "valign": "top"})
+    ws.write_row(0, 0, ["STT", "Vị trí", "Giá trị", "Nội dung lỗi"], bold)
+    for i, p in enumerate(problems, 1):
+        ws.write_number(i, 0, i)
+        ws.write_string(i, 1, _safe(p.where), wrap)
+        ws.write_string(i, 2, _safe("" if p.value is None else str(p.value)), wrap)
+        ws.write_string(i, 3, _safe(p.message), wrap)
+    ws.set_column(0, 0, 6)
+    ws.set_column(1, 1, 30)
+    ws.set_column(2, 2, 18)
+    ws.set_column(3, 3, 90)
+    ws.freeze_panes(1, 0)
+    wb.set_properties({"title": title})
+    wb.close()
+    return buf.getvalue()
+
+
+def _safe(text: str) -> str:
+    """Text that a spreadsheet would run as a formula gets a leading apostrophe."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r", "\n") else text

@@ -657,6 +657,192 @@ def load_units(path: Path) -> pl.DataFrame:
     return pl.read_csv(path, schema=schema)
 
 
+# ---------------------------------------------------------------- scaled data (benchmarks)
+#
+# The same value generation at any size, in memory: provinces of about SCALED_PROVINCE_UNITS
+# evaluated units, each with its own bodies (uploaded by the province) and districts of about
+# SCALED_AREA_UNITS units (one upload file each). Nothing here changes what generate() writes.
+
+SCALED_YEARS = (2021, 2022, 2023, 2024, 2025)
+SCALED_PROVINCE_UNITS = 1180  # 34 provinces for the nation's ~40,000 units
+SCALED_PROVINCE_BODIES = 40   # departments, their service units, provincial enterprises
+SCALED_AREA_UNITS = 480       # units of a district: an upload file of about 500 rows
+SCALED_MIX = (("commune", 0.40), ("agency", 0.15), ("service", 0.35), ("enterprise", 0.10))
+SCALED_SERVICES = ["Trường Mầm non", "Trường Tiểu học", "Trường Trung học cơ sở", "Trạm Y tế",
+                   "Trung tâm Văn hóa – Thể thao", "Ban Quản lý dự án"]
+SCALED_OFFICES = DISTRICT_AGENCIES + DISTRICT_THIRD_AGENCY + ["Văn phòng HĐND và UBND", "Thanh tra",
+                                                              "Phòng Y tế", "Phòng Lao động"]
+
+
+def scaled_layout(n_units: int, area_units: int = SCALED_AREA_UNITS) -> list[list[int]]:
+    """For `n_units` evaluated units: per province, the sizes of its districts (the province's
+    own bodies, SCALED_PROVINCE_BODIES or fewer for a tiny size, come on top)."""
+    if n_units < 1:
+        raise ValueError("n_units must be at least 1")
+    n_prov = max(1, round(n_units / SCALED_PROVINCE_UNITS))
+    bodies = min(SCALED_PROVINCE_BODIES, n_units // (2 * n_prov))
+    rest = n_units - bodies * n_prov
+    n_dist = max(n_prov, round(rest / area_units))
+    sizes = [rest // n_dist + (1 if i < rest % n_dist else 0) for i in range(n_dist)]
+    layout: list[list[int]] = [[] for _ in range(n_prov)]
+    for i, size in enumerate(sizes):
+        layout[i % n_prov].append(size)
+    return layout
+
+
+def scaled_bodies(n_units: int) -> int:
+    n_prov = len(scaled_layout(n_units))
+    return min(SCALED_PROVINCE_BODIES, n_units // (2 * n_prov))
+
+
+def _mix(count: int) -> list[str]:
+    """Unit types of an area of `count` units in SCALED_MIX proportions (communes first)."""
+    out, given = [], 0
+    for i, (kind, share) in enumerate(SCALED_MIX):
+        n = count - given if i == len(SCALED_MIX) - 1 else round(share * count)
+        n = max(0, min(n, count - given))
+        out += [kind] * n
+        given += n
+    return out
+
+
+def scaled_province_units(seed: int, index: int, districts: list[int], bodies: int) -> list[Unit]:
+    """The registry of province number `index` (0-based): the province, its districts, their
+    units and the province's own bodies. Codes are unique across provinces."""
+    rng = rng_for(seed, "scaled-units", index)
+    pcode = f"{index + 1:03d}"
+    pname = f"Tỉnh Mẫu {rng.choice(NAME_FIRST)} {rng.choice(NAME_SECOND)} {index + 1}"
+    units = [Unit(pcode, pname, "province", area=pcode)]
+    body_types = _mix(bodies)[::-1]  # the province's bodies: agencies, services, enterprises
+    body_types = [t if t != "commune" else "agency" for t in body_types]
+    for k, size in enumerate(districts, 1):
+        dcode = f"{pcode}{k:02d}"
+        dname = f"{'Thành phố' if k == 1 else 'Huyện'} Mẫu {rng.choice(NAME_FIRST)} {rng.choice(NAME_SECOND)}"
+        units.append(Unit(dcode, dname, "district", pcode, area=dcode))
+        types = _mix(size)
+        names = iter(commune_names(rng, min(len(types), 1100)) * (len(types) // 1100 + 1))
+        counters = dict.fromkeys(EVALUATED, 0)
+        for kind in types:
+            counters[kind] += 1
+            i = counters[kind]
+            units.append(_scaled_unit(kind, i, dcode, dname, next(names), f"Cụm thi đua số {(k + 1) // 2}",
+                                      pcode))
+    counters = dict.fromkeys(EVALUATED, 0)
+    for kind in body_types:
+        counters[kind] += 1
+        units.append(_scaled_unit(kind, counters[kind], pcode, pname, rng.choice(NAME_SECOND), "", pcode))
+    return units
+
+
+def _scaled_unit(kind: str, i: int, area: str, area_name: str, name: str, commune_cluster: str,
+                 pcode: str) -> Unit:
+    where = f"{area}{i:04d}"
+    if kind == "commune":
+        prefix = "Phường" if area_name.startswith("Thành phố") and i % 3 else "Xã"
+        return Unit(f"X{where}", f"{prefix} {name}", "commune", area, f"{commune_cluster} – tỉnh {pcode}", area=area)
+    if kind == "agency":
+        office = SCALED_OFFICES[(i - 1) % len(SCALED_OFFICES)]
+        return Unit(f"CQ{where}", f"{office} {area_name.lower()} {i}", "agency", area,
+                    f"{CLUSTER_DISTRICT_AGENCIES} – tỉnh {pcode}", area=area)
+    if kind == "service":
+        body = SCALED_SERVICES[(i - 1) % len(SCALED_SERVICES)]
+        return Unit(f"SN{where}", f"{body} {name}", "service", area, f"{CLUSTER_SERVICES} – tỉnh {pcode}",
+                    area=area)
+    industry = DISTRICT_INDUSTRIES[(i - 1) % len(DISTRICT_INDUSTRIES)]
+    return Unit(f"DN{where}", f"Công ty TNHH {industry} {name}", "enterprise", area,
+                f"{CLUSTER_ENTERPRISES} – tỉnh {pcode}", area=area)
+
+
+@dataclass
+class ScaledProvince:
+    units: list[Unit]
+    values: dict[int, dict[str, dict]]  # year -> unit code -> indicator -> value (as unit_values)
+    appraisals: list[list[str]]         # rows in APPRAISAL_COLUMNS order, as appraisals.csv
+
+
+def scaled_province(seed: int, index: int, districts: list[int], bodies: int,
+                    years: tuple[int, ...] = SCALED_YEARS, indicators: list[Indicator] | None = None
+                    ) -> ScaledProvince:
+    """Units, self-assessed values and appraisals of one province, drawn by the sample's own
+    functions (latents, plan_year, unit_values, superior_rows, plan_lowerings) with a seed of
+    the province's own."""
+    indicators = indicators or load_catalogue(FRAMEWORKS_DIR / "catalogue.toml")
+    by_code = {ind.code: ind for ind in indicators}
+    pseed = seed * 1000 + index
+    units = scaled_province_units(seed, index, districts, bodies)
+    unit_of = {u.code: u for u in units}
+    latents = assign_latents(pseed, units, indicators)
+    active = [u for u in units if u.type in EVALUATED]
+    values, appraisals = {}, []
+    for year in years:
+        q_of = {u.code: quality(pseed, u.code, latents[u.code], year) for u in active}
+        plan = plan_year(pseed, year, active, q_of, latents, indicators)
+        values[year] = {u.code: unit_values(pseed, year, u, latents[u.code], q_of[u.code], indicators, plan)
+                        for u in active}
+        appraisals += superior_rows(pseed, year, active, q_of, latents, indicators)
+        appraisals += [lowering_row(year, unit_of[code], by_code[ind], value) for code, ind, value
+                       in plan_lowerings(pseed, year, active, q_of, latents, values[year], plan, by_code)]
+    return ScaledProvince(units, values, appraisals)
+
+
+SCALED_OBS_SCHEMA = {"area_code": pl.String, "year": pl.Int32, "unit_code": pl.String, "indicator": pl.String,
+                     "value": pl.Float64, "num": pl.Float64, "den": pl.Float64, "raw": pl.String}
+
+
+def scaled_frames(province: ScaledProvince, indicators: list[Indicator] | None = None
+                  ) -> dict[str, pl.DataFrame]:
+    """The province as the stored tables would hold it after every area uploaded its file:
+    units (UNITS_COLUMNS), observations (SCALED_OBS_SCHEMA: one row per unit and applicable
+    unit-entered indicator, an empty value stored as nulls like an upload does) and appraisals."""
+    indicators = indicators or load_catalogue(FRAMEWORKS_DIR / "catalogue.toml")
+    cols: dict[str, list] = {c: [] for c in SCALED_OBS_SCHEMA}
+    for year, by_unit in province.values.items():
+        for unit in province.units:
+            own = by_unit.get(unit.code)
+            if own is None:
+                continue
+            for ind in entered(indicators, unit):
+                v = own.get(ind.code)
+                if ind.kind == "ratio":
+                    value, num, den = None, *(v if v is not None else (None, None))
+                    raw = None if v is None else f"{v[0]}/{v[1]}"
+                else:
+                    value, num, den = v, None, None
+                    raw = None if v is None else upload_cells(ind, v)[0]
+                cols["area_code"].append(unit.area)
+                cols["year"].append(year)
+                cols["unit_code"].append(unit.code)
+                cols["indicator"].append(ind.code)
+                cols["value"].append(None if value is None else float(value))
+                cols["num"].append(None if num is None else float(num))
+                cols["den"].append(None if den is None else float(den))
+                cols["raw"].append(raw)
+    units = pl.DataFrame([unit_row(u) for u in province.units], schema=UNITS_COLUMNS, orient="row")
+    units = units.with_columns([pl.col(c).replace("", None) for c in ("parent_code", "cluster")] +
+                               [pl.col(c).replace("", None).cast(pl.Int32) for c in ("active_from", "active_to")])
+    appr = pl.DataFrame(province.appraisals, schema=APPRAISAL_COLUMNS, orient="row")
+    appr = appr.select(
+        "unit_code", pl.col("year").cast(pl.Int32), "indicator",
+        pl.col("value").replace("", None).cast(pl.Float64),
+        pl.col("numerator").replace("", None).cast(pl.Float64).alias("num"),
+        pl.col("denominator").replace("", None).cast(pl.Float64).alias("den"),
+        "reason", pl.col("appraiser").alias("appraised_by"))
+    return {"units": units, "observations": pl.DataFrame(cols, schema=SCALED_OBS_SCHEMA), "appraisals": appr}
+
+
+def upload_bytes(year: int, units: list[Unit], values: dict[str, dict],
+                 indicators: list[Indicator] | None = None) -> bytes:
+    """The upload file of `units` for `year`, byte for byte as generate() writes one (UTF-8 with BOM)."""
+    import io
+
+    indicators = indicators or load_catalogue(FRAMEWORKS_DIR / "catalogue.toml")
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(upload_columns(indicators))
+    writer.writerows(upload_rows(year, units, values, indicators))
+    return buf.getvalue().encode("utf-8-sig")
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Sinh dữ liệu mẫu của tỉnh Mẫu An Hòa.")
     parser.add_argument("--out", type=Path, default=SAMPLE_DIR, help="thư mục ghi dữ liệu mẫu")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from dcmetrics import config, sqlfiles
+from dcmetrics import access, audit, config, sqlfiles
 from dcmetrics.errors import NotFound, ValidationError, Problem
 from dcmetrics.fmt import nfc
 from dcmetrics.store import Store, bump_data_version
@@ -46,17 +46,20 @@ def check_units(frame: pl.DataFrame) -> list[Problem]:
     return problems
 
 
-def replace_units(store: Store, frame: pl.DataFrame) -> int:
+def replace_units(store: Store, frame: pl.DataFrame, actor) -> int:
     """Replace the whole registry with `frame` (validated first; all or nothing)."""
+    acct = access.require(store, actor, access.MANAGE_UNITS)
     frame = normalise(frame)
     problems = check_units(frame)
     if problems:
         raise ValidationError(problems)
     with store.transaction() as cur:
+        before = cur.execute("SELECT count(*) FROM units").fetchone()[0]
         cur.execute("DELETE FROM units")
         cur.register("incoming_units", frame)
         cur.execute("INSERT INTO units SELECT * FROM incoming_units")
         cur.unregister("incoming_units")
+        audit.record(cur, acct, audit.UNITS_REPLACE, "units", before={"units": before}, after={"units": frame.height})
         bump_data_version(cur)
     return frame.height
 

@@ -12,11 +12,11 @@ st.title("Tổng quan")
 ctx = current()
 if ctx is None:
     st.stop()
-store, filters, profile = ctx
+store, filters, profile, user = ctx
 st.caption(f"{profile.title} · phiên bản {profile.version} · năm {filters.year}")
 
 with show_errors():
-    ov = overview(store, profile, filters)
+    ov = overview(store, profile, filters, user)
     if ov.n_units == 0:
         st.info("Không có đơn vị nào khớp bộ lọc đã chọn.", icon=":material/filter_alt_off:")
         st.stop()
@@ -34,7 +34,7 @@ with show_errors():
     st.plotly_chart(fig, key="levels_chart")
     vn_dataframe(levels, {"level": "Mức độ", "count": "Năm nay", "prev_count": "Năm trước", "share_text": "Tỷ lệ"},
                  alt="Số đơn vị theo mức")
-    table = ranking(store, profile, filters).filter("rated")
+    table = ranking(store, profile, filters, user).filter("rated")
     col1, col2 = st.columns(2)
     labels = {"rank": "Hạng", "unit_name": "Đơn vị", "parent_name": "Địa bàn", "total": "Tổng điểm", "level": "Mức"}
     with col1:

@@ -12,11 +12,11 @@ st.title("Xếp hạng đơn vị")
 ctx = current()
 if ctx is None:
     st.stop()
-store, filters, profile = ctx
+store, filters, profile, user = ctx
 st.caption(f"{profile.title} · phiên bản {profile.version} · năm {filters.year}")
 
 with show_errors():
-    table = ranking(store, profile, filters)
+    table = ranking(store, profile, filters, user)
     if table.is_empty():
         st.info("Không có đơn vị nào khớp bộ lọc đã chọn.", icon=":material/filter_alt_off:")
         st.stop()

@@ -13,10 +13,10 @@ st.title("Chi tiết đơn vị")
 ctx = current()
 if ctx is None:
     st.stop()
-store, filters, profile = ctx
+store, filters, profile, user = ctx
 
 with show_errors():
-    table = ranking(store, profile, filters).sort("unit_name")
+    table = ranking(store, profile, filters, user).sort("unit_name")
     if table.is_empty():
         st.info("Không có đơn vị nào khớp bộ lọc đã chọn.", icon=":material/filter_alt_off:")
         st.stop()
@@ -26,7 +26,7 @@ with show_errors():
         st.session_state["unit_code"] = codes[0]
     code = st.selectbox("Đơn vị", codes, key="unit_code", bind="query-params",
                         format_func=lambda c: f"{names[c]} ({c})")
-    d = unit_detail(store, profile, code, filters)
+    d = unit_detail(store, profile, code, filters, user)
     u = d.unit
     st.subheader(u["unit_name"])
     st.caption(f"{config.UNIT_TYPE_LABELS[u['unit_type']]} · {u['parent_name'] or ''} · "

@@ -11,7 +11,7 @@ import pytest
 TESTS = Path(__file__).resolve().parent
 sys.path.insert(0, str(TESTS))  # reference_scoring, scoring_cases
 
-from dcmetrics import bootstrap, framework  # noqa: E402
+from dcmetrics import access, bootstrap, framework  # noqa: E402
 from dcmetrics.store import Store  # noqa: E402
 
 
@@ -74,7 +74,7 @@ def insert_observations(store: Store, units: list[dict], observations: list[dict
               "active_from": None, "active_to": None} for u in units]
     from dcmetrics.units import replace_units
 
-    replace_units(store, pl.DataFrame(rows))
+    replace_units(store, pl.DataFrame(rows), access.SYSTEM)
     with store.transaction() as cur:
         sid = cur.execute("INSERT INTO submissions (area_code, year, file_name, sha256, content, sent_by, n_rows) "
                           "VALUES ('T', $y, 'test.csv', 'x', ''::BLOB, 'test', 0) RETURNING id", {"y": year}).fetchone()[0]

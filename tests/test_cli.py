@@ -78,10 +78,10 @@ def test_import_dry_run_and_bad_file(db, tmp_path, capsys):
     from dcmetrics import config
 
     good = config.SAMPLE_DIR / "2025" / "992.csv"
-    assert main(["import", str(good), "--db", str(db), "--year", "2025", "--user", "can-bo", "--dry-run"]) == 0
+    assert main(["import", str(good), "--db", str(db), "--year", "2025", "--user", "canbo.992", "--dry-run"]) == 0
     assert "Tệp hợp lệ" in capsys.readouterr().out
     bad = tmp_path / "sai.csv"
     bad.write_bytes(good.read_bytes().replace(b",2025,", b",2024,", 1))
-    assert main(["import", str(bad), "--db", str(db), "--year", "2025", "--user", "can-bo"]) == 2
+    assert main(["import", str(bad), "--db", str(db), "--year", "2025", "--user", "canbo.992"]) == 2
     err = capsys.readouterr().err
     assert "dòng 2, cột «nam»: năm 2024 khác năm đang nhập số liệu 2025" in err

@@ -30,7 +30,7 @@ def edit(content: bytes, row: int, column: str, value: str) -> bytes:
 def problems_of(store, content: bytes, year: int = 2024, area: str | None = "991") -> list[str]:
     before = table_digest(store)
     with pytest.raises(ValidationError) as err:
-        import_file(store, content, "x.csv", year, "can-bo", area_code=area)
+        import_file(store, content, "x.csv", year, "canbo.991", area_code=area)
     assert table_digest(store) == before, "a refused file changed stored data"
     return [f"{p}" + (f" [{p.value}]" if p.value is not None else "") for p in err.value.problems]
 
@@ -105,7 +105,7 @@ def test_semicolon_decimal_comma_and_windows_1258(fresh_sample_store):
     semicolon = semicolon.replace(";83.3;", ";83,3;", 1)
     raw = to_cp1258(semicolon)
     assert "Phường Tây Thịnh".encode("utf-8") not in raw  # really not UTF-8
-    res = import_file(store, raw, "991-win.csv", 2024, "can-bo", area_code="991", dry_run=True)
+    res = import_file(store, raw, "991-win.csv", 2024, "canbo.991", area_code="991", dry_run=True)
     obs = res.observations.filter((pl.col("unit_code") == "99001") & (pl.col("indicator") == "TRAIN_STAFF"))
     assert obs["value"].to_list() == [83.3]
 
@@ -113,7 +113,7 @@ def test_semicolon_decimal_comma_and_windows_1258(fresh_sample_store):
 def test_replace_and_identical_reupload(fresh_sample_store):
     store = fresh_sample_store
     changed = edit(GOOD, 2, "TRAIN_STAFF", "50")
-    first = import_file(store, changed, "991-sua.csv", 2024, "can-bo", area_code="991")
+    first = import_file(store, changed, "991-sua.csv", 2024, "canbo.991", area_code="991")
     assert first.stored and "Đã lưu số liệu của 25 đơn vị" in first.message
     states = store.rows("SELECT state, count(*) FROM submissions WHERE area_code = '991' AND year = 2024 "
                         "GROUP BY state ORDER BY state")
@@ -122,7 +122,7 @@ def test_replace_and_identical_reupload(fresh_sample_store):
                       "WHERE s.state = 'current' AND o.unit_code = '99001' AND o.year = 2024 "
                       "AND o.indicator = 'TRAIN_STAFF'") == [(50.0,)]
     version = store.data_version()
-    again = import_file(store, changed, "991-sua.csv", 2024, "can-bo", area_code="991")
+    again = import_file(store, changed, "991-sua.csv", 2024, "canbo.991", area_code="991")
     assert again.unchanged and not again.stored
     assert store.data_version() == version
     assert "giống hệt tệp đang dùng" in again.message
@@ -130,12 +130,12 @@ def test_replace_and_identical_reupload(fresh_sample_store):
 
 def test_dry_run_stores_nothing(fresh_sample_store):
     before = table_digest(fresh_sample_store)
-    res = import_file(fresh_sample_store, edit(GOOD, 2, "TRAIN_STAFF", "10"), "x.csv", 2024, "can-bo",
+    res = import_file(fresh_sample_store, edit(GOOD, 2, "TRAIN_STAFF", "10"), "x.csv", 2024, "canbo.991",
                       area_code="991", dry_run=True)
     assert not res.stored and "Chưa lưu (chạy thử)" in res.message
     assert table_digest(fresh_sample_store) == before
 
 
 def test_area_is_inferred_from_the_units_of_the_file(fresh_sample_store):
-    res = import_file(fresh_sample_store, edit(GOOD, 2, "TRAIN_STAFF", "10"), "x.csv", 2024, "can-bo")
+    res = import_file(fresh_sample_store, edit(GOOD, 2, "TRAIN_STAFF", "10"), "x.csv", 2024, "canbo.991")
     assert res.area_code == "991"

@@ -10,6 +10,8 @@ import zipfile
 
 import fastexcel
 import polars as pl
+
+from dcmetrics import access
 import pytest
 import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name
@@ -240,7 +242,7 @@ def test_csv_comma_and_semicolon(sample_store, xlsx):
 
 def test_blank_template_imports_with_missing_value_warnings(sample_store, xlsx):
     for content, name in ((xlsx, "mau.xlsx"), (build_csv(sample_store, AREA, YEAR, "semicolon"), "mau.csv")):
-        res = import_file(sample_store, content, name, YEAR, "can-bo", area_code=AREA, dry_run=True)
+        res = import_file(sample_store, content, name, YEAR, "canbo.991", area_code=AREA, dry_run=True)
         assert res.observations["unit_code"].n_unique() == 25
         assert res.observations["value"].null_count() == res.observations.height
         assert any("chưa có số liệu" in w.message for w in res.warnings)
@@ -379,7 +381,7 @@ def test_round_trip(fresh_sample_store, catalogue, form):
             with pytest.raises(UnicodeDecodeError):
                 content.decode("utf-8")
 
-    result = import_file(store, content, name, YEAR, "can-bo-991", area_code=AREA, dry_run=False)
+    result = import_file(store, content, name, YEAR, "canbo.991", area_code=AREA, dry_run=False)
     assert result.stored
     # every applicable cell filled, nothing in a grey cell: the only warnings left are the
     # plausibility ones against last year's values (our test values are arbitrary)
@@ -393,7 +395,7 @@ def test_round_trip(fresh_sample_store, catalogue, form):
     assert got == expected
     assert {u for u, _ in got} == set(units["code"])
     assert store.rows("SELECT file_name, sent_by FROM submissions WHERE id = $i",
-                      {"i": result.submission_id}) == [(name, "can-bo-991")]
+                      {"i": result.submission_id}) == [(name, "canbo.991")]
 
 
 # ---------------------------------------------------------------- errors, CLI, formula injection
@@ -417,7 +419,8 @@ def test_area_without_active_units(sample_store, build):
 
 def test_district_without_units(store):
     replace_units(store, pl.DataFrame([{"code": "90", "name": "Tỉnh Thử", "type": "province"},
-                                       {"code": "901", "name": "Huyện Trống", "type": "district", "parent_code": "90"}]))
+                                       {"code": "901", "name": "Huyện Trống", "type": "district", "parent_code": "90"}]),
+                  access.SYSTEM)
     with pytest.raises(NotFound, match=r"^Địa bàn Huyện Trống \(mã 901\) không có đơn vị nào được đánh giá trong năm 2025\.$"):
         build_xlsx(store, "901", 2025)
 
@@ -479,7 +482,7 @@ def test_formula_injection_in_unit_names(fresh_sample_store):
     store = fresh_sample_store
     units = all_units(store)
     evil = pl.DataFrame([{"code": "99999", "name": INJECTION, "type": "commune", "parent_code": AREA}])
-    replace_units(store, pl.concat([units, evil], how="diagonal_relaxed"))
+    replace_units(store, pl.concat([units, evil], how="diagonal_relaxed"), access.SYSTEM)
 
     rows = list(csv.reader(io.StringIO(build_csv(store, AREA, YEAR)[3:].decode("utf-8"))))
     row = next(r for r in rows if r[0] == "99999")
@@ -493,7 +496,7 @@ def test_formula_injection_in_unit_names(fresh_sample_store):
     assert 't="s"' in cell  # a (shared) string cell
     assert sheet_rows(content)[i - 1][1] == "'" + INJECTION
     # and the file still imports (the name column is not checked against the registry)
-    res = import_file(store, content, "991.xlsx", YEAR, "can-bo", area_code=AREA, dry_run=True)
+    res = import_file(store, content, "991.xlsx", YEAR, "canbo.991", area_code=AREA, dry_run=True)
     assert "99999" in set(res.observations["unit_code"])
 
 
@@ -506,7 +509,7 @@ def test_semicolon_template_of_a_single_unit_type_reads_back_as_semicolon(store,
     replace_units(store, pl.DataFrame([
         {"code": "90", "name": "Tỉnh Thử", "type": "province"},
         {"code": "901", "name": "Huyện Một", "type": "district", "parent_code": "90"},
-        {"code": "90101", "name": "Đơn vị Một", "type": unit_type, "parent_code": "901"}]))
+        {"code": "90101", "name": "Đơn vị Một", "type": unit_type, "parent_code": "901"}]), access.SYSTEM)
     content = build_csv(store, "901", YEAR, "semicolon")
     table = read_table(content, "mau.csv")
     assert table.delimiter == ";" and table.decimal_comma

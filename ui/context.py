@@ -6,7 +6,7 @@ from contextlib import contextmanager
 
 import streamlit as st
 
-from dcmetrics import bootstrap, config, framework, scoring, units
+from dcmetrics import access, bootstrap, config, framework, scoring, units
 from dcmetrics.dashboard import Filters
 from dcmetrics.errors import DcmetricsError, ValidationError
 
@@ -14,8 +14,14 @@ from dcmetrics.errors import DcmetricsError, ValidationError
 @st.cache_resource
 def get_store():
     """One store per process (DuckDB allows one writer); each call takes its own cursor.
-    On first start an empty database is created and the sample data loaded."""
-    return bootstrap.init_db(None, sample=True)
+    On first start an empty database is created and the sample data loaded; a generated
+    first-administrator password goes to the server console, never to a page."""
+    store, admin_password = bootstrap.init_db(None, sample=True)
+    if admin_password:
+        from dcmetrics.cli import first_admin_notice
+
+        print(first_admin_notice(admin_password), flush=True)
+    return store
 
 
 @st.cache_resource
@@ -36,8 +42,9 @@ def show_errors():
         st.error(str(e), icon=":material/error:")
 
 
-def sidebar_filters(store, profiles) -> tuple[Filters, object] | None:
-    """Year, profile, area, unit type, basis; kept in the URL so a link reopens the same view."""
+def sidebar_filters(store, profiles, account) -> tuple[Filters, object] | None:
+    """Year, profile, area, unit type, basis; kept in the URL so a link reopens the same view.
+    The areas offered are those the account may read."""
     years = scoring.scored_years(store)
     if not years:
         st.info("Chưa có số liệu năm nào. Hãy nhập số liệu ở trang Nhập số liệu.", icon=":material/info:")
@@ -49,10 +56,12 @@ def sidebar_filters(store, profiles) -> tuple[Filters, object] | None:
         pid = st.selectbox("Bộ tiêu chí", ids, index=default, key="profile", bind="query-params",
                            format_func=lambda i: profiles[i].title)
         area_rows = units.areas(store)
+        if account.role != access.ADMIN:
+            area_rows = area_rows.filter(area_rows["code"].is_in(sorted(access.allowed_areas(store, account))))
         area_codes = [None, *area_rows["code"].to_list()]
         area_names = dict(zip(area_rows["code"], area_rows["name"]))
         area = st.selectbox("Địa bàn", area_codes, key="area", bind="query-params",
-                            format_func=lambda c: "Toàn bộ" if c is None else area_names.get(c, c))
+                            format_func=lambda c: ("Toàn bộ địa bàn được giao" if c is None else area_names.get(c, c)))
         utype = st.selectbox("Loại đơn vị", [None, *config.UNIT_TYPES], key="unit_type",
                              format_func=lambda t: "Tất cả" if t is None else config.UNIT_TYPE_LABELS[t])
         basis = st.segmented_control("Điểm tính theo", ["appraised", "self"], key="basis", default="appraised",
@@ -61,5 +70,10 @@ def sidebar_filters(store, profiles) -> tuple[Filters, object] | None:
 
 
 def current():
-    """(store, filters, profile) chosen in the sidebar by app.py; None when there is no data."""
+    """(store, filters, profile, account) chosen in the sidebar by app.py; None when there is no data."""
     return st.session_state.get("_context")
+
+
+def account():
+    """The logged-in account (dcmetrics.access.Account), or None."""
+    return st.session_state.get("account")

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-from dcmetrics import framework, scoring, sqlfiles, units
+from dcmetrics import access, audit, framework, scoring, sqlfiles, units
 from dcmetrics.errors import Conflict, NotFound, Problem, ValidationError
 from dcmetrics.fmt import fmt_num
 from dcmetrics.framework_model import Profile
@@ -80,10 +80,13 @@ def locked_problem(store: Store, unit_codes: list[str], year: int) -> Problem | 
                           "Đề nghị người thẩm định mở lại trước khi gửi tệp mới.")
 
 
-def check_file(store: Store, content: bytes, file_name: str, year: int,
+def check_file(store: Store, content: bytes, file_name: str, year: int, actor,
                area_code: str | None = None) -> Checked:
-    """Validate the whole file for `year` and `area_code` (its units must lie in that subtree).
-    Raises ValidationError with every problem; nothing is stored here."""
+    """Validate the whole file for `year` and `area_code` (its units must lie in that subtree;
+    without an area, the nearest area holding the file's units). The actor must be allowed to
+    upload for that area. Raises ValidationError with every problem; nothing is stored here."""
+    if area_code:
+        access.require(store, actor, access.UPLOAD, area_code)
     table = read_table(content, file_name)
     _, _, indicators = framework.load_catalogue()
     all_units = units.all_units(store)
@@ -91,6 +94,9 @@ def check_file(store: Store, content: bytes, file_name: str, year: int,
         unit_col = next((c for c in table.frame.columns if c.strip().casefold() in ("ma_don_vi", "mã đơn vị")), None)
         codes = [c for c in (table.frame[unit_col].to_list() if unit_col else []) if c]
         area_code = _common_area(store, [c for c in codes if c in set(all_units["code"])]) or ""
+        acct = access.require(store, actor, access.UPLOAD, area_code or None)
+        if not area_code and acct.area_code != access.ALL_AREAS:
+            area_code = acct.area_code  # nothing known in the file: its units are judged against the actor's area
     allowed = set(units.subtree(store, area_code)["code"]) if area_code else set()
     parsed = validate(table, indicators, all_units, allowed, year)
     if parsed.problems:
@@ -126,8 +132,9 @@ def _current_ids(store: Store, area_code: str, year: int) -> list[tuple[int, str
                       {"a": area_code, "y": year})
 
 
-def preview(store: Store, checked: Checked, profile: Profile, basis: str = "appraised") -> pl.DataFrame:
+def preview(store: Store, checked: Checked, profile: Profile, actor, basis: str = "appraised") -> pl.DataFrame:
     """The file's units with their current score and the score the file would give."""
+    access.require(store, actor, access.UPLOAD, checked.area_code)
     replaces = tuple(i for i, _ in _current_ids(store, checked.area_code, checked.year))
     before = scoring.score(store, profile, [checked.year], basis).year(checked.year)
     after = scoring.score(store, profile, [checked.year], basis,
@@ -141,8 +148,9 @@ def preview(store: Store, checked: Checked, profile: Profile, basis: str = "appr
             .sort(["total", "unit_name"], descending=[True, False]))
 
 
-def commit(store: Store, checked: Checked, user: str) -> ImportResult:
+def commit(store: Store, checked: Checked, actor) -> ImportResult:
     """Store the checked file as the current data of its area and year, all or nothing."""
+    acct = access.require(store, actor, access.UPLOAD, checked.area_code)
     result = ImportResult(checked)
     with store.transaction() as cur:
         lock = cur.execute(sqlfiles.load("locks_covering"),
@@ -162,28 +170,54 @@ def commit(store: Store, checked: Checked, user: str) -> ImportResult:
             "INSERT INTO submissions (area_code, year, file_name, sha256, content, sent_by, n_rows) "
             "VALUES ($a, $y, $f, $h, $c, $u, $n) RETURNING id",
             {"a": checked.area_code, "y": checked.year, "f": checked.file_name, "h": checked.sha256,
-             "c": checked.content, "u": user, "n": checked.n_rows}).fetchone()[0]
+             "c": checked.content, "u": acct.username, "n": checked.n_rows}).fetchone()[0]
         cur.register("incoming_obs", checked.observations.with_columns(pl.lit(sid, pl.Int64).alias("submission_id")))
         cur.execute("INSERT INTO observations (submission_id, unit_code, year, indicator, value, num, den, raw) "
                     "SELECT submission_id, unit_code, year, indicator, value, num, den, raw FROM incoming_obs")
         cur.unregister("incoming_obs")
+        audit.record(cur, acct, audit.UPLOAD, f"submission:{sid}", before={"replaced": [i for i, _ in current]},
+                     after={"area": checked.area_code, "year": checked.year, "file": checked.file_name,
+                            "sha256": checked.sha256, "units": checked.n_units})
         bump_data_version(cur)
     result.submission_id, result.stored = sid, True
     return result
 
 
-def import_file(store: Store, content: bytes, file_name: str, year: int, user: str,
+def import_file(store: Store, content: bytes, file_name: str, year: int, actor,
                 area_code: str | None = None, dry_run: bool = False) -> ImportResult:
     """Check, then (unless a dry run) commit: what `dcmetrics import` and the sample loader do."""
-    checked = check_file(store, content, file_name, year, area_code)
-    return ImportResult(checked) if dry_run else commit(store, checked, user)
+    checked = check_file(store, content, file_name, year, actor, area_code)
+    return ImportResult(checked) if dry_run else commit(store, checked, actor)
 
 
 # ---------------------------------------------------------------- history, restore, review
 
-def history(store: Store, area_code: str | None = None, year: int | None = None) -> pl.DataFrame:
-    """Every submission (newest first) with its state and review, without the file bytes."""
-    return store.frame(sqlfiles.load("submission_history"), {"a": area_code, "y": year})
+def history(store: Store, actor, area_code: str | None = None, year: int | None = None) -> pl.DataFrame:
+    """Submissions (newest first) with state and review, without the file bytes: those of
+    `area_code` if given, else every one the actor may see."""
+    acct = access.require(store, actor, access.READ_DRAFTS, area_code)
+    frame = store.frame(sqlfiles.load("submission_history"), {"a": area_code, "y": year})
+    if area_code is None and acct.role != access.ADMIN:
+        frame = frame.filter(pl.col("area_code").is_in(sorted(access.allowed_areas(store, acct))))
+    return frame
+
+
+def area_status(store: Store, actor, year: int) -> pl.DataFrame:
+    """Each area the actor may see, with its current file, review state and lock for `year`."""
+    acct = access.require(store, actor, access.READ_DRAFTS)
+    frame = store.frame(sqlfiles.load("area_status"), {"y": year})
+    if acct.role != access.ADMIN:
+        frame = frame.filter(pl.col("area_code").is_in(sorted(access.allowed_areas(store, acct))))
+    return frame
+
+
+def submission_file(store: Store, actor, submission_id: int) -> tuple[str, bytes]:
+    """The original bytes of a submission, as sent (name and content)."""
+    rows = store.rows("SELECT area_code, file_name, content FROM submissions WHERE id = $i", {"i": submission_id})
+    if not rows:
+        raise NotFound(f"Không có lần gửi mã {submission_id}.")
+    access.require(store, actor, access.READ_DRAFTS, rows[0][0])
+    return rows[0][1], bytes(rows[0][2])
 
 
 def _submission(cur, submission_id: int) -> dict:
@@ -201,8 +235,13 @@ def _refuse_if_locked(cur, area_code: str, year: int) -> None:
         raise Conflict(f"Số liệu năm {year} của {rows[0][1]} ({rows[0][0]}) đã được phê duyệt và khóa; cần mở lại trước.")
 
 
-def restore(store: Store, submission_id: int, user: str) -> None:
+def restore(store: Store, actor, submission_id: int) -> None:
     """Make an earlier file of an area-year its current data again (the current one is kept too)."""
+    area = store.rows("SELECT area_code FROM submissions WHERE id = $i", {"i": submission_id})
+    if not area:
+        raise NotFound(f"Không có lần gửi mã {submission_id}.")
+    acct = access.require(store, actor, access.REVIEW, area[0][0])
+    user = acct.username
     with store.transaction() as cur:
         sub = _submission(cur, submission_id)
         if sub["state"] == "current":
@@ -215,6 +254,8 @@ def restore(store: Store, submission_id: int, user: str) -> None:
         cur.execute("INSERT INTO reviews (area_code, year, submission_id, action, acted_by) "
                     "VALUES ($a, $y, $i, 'restore', $u)",
                     {"a": sub["area_code"], "y": sub["year"], "i": submission_id, "u": user})
+        audit.record(cur, acct, audit.RESTORE, f"submission:{submission_id}",
+                     after={"area": sub["area_code"], "year": sub["year"], "file": sub["file_name"]})
         bump_data_version(cur)
 
 
@@ -226,8 +267,10 @@ def _current_of(cur, area_code: str, year: int) -> int:
     return rows[0][0]
 
 
-def approve(store: Store, area_code: str, year: int, user: str) -> int:
+def approve(store: Store, actor, area_code: str, year: int) -> int:
     """Approve an area's current data for a year and lock it against new uploads."""
+    acct = access.require(store, actor, access.REVIEW, area_code)
+    user = acct.username
     with store.transaction() as cur:
         sid = _current_of(cur, area_code, year)
         cur.execute("UPDATE submissions SET review_state = 'approved', review_reason = NULL, reviewed_by = $u, "
@@ -236,12 +279,15 @@ def approve(store: Store, area_code: str, year: int, user: str) -> int:
                     {"a": area_code, "y": year, "u": user})
         cur.execute("INSERT INTO reviews (area_code, year, submission_id, action, acted_by) "
                     "VALUES ($a, $y, $i, 'approve', $u)", {"a": area_code, "y": year, "i": sid, "u": user})
+        audit.record(cur, acct, audit.APPROVE, f"area:{area_code}:{year}", after={"submission": sid, "locked": True})
         bump_data_version(cur)
     return sid
 
 
-def return_submission(store: Store, area_code: str, year: int, user: str, reason: str) -> int:
+def return_submission(store: Store, actor, area_code: str, year: int, reason: str) -> int:
     """Send an area's current data back to the uploader with a reason (required)."""
+    acct = access.require(store, actor, access.REVIEW, area_code)
+    user = acct.username
     if not reason or not reason.strip():
         raise Conflict("Trả lại số liệu phải ghi rõ lý do để đơn vị sửa.")
     with store.transaction() as cur:
@@ -252,12 +298,15 @@ def return_submission(store: Store, area_code: str, year: int, user: str, reason
         cur.execute("INSERT INTO reviews (area_code, year, submission_id, action, reason, acted_by) "
                     "VALUES ($a, $y, $i, 'return', $r, $u)",
                     {"a": area_code, "y": year, "i": sid, "r": reason.strip(), "u": user})
+        audit.record(cur, acct, audit.RETURN, f"area:{area_code}:{year}", after={"submission": sid, "reason": reason.strip()})
         bump_data_version(cur)
     return sid
 
 
-def reopen(store: Store, area_code: str, year: int, user: str, reason: str = "") -> None:
+def reopen(store: Store, actor, area_code: str, year: int, reason: str = "") -> None:
     """Lift the lock of an approved area-year so that corrected files can be sent."""
+    acct = access.require(store, actor, access.REVIEW, area_code)
+    user = acct.username
     with store.transaction() as cur:
         if not cur.execute("SELECT 1 FROM area_locks WHERE area_code = $a AND year = $y",
                            {"a": area_code, "y": year}).fetchall():
@@ -267,6 +316,8 @@ def reopen(store: Store, area_code: str, year: int, user: str, reason: str = "")
                     "AND state = 'current'", {"a": area_code, "y": year})
         cur.execute("INSERT INTO reviews (area_code, year, action, reason, acted_by) VALUES ($a, $y, 'reopen', $r, $u)",
                     {"a": area_code, "y": year, "r": reason or None, "u": user})
+        audit.record(cur, acct, audit.REOPEN, f"area:{area_code}:{year}", before={"locked": True},
+                     after={"locked": False, "reason": reason or None})
         bump_data_version(cur)
 
 

@@ -1,0 +1,89 @@
+"""The audit trail: who did what, to which object, with the state before and after.
+
+The `audit` table is insert-only. DuckDB has no triggers and no privileges, so this cannot be
+enforced inside the database; instead the app has no function that updates or deletes audit
+rows (this module only inserts and reads), and ids come from a sequence so a removed row leaves
+a gap. `record` runs on the caller's cursor, inside the caller's transaction: a change that is
+rolled back leaves no audit row.
+
+Secrets never go in: `record` refuses before/after dicts with a password or hash key.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+import duckdb
+import polars as pl
+
+from dcmetrics import sqlfiles
+from dcmetrics.store import Store
+
+# Actions written by dcmetrics.access (other modules add their own: "upload", "approve", ...).
+LOGIN = "login"
+LOGIN_FAILED = "login_failed"
+ACCOUNT_CREATE = "account_create"
+ACCOUNT_UPDATE = "account_update"
+ACCOUNT_PASSWORD = "account_password"
+ACCOUNT_ACTIVE = "account_active"
+ACCOUNT_UNLOCK = "account_unlock"
+# Actions written by the data path and the registry.
+UPLOAD = "upload"
+RESTORE = "restore"
+APPROVE = "approve"
+RETURN = "return"
+REOPEN = "reopen"
+APPRAISE = "appraise"
+UNITS_REPLACE = "units_replace"
+FRAMEWORK_REGISTER = "framework_register"
+
+SYSTEM_ACTOR = "(hệ thống)"  # first administrator, demo accounts
+
+# Keys that must never appear in before/after (at any depth).
+SECRET_KEYS = frozenset({"password", "password_hash", "hash", "new_password", "current_password", "secret"})
+
+
+def _check_no_secret(value: Any, where: str) -> None:
+    if isinstance(value, dict):
+        for k, v in value.items():
+            if str(k).lower() in SECRET_KEYS:
+                raise ValueError(f"audit {where}: key «{k}» would write a secret into the audit trail")
+            _check_no_secret(v, where)
+    elif isinstance(value, (list, tuple)):
+        for v in value:
+            _check_no_secret(v, where)
+
+
+def _json(value: Any, where: str) -> str | None:
+    if value is None:
+        return None
+    _check_no_secret(value, where)
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+
+
+def record(cur: duckdb.DuckDBPyConnection, actor_username: Any, action: str, object: str | None,
+           before: Any = None, after: Any = None, *, at: datetime | None = None) -> None:
+    """Add one audit row on `cur` (call it inside the transaction that makes the change).
+
+    `actor_username` is a username (or anything with a `.username`, e.g. an Account);
+    `before`/`after` are JSON-able values (dicts of the changed fields), never secrets;
+    `at` defaults to now (local time, naive, like every timestamp the app writes)."""
+    actor = getattr(actor_username, "username", actor_username)
+    cur.execute(sqlfiles.load("audit_insert"), {
+        "at": at or datetime.now(), "actor": str(actor), "action": action,
+        "object": None if object is None else str(object),
+        "before": _json(before, "before"), "after": _json(after, "after")})
+
+
+def audit_log(store: Store, actor, since: datetime | None = None, until: datetime | None = None,
+              action: str | None = None, who: str | None = None) -> pl.DataFrame:
+    """The audit rows, newest first: since <= at < until, of one action, of one actor
+    (case-insensitive). Needs READ_AUDIT (administrators). Columns: id, at, actor, action,
+    object, before_json, after_json (JSON text)."""
+    from dcmetrics import access  # access records into the audit: import here, not at the top
+
+    access.require(store, actor, access.READ_AUDIT)
+    return store.frame(sqlfiles.load("audit_log"),
+                       {"since": since, "until": until, "action": action, "who": who})

@@ -1,0 +1,859 @@
+"""Benchmark: scoring, uploads and the dashboard's queries at a province's, the nation's and a
+stress size, against two references measured in the same run on the same data.
+
+    python -m dcmetrics.bench [--sizes province,nation,stress] [--repeat 5] [--keep DIR]
+
+For each size the synthetic data (dcmetrics.sample's value generation, 5 years, the full
+indicator catalogue) is written straight into a DuckDB file: one submission per area (district,
+or the province for its own bodies) and year, bulk-inserted from Polars frames. Then two child
+processes measure, so that each peak memory figure is that of one process doing one job:
+
+- the app child: scoring (one year, all years, each step of the SQL chain), the dashboard
+  pages' queries with the score cache cleared (what the first view after any data change
+  pays) and warm, importing a district's ~500-row CSV through the real upload path
+  (dcmetrics.ingest.commit.import_file), rescoring after that upload, and the scan bound;
+- the pandas child: a straightforward pandas implementation of the scoring rules
+  (pandas_score below), checked against the SQL totals to 1e-6.
+
+Every figure is the median of --repeat timed runs after one untimed warm-up run. Goals are
+those of the issue, set for the national size on a 2-core machine; they are printed for every
+size measured. Results also go to DIR/results.json when --keep DIR is given.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import inspect
+import json
+import math
+import multiprocessing
+import os
+import platform
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import tracemalloc
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+from dcmetrics import bootstrap, dashboard, framework, sample, scoring, sqlfiles, units
+from dcmetrics.config import FRAMEWORKS_DIR
+from dcmetrics.ingest import commit as ingest
+from dcmetrics.ingest.read import read_table
+from dcmetrics.ingest.validate import validate
+from dcmetrics.store import Store
+
+try:  # the accounts change: core functions take the acting account
+    from dcmetrics.access import SYSTEM as ACTOR
+except ImportError:  # pragma: no cover - before accounts existed
+    ACTOR = None
+
+SIZES = {"province": 1_000, "nation": 40_000, "stress": 200_000}
+PROFILE = "chung"
+SEED = 2024
+USER = "bench"
+# Goals (seconds, or a factor, or MB), set for the national size.
+GOAL_SCAN_FACTOR = 3.0       # score one year within 3x the scan bound
+GOAL_PANDAS_FACTOR = 10.0    # score one year at least 10x faster than the pandas reference
+GOAL_RESCORE_S = 0.2
+GOAL_PAGE_S = 0.3
+GOAL_IMPORT_S = 1.0
+GOAL_MEMORY_MB = 2048.0
+TOLERANCE = 1e-6
+
+
+# ---------------------------------------------------------------- small helpers
+
+def _acting(fn):
+    """fn with the acting account bound (`actor`, the process itself: allowed everything, no
+    account look-up) where it takes one, else the benchmark's user name (`user`)."""
+    params = inspect.signature(fn).parameters
+    if "actor" in params:
+        return functools.partial(fn, actor=ACTOR)
+    if "user" in params:
+        return functools.partial(fn, user=USER)
+    return fn
+
+
+def _memory() -> dict[str, float]:
+    """Current and peak resident memory of this process in MB (VmRSS, VmHWM; ru_maxrss)."""
+    out = {"ru_maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            key, _, rest = line.partition(":")
+            if key in ("VmRSS", "VmHWM"):
+                out[key] = int(rest.split()[0]) / 1024
+    except OSError:
+        pass
+    return out
+
+
+def _times(fn, repeat: int, setup=None, warmup: int = 1) -> list[float]:
+    """Wall-clock seconds of `repeat` runs of fn() after `warmup` untimed runs; setup() untimed."""
+    out = []
+    for i in range(warmup + repeat):
+        if setup is not None:
+            setup()
+        t0 = time.perf_counter()
+        fn()
+        dt = time.perf_counter() - t0
+        if i >= warmup:
+            out.append(dt)
+    return out
+
+
+def _stat(times: list[float]) -> dict:
+    return {"median": statistics.median(times), "min": min(times), "max": max(times), "n": len(times)}
+
+
+def _fmt_s(seconds: float | None) -> str:
+    if seconds is None:
+        return "–"
+    if seconds >= 100:
+        return f"{seconds:.0f} s"
+    if seconds >= 1:
+        return f"{seconds:.2f} s"
+    return f"{seconds * 1000:.1f} ms"
+
+
+def machine() -> dict:
+    import duckdb
+
+    cpu = ""
+    try:
+        cpu = next((ln.split(":", 1)[1].strip() for ln in Path("/proc/cpuinfo").read_text().splitlines()
+                    if ln.startswith("model name")), "")
+    except OSError:
+        pass
+    try:
+        free = subprocess.run(["free", "-h"], capture_output=True, text=True, check=False).stdout.strip()
+    except OSError:
+        free = ""
+    try:
+        import pandas as pd
+        pandas_version = pd.__version__
+    except ImportError:
+        pandas_version = None
+    return {"nproc": os.cpu_count(), "cpu": cpu, "free_h": free, "python": platform.python_version(),
+            "duckdb": duckdb.__version__, "polars": pl.__version__, "pandas": pandas_version,
+            "numpy": np.__version__, "platform": platform.platform()}
+
+
+# ---------------------------------------------------------------- synthetic database
+
+def _province_job(args) -> dict:
+    """Worker: one province's frames (and, for province 0, the upload files of its first district)."""
+    seed, index, districts, bodies, years, n_files = args
+    indicators = sample.load_catalogue(FRAMEWORKS_DIR / "catalogue.toml")
+    prov = sample.scaled_province(seed, index, districts, bodies, years, indicators)
+    out = sample.scaled_frames(prov, indicators)
+    if index == 0 and n_files:
+        out["uploads"] = district_files(prov, years[-1], indicators, n_files)
+    return out
+
+
+def district_files(prov: sample.ScaledProvince, year: int, indicators, n_files: int) -> dict:
+    """The first district's upload file for `year`, as n_files variants: variant r changes one
+    cell (RESP_DISCLOSURE of the r-th unit), so every import really replaces the stored data."""
+    area = next(u.code for u in prov.units if u.type == "district")
+    members = [u for u in prov.units if u.area == area and u.type in sample.EVALUATED]
+    files = []
+    for r in range(n_files):
+        values = dict(prov.values[year])
+        unit = members[r % len(members)]
+        own = dict(values[unit.code])
+        old = own.get("RESP_DISCLOSURE")
+        own["RESP_DISCLOSURE"] = 50.0 if old is None else round(old - 5 if old >= 55 else old + 5 + r % 3, 1)
+        values[unit.code] = own
+        files.append(sample.upload_bytes(year, members, values, indicators))
+    return {"area": area, "year": year, "rows": len(members), "files": files}
+
+
+def build_db(path: Path, n_units: int, years=sample.SCALED_YEARS, seed: int = SEED, workers: int = 2,
+             n_files: int = 6, log=print) -> dict:
+    """Write `n_units` evaluated units with `years` of uploads and appraisals into a new DuckDB
+    file at `path`; returns counts, timings and the first district's upload files."""
+    t0 = time.perf_counter()
+    layout = sample.scaled_layout(n_units)
+    bodies = sample.scaled_bodies(n_units)
+    store = Store(path)
+    bootstrap.register_frameworks(store)
+    # One submission per area and year, inserted first so that their ids come from the sequence
+    # (a later upload takes the next one).
+    areas = []
+    for p, districts in enumerate(layout):
+        pcode = f"{p + 1:03d}"
+        areas += [(f"{pcode}{k:02d}", size) for k, size in enumerate(districts, 1)]
+        if bodies:
+            areas.append((pcode, bodies))
+    subs = pl.DataFrame(
+        [{"area_code": a, "year": y, "file_name": f"{y}/{a}.csv", "sha256": f"bench-{a}-{y}",
+          "n_rows": n, "ord": i} for y in years for i, (a, n) in enumerate(areas)],
+        schema={"area_code": pl.String, "year": pl.Int32, "file_name": pl.String, "sha256": pl.String,
+                "n_rows": pl.Int32, "ord": pl.Int32})
+    counts = {"units": 0, "observations": 0, "appraisals": 0, "submissions": subs.height, "areas": len(areas)}
+    uploads = None
+    with store.transaction() as cur:
+        cur.register("bench_subs", subs)
+        cur.execute("INSERT INTO submissions (area_code, year, file_name, sha256, content, sent_by, n_rows) "
+                    "SELECT area_code, year, file_name, sha256, ''::BLOB, $u, n_rows FROM bench_subs "
+                    "ORDER BY year, ord", {"u": USER})
+        cur.unregister("bench_subs")
+    ids = store.frame("SELECT id AS submission_id, area_code, year FROM submissions")
+    jobs = [(seed, p, districts, bodies, tuple(years), n_files if p == 0 else 0)
+            for p, districts in enumerate(layout)]
+    ctx = multiprocessing.get_context("spawn")
+    t_gen = time.perf_counter()
+    with ctx.Pool(max(1, workers)) as pool:
+        for done, frames in enumerate(pool.imap(_province_job, jobs), 1):
+            uploads = frames.pop("uploads", uploads)
+            obs = frames["observations"].join(ids, on=["area_code", "year"], how="left")
+            with store.transaction() as cur:
+                cur.register("bench_units", frames["units"])
+                cur.execute("INSERT INTO units SELECT * FROM bench_units")
+                cur.register("bench_obs", obs)
+                cur.execute("INSERT INTO observations (submission_id, unit_code, year, indicator, value, num, den, "
+                            "raw) SELECT submission_id, unit_code, year, indicator, value, num, den, raw "
+                            "FROM bench_obs")
+                cur.register("bench_appr", frames["appraisals"])
+                cur.execute("INSERT INTO appraisals (unit_code, year, indicator, value, num, den, reason, "
+                            "appraised_by) SELECT unit_code, year, indicator, value, num, den, reason, "
+                            "appraised_by FROM bench_appr")
+                for name in ("bench_units", "bench_obs", "bench_appr"):
+                    cur.unregister(name)
+                cur.execute("UPDATE meta SET value = CAST(CAST(value AS BIGINT) + 1 AS VARCHAR) "
+                            "WHERE key = 'data_version'")
+            counts["units"] += int((frames["units"]["type"].is_in(list(sample.EVALUATED))).sum())
+            counts["observations"] += obs.height
+            counts["appraisals"] += frames["appraisals"].height
+            if done % 20 == 0 or done == len(jobs):
+                log(f"  … {done}/{len(jobs)} provinces, {counts['observations']:,} observations, "
+                    f"{time.perf_counter() - t0:.0f} s")
+    cur = store.cursor()
+    cur.execute("CHECKPOINT")
+    cur.close()
+    store.close()
+    counts["generate_s"] = time.perf_counter() - t0
+    counts["generate_values_and_insert_s"] = time.perf_counter() - t_gen
+    counts["db_mb"] = path.stat().st_size / 2**20
+    counts["years"] = list(years)
+    return {"counts": counts, "uploads": uploads}
+
+
+# ---------------------------------------------------------------- the pandas reference
+
+def pandas_load(store: Store, year: int) -> dict:
+    """What an analyst would pull out of the database for one year: plain SELECTs into pandas."""
+    cur = store.cursor()
+    try:
+        return {
+            "units": cur.execute("SELECT code, name, type, parent_code, cluster FROM units").df(),
+            "submissions": cur.execute("SELECT id, state FROM submissions").df(),
+            "observations": cur.execute("SELECT submission_id, unit_code, indicator, value, num, den "
+                                        "FROM observations WHERE year = $y", {"y": year}).df(),
+            "appraisals": cur.execute("SELECT id, unit_code, indicator, value, num, den, appraised_at, active "
+                                      "FROM appraisals WHERE year = $y", {"y": year}).df(),
+        }
+    finally:
+        cur.close()
+
+
+def _round_half_away(x, decimals: int):
+    m = 10.0 ** decimals
+    return np.sign(x) * np.floor(np.abs(x) * m + 0.5) / m
+
+
+def pandas_score(t: dict, profile, basis: str = "appraised"):
+    """The scoring rules of data/frameworks/README.md for one year, written the way an analyst
+    would in pandas (merges, np.select, groupby); one row per scored unit: unit_code, total,
+    level, rated, rank."""
+    import pandas as pd
+
+    inds = profile.indicators()
+    ind = pd.DataFrame({"indicator": [i.code for i in inds],
+                        "superior": [i.entered_by == "superior" for i in inds]})
+    applies = pd.DataFrame([{"indicator": i.code, "unit_type": u} for i in inds for u in i.applies])
+    items = pd.DataFrame([{
+        "group_key": g.key, "group_points": float(g.points), "indicator": it.indicator.code,
+        "weight": float(it.weight), "rule_type": it.rule.type, "target": it.rule.target, "bound": it.rule.bound,
+        "expect": it.rule.expect, "mode": it.rule.mode, "share_each": it.rule.share_each,
+        "zero_den": it.rule.zero_denominator, "then": it.rule.then, "ind_max": it.indicator.max}
+        for g in profile.groups for it in g.items])
+    for c in ("target", "bound", "expect", "share_each", "ind_max"):
+        items[c] = items[c].astype(float)
+    bands = pd.DataFrame([{"indicator": it.indicator.code, "lo": b.lo, "hi": b.hi, "share": b.share,
+                           "last": k == len(it.rule.bands) - 1}
+                          for _, it in profile.items for k, b in enumerate(it.rule.bands)],
+                         columns=["indicator", "lo", "hi", "share", "last"])
+
+    # values: the newest current submission of each unit; appraisals replace them on that basis
+    subs = t["submissions"]
+    obs = t["observations"]
+    obs = obs[obs["submission_id"].isin(subs.loc[subs["state"] == "current", "id"])]
+    reported = obs["unit_code"].unique()
+    obs = obs[obs["submission_id"] == obs.groupby("unit_code")["submission_id"].transform("max")]
+    appr = t["appraisals"]
+    appr = (appr[appr["active"]].sort_values(["appraised_at", "id"])
+            .drop_duplicates(["unit_code", "indicator"], keep="last"))
+    keys = ["unit_code", "indicator"]
+    vals = obs[keys + ["value", "num", "den"]].merge(
+        appr[keys + ["value", "num", "den"]], on=keys, how="outer", suffixes=("_self", "_appr"), indicator="src")
+    vals = vals.merge(ind, on="indicator")
+    use = vals["superior"] | ((basis == "appraised") & (vals["src"] != "left_only"))
+    for c in ("value", "num", "den"):
+        vals[c] = vals[f"{c}_appr"].where(use, vals[f"{c}_self"])
+    vals = vals[keys + ["value", "num", "den"]]
+
+    u = t["units"].rename(columns={"code": "unit_code", "type": "unit_type"})
+    scored = u[u["unit_code"].isin(reported) & u["unit_type"].isin(sample.EVALUATED)]
+
+    # attainment and points of every unit x applicable item
+    rows = (scored[["unit_code", "unit_type"]].merge(applies, on="unit_type").merge(items, on="indicator")
+            .merge(vals, on=keys, how="left"))
+    rt = rows["rule_type"]
+    ratio = (rt == "ratio").to_numpy()
+    num, den, value = rows["num"].to_numpy(float), rows["den"].to_numpy(float), rows["value"].to_numpy(float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        x = np.where(ratio, np.where(den > 0, 100.0 * num / den, np.nan), value)
+    missing = np.where(ratio, np.isnan(num) | np.isnan(den), np.isnan(value))
+    not_app = ratio & ~np.isnan(num) & (den == 0) & (rows["zero_den"] == "not_applicable").to_numpy()
+    banded = ((rt == "bands") | ((rt == "ratio") & (rows["then"] == "bands"))).to_numpy()
+    share = np.full(len(rows), np.nan)
+    if banded.any() and len(bands):
+        b = (pd.DataFrame({"row": np.flatnonzero(banded), "indicator": rows["indicator"].to_numpy()[banded],
+                           "x": x[banded]}).merge(bands, on="indicator"))
+        b = b[(b["x"] >= b["lo"]) & ((b["x"] < b["hi"]) | (b["last"] & (b["x"] <= b["hi"])))]
+        share[b["row"].to_numpy()] = b["share"].to_numpy()
+    target, bound = rows["target"].to_numpy(), rows["bound"].to_numpy()
+    then = rows["then"]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        att = np.select(
+            [missing | not_app,
+             ratio & (den == 0),
+             ((rt == "proportional") | ((rt == "ratio") & (then == "proportional"))).to_numpy(),
+             (rt == "lower_better").to_numpy(),
+             banded,
+             (rt == "yesno").to_numpy(),
+             (rt == "failures").to_numpy(),
+             (rt == "direct").to_numpy()],
+            [np.nan,
+             np.where(rows["zero_den"] == "full", 1.0, 0.0),
+             np.minimum(x / target, 1.0),
+             np.where(x <= target, 1.0, np.where(x >= bound, 0.0, (bound - x) / (bound - target))),
+             share,
+             np.where(x == rows["expect"].to_numpy(), 1.0, 0.0),
+             np.where(x == 0, 1.0, np.where(rows["mode"] == "any", 0.0,
+                                            np.maximum(0.0, 1.0 - x * rows["share_each"].to_numpy()))),
+             np.minimum(x / rows["ind_max"].to_numpy(), 1.0)],
+            default=np.nan)
+    rows["missing"], rows["not_app"] = missing, not_app
+    rows["w"] = np.where(not_app, 0.0, rows["weight"])
+    wsum = rows.groupby(["unit_code", "group_key"])["w"].transform("sum").to_numpy()
+    gp, w = rows["group_points"].to_numpy(), rows["weight"].to_numpy()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rows["points"] = np.where(not_app | (wsum == 0), 0.0, np.nan_to_num(att) * gp * w / wsum)
+
+    # group points: nothing applicable left in the group -> its full points
+    agg = rows.groupby(["unit_code", "group_key"]).agg(
+        pts=("points", "sum"), all_na=("not_app", "all"), n_missing=("missing", "sum")).reset_index()
+    groups = pd.DataFrame({"group_key": [g.key for g in profile.groups],
+                           "max_points": [float(g.points) for g in profile.groups]})
+    gpts = scored[["unit_code"]].merge(groups, how="cross").merge(agg, on=["unit_code", "group_key"], how="left")
+    full = gpts["all_na"].isna() | gpts["all_na"].astype(bool)
+    gpts["points"] = np.where(full, gpts["max_points"], gpts["pts"])
+    gpts["n_missing"] = gpts["n_missing"].fillna(0)
+    per_unit = gpts.groupby("unit_code").agg(base=("points", "sum"), n_missing=("n_missing", "sum")).reset_index()
+
+    # deductions and bonus
+    caps = profile.adjustment_caps
+    adj = pd.DataFrame([{"indicator": a.indicator.code, "kind": a.kind, "ind_kind": a.indicator.kind,
+                         "points_each": float(a.points_each), "cap": float(a.cap)} for a in profile.adjustments],
+                       columns=["indicator", "kind", "ind_kind", "points_each", "cap"])
+    a = (scored[["unit_code", "unit_type"]].merge(applies, on="unit_type").merge(adj, on="indicator")
+         .merge(vals, on=keys, how="left"))
+    amount = np.where(a["ind_kind"] == "points", a["value"], a["value"] * a["points_each"])
+    a["amount"] = np.fmin(a["cap"].to_numpy(float), np.nan_to_num(amount.astype(float)))
+    sums = a.pivot_table(index="unit_code", columns="kind", values="amount", aggfunc="sum")
+    tot = scored[["unit_code", "parent_code", "unit_type", "cluster"]].merge(per_unit, on="unit_code")
+    for kind in ("deduction", "bonus"):
+        s = sums[kind] if kind in sums.columns else pd.Series(dtype=float)
+        tot[kind] = np.minimum(tot["unit_code"].map(s).fillna(0.0).to_numpy(float),
+                               float(caps.get(kind, math.inf)))
+    raw = tot["base"] - tot["deduction"] + tot["bonus"]
+    tot["total"] = _round_half_away(_round_half_away(raw.clip(0.0, float(profile.total_max)), 6), 2)
+
+    # level: the best band reached by the total with every group at or above its floor
+    levels = pd.DataFrame([{"level": lv.level, "level_ord": i, "min_total": lv.min_total, "floor": lv.floor}
+                           for i, lv in enumerate(profile.levels, 1)])
+    fl = gpts[["unit_code", "points", "max_points"]].merge(levels[["level_ord", "floor"]], how="cross")
+    fl["ok"] = fl["points"] >= fl["floor"] * fl["max_points"] - 1e-9
+    floors = fl.groupby(["unit_code", "level_ord"])["ok"].all().reset_index()
+    cand = tot[["unit_code", "total"]].merge(levels, how="cross")
+    cand = cand[cand["total"] >= cand["min_total"]].merge(floors, on=["unit_code", "level_ord"])
+    band = cand[cand["ok"]].groupby("unit_code")["level_ord"].min()
+    tot["level_ord"] = tot["unit_code"].map(band)
+
+    # vetoes on the unit's own (applicable) values
+    vetoes = pd.DataFrame([{"indicator": v.indicator.code, "is_ratio": v.indicator.kind == "ratio", "op": v.op,
+                            "threshold": float(v.value), "effect": v.effect,
+                            "cap_ord": profile.level_names().index(v.cap_level) + 1 if v.cap_level else np.nan}
+                           for v in profile.vetoes],
+                          columns=["indicator", "is_ratio", "op", "threshold", "effect", "cap_ord"])
+    vv = (vals.merge(scored[["unit_code", "unit_type"]], on="unit_code")
+          .merge(applies, on=["indicator", "unit_type"]).merge(vetoes, on="indicator"))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        vx = np.where(vv["is_ratio"].astype(bool), np.where(vv["den"] > 0, 100.0 * vv["num"] / vv["den"], np.nan),
+                      vv["value"]).astype(float)
+    th, op = vv["threshold"].to_numpy(float), vv["op"]
+    hit = ~np.isnan(vx) & np.select(
+        [op == "=", op == "!=", op == ">", op == ">=", op == "<", op == "<="],
+        [vx == th, vx != th, vx > th, vx >= th, vx < th, vx <= th], default=False)
+    hits = vv[hit]
+    cap = hits[hits["effect"] == "cap"].groupby("unit_code")["cap_ord"].max()
+    vetoed = set(hits.loc[hits["effect"] == "not_rated", "unit_code"])
+    tot["level_ord"] = np.maximum(tot["level_ord"], tot["unit_code"].map(cap).fillna(0))
+    tot["rated"] = ~tot["unit_code"].isin(vetoed)
+    if profile.not_rated_if_incomplete:
+        tot["rated"] &= tot["n_missing"] == 0
+    names = dict(zip(levels["level_ord"], levels["level"]))
+    tot["level"] = tot["level_ord"].map(names).where(tot["rated"])
+    tot["rank"] = tot["total"].where(tot["rated"]).rank(method="min", ascending=False)
+    return tot[["unit_code", "total", "level", "rated", "rank"]].sort_values("unit_code").reset_index(drop=True)
+
+
+def compare_with_sql(sql_units: pl.DataFrame, ref) -> dict:
+    """Largest total difference and disagreements (units, rated, level, rank) of a pandas result."""
+    s = sql_units.select("unit_code", "total", "level", "rated", "rank").sort("unit_code")
+    r = pl.from_pandas(ref).with_columns(pl.col("rank").cast(pl.Int64)).sort("unit_code")
+    both = s.join(r, on="unit_code", how="full", suffix="_pd", coalesce=True)
+    only = both.filter(pl.col("total").is_null() | pl.col("total_pd").is_null()).height
+    diff = both.select((pl.col("total") - pl.col("total_pd")).abs().max()).item()
+    return {"units_sql": s.height, "units_pandas": r.height, "units_not_in_both": only,
+            "max_abs_total_diff": diff if diff is not None else math.inf,
+            "level_mismatches": both.filter(pl.col("level").ne_missing(pl.col("level_pd"))).height,
+            "rated_mismatches": both.filter(pl.col("rated").ne_missing(pl.col("rated_pd"))).height,
+            "rank_mismatches": both.filter(pl.col("rank").ne_missing(pl.col("rank_pd"))).height}
+
+
+# ---------------------------------------------------------------- the SQL chain, step by step
+
+def chain_steps(store: Store, profile, years, basis: str = "appraised", explain_dir: Path | None = None
+                ) -> dict[str, float]:
+    """scoring.score's statements run one by one with a clock around each (same registrations,
+    same CREATE TEMP TABLE per step, same final SELECTs); returns seconds per step and row counts.
+    With explain_dir, also writes EXPLAIN ANALYZE of every step there."""
+    wanted = sorted(set(years))
+    with_prev = sorted(set(wanted) | {y - 1 for y in wanted})
+    cur = store.cursor()
+    out: dict[str, float] = {}
+    try:
+        t0 = time.perf_counter()
+        for name, frame in scoring.profile_tables(profile, basis).items():
+            cur.register(name, frame)
+        cur.register("p_years", pl.DataFrame({"year": with_prev}, schema={"year": pl.Int32}))
+        cur.register("p_pending", pl.DataFrame(schema=scoring.OBS_SCHEMA))
+        cur.register("p_replaced", pl.DataFrame({"submission_id": []}, schema={"submission_id": pl.Int64}))
+        out["register"] = time.perf_counter() - t0
+        for table, sql in scoring.CHAIN:
+            body = sqlfiles.load(sql)
+            if explain_dir is not None:
+                plan = cur.sql("EXPLAIN ANALYZE " + body).fetchall()
+                (explain_dir / f"explain_{sql}.txt").write_text("\n".join(r[1] for r in plan), encoding="utf-8")
+            t0 = time.perf_counter()
+            cur.execute(f"CREATE OR REPLACE TEMP TABLE {sqlfiles.quote_ident(table)} AS {body}")
+            out[sql] = time.perf_counter() - t0
+            out[f"rows:{sql}"] = cur.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
+        order = "ORDER BY year, rated DESC, total DESC, unit_name COLLATE vi, unit_code"
+        for label, q in (("fetch units", f"SELECT * FROM t_ranked WHERE list_contains($y, year) {order}"),
+                         ("fetch groups", "SELECT * FROM t_groups WHERE list_contains($y, year) "
+                                          "ORDER BY year, unit_code, group_ord"),
+                         ("fetch items", "SELECT * FROM t_items WHERE list_contains($y, year) "
+                                         "ORDER BY year, unit_code, group_ord, item_ord")):
+            t0 = time.perf_counter()
+            cur.sql(q, params={"y": wanted}).pl()
+            out[label] = time.perf_counter() - t0
+    finally:
+        cur.close()
+    return out
+
+
+# ---------------------------------------------------------------- child: the app's figures
+
+def _scan(store: Store, years: list[int] | None):
+    where = "" if years is None else f"WHERE year IN ({', '.join(str(int(y)) for y in years)})"
+    cur = store.cursor()
+    try:
+        cur.execute("CREATE OR REPLACE TEMP TABLE bench_scan AS SELECT unit_code, year, sum(value) AS s, "
+                    f"sum(num) AS n, sum(den) AS d FROM observations {where} GROUP BY unit_code, year")
+    finally:
+        cur.close()
+
+
+def _page_sidebar(store: Store) -> None:
+    """What app.py runs on every page before the page itself (ui/context.sidebar_filters)."""
+    scoring.scored_years(store)
+    units.areas(store)
+
+
+def measure_app(db: Path, repeat: int, uploads_dir: Path, explain_dir: Path | None) -> dict:
+    res: dict = {"phases": {}, "loadavg_start": os.getloadavg()}
+    mark = lambda phase: res["phases"].__setitem__(phase, _memory())  # noqa: E731
+    t0 = time.perf_counter()
+    store = Store(db)
+    profile = framework.get_profile(PROFILE)
+    res["open_s"] = time.perf_counter() - t0
+    mark("open")
+    years = sorted(scoring.scored_years(store))
+    year = years[-1]
+    res["year"], res["years"] = year, years
+    res["rows"] = dict(zip(("observations", "units", "submissions", "appraisals"), store.rows(
+        "SELECT (SELECT count(*) FROM observations), (SELECT count(*) FROM units), "
+        "(SELECT count(*) FROM submissions), (SELECT count(*) FROM appraisals)")[0]))
+    t = {}
+    t["scan_all"] = _stat(_times(lambda: _scan(store, None), repeat))
+    t["scan_scored_years"] = _stat(_times(lambda: _scan(store, [year - 1, year]), repeat))
+    mark("scan")
+    t["score_year"] = _stat(_times(lambda: scoring.score(store, profile, [year]), repeat))
+    mark("score one year")
+    t["score_all"] = _stat(_times(lambda: scoring.score(store, profile, years), repeat))
+    mark("score all years")
+    t["score_year_self"] = _stat(_times(lambda: scoring.score(store, profile, [year], "self"), repeat))
+
+    steps = [chain_steps(store, profile, [year], explain_dir=explain_dir if i == 0 else None)
+             for i in range(repeat + 1)][1:]
+    res["steps"] = {k: statistics.median(s[k] for s in steps) for k in steps[0]}
+    res["steps_all_years"] = {k: v for k, v in chain_steps(store, profile, years).items()}
+    mark("chain steps")
+
+    # the dashboard's queries: cold = score cache cleared (the first view after a data change)
+    f = dashboard.Filters(year)
+    area = store.rows("SELECT code FROM units WHERE type = 'province' ORDER BY code LIMIT 1")[0][0]
+    fa = dashboard.Filters(year, area=area)
+    unit_code = store.rows("SELECT unit_code FROM observations o JOIN submissions s ON s.id = o.submission_id "
+                           "WHERE s.state = 'current' AND o.year = $y ORDER BY unit_code LIMIT 1", {"y": year})[0][0]
+    ranking, overview = _acting(dashboard.ranking), _acting(dashboard.overview)
+    unit_detail = _acting(dashboard.unit_detail)
+    calls = {
+        "sidebar (scored_years + units.areas)": lambda: _page_sidebar(store),
+        "ranking (all units)": lambda: ranking(store, profile, f),
+        "ranking (one province)": lambda: ranking(store, profile, fa),
+        "overview": lambda: overview(store, profile, f),
+        "unit_detail": lambda: unit_detail(store, profile, unit_code, f),
+    }
+    pages = {
+        "Tổng quan (overview page)": ["sidebar (scored_years + units.areas)", "overview", "ranking (all units)"],
+        "Xếp hạng (ranking page)": ["sidebar (scored_years + units.areas)", "ranking (all units)"],
+        "Chi tiết đơn vị (unit page)": ["sidebar (scored_years + units.areas)", "ranking (all units)", "unit_detail"],
+    }
+    clear = scoring._CACHE.clear
+    res["calls_cold"] = {k: _stat(_times(fn, repeat, setup=clear)) for k, fn in calls.items()}
+    res["calls_warm"] = {k: _stat(_times(fn, repeat)) for k, fn in calls.items()}
+
+    def page(names):
+        for n in names:
+            calls[n]()
+
+    res["pages_cold"] = {p: _stat(_times(lambda n=names: page(n), repeat, setup=clear)) for p, names in pages.items()}
+    res["pages_warm"] = {p: _stat(_times(lambda n=names: page(n), repeat)) for p, names in pages.items()}
+    res["unit_code"], res["area"] = unit_code, area
+    mark("pages")
+
+    # one district's upload through the real path, then the rescore it triggers
+    meta = json.loads((uploads_dir / "uploads.json").read_text())
+    files = [(uploads_dir / name).read_bytes() for name in meta["files"]]
+    imports, rescores, first = [], [], None
+    import_file = _acting(ingest.import_file)
+    for i, content in enumerate(files[: repeat + 1]):
+        t0 = time.perf_counter()
+        r = import_file(store, content, f"{meta['year']}/{meta['area']}.csv", meta["year"],
+                        area_code=meta["area"])
+        t1 = time.perf_counter()
+        scoring.score(store, profile, [meta["year"]])
+        t2 = time.perf_counter()
+        if not r.stored:
+            raise RuntimeError("the benchmark upload was not stored")
+        if i == 0:
+            first = {"import": t1 - t0, "rescore": t2 - t1}
+        else:
+            imports.append(t1 - t0)
+            rescores.append(t2 - t1)
+    t["import"] = _stat(imports)
+    t["rescore"] = _stat(rescores)
+    t["upload_and_rescore"] = _stat([a + b for a, b in zip(imports, rescores)])
+    res["first_upload_after_open"] = first
+    res["upload"] = {"area": meta["area"], "year": meta["year"], "rows": meta["rows"],
+                     "bytes": len(files[0])}
+    res["import_breakdown"] = import_breakdown(store, files[-1], meta)
+    mark("upload + rescore")
+
+    tracemalloc.start()
+    scoring.score(store, profile, [year])
+    res["tracemalloc_score_year_mb"] = tracemalloc.get_traced_memory()[1] / 2**20
+    tracemalloc.stop()
+    res["timings"] = t
+    res["memory"] = _memory()
+    res["loadavg_end"] = os.getloadavg()
+    store.close()
+    return res
+
+
+def import_breakdown(store: Store, content: bytes, meta: dict) -> dict:
+    """check_file's and commit's parts run one by one on the same file (one run, untimed warm-up
+    first), to see where an import spends its time."""
+    from dcmetrics.ingest.commit import far_from_last_year, locked_problem
+
+    def parts() -> dict:
+        out, t = {}, time.perf_counter()
+
+        def lap(name):
+            nonlocal t
+            now = time.perf_counter()
+            out[name] = now - t
+            t = now
+
+        if ACTOR is not None:
+            from dcmetrics import access
+            access.require(store, ACTOR, access.UPLOAD, meta["area"])
+            lap("access.require")
+        table = read_table(content, "f.csv")
+        lap("read_table")
+        _, _, indicators = framework.load_catalogue()
+        lap("framework.load_catalogue")
+        all_units = units.all_units(store)
+        lap("units.all_units")
+        allowed = set(units.subtree(store, meta["area"])["code"])
+        lap("units.subtree")
+        parsed = validate(table, indicators, all_units, allowed, meta["year"])
+        lap("validate")
+        locked_problem(store, parsed.units, meta["year"])
+        lap("locked_problem")
+        far_from_last_year(store, parsed.observations, meta["year"], indicators)
+        lap("far_from_last_year")
+        return out
+
+    parts()
+    return parts()
+
+
+# ---------------------------------------------------------------- child: the pandas reference
+
+def measure_pandas(db: Path, repeat: int, year: int) -> dict:
+    load_start = os.getloadavg()
+    store = Store(db)
+    profile = framework.get_profile(PROFILE)
+    loads, computes, ref = [], [], None
+    for i in range(repeat + 1):
+        t0 = time.perf_counter()
+        tables = pandas_load(store, year)
+        t1 = time.perf_counter()
+        ref = pandas_score(tables, profile)
+        t2 = time.perf_counter()
+        if i:
+            loads.append(t1 - t0)
+            computes.append(t2 - t1)
+    sql = scoring.score(store, profile, [year]).year(year)
+    check = compare_with_sql(sql, ref)
+    store.close()
+    return {"load": _stat(loads), "compute": _stat(computes),
+            "total": _stat([a + b for a, b in zip(loads, computes)]), "check": check, "memory": _memory(),
+            "loadavg_start": load_start, "loadavg_end": os.getloadavg()}
+
+
+# ---------------------------------------------------------------- orchestration and report
+
+def _child(kind: str, db: Path, repeat: int, work: Path, extra: list[str]) -> dict:
+    out = work / f"{kind}.json"
+    cmd = [sys.executable, "-m", "dcmetrics.bench", "--child", kind, "--db", str(db), "--repeat", str(repeat),
+           "--work", str(work), "--out", str(out), *extra]
+    subprocess.run(cmd, check=True)
+    return json.loads(out.read_text())
+
+
+def _parse_sizes(text: str) -> list[tuple[str, int]]:
+    out = []
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        name, _, n = part.partition("=")
+        if n:
+            out.append((name, int(n)))
+        elif name in SIZES:
+            out.append((name, SIZES[name]))
+        elif name.isdigit():
+            out.append((f"{name} units", int(name)))
+        else:
+            raise SystemExit(f"unknown size {name!r}: use {', '.join(SIZES)}, a number, or name=number")
+    return out
+
+
+def goals(r: dict) -> list[tuple[str, bool, str]]:
+    """(goal, met, figure) for one size's results."""
+    t, app = r["timings"], r["app"]
+    score = t["score_year"]["median"]
+    scan = t["scan_all"]["median"]
+    pandas_total = r["pandas"]["total"]["median"]
+    out = [
+        (f"score one year ≤ {GOAL_SCAN_FACTOR:g}× scan bound", score <= GOAL_SCAN_FACTOR * scan,
+         f"{_fmt_s(score)} = {score / scan:.1f}× the scan ({_fmt_s(scan)})"),
+        (f"score one year ≥ {GOAL_PANDAS_FACTOR:g}× faster than pandas", pandas_total >= GOAL_PANDAS_FACTOR * score,
+         f"pandas {_fmt_s(pandas_total)} / SQL {_fmt_s(score)} = {pandas_total / score:.1f}×"),
+        (f"rescore after one district's upload < {_fmt_s(GOAL_RESCORE_S)}", t["rescore"]["median"] < GOAL_RESCORE_S,
+         _fmt_s(t["rescore"]["median"])),
+    ]
+    for p, s in app["pages_cold"].items():
+        out.append((f"page {p} < {_fmt_s(GOAL_PAGE_S)} (cold cache)", s["median"] < GOAL_PAGE_S, _fmt_s(s["median"])))
+    out.append((f"import a {app['upload']['rows']}-row district file < {_fmt_s(GOAL_IMPORT_S)}",
+                t["import"]["median"] < GOAL_IMPORT_S, _fmt_s(t["import"]["median"])))
+    peak = app["memory"]["ru_maxrss_mb"]
+    out.append((f"peak memory < {GOAL_MEMORY_MB:.0f} MB", peak < GOAL_MEMORY_MB, f"{peak:.0f} MB (ru_maxrss)"))
+    out.append(("pandas reference = SQL totals (1e-6)", r["pandas"]["check"]["max_abs_total_diff"] <= TOLERANCE
+                and r["pandas"]["check"]["units_not_in_both"] == 0,
+                f"max |Δ| = {r['pandas']['check']['max_abs_total_diff']:.2g} over "
+                f"{r['pandas']['check']['units_sql']} units"))
+    return out
+
+
+def report(name: str, r: dict, out=print) -> None:
+    t, app, pdr = r["timings"], r["app"], r["pandas"]
+    scan, scan2 = t["scan_all"]["median"], t["scan_scored_years"]["median"]
+    pandas_total = pdr["total"]["median"]
+    c = r["counts"]
+    out(f"\n=== {name}: {c['units']:,} units, {app['rows']['observations']:,} observations, "
+        f"{c['submissions']} submissions, {app['rows']['appraisals']:,} appraisals, years {c['years'][0]}–"
+        f"{c['years'][-1]}, DB {c['db_mb']:.0f} MB (generated in {c['generate_s']:.0f} s)")
+    out(f"    median of {t['score_year']['n']} runs; ratios: ×scan = figure / scan bound ({_fmt_s(scan)}), "
+        f"pandas÷ = pandas reference ({_fmt_s(pandas_total)}) / figure")
+
+    def line(label, s):
+        m = s["median"]
+        out(f"  {label:<48} {_fmt_s(m):>9}   (min {_fmt_s(s['min'])}, max {_fmt_s(s['max'])})   "
+            f"×scan {m / scan:6.1f}   pandas÷ {pandas_total / m:7.1f}")
+
+    out("  references")
+    line("scan bound: sum per unit and year, all years", t["scan_all"])
+    line("scan of the two scored years only", t["scan_scored_years"])
+    line("pandas reference: load + compute (one year)", pdr["total"])
+    line("  pandas: load from DuckDB", pdr["load"])
+    line("  pandas: compute", pdr["compute"])
+    out("  scoring (scoring.score, profile chung, basis appraised)")
+    line(f"score one year ({app['year']}, with {app['year'] - 1} for changes)", t["score_year"])
+    line("score one year, basis self", t["score_year_self"])
+    line(f"score all years ({len(app['years'])})", t["score_all"])
+    out("  SQL chain steps, one year (median)")
+    for k, v in app["steps"].items():
+        if not k.startswith("rows:"):
+            rows = app["steps"].get(f"rows:{k}")
+            out(f"    {k:<24} {_fmt_s(v):>9}" + (f"   {int(rows):>10,} rows" if rows is not None else ""))
+    out("  upload and rescore (district " f"{app['upload']['area']}, {app['upload']['rows']} rows, "
+        f"{app['upload']['bytes'] / 1024:.0f} KiB, year {app['upload']['year']})")
+    line("import_file (check + commit)", t["import"])
+    line("rescore: scoring.score one year after the commit", t["rescore"])
+    line("upload + rescore", t["upload_and_rescore"])
+    fu = app["first_upload_after_open"]
+    out(f"    first upload after opening the database: import {_fmt_s(fu['import'])}, rescore {_fmt_s(fu['rescore'])}")
+    out("    import_file's parts: " + ", ".join(f"{k} {_fmt_s(v)}" for k, v in app["import_breakdown"].items()))
+    out("  dashboard queries, cold (score cache cleared) / warm (cached)")
+    for k in app["calls_cold"]:
+        out(f"    {k:<46} {_fmt_s(app['calls_cold'][k]['median']):>9} / {_fmt_s(app['calls_warm'][k]['median'])}")
+    out("  pages (sidebar + the page's calls), cold / warm")
+    for k in app["pages_cold"]:
+        out(f"    {k:<46} {_fmt_s(app['pages_cold'][k]['median']):>9} / {_fmt_s(app['pages_warm'][k]['median'])}")
+    out("  memory (MB): peak RSS of the app child " f"{app['memory']['ru_maxrss_mb']:.0f}; after each phase "
+        + ", ".join(f"{k} {v.get('VmHWM', v['ru_maxrss_mb']):.0f}" for k, v in app["phases"].items())
+        + f"; tracemalloc peak of one score: {app['tracemalloc_score_year_mb']:.0f}; "
+        f"pandas child peak {pdr['memory']['ru_maxrss_mb']:.0f}")
+    chk = pdr["check"]
+    out(f"  pandas vs SQL ({app['year']}): max |Δtotal| {chk['max_abs_total_diff']:.2g}, units {chk['units_sql']}"
+        f" / {chk['units_pandas']}, not in both {chk['units_not_in_both']}, level mismatches "
+        f"{chk['level_mismatches']}, rated {chk['rated_mismatches']}, rank {chk['rank_mismatches']}")
+    out("  load average (1, 5, 15 min) at start / end of the app child: "
+        + " / ".join(", ".join(f"{x:.1f}" for x in app[k]) for k in ("loadavg_start", "loadavg_end"))
+        + f"; pandas child: " + " / ".join(", ".join(f"{x:.1f}" for x in pdr[k]) for k in ("loadavg_start", "loadavg_end")))
+    out("  goals (set for the national size)")
+    for goal, ok, fig in goals(r):
+        out(f"    {'PASS' if ok else 'MISS'}  {goal:<58} {fig}")
+
+
+def run_size(name: str, n_units: int, repeat: int, keep: Path | None, workers: int, log=print) -> dict:
+    base = Path(keep) / name.replace(" ", "_") if keep else Path(tempfile.mkdtemp(prefix="dcmetrics-bench-"))
+    if base.exists() and keep:
+        shutil.rmtree(base)
+    base.mkdir(parents=True, exist_ok=True)
+    try:
+        db = base / "bench.duckdb"
+        log(f"[{name}] generating {n_units:,} units × {len(sample.SCALED_YEARS)} years into {db}")
+        built = build_db(db, n_units, workers=workers, n_files=repeat + 1, log=log)
+        up = built["uploads"]
+        updir = base / "upload"
+        updir.mkdir(exist_ok=True)
+        names = []
+        for i, content in enumerate(up["files"]):
+            names.append(f"{up['area']}_{up['year']}_{i}.csv")
+            (updir / names[-1]).write_bytes(content)
+        (updir / "uploads.json").write_text(json.dumps({"area": up["area"], "year": up["year"], "rows": up["rows"],
+                                                        "files": names}))
+        log(f"[{name}] {built['counts']['observations']:,} observations in {built['counts']['generate_s']:.0f} s; "
+            "measuring the pandas reference")
+        pandas_res = _child("pandas", db, repeat, base, ["--year", str(up["year"])])
+        log(f"[{name}] measuring scoring, pages, upload")
+        explain = base / "explain"
+        explain.mkdir(exist_ok=True)
+        app = _child("app", db, repeat, base, ["--uploads", str(updir), "--explain", str(explain)])
+        return {"size": name, "n_units": n_units, "counts": built["counts"], "pandas": pandas_res, "app": app,
+                "timings": {**app.pop("timings"), }, "dir": str(base) if keep else None}
+    finally:
+        if not keep:
+            shutil.rmtree(base, ignore_errors=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m dcmetrics.bench", description=__doc__.split("\n\n")[0])
+    ap.add_argument("--sizes", default="province,nation",
+                    help="comma-separated: province (~1,000 units), nation (~40,000), stress (200,000), "
+                         "a number, or name=number (default: province,nation)")
+    ap.add_argument("--repeat", type=int, default=5, help="timed runs per figure, the median is reported")
+    ap.add_argument("--keep", type=Path, default=None, help="keep the databases, files and results.json here")
+    ap.add_argument("--workers", type=int, default=os.cpu_count() or 2, help="processes generating data")
+    ap.add_argument("--child", choices=["app", "pandas"], help=argparse.SUPPRESS)
+    ap.add_argument("--db", type=Path, help=argparse.SUPPRESS)
+    ap.add_argument("--work", type=Path, help=argparse.SUPPRESS)
+    ap.add_argument("--out", type=Path, help=argparse.SUPPRESS)
+    ap.add_argument("--year", type=int, help=argparse.SUPPRESS)
+    ap.add_argument("--uploads", type=Path, help=argparse.SUPPRESS)
+    ap.add_argument("--explain", type=Path, help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+    if args.repeat < 1:
+        raise SystemExit("--repeat must be at least 1")
+    if args.child == "app":
+        args.out.write_text(json.dumps(measure_app(args.db, args.repeat, args.uploads, args.explain)))
+        return 0
+    if args.child == "pandas":
+        args.out.write_text(json.dumps(measure_pandas(args.db, args.repeat, args.year)))
+        return 0
+
+    sizes = _parse_sizes(args.sizes)
+    info = machine()
+    print(f"dcmetrics benchmark — {info['nproc']} cores, {info['cpu']}, Python {info['python']}, "
+          f"DuckDB {info['duckdb']}, Polars {info['polars']}, pandas {info['pandas']}")
+    print(f"command: python -m dcmetrics.bench --sizes {args.sizes} --repeat {args.repeat}"
+          + (f" --keep {args.keep}" if args.keep else ""), flush=True)
+    results = {"machine": info, "argv": sys.argv[1:] if argv is None else argv, "sizes": []}
+    for name, n in sizes:
+        t0 = time.perf_counter()
+        r = run_size(name, n, args.repeat, args.keep, args.workers, log=lambda m: print(m, flush=True))
+        r["wall_s"] = time.perf_counter() - t0
+        results["sizes"].append(r)
+        report(name, r)
+        sys.stdout.flush()
+        if args.keep:
+            (Path(args.keep) / "results.json").write_text(json.dumps(results, indent=1, default=str))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,31 @@
+"""Đăng nhập: accounts kept by the app; demo accounts while the sample data is loaded."""
+
+import time
+
+import streamlit as st
+
+from dcmetrics import access
+from ui.context import get_store, show_errors
+
+st.title("Đăng nhập")
+st.caption("Hệ thống đánh giá mức độ thực hiện dân chủ ở cơ sở")
+store = get_store()
+with show_errors():
+    with st.form("login"):
+        username = st.text_input("Tên đăng nhập", key="login_user")
+        password = st.text_input("Mật khẩu", type="password", key="login_password")
+        submitted = st.form_submit_button("Đăng nhập", type="primary")
+    if submitted:
+        result = access.authenticate(store, username, password)
+        if result.ok:
+            st.session_state["account"] = result.account
+            st.rerun()
+        # slow down guessing: the core says how long, the page waits
+        time.sleep(min(result.delay, 8.0))
+        st.error(result.message, icon=":material/lock:")
+
+    demo = access.demo_accounts(store)
+    if demo:
+        st.subheader("Tài khoản dùng thử (chỉ có khi đang dùng dữ liệu mẫu)")
+        st.table([{"Tên đăng nhập": d["username"], "Mật khẩu": d["password"], "Vai trò": d["role_label"],
+                   "Địa bàn": d["area_name"]} for d in demo])

@@ -1,0 +1,108 @@
+"""Nhập số liệu: template, upload, every problem named, preview, commit, history."""
+
+import polars as pl
+import streamlit as st
+
+from dcmetrics import access, config, exports, scoring, units
+from dcmetrics.errors import DcmetricsError, ValidationError
+from dcmetrics.fmt import fmt_num
+from dcmetrics.ingest import commit as ingest
+from dcmetrics.ingest.template import build_csv, build_xlsx
+from ui.context import account, current, get_profiles, get_store, show_errors
+from ui.tables import vn_dataframe
+
+st.title("Nhập số liệu")
+store, user = get_store(), account()
+ctx = current()
+profile = ctx[2] if ctx else get_profiles()["chung"]
+
+with show_errors():
+    area_rows = units.areas(store)
+    if user.role != access.ADMIN:
+        area_rows = area_rows.filter(pl.col("code").is_in(sorted(access.allowed_areas(store, user))))
+    names = dict(zip(area_rows["code"], area_rows["name"]))
+    with st.container(horizontal=True, vertical_alignment="bottom"):
+        area = st.selectbox("Địa bàn gửi số liệu", list(names), format_func=lambda c: f"{names[c]} ({c})",
+                            key="upload_area")
+        years = sorted(set(scoring.scored_years(store)) | {max(scoring.scored_years(store) or [2024]) + 1},
+                       reverse=True)
+        year = st.selectbox("Năm số liệu", years, index=min(1, len(years) - 1), key="upload_year")
+
+    status = ingest.area_status(store, user, year).filter(pl.col("area_code") == area)
+    if status.height:
+        s = status.row(0, named=True)
+        if s["locked"]:
+            st.warning(f"Số liệu năm {year} của {names[area]} đã được phê duyệt và khóa (người duyệt: "
+                       f"{s['locked_by']}). Tệp mới sẽ bị từ chối cho đến khi được mở lại.", icon=":material/lock:")
+        elif s["review_state"] == "returned":
+            st.error(f"Số liệu đã bị trả lại: {s['review_reason']} (người thẩm định: {s['reviewed_by']}).",
+                     icon=":material/undo:")
+        elif s["submission_id"] is not None:
+            st.info(f"Đang dùng tệp «{s['file_name']}» do {s['sent_by']} gửi. Gửi tệp mới sẽ thay thế tệp này "
+                    "(tệp cũ vẫn được lưu trong lịch sử).", icon=":material/info:")
+
+    st.subheader("1. Tải mẫu")
+    with st.container(horizontal=True):
+        st.download_button("Mẫu Excel (.xlsx)", data=lambda: build_xlsx(store, area, year),
+                           file_name=f"mau-{area}-{year}.xlsx", icon=":material/table:", key="tpl_xlsx",
+                           mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        st.download_button("Mẫu CSV (dấu phẩy)", data=lambda: build_csv(store, area, year),
+                           file_name=f"mau-{area}-{year}.csv", mime="text/csv", key="tpl_csv")
+        st.download_button("Mẫu CSV (dấu chấm phẩy)", data=lambda: build_csv(store, area, year, "semicolon"),
+                           file_name=f"mau-{area}-{year}-champhay.csv", mime="text/csv", key="tpl_csv_sc")
+
+    st.subheader("2. Gửi tệp đã điền")
+    upload = st.file_uploader("Tệp số liệu (.xlsx hoặc .csv)", type=["xlsx", "csv"], key="upload_file",
+                              max_upload_size=int(config.max_upload_bytes() / 1048576) + 1)
+    if upload is not None:
+        content = upload.getvalue()
+        try:
+            with st.spinner("Đang kiểm tra tệp và tính điểm thử…"):
+                checked = ingest.check_file(store, content, upload.name, year, user, area)
+                preview = ingest.preview(store, checked, profile, user)
+        except ValidationError as e:
+            st.error(f"{e} Sửa các lỗi dưới đây rồi gửi lại.", icon=":material/error:")
+            problems = pl.DataFrame([{"where": p.where, "value": p.value, "message": p.message} for p in e.problems],
+                                    schema={"where": pl.String, "value": pl.String, "message": pl.String})
+            vn_dataframe(problems, {"where": "Vị trí", "value": "Giá trị", "message": "Lỗi"},
+                         key="upload_problems", alt="Danh sách lỗi của tệp")
+            st.download_button("Tải danh sách lỗi (Excel)", data=exports.problems_xlsx(e.problems),
+                               file_name=f"loi-{upload.name}.xlsx", key="problems_xlsx",
+                               mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+            st.stop()
+        st.success(f"Tệp hợp lệ: {checked.n_units} đơn vị, {checked.n_rows} dòng. Chưa lưu.", icon=":material/check:")
+        if checked.warnings:
+            with st.expander(f"{len(checked.warnings)} cảnh báo (không chặn việc lưu)"):
+                for w in checked.warnings:
+                    st.markdown(f"- {w}")
+        st.markdown(f"**Điểm nếu lưu tệp này** ({profile.title[:60]}…)")
+        vn_dataframe(preview, {"unit_code": "Mã", "unit_name": "Đơn vị", "total_now": "Điểm hiện tại",
+                               "level_now": "Mức hiện tại", "total": "Điểm nếu lưu", "level": "Mức nếu lưu",
+                               "change": "Thay đổi"},
+                     points=("total_now", "total", "change"), key="upload_preview", alt="Điểm xem trước")
+        if st.button("Lưu số liệu", type="primary", icon=":material/save:", key="commit_upload"):
+            try:
+                result = ingest.commit(store, checked, user)
+            except DcmetricsError as e:
+                st.error(str(e), icon=":material/error:")
+            else:
+                st.success(result.message, icon=":material/task_alt:")
+
+    st.subheader("Lịch sử gửi số liệu")
+    hist = ingest.history(store, user, area, year)
+    if hist.is_empty():
+        st.caption("Chưa có tệp nào cho địa bàn và năm này.")
+    else:
+        shown = hist.with_columns(
+            pl.col("state").replace({"current": "Đang dùng", "replaced": "Đã thay thế"}),
+            pl.col("review_state").replace({"pending": "Chờ thẩm định", "approved": "Đã phê duyệt",
+                                            "returned": "Bị trả lại"}))
+        vn_dataframe(shown, {"id": "Mã lần gửi", "file_name": "Tệp", "sent_by": "Người gửi", "sent_at": "Thời điểm",
+                             "n_rows": "Số dòng", "state": "Trạng thái", "review_state": "Thẩm định",
+                             "review_reason": "Lý do trả lại"}, key="upload_history", alt="Lịch sử gửi")
+        pick = st.selectbox("Tải lại tệp gốc", hist["id"].to_list(), key="download_pick",
+                            format_func=lambda i: f"{i} · {hist.filter(pl.col('id') == i)['file_name'][0]}")
+        name, data = ingest.submission_file(store, user, pick)
+        st.download_button("Tải tệp gốc", data=data, file_name=name, key="download_original")
+        st.caption(f"Mã kiểm tra SHA-256: {hist.filter(pl.col('id') == pick)['sha256'][0]} · "
+                   f"{fmt_num(len(data))} byte")
