@@ -21,6 +21,7 @@ else:
         "Kết quả": [
             st.Page("pages/overview.py", title="Tổng quan", icon=":material/dashboard:", default=True),
             st.Page("pages/ranking.py", title="Xếp hạng", icon=":material/leaderboard:"),
+            st.Page("pages/trends.py", title="Xu hướng", icon=":material/trending_up:"),
             st.Page("pages/unit.py", title="Chi tiết đơn vị", icon=":material/account_balance:"),
             st.Page("pages/framework.py", title="Bộ tiêu chí", icon=":material/rule:"),
         ],

@@ -8,6 +8,7 @@ import polars as pl
 
 from dcmetrics import access, scoring, units
 from dcmetrics.errors import NotFound
+from dcmetrics.fmt import sort_vi
 from dcmetrics.framework_model import Profile
 from dcmetrics.ingest.commit import submissions_for_unit
 from dcmetrics.store import Store
@@ -47,7 +48,9 @@ class Overview:
     n_rated: int
     mean_total: float | None
     mean_change: float | None
-    levels: pl.DataFrame  # level, level_ord, count, share, prev_count
+    levels: pl.DataFrame   # level, level_ord, count, share, prev_count
+    by_area: pl.DataFrame  # area_name, level, count: levels of each district side by side
+    targets: pl.DataFrame  # key, text, clause, indicator, goal, n_units, n_met, share_met, gap
 
 
 def overview(store: Store, profile: Profile, f: Filters, actor) -> Overview:
@@ -66,8 +69,30 @@ def overview(store: Store, profile: Profile, f: Filters, actor) -> Overview:
               .sort("level_ord"))
     mean = cur["total"].mean() if cur.height else None
     mean_prev = prev["total"].mean() if prev.height else None
+    by_area = (cur.with_columns(pl.col("level").fill_null("Không xếp loại"))
+               .group_by("area_name", "level").len("count"))
+    by_area = sort_vi(by_area, "area_name")
     return Overview(cur.height, int(cur["complete"].sum()) if cur.height else 0, rated.height,
-                    mean, None if mean is None or mean_prev is None else mean - mean_prev, levels)
+                    mean, None if mean is None or mean_prev is None else mean - mean_prev, levels, by_area,
+                    _targets(profile, result, cur, f.year))
+
+
+def _targets(profile: Profile, result, cur: pl.DataFrame, year: int) -> pl.DataFrame:
+    """The resolution's "100%" targets: the share of units (where the indicator applies) that
+    fully attain the indicator, against the goal."""
+    items = result.items.filter((pl.col("year") == year) & pl.col("unit_code").is_in(cur["unit_code"].implode()))
+    rows = []
+    for t in profile.targets:
+        it = items.filter((pl.col("indicator") == t.indicator.code) & ~pl.col("not_applicable"))
+        n = it.height
+        met = it.filter(pl.col("attainment") >= 1 - 1e-9).height
+        share = met / n if n else None
+        rows.append({"key": t.key, "text": t.text, "clause": t.clause, "indicator": t.indicator.code,
+                     "goal": t.goal, "n_units": n, "n_met": met, "share_met": share,
+                     "gap": None if share is None else max(0.0, t.goal - 100 * share)})
+    return pl.DataFrame(rows, schema={"key": pl.String, "text": pl.String, "clause": pl.String,
+                                      "indicator": pl.String, "goal": pl.Float64, "n_units": pl.Int64,
+                                      "n_met": pl.Int64, "share_met": pl.Float64, "gap": pl.Float64})
 
 
 @dataclass(frozen=True)

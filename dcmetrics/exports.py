@@ -73,3 +73,48 @@ def problems_xlsx(problems, title: str = "Danh sách lỗi") -> bytes:
 def _safe(text: str) -> str:
     """Text that a spreadsheet would run as a formula gets a leading apostrophe."""
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r", "\n") else text
+
+
+def csv_bytes(frame: pl.DataFrame) -> bytes:
+    """CSV for Excel users: UTF-8 with BOM, formula-safe text."""
+    return b"\xef\xbb\xbf" + neutralise(frame).write_csv().encode("utf-8")
+
+
+def xlsx_bytes(frame: pl.DataFrame, sheet: str) -> bytes:
+    """One sheet, header frozen, every text cell written as text (never as a formula)."""
+    import io
+
+    import xlsxwriter
+
+    buf = io.BytesIO()
+    wb = xlsxwriter.Workbook(buf, {"strings_to_formulas": False, "strings_to_urls": False, "in_memory": True})
+    ws = wb.add_worksheet(sheet[:31])
+    head = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True})
+    num = wb.add_format({"num_format": "0.00"})
+    ws.write_row(0, 0, frame.columns, head)
+    for r, row in enumerate(neutralise(frame).iter_rows(), 1):
+        for c, v in enumerate(row):
+            if v is None:
+                continue
+            if isinstance(v, bool):
+                ws.write_string(r, c, "Có" if v else "Không")
+            elif isinstance(v, (int, float)):
+                ws.write_number(r, c, v, num if isinstance(v, float) else None)
+            else:
+                ws.write_string(r, c, str(v))
+    ws.freeze_panes(1, 0)
+    ws.set_column(0, len(frame.columns) - 1, 16)
+    wb.close()
+    return buf.getvalue()
+
+
+def group_shares(table: pl.DataFrame, profile, by_area: bool = True) -> pl.DataFrame:
+    """Share of each group's points attained (0-1): per district (mean) or per unit, for a heatmap."""
+    from dcmetrics.fmt import sort_vi
+
+    keys = [g.key for g in profile.groups]
+    shares = table.with_columns([(pl.col(g.key) / g.points).alias(g.key) for g in profile.groups])
+    if by_area:
+        out = shares.group_by("area_name").agg([pl.col(k).mean() for k in keys]).rename({"area_name": "label"})
+        return sort_vi(out, "label").select("label", *keys)
+    return shares.select(pl.col("unit_name").alias("label"), *keys)

@@ -36,3 +36,18 @@ def fmt_pct(share: float | None, decimals: int = 1) -> str:
     if share is None:
         return "–"
     return f"{fmt_num(share * 100, decimals)} %"
+
+
+def sort_vi(frame, by: str, *, descending: bool = False):
+    """A Polars frame ordered by a text column the Vietnamese way (An, Ân, Bắc, Dương, Đông),
+    with DuckDB's ICU collation: Polars' own order puts Ân and Đ after Z."""
+    import duckdb
+
+    con = duckdb.connect(config={"autoinstall_known_extensions": False, "autoload_known_extensions": False})
+    try:
+        con.register("frame_to_sort", frame.with_row_index("__pos"))
+        order = con.sql(f'SELECT __pos FROM frame_to_sort ORDER BY "{by.replace(chr(34), "")}" COLLATE vi '
+                        f'{"DESC" if descending else "ASC"}, __pos').fetchall()
+    finally:
+        con.close()
+    return frame[[r[0] for r in order]]

@@ -1,6 +1,7 @@
 """Tổng quan: how the area is doing this year."""
 
 import plotly.express as px
+import polars as pl
 import streamlit as st
 
 from dcmetrics.dashboard import overview, ranking
@@ -34,6 +35,24 @@ with show_errors():
     st.plotly_chart(fig, key="levels_chart")
     vn_dataframe(levels, {"level": "Mức độ", "count": "Năm nay", "prev_count": "Năm trước", "share_text": "Tỷ lệ"},
                  alt="Số đơn vị theo mức")
+    st.subheader("Mức độ thực hiện theo địa bàn")
+    areas = list(dict.fromkeys(ov.by_area["area_name"].to_list()))
+    fig = px.bar(ov.by_area.to_pandas(), y="area_name", x="count", color="level", orientation="h",
+                 category_orders={"level": [*profile.level_names(), "Không xếp loại"], "area_name": areas},
+                 labels={"area_name": "Địa bàn", "count": "Số đơn vị", "level": "Mức độ"})
+    fig.update_layout(separators=",.", height=max(300, 40 * len(areas) + 120))
+    st.plotly_chart(fig, key="levels_by_area")
+
+    if ov.targets.height:
+        st.subheader("Mục tiêu của nghị quyết")
+        targets = ov.targets.with_columns(
+            pl.col("share_met").map_elements(fmt_pct, return_dtype=pl.String).alias("share_text"),
+            pl.col("goal").map_elements(lambda g: f"{fmt_num(g)} %", return_dtype=pl.String).alias("goal_text"),
+            pl.col("gap").map_elements(lambda g: f"{fmt_num(g, 1)} điểm %", return_dtype=pl.String).alias("gap_text"))
+        vn_dataframe(targets, {"key": "Mục", "text": "Mục tiêu", "goal_text": "Chỉ tiêu", "n_met": "Số đơn vị đạt",
+                               "n_units": "Số đơn vị áp dụng", "share_text": "Tỷ lệ đạt", "gap_text": "Còn thiếu",
+                               "clause": "Căn cứ"}, key="targets", alt="Mục tiêu của nghị quyết")
+
     table = ranking(store, profile, filters, user).filter("rated")
     col1, col2 = st.columns(2)
     labels = {"rank": "Hạng", "unit_name": "Đơn vị", "parent_name": "Địa bàn", "total": "Tổng điểm", "level": "Mức"}

@@ -3,10 +3,24 @@
 import polars as pl
 import streamlit as st
 
-from dcmetrics import config
+import plotly.express as px
+
+from dcmetrics import config, exports
 from dcmetrics.dashboard import ranking
 from ui.context import current, show_errors
 from ui.tables import vn_dataframe
+
+def score_table_for_page(table, profile):
+    """The table as exported: Vietnamese headers, both ranks and the points of every group."""
+    keys = [g.key for g in profile.groups]
+    cols = {"rank": "Hạng", "unit_code": "Mã đơn vị", "unit_name": "Đơn vị", "parent_name": "Địa bàn",
+            "unit_type": "Loại", "cluster": "Cụm, khối thi đua", "total": "Tổng điểm", "level": "Mức độ",
+            "classification_cap": "Trần xếp loại", "complete": "Đủ số liệu", "not_rated_reason": "Lý do không xếp loại",
+            "rank_parent": "Hạng trong địa bàn", "rank_type": "Hạng theo loại", "rank_cluster": "Hạng trong cụm",
+            "rank_change": "Hạng tăng/giảm", "total_change": "Điểm tăng/giảm", "framework_id": "Bộ tiêu chí",
+            "framework_version": "Phiên bản", "basis": "Cơ sở tính", **{k: k for k in keys}}
+    return table.select([pl.col(c).alias(label) for c, label in cols.items()])
+
 
 st.title("Xếp hạng đơn vị")
 ctx = current()
@@ -41,3 +55,20 @@ with show_errors():
         st.session_state["unit_code"] = table["unit_code"][selected[0]]
         st.switch_page("pages/unit.py")
     st.caption("Chọn một dòng để xem chi tiết đơn vị. Đơn vị cùng điểm có cùng hạng (1, 2, 2, 4).")
+
+    with st.container(horizontal=True):
+        export = score_table_for_page(table, profile)
+        st.download_button("Tải Excel", data=lambda: exports.xlsx_bytes(export, "Xếp hạng"),
+                           file_name=f"xep-hang-{profile.id}-{filters.year}.xlsx", icon=":material/download:",
+                           mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="rank_xlsx")
+        st.download_button("Tải CSV", data=lambda: exports.csv_bytes(export), icon=":material/download:",
+                           file_name=f"xep-hang-{profile.id}-{filters.year}.csv", mime="text/csv", key="rank_csv")
+
+    st.subheader("Bản đồ nhiệt: tỷ lệ điểm đạt của từng nhóm")
+    by = st.segmented_control("Theo", ["Địa bàn", "Đơn vị"], default="Địa bàn", key="heat_by")
+    heat = exports.group_shares(table, profile, by_area=by != "Đơn vị")
+    fig = px.imshow(heat.drop("label").to_numpy() * 100, x=heat.drop("label").columns, y=heat["label"].to_list(),
+                    color_continuous_scale="RdYlGn", zmin=0, zmax=100, aspect="auto",
+                    labels={"color": "% điểm nhóm", "x": "Nhóm", "y": ""})
+    fig.update_layout(separators=",.", height=max(300, 22 * heat.height + 120))
+    st.plotly_chart(fig, key="heatmap")

@@ -5,7 +5,7 @@ import streamlit as st
 
 from dcmetrics import config
 from dcmetrics.dashboard import ranking, unit_detail
-from dcmetrics.fmt import fmt_num, fmt_points
+from dcmetrics.fmt import fmt_num, fmt_points, sort_vi
 from ui.context import current, show_errors
 from ui.tables import vn_dataframe
 
@@ -16,7 +16,7 @@ if ctx is None:
 store, filters, profile, user = ctx
 
 with show_errors():
-    table = ranking(store, profile, filters, user).sort("unit_name")
+    table = sort_vi(ranking(store, profile, filters, user), "unit_name")
     if table.is_empty():
         st.info("Không có đơn vị nào khớp bộ lọc đã chọn.", icon=":material/filter_alt_off:")
         st.stop()

@@ -1,7 +1,26 @@
--- Units scored in each year: evaluated units that appear in a current submission of that year.
+-- Units scored in each year: evaluated units that appear in a current submission of that year,
+-- with their district (the nearest ancestor of type district, else the root province): the
+-- "area" that overview and trends put side by side.
+WITH RECURSIVE up(unit_code, code, depth) AS (
+    SELECT code, parent_code, 1 FROM units WHERE parent_code IS NOT NULL
+    UNION ALL
+    SELECT up.unit_code, u.parent_code, up.depth + 1
+    FROM up JOIN units u ON u.code = up.code
+    WHERE u.parent_code IS NOT NULL
+),
+ancestors AS (
+    SELECT up.unit_code, up.code, up.depth, a.type, a.parent_code IS NULL AS is_root FROM up JOIN units a ON a.code = up.code
+),
+district AS (
+    SELECT unit_code,
+           coalesce(arg_min(code, depth) FILTER (WHERE type = 'district'), any_value(code) FILTER (WHERE is_root)) AS area_code
+    FROM ancestors GROUP BY unit_code
+)
 SELECT DISTINCT u.code AS unit_code, o.year, u.name AS unit_name, u.type AS unit_type,
-       u.parent_code, par.name AS parent_name, u.cluster
+       u.parent_code, par.name AS parent_name, u.cluster, d.area_code, ar.name AS area_name
 FROM t_current o
 JOIN units u ON u.code = o.unit_code
 LEFT JOIN units par ON par.code = u.parent_code
+LEFT JOIN district d ON d.unit_code = u.code
+LEFT JOIN units ar ON ar.code = d.area_code
 WHERE u.type IN ('commune', 'agency', 'service', 'enterprise')

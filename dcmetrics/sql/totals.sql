@@ -90,7 +90,7 @@ decided AS (
     LEFT JOIN floors f ON f.unit_code = t.unit_code AND f.year = t.year AND f.level_ord = b.by_total_ord
     LEFT JOIN vetoed vt ON vt.unit_code = t.unit_code AND vt.year = t.year
 )
-SELECT d.unit_code, d.year, d.unit_name, d.unit_type, d.parent_code, d.parent_name, d.cluster,
+SELECT d.unit_code, d.year, d.unit_name, d.unit_type, d.parent_code, d.parent_name, d.cluster, d.area_code, d.area_name,
        p.framework_id, p.framework_version, p.basis,
        d.base, d.deduction, d.bonus, d.raw_total, d.total, d.complete, d.n_missing,
        d.not_rated_reason IS NULL AS rated, d.not_rated_reason,

@@ -1,0 +1,62 @@
+"""Xu hướng: totals over the years, movers, and moves between levels."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+
+from dcmetrics import access, config, scoring, units
+from dcmetrics.dashboard import Filters
+from dcmetrics.framework_model import Profile
+from dcmetrics.store import Store
+
+
+@dataclass(frozen=True)
+class Trends:
+    years: list[int]
+    overall: pl.DataFrame      # year, mean_total, n_units, share per level
+    by_area: pl.DataFrame      # year, area_code, area_name (district), mean_total, n_units
+    by_type: pl.DataFrame      # year, unit_type, type_label, mean_total, n_units
+    movers: pl.DataFrame       # units of the chosen year with total_change, best first
+    transitions: pl.DataFrame  # from_level, to_level, count (previous year → chosen year)
+    units: pl.DataFrame        # unit_code, unit_name, year, total, level (every unit, every year)
+
+
+def trends(store: Store, actor, profile: Profile, f: Filters) -> Trends:
+    """All years with data, in the filters' scope (area, type) and the actor's area."""
+    acct = access.require(store, actor, access.READ_SCORES, f.area)
+    years = sorted(scoring.scored_years(store))
+    result = scoring.cached_score(store, profile, years, f.basis)
+    frame = result.units
+    area = f.area or (None if acct.area_code == access.ALL_AREAS or acct.role == access.ADMIN else acct.area_code)
+    if area:
+        frame = frame.filter(pl.col("unit_code").is_in(units.subtree(store, area)["code"].implode()))
+    if f.unit_type:
+        frame = frame.filter(pl.col("unit_type") == f.unit_type)
+    level_names = profile.level_names()
+    overall = (frame.group_by("year").agg(pl.col("total").mean().alias("mean_total"), pl.len().alias("n_units"),
+                                          *[(pl.col("level") == lv).mean().alias(lv) for lv in level_names])
+               .sort("year"))
+    by_area = (frame.group_by("year", "area_code", "area_name")
+               .agg(pl.col("total").mean().alias("mean_total"), pl.len().alias("n_units")).sort("year"))
+    by_type = (frame.group_by("year", "unit_type")
+               .agg(pl.col("total").mean().alias("mean_total"), pl.len().alias("n_units"))
+               .with_columns(pl.col("unit_type").replace_strict(config.UNIT_TYPE_LABELS).alias("type_label"))
+               .sort("year", "unit_type"))
+    this_year = frame.filter(pl.col("year") == f.year)
+    movers = (this_year.filter(pl.col("total_change").is_not_null())
+              .select("unit_code", "unit_name", "parent_name", "unit_type", "prev_total", "total", "total_change",
+                      "prev_level", "level")
+              .sort(["total_change", "unit_name"], descending=[True, False]))
+    order = {lv: i for i, lv in enumerate(level_names)}
+    labelled = this_year.with_columns(
+        pl.col("prev_level").fill_null("Không xếp loại / chưa có").alias("from_level"),
+        pl.col("level").fill_null("Không xếp loại").alias("to_level"))
+    transitions = (labelled.filter(pl.col("prev_total").is_not_null())
+                   .group_by("from_level", "to_level").len("count")
+                   .with_columns(pl.col("from_level").replace_strict(order, default=99).alias("_f"),
+                                 pl.col("to_level").replace_strict(order, default=99).alias("_t"))
+                   .sort("_f", "_t").drop("_f", "_t"))
+    return Trends(years, overall, by_area, by_type, movers, transitions,
+                  frame.select("unit_code", "unit_name", "year", "total", "level"))

@@ -1,0 +1,84 @@
+"""Xu hướng: totals over the years, by area and type, movers, and moves between levels."""
+
+import plotly.express as px
+import polars as pl
+import streamlit as st
+
+from dcmetrics.fmt import sort_vi
+from dcmetrics.trends import trends
+from ui.context import current, show_errors
+from ui.tables import vn_dataframe
+
+st.title("Xu hướng qua các năm")
+ctx = current()
+if ctx is None:
+    st.stop()
+store, filters, profile, user = ctx
+st.caption(f"{profile.title} · phiên bản {profile.version} · mọi năm tính theo cùng phiên bản này")
+
+with show_errors():
+    t = trends(store, user, profile, filters)
+    if t.units.is_empty():
+        st.info("Không có đơn vị nào khớp bộ lọc đã chọn.", icon=":material/filter_alt_off:")
+        st.stop()
+    years = [str(y) for y in t.years]
+    st.subheader("Điểm bình quân")
+    fig = px.line(t.overall.with_columns(pl.col("year").cast(pl.String)).to_pandas(), x="year", y="mean_total",
+                  markers=True, labels={"year": "Năm", "mean_total": "Điểm bình quân"})
+    fig.update_layout(separators=",.", yaxis_tickformat=".1f")
+    fig.update_xaxes(type="category")
+    st.plotly_chart(fig, key="trend_overall")
+    col1, col2 = st.columns(2)
+    with col1:
+        st.markdown("**Theo địa bàn**")
+        areas = sort_vi(t.by_area.select("area_name").unique(), "area_name")["area_name"].to_list()
+        fig = px.line(t.by_area.with_columns(pl.col("year").cast(pl.String)).to_pandas(), x="year", y="mean_total",
+                      color="area_name", markers=True, category_orders={"area_name": areas, "year": years},
+                      labels={"year": "Năm", "mean_total": "Điểm bình quân", "area_name": "Địa bàn"})
+        fig.update_layout(separators=",.")
+        fig.update_xaxes(type="category")
+        st.plotly_chart(fig, key="trend_area")
+    with col2:
+        st.markdown("**Theo loại đơn vị**")
+        fig = px.line(t.by_type.with_columns(pl.col("year").cast(pl.String)).to_pandas(), x="year", y="mean_total",
+                      color="type_label", markers=True, category_orders={"year": years},
+                      labels={"year": "Năm", "mean_total": "Điểm bình quân", "type_label": "Loại đơn vị"})
+        fig.update_layout(separators=",.")
+        fig.update_xaxes(type="category")
+        st.plotly_chart(fig, key="trend_type")
+
+    st.subheader("Theo dõi từng đơn vị")
+    names = dict(zip(t.units["unit_code"], t.units["unit_name"]))
+    ordered = sort_vi(t.units.select("unit_code", "unit_name").unique(), "unit_name")["unit_code"].to_list()
+    chosen = st.multiselect("Chọn đơn vị", ordered, default=t.movers["unit_code"].head(3).to_list(),
+                            format_func=lambda c: names[c], key="trend_units")
+    if chosen:
+        fig = px.line(t.units.filter(pl.col("unit_code").is_in(chosen))
+                      .with_columns(pl.col("year").cast(pl.String)).to_pandas(),
+                      x="year", y="total", color="unit_name", markers=True, category_orders={"year": years},
+                      labels={"year": "Năm", "total": "Tổng điểm", "unit_name": "Đơn vị"})
+        fig.update_layout(separators=",.")
+        fig.update_xaxes(type="category")
+        st.plotly_chart(fig, key="trend_units_chart")
+
+    labels = {"unit_name": "Đơn vị", "parent_name": "Địa bàn", "prev_total": f"Năm {filters.year - 1}",
+              "total": f"Năm {filters.year}", "total_change": "Tăng/giảm", "prev_level": "Mức trước",
+              "level": "Mức nay"}
+    col1, col2 = st.columns(2)
+    with col1:
+        st.subheader("Tiến bộ nhiều nhất")
+        vn_dataframe(t.movers.head(10), labels, points=("prev_total", "total", "total_change"),
+                     key="movers_up", alt="Đơn vị tiến bộ nhiều nhất")
+    with col2:
+        st.subheader("Giảm nhiều nhất")
+        vn_dataframe(t.movers.tail(10).reverse(), labels, points=("prev_total", "total", "total_change"),
+                     key="movers_down", alt="Đơn vị giảm nhiều nhất")
+
+    st.subheader(f"Chuyển mức từ năm {filters.year - 1} sang năm {filters.year}")
+    if t.transitions.is_empty():
+        st.caption("Chưa có số liệu năm trước để so sánh.")
+    else:
+        matrix = t.transitions.pivot(on="to_level", index="from_level", values="count").fill_null(0)
+        vn_dataframe(matrix, {"from_level": "Năm trước \\ Năm nay",
+                              **{c: c for c in matrix.columns if c != "from_level"}},
+                     key="transitions", alt="Số đơn vị chuyển mức")
