@@ -33,6 +33,12 @@ else:
         work.append(st.Page("pages/review.py", title="Thẩm định, phê duyệt", icon=":material/fact_check:"))
     if work:
         pages["Nghiệp vụ"] = work
+    admin = [st.Page("pages/my_account.py", title="Tài khoản của tôi", icon=":material/person:")]
+    if access.can(store, user, access.MANAGE_ACCOUNTS):
+        admin.append(st.Page("pages/accounts.py", title="Quản lý tài khoản", icon=":material/group:"))
+    if access.can(store, user, access.READ_AUDIT):
+        admin.append(st.Page("pages/audit_log.py", title="Nhật ký hoạt động", icon=":material/history_edu:"))
+    pages["Hệ thống"] = admin
     nav = st.navigation(pages)
 
 st.session_state["_context"] = None
