@@ -5,55 +5,64 @@ import streamlit as st
 from dcmetrics import access
 from dcmetrics.bootstrap import sample_loaded
 from ui.context import account, get_profiles, get_store, show_errors, sidebar_filters
+from ui.login import login_form
 
-st.set_page_config(page_title="Đánh giá thực hiện dân chủ ở cơ sở", page_icon=":material/how_to_vote:",
-                   layout="wide")
+st.set_page_config(page_title="Đánh giá thực hiện dân chủ ở cơ sở", page_icon="🗳️", layout="wide")
+st.session_state["_routed"] = True  # pages check it: they run only through this file (see ui.context)
 
 store = get_store()
 user = account()
 if user is not None and access.get_account(store, user.username) is None:
     user = st.session_state["account"] = None  # removed or renamed meanwhile
 
-if user is None:
-    nav = st.navigation([st.Page("pages/login.py", title="Đăng nhập", icon=":material/login:")])
-else:
-    pages = {
-        "Kết quả": [
-            st.Page("pages/overview.py", title="Tổng quan", icon=":material/dashboard:", default=True),
-            st.Page("pages/ranking.py", title="Xếp hạng", icon=":material/leaderboard:"),
-            st.Page("pages/trends.py", title="Xu hướng", icon=":material/trending_up:"),
-            st.Page("pages/unit.py", title="Chi tiết đơn vị", icon=":material/account_balance:"),
-            st.Page("pages/framework.py", title="Bộ tiêu chí", icon=":material/rule:"),
-        ],
-    }
+
+def page_list(user) -> dict[str, list]:
+    """The menu of the account's role; with nobody logged in, every page (hidden) so that a link
+    to a page with its filters still resolves after the login."""
+    def allowed(action):
+        return user is None or access.can(store, user, action)
+
+    pages = {"Kết quả": [
+        st.Page("pages/overview.py", title="Tổng quan", icon=":material/dashboard:", default=True),
+        st.Page("pages/ranking.py", title="Xếp hạng", icon=":material/leaderboard:"),
+        st.Page("pages/trends.py", title="Xu hướng", icon=":material/trending_up:"),
+        st.Page("pages/unit.py", title="Chi tiết đơn vị", icon=":material/account_balance:"),
+        st.Page("pages/framework.py", title="Bộ tiêu chí", icon=":material/rule:"),
+    ]}
     work = []
-    if access.can(store, user, access.UPLOAD):
+    if allowed(access.COMMEND):
+        work.append(st.Page("pages/commendation.py", title="Thi đua – Khen thưởng", icon=":material/military_tech:"))
+    if allowed(access.UPLOAD):
         work.append(st.Page("pages/upload.py", title="Nhập số liệu", icon=":material/upload_file:"))
-    if access.can(store, user, access.REVIEW):
+    if allowed(access.REVIEW):
         work.append(st.Page("pages/review.py", title="Thẩm định, phê duyệt", icon=":material/fact_check:"))
     if work:
         pages["Nghiệp vụ"] = work
     admin = [st.Page("pages/my_account.py", title="Tài khoản của tôi", icon=":material/person:")]
-    if access.can(store, user, access.MANAGE_ACCOUNTS):
+    if allowed(access.MANAGE_ACCOUNTS):
         admin.append(st.Page("pages/accounts.py", title="Quản lý tài khoản", icon=":material/group:"))
-    if access.can(store, user, access.READ_AUDIT):
+    if allowed(access.READ_AUDIT):
         admin.append(st.Page("pages/audit_log.py", title="Nhật ký hoạt động", icon=":material/history_edu:"))
     pages["Hệ thống"] = admin
-    nav = st.navigation(pages)
+    return pages
 
+
+nav = st.navigation(page_list(user), position="hidden" if user is None else "sidebar")
 st.session_state["_context"] = None
 with show_errors():
-    profiles = get_profiles()
-    if user is not None:
-        with st.sidebar:
-            st.caption(f"{user.display_name} · {user.role_label}")
-            if st.button("Đăng xuất", icon=":material/logout:", key="logout"):
-                st.session_state["account"] = None
-                st.rerun()
-        chosen = sidebar_filters(store, profiles, user)
-        if chosen is not None:
-            st.session_state["_context"] = (store, *chosen, user)
     if sample_loaded(store):
         st.warning("Đang dùng **dữ liệu mẫu** của một tỉnh giả định (Tỉnh Mẫu An Hòa). "
                    "Số liệu không phản ánh đơn vị thật nào.", icon=":material/science:")
+    if user is None:
+        login_form(store)
+        st.stop()
+    profiles = get_profiles()
+    with st.sidebar:
+        st.caption(f"{user.display_name} · {user.role_label}")
+        if st.button("Đăng xuất", icon=":material/logout:", key="logout"):
+            st.session_state["account"] = None
+            st.rerun()
+    chosen = sidebar_filters(store, profiles, user)
+    if chosen is not None:
+        st.session_state["_context"] = (store, *chosen, user)
 nav.run()

@@ -37,8 +37,9 @@ def ranking(store: Store, profile: Profile, f: Filters, actor) -> pl.DataFrame:
     """Scored units of the year in the filters' scope, best first, with points per group."""
     scoring.require_year(store, f.year)
     result = scoring.cached_score(store, profile, [f.year], f.basis)
-    return _in_scope(store, result.wide(f.year), f, actor).sort(
-        ["rated", "total", "unit_name"], descending=[True, True, False], nulls_last=True)
+    # equal totals in Vietnamese name order, then best first
+    return sort_vi(_in_scope(store, result.wide(f.year), f, actor), "unit_name").sort(
+        ["rated", "total"], descending=[True, True], nulls_last=True, maintain_order=True)
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ RULE_KINDS = {
     "direct": ("points",),
 }
 KIND_LABELS = {
-    "percent": "Tỷ lệ (%)",
+    "percent": "Tỷ lệ %",
     "yesno": "Có/Không",
     "count": "Số lượng",
     "ratio": "Tỷ lệ trên số phát sinh",

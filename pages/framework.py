@@ -32,7 +32,8 @@ if profile.adjustments:
               for a in profile.adjustments])
 if profile.vetoes:
     st.subheader("Điều kiện loại trừ")
-    st.table([{"Chỉ tiêu": v.indicator.code, "Điều kiện": f"{v.op} {fmt_num(v.value)}",
+    ops = {">=": "≥", "<=": "≤", "!=": "≠", ">": "lớn hơn", "<": "nhỏ hơn", "=": "bằng"}
+    st.table([{"Chỉ tiêu": v.indicator.code, "Điều kiện": f"{ops[v.op]} {fmt_num(v.value)}",
                "Hệ quả": "Không xếp loại" if v.effect == "not_rated" else f"Tối đa mức {v.cap_level}",
                "Lý do": v.reason, "Căn cứ": v.clause} for v in profile.vetoes])
 

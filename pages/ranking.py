@@ -48,12 +48,13 @@ with show_errors():
     st.markdown(" · ".join(f"**{g.key}**: {g.name[:60]}{'…' if len(g.name) > 60 else ''} ({g.points:g} điểm)"
                            for g in profile.groups))
     event = vn_dataframe(shown, labels, points=("total", "total_change", *keys),
+                         numbers=("rank_change", "rank_parent", "rank_type", "rank_cluster", "rank"),
                          key="ranking_table", on_select="rerun", selection_mode="single-row",
                          alt="Bảng xếp hạng đơn vị")
     selected = event.selection.rows if event else []
     if selected:
         st.session_state["unit_code"] = table["unit_code"][selected[0]]
-        st.switch_page("pages/unit.py")
+        st.switch_page("pages/unit.py", query_params={})
     st.caption("Chọn một dòng để xem chi tiết đơn vị. Đơn vị cùng điểm có cùng hạng (1, 2, 2, 4).")
 
     with st.container(horizontal=True):

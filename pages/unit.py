@@ -94,6 +94,8 @@ with show_errors():
                  points=("total",), alt="Điểm qua các năm")
 
     st.subheader("Nguồn số liệu")
-    vn_dataframe(d.sources, {"file_name": "Tệp", "area_name": "Địa bàn gửi", "sent_by": "Người gửi",
+    sources = d.sources.with_columns(
+        pl.col("state").replace({"current": "Đang dùng", "replaced": "Đã thay thế"}))
+    vn_dataframe(sources, {"file_name": "Tệp", "area_name": "Địa bàn gửi", "sent_by": "Người gửi",
                              "sent_at": "Thời điểm", "state": "Trạng thái", "n_values": "Số ô"},
                  alt="Tệp đã gửi")

@@ -69,11 +69,21 @@ def sidebar_filters(store, profiles, account) -> tuple[Filters, object] | None:
     return Filters(int(year), area, utype, basis or "appraised"), profiles[pid]
 
 
+def ensure_routed() -> None:
+    """Pages run only through app.py (login, filters, menu). Streamlit starts in its old
+    pages-folder mode until app.py has called st.navigation once: a first visit straight to
+    /ranking after a restart would run the page alone. Send such a run to app.py."""
+    if not st.session_state.get("_routed"):
+        st.switch_page("app.py")
+
+
 def current():
     """(store, filters, profile, account) chosen in the sidebar by app.py; None when there is no data."""
+    ensure_routed()
     return st.session_state.get("_context")
 
 
 def account():
     """The logged-in account (dcmetrics.access.Account), or None."""
+    ensure_routed()
     return st.session_state.get("account")

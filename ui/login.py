@@ -1,16 +1,18 @@
-"""Đăng nhập: accounts kept by the app; demo accounts while the sample data is loaded."""
+"""The login form, drawn by app.py in place of the requested page while nobody is logged in
+(so the page and its query parameters are still there after login)."""
+
+from __future__ import annotations
 
 import time
 
 import streamlit as st
 
 from dcmetrics import access
-from ui.context import get_store, show_errors
 
-st.title("Đăng nhập")
-st.caption("Hệ thống đánh giá mức độ thực hiện dân chủ ở cơ sở")
-store = get_store()
-with show_errors():
+
+def login_form(store) -> None:
+    st.title("Đăng nhập")
+    st.caption("Hệ thống đánh giá mức độ thực hiện dân chủ ở cơ sở")
     with st.form("login"):
         username = st.text_input("Tên đăng nhập", key="login_user")
         password = st.text_input("Mật khẩu", type="password", key="login_password")
@@ -21,9 +23,8 @@ with show_errors():
             st.session_state["account"] = result.account
             st.rerun()
         # slow down guessing: the core says how long, the page waits
-        time.sleep(min(result.delay, 8.0))
+        time.sleep(min(result.delay, access.DELAY_MAX_SECONDS))
         st.error(result.message, icon=":material/lock:")
-
     demo = access.demo_accounts(store)
     if demo:
         st.subheader("Tài khoản dùng thử (chỉ có khi đang dùng dữ liệu mẫu)")

@@ -1,0 +1,8 @@
+-- Vietnamese alphabetical order (ICU collation 'vi') of texts given as two parallel lists:
+-- $keys (unit codes, cluster names ...) and $texts (the names to sort by). The shortlist breaks
+-- ties of points with this order, then by key, so the same data always gives the same list.
+WITH given AS (
+    SELECT unnest($keys) AS key, unnest($texts) AS text
+)
+SELECT key, row_number() OVER (ORDER BY text COLLATE vi, key) AS ord
+FROM given

@@ -1,0 +1,83 @@
+"""Thi đua – Khen thưởng: the committee sets the rules, reads every pick and refusal with its
+reasons, and exports the proposal list for the council's vote."""
+
+import streamlit as st
+
+from dcmetrics import proposal
+from dcmetrics.shortlist import Rules, shortlist
+from ui.context import current, show_errors
+from ui.tables import vn_dataframe
+
+st.title("Thi đua – Khen thưởng")
+ctx = current()
+if ctx is None:
+    st.stop()
+store, filters, profile, user = ctx
+st.caption(f"{profile.title} · năm {filters.year} · danh sách để Hội đồng xem xét, biểu quyết; không phải quyết định "
+           "khen thưởng")
+
+with show_errors():
+    defaults = Rules.from_profile(profile, basis=filters.basis)
+    levels = profile.level_names()
+    with st.form("rules"):
+        st.markdown("**Tiêu chuẩn xét chọn** (mặc định theo bộ tiêu chí)")
+        with st.container(horizontal=True):
+            min_level = st.selectbox("Mức tối thiểu", levels, index=levels.index(defaults.min_level), key="r_level")
+            min_total = st.number_input("Điểm tối thiểu", 0.0, float(profile.total_max),
+                                        float(defaults.min_total or 0.0), step=0.5, key="r_total")
+            previous = st.number_input("Giữ mức này trong số năm liền trước", 0, 5, defaults.previous_years,
+                                       key="r_prev")
+        with st.container(horizontal=True):
+            per_area = st.number_input("Tối đa mỗi địa bàn (0 = không giới hạn)", 0, 100,
+                                       defaults.max_per_area or 0, key="r_area")
+            share = st.number_input("Tối đa % số đơn vị dẫn đầu (0 = không giới hạn)", 0.0, 100.0,
+                                    100 * (defaults.max_share or 0.0), step=1.0, key="r_share")
+        with st.container(horizontal=True):
+            complete = st.checkbox("Đủ số liệu", defaults.require_complete, key="r_complete")
+            violations = st.checkbox("Không còn vi phạm chưa xử lý", defaults.no_unhandled_violation, key="r_viol")
+            per_cluster = st.checkbox("Xét theo cụm, khối thi đua", defaults.per_cluster, key="r_cluster")
+        st.form_submit_button("Lập danh sách", type="primary")
+    rules = Rules(min_level=min_level, min_total=min_total or None, require_complete=complete,
+                  no_unhandled_violation=violations, previous_years=int(previous),
+                  max_per_area=int(per_area) or None, max_share=(share / 100) or None,
+                  per_cluster=per_cluster, basis=filters.basis)
+    sl = shortlist(store, user, profile, filters.year, rules, area=filters.area, unit_type=filters.unit_type)
+
+    with st.container(horizontal=True):
+        st.metric("Đề nghị", len(sl.selected), border=True)
+        st.metric("Sát nút", len(sl.near), border=True)
+        st.metric("Đơn vị được xếp loại", sl.n_rated, border=True)
+        st.metric("Cần nhắc nhở", len(sl.reminders), border=True)
+    labels = {"unit_name": "Đơn vị", "parent_name": "Địa bàn", "total": "Tổng điểm", "level": "Mức độ",
+              "rank_used": "Hạng xét", "reasons": "Lý do"}
+    st.subheader("Danh sách đề nghị")
+    vn_dataframe(sl.selected, labels, points=("total",), key="sl_selected", alt="Đơn vị được đề nghị")
+    st.subheader("Sát nút")
+    vn_dataframe(sl.near, labels, points=("total",), key="sl_near", alt="Đơn vị sát nút")
+    col1, col2 = st.columns(2)
+    with col1:
+        st.subheader("Dẫn đầu cụm, khối thi đua")
+        vn_dataframe(sl.cluster_leaders, {c: lab for c, lab in {"cluster": "Cụm, khối", "unit_name": "Đơn vị",
+                                                               "total": "Tổng điểm", "level": "Mức độ"}.items()
+                                          if c in sl.cluster_leaders.columns},
+                     points=("total",), key="sl_leaders", alt="Đơn vị dẫn đầu cụm")
+    with col2:
+        st.subheader("Cần nhắc nhở")
+        vn_dataframe(sl.reminders, {c: lab for c, lab in {"unit_name": "Đơn vị", "level": "Mức độ",
+                                                         "reason": "Lý do", "reasons": "Lý do"}.items()
+                                    if c in sl.reminders.columns},
+                     key="sl_reminders", alt="Đơn vị cần nhắc nhở")
+    with st.expander("Tất cả đơn vị và từng tiêu chuẩn"):
+        checks = {"ok_level": "Mức", "ok_total": "Điểm", "ok_complete": "Đủ số liệu", "ok_violations": "Vi phạm",
+                  "ok_history": "Các năm trước", "ok_quota": "Hạn mức"}
+        vn_dataframe(sl.units, {"unit_name": "Đơn vị", "total": "Tổng điểm", "status": "Kết quả", **checks,
+                                "reasons": "Lý do"}, points=("total",), key="sl_all", alt="Từng tiêu chuẩn")
+
+    title = f"{sl.area_name}"
+    with st.container(horizontal=True):
+        st.download_button("Tải danh sách (Excel)", data=lambda: proposal.shortlist_xlsx(sl, title),
+                           file_name=f"de-nghi-khen-thuong-{filters.year}.xlsx", icon=":material/download:",
+                           mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="sl_xlsx")
+        st.download_button("Tải bản in (HTML)", data=lambda: proposal.shortlist_html(sl, title).encode("utf-8"),
+                           file_name=f"de-nghi-khen-thuong-{filters.year}.html", mime="text/html",
+                           icon=":material/print:", key="sl_html")
