@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import polars as pl
@@ -29,11 +30,22 @@ def score_table(result: ScoreResult, year: int, other: ScoreResult | None = None
     return table.sort(["rank", "unit_code"], nulls_last=True)
 
 
+FORMULA_START = r"^[=+\-@\t\r\n]"  # what a spreadsheet runs as a formula (OWASP "CSV injection")
+
+
+def safe_cell(text) -> str | None:
+    """One text cell that no spreadsheet runs as a formula: a leading apostrophe where needed."""
+    if text is None:
+        return None
+    text = str(text)
+    return "'" + text if re.match(FORMULA_START, text) else text
+
+
 def neutralise(frame: pl.DataFrame) -> pl.DataFrame:
     """Text cells that a spreadsheet would run as a formula get a leading apostrophe (OWASP)."""
     text = [c for c, t in frame.schema.items() if t == pl.String]
     return frame.with_columns([
-        pl.when(pl.col(c).str.contains(r"^[=+\-@\t\r\n]"))
+        pl.when(pl.col(c).str.contains(FORMULA_START))
         .then(pl.lit("'") + pl.col(c)).otherwise(pl.col(c)).alias(c) for c in text])
 
 
@@ -57,9 +69,9 @@ def problems_xlsx(problems, title: str = "Danh sách lỗi") -> bytes:
     ws.write_row(0, 0, ["STT", "Vị trí", "Giá trị", "Nội dung lỗi"], bold)
     for i, p in enumerate(problems, 1):
         ws.write_number(i, 0, i)
-        ws.write_string(i, 1, _safe(p.where), wrap)
-        ws.write_string(i, 2, _safe("" if p.value is None else str(p.value)), wrap)
-        ws.write_string(i, 3, _safe(p.message), wrap)
+        ws.write_string(i, 1, safe_cell(p.where), wrap)
+        ws.write_string(i, 2, safe_cell("" if p.value is None else str(p.value)), wrap)
+        ws.write_string(i, 3, safe_cell(p.message), wrap)
     ws.set_column(0, 0, 6)
     ws.set_column(1, 1, 30)
     ws.set_column(2, 2, 18)
@@ -68,11 +80,6 @@ def problems_xlsx(problems, title: str = "Danh sách lỗi") -> bytes:
     wb.set_properties({"title": title})
     wb.close()
     return buf.getvalue()
-
-
-def _safe(text: str) -> str:
-    """Text that a spreadsheet would run as a formula gets a leading apostrophe."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r", "\n") else text
 
 
 def csv_bytes(frame: pl.DataFrame) -> bytes:

@@ -15,7 +15,7 @@ import io
 
 import polars as pl
 
-from dcmetrics.exports import neutralise
+from dcmetrics.exports import neutralise, safe_cell
 from dcmetrics.fmt import fmt_num, fmt_points
 from dcmetrics.shortlist import NEAR, Shortlist, ties_explained
 
@@ -27,7 +27,6 @@ SHEET_REMINDERS = "Nhắc nhở"
 SHEET_LEADERS = "Đứng đầu cụm thi đua"
 TABLE_ROW = 9  # 0-based row of every sheet's table header (the header block is above it)
 BASIS_LABELS = {"appraised": "điểm sau thẩm định", "self": "điểm tự chấm"}
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
 
 
 def heading(sl: Shortlist) -> str:
@@ -57,12 +56,6 @@ def header_lines(sl: Shortlist, title: str | None = None) -> dict[str, str]:
 
 # --- Excel ---------------------------------------------------------------------------------------
 
-def _safe(text) -> str:
-    """A text cell a spreadsheet will not run as a formula (leading apostrophe, as neutralise)."""
-    text = "" if text is None else str(text)
-    return "'" + text if text.startswith(_FORMULA_START) else text
-
-
 def shortlist_xlsx(sl: Shortlist, title: str | None = None) -> bytes:
     """The shortlist as an Excel workbook: the proposed units, the others with their reasons,
     the units to remind, the leading unit of each cluster; each sheet opens with the header block
@@ -85,11 +78,11 @@ def shortlist_xlsx(sl: Shortlist, title: str | None = None) -> bytes:
         """columns: (header, frame column or '#', kind text|int|points, width)."""
         ws = wb.add_worksheet(name)
         last = len(columns) - 1
-        ws.merge_range(0, 0, 0, last, _safe(heading(sl)), f_title)
+        ws.merge_range(0, 0, 0, last, safe_cell(heading(sl)), f_title)
         ws.set_row(0, 24)
         width = sum(w for _, _, _, w in columns)
         for i, (key, line) in enumerate(header_lines(sl, title).items(), 1):
-            ws.merge_range(i, 0, i, last, _safe(line), f_note if key == "caveat" else f_line)
+            ws.merge_range(i, 0, i, last, safe_cell(line), f_note if key == "caveat" else f_line)
             ws.set_row(i, 15 * max(1, -(-len(line) // int(width))))
         ws.write_row(TABLE_ROW, 0, [h for h, _, _, _ in columns], f_head)
         safe = neutralise(frame)
@@ -103,7 +96,7 @@ def shortlist_xlsx(sl: Shortlist, title: str | None = None) -> bytes:
                 elif kind == "int":
                     ws.write_number(r, c, int(value), f_int)
                 else:
-                    ws.write_string(r, c, _safe(value), f_text)
+                    ws.write_string(r, c, safe_cell(value), f_text)
         for c, (_, _, _, width) in enumerate(columns):
             ws.set_column(c, c, width)
         ws.freeze_panes(TABLE_ROW + 1, 0)
@@ -132,7 +125,7 @@ def shortlist_xlsx(sl: Shortlist, title: str | None = None) -> bytes:
                           ("Mức", "level", "text", 10), ("Thứ hạng trong cụm", "rank_cluster", "int", 9),
                           ("Số đơn vị được xếp loại của cụm", "n_cluster", "int", 12),
                           ("Tình trạng", "status", "text", 11)], sl.cluster_leaders)
-    wb.set_properties({"title": _safe(title or heading(sl)), "subject": NOT_A_DECISION,
+    wb.set_properties({"title": safe_cell(title or heading(sl)), "subject": NOT_A_DECISION,
                        "comments": f"{sl.profile_id} {sl.profile_version}; {sl.basis}; dữ liệu phiên bản {sl.data_version}"})
     wb.close()
     return buf.getvalue()

@@ -12,6 +12,7 @@ import fastexcel
 import polars as pl
 
 from dcmetrics import access
+from dcmetrics.exports import safe_cell
 import pytest
 import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name
@@ -25,7 +26,6 @@ from dcmetrics.ingest.template import (
     FIXED_COLUMNS,
     build_csv,
     build_xlsx,
-    safe_text,
     template_columns,
     template_units,
 )
@@ -470,12 +470,12 @@ def test_cli_errors(cli_db, tmp_path, capsys, extra, message):
     assert not any(tmp_path.iterdir())
 
 
-def test_safe_text():
+def test_safe_cell():
     for bad in ("=1+1", "+84 912", "-2", "@SUM(A1)", "\tx", "\rx", "\nx"):
-        assert safe_text(bad) == "'" + bad
+        assert safe_cell(bad) == "'" + bad
     for ok in ("Xã An Bình", "99001", "", "'đã có"):
-        assert safe_text(ok) == ok
-    assert safe_text(None) is None
+        assert safe_cell(ok) == ok
+    assert safe_cell(None) is None
 
 
 def test_formula_injection_in_unit_names(fresh_sample_store):

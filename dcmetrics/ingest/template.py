@@ -20,7 +20,6 @@ from __future__ import annotations
 import csv
 import io
 import math
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -28,6 +27,7 @@ import polars as pl
 
 from dcmetrics import config, framework, sqlfiles
 from dcmetrics.errors import DcmetricsError, NotFound
+from dcmetrics.exports import safe_cell
 from dcmetrics.fmt import fmt_num
 from dcmetrics.framework_model import KIND_LABELS, Document, Indicator
 
@@ -38,7 +38,6 @@ YES, NO = "Có", "Không"
 PART_LABELS = {"value": "", "num": "tử số", "den": "mẫu số"}
 PART_SUFFIX = {"value": "", "num": "__TU", "den": "__MAU"}
 DIALECTS = {"comma": ",", "semicolon": ";"}
-_FORMULA_START = re.compile(r"^[=+\-@\t\r\n]")
 
 
 @dataclass(frozen=True)
@@ -60,13 +59,6 @@ class _Template:
     units: pl.DataFrame
     columns: list[Column]
     documents: dict[str, Document]
-
-
-def safe_text(text: str | None) -> str | None:
-    """A text cell that no spreadsheet runs as a formula: a leading apostrophe where needed (OWASP)."""
-    if text is None:
-        return None
-    return "'" + text if _FORMULA_START.match(text) else text
 
 
 # ---------------------------------------------------------------- content
@@ -121,10 +113,10 @@ def build_csv(store, area_code: str, year: int, dialect: str = "comma") -> bytes
     t = _prepare(store, area_code, year)
     out = io.StringIO()
     writer = csv.writer(out, delimiter=DIALECTS[dialect], lineterminator="\r\n")
-    writer.writerow([*FIXED_COLUMNS, *(safe_text(c.header) for c in t.columns)])
+    writer.writerow([*FIXED_COLUMNS, *(safe_cell(c.header) for c in t.columns)])
     blanks = [""] * len(t.columns)
     for u in t.units.iter_rows(named=True):
-        writer.writerow([safe_text(u["code"]), safe_text(u["name"]), str(t.year), *blanks])
+        writer.writerow([safe_cell(u["code"]), safe_cell(u["name"]), str(t.year), *blanks])
     return b"\xef\xbb\xbf" + out.getvalue().encode("utf-8")
 
 
@@ -248,11 +240,11 @@ def build_xlsx(store, area_code: str, year: int) -> bytes:
     if t.columns:
         ws.set_column(3, 2 + len(t.columns), 18)
     for j, h in enumerate([*FIXED_COLUMNS, *(c.header for c in t.columns)]):
-        ws.write_string(0, j, safe_text(h), header_fmt)
+        ws.write_string(0, j, safe_cell(h), header_fmt)
     n = t.units.height
     for i, u in enumerate(t.units.iter_rows(named=True), 1):
-        ws.write_string(i, 0, safe_text(u["code"]), fixed_fmt)
-        ws.write_string(i, 1, safe_text(u["name"]), fixed_fmt)
+        ws.write_string(i, 0, safe_cell(u["code"]), fixed_fmt)
+        ws.write_string(i, 1, safe_cell(u["name"]), fixed_fmt)
         ws.write_number(i, 2, t.year, fixed_fmt)
         for j, c in enumerate(t.columns, 3):
             ws.write_blank(i, j, None, data_fmt if u["type"] in c.indicator.applies else na_fmt)
@@ -273,16 +265,16 @@ def build_xlsx(store, area_code: str, year: int) -> bytes:
     for j, w in enumerate(widths):
         help_ws.set_column(j, j, w)
     lines = _instructions(t)
-    help_ws.write_string(0, 0, safe_text(lines[0]), title_fmt)
+    help_ws.write_string(0, 0, safe_cell(lines[0]), title_fmt)
     for r, line in enumerate(lines[1:], 1):
-        help_ws.merge_range(r, 0, r, len(widths) - 1, safe_text(line), text_fmt)
+        help_ws.merge_range(r, 0, r, len(widths) - 1, safe_cell(line), text_fmt)
         help_ws.set_row(r, 15 * _lines(line, sum(widths)))
     top = len(lines) + 1
     for j, h in enumerate(EXPLANATION_HEADER):
         help_ws.write_string(top, j, h, header_fmt)
     for r, row in enumerate(_explanation_rows(t), top + 1):
         for j, v in enumerate(row):
-            help_ws.write_string(r, j, safe_text(v), cell_fmt)
+            help_ws.write_string(r, j, safe_cell(v), cell_fmt)
         help_ws.set_row(r, 15 * max(_lines(v, widths[j]) for j, v in enumerate(row)))
     help_ws.freeze_panes(top + 1, 1)
     help_ws.set_landscape()
