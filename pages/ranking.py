@@ -1,9 +1,10 @@
 """Xếp hạng: every scored unit of the year in the chosen scope, best first."""
 
-import polars as pl
-import streamlit as st
+from dataclasses import replace
 
 import plotly.express as px
+import polars as pl
+import streamlit as st
 
 from dcmetrics import config, exports
 from dcmetrics.dashboard import ranking
@@ -21,6 +22,8 @@ def score_table_for_page(table, profile):
             "framework_version": "Phiên bản", "basis": "Cơ sở tính", **{k: k for k in keys}}
     return table.select([pl.col(c).alias(label) for c, label in cols.items()])
 
+
+BASIS_LABEL = {"appraised": "sau thẩm định", "self": "tự chấm"}
 
 st.title("Xếp hạng đơn vị")
 ctx = current()
@@ -58,7 +61,14 @@ with show_errors():
     st.caption("Chọn một dòng để xem chi tiết đơn vị. Đơn vị cùng điểm có cùng hạng (1, 2, 2, 4).")
 
     with st.container(horizontal=True):
-        export = score_table_for_page(table, profile)
+        # exports carry both bases: the chosen one and, beside it, the other
+        other_basis = "self" if filters.basis == "appraised" else "appraised"
+        other = ranking(store, profile, replace(filters, basis=other_basis), user)
+        export = score_table_for_page(table, profile).join(
+            other.select(pl.col("unit_code").alias("Mã đơn vị"),
+                         pl.col("total").alias(f"Tổng điểm ({BASIS_LABEL[other_basis]})"),
+                         pl.col("level").alias(f"Mức độ ({BASIS_LABEL[other_basis]})")),
+            on="Mã đơn vị", how="left")
         st.download_button("Tải Excel", data=lambda: exports.xlsx_bytes(export, "Xếp hạng"),
                            file_name=f"xep-hang-{profile.id}-{filters.year}.xlsx", icon=":material/download:",
                            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="rank_xlsx")

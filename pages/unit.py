@@ -47,6 +47,16 @@ with show_errors():
         held = ", ".join(f"{g.key} ({g.name[:50]}…)" for g in profile.groups if g.key in u["held_by"].split(","))
         st.warning(f"Tổng điểm đủ mức cao hơn nhưng các nhóm sau chưa đạt mức điểm tối thiểu: {held}.",
                    icon=":material/trending_down:")
+    if u["rated"] and u["level_ord"] and u["level_ord"] > 1:
+        nxt = profile.levels[u["level_ord"] - 2]
+        lost = (d.items.filter(pl.col("max_points") - pl.col("points") > 1e-9)
+                .with_columns((pl.col("max_points") - pl.col("points")).alias("lost")).sort("lost", descending=True))
+        gap = max(0.0, nxt.min_total - u["total"])
+        with st.expander(f"Để đạt mức {nxt.level}: cần thêm {fmt_points(gap)} điểm"
+                         + (f" và mỗi nhóm tối thiểu {fmt_num(nxt.floor * 100)} % số điểm" if nxt.floor else "")):
+            vn_dataframe(lost.head(10), {"group_key": "Nhóm", "indicator_name": "Chỉ tiêu còn thiếu điểm",
+                                         "points": "Điểm", "max_points": "Tối đa", "lost": "Còn thiếu"},
+                         points=("points", "max_points", "lost"), key="unit_lost", alt="Chỉ tiêu còn thiếu điểm")
     if u["capped_by"]:
         st.warning(f"Mức bị giới hạn do: {u['capped_by']}.", icon=":material/warning:")
     if not u["complete"]:
