@@ -106,6 +106,8 @@ def _shown(v: Any) -> str:
         return "[" + ", ".join(_shown(x) for x in v) + "]"
     if isinstance(v, str):
         return v
+    if isinstance(v, int) and v.bit_length() > 64:
+        return "một số nguyên quá lớn"
     return str(v)
 
 
@@ -548,6 +550,8 @@ def _read_toml(path: Path, place: str) -> dict:
         raise FrameworkError([Problem(place, f"tệp TOML không hợp lệ: {e}")]) from None
     except UnicodeDecodeError:
         raise FrameworkError([Problem(place, "tệp phải được lưu bằng mã hóa UTF-8")]) from None
+    except ValueError:  # tomllib refuses integers over 4300 digits with a plain ValueError
+        raise FrameworkError([Problem(place, "tệp TOML có một số nguyên quá dài (hơn 4.300 chữ số)")]) from None
 
 
 def load_catalogue(folder: Path | None = None):
