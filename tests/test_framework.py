@@ -1121,7 +1121,7 @@ def test_every_message_is_exercised():
         TOML_SYNTAX_MESSAGE, NON_UTF8_MESSAGE, CATALOGUE_SYNTAX_MESSAGE, CATALOGUE_NON_UTF8_MESSAGE,
         CATALOGUE_MISSING_MESSAGE.format(folder="/srv/dcmetrics/data/frameworks"),
         PROFILES_MISSING_MESSAGE.format(folder="/srv/dcmetrics/data/frameworks"),
-        "Không có bộ tiêu chí «khong-co». Các bộ hiện có: mau."]
+        "Không có bộ tiêu chí «khong-co». Các bộ hiện có: mau.", HUGE_INTEGER_MESSAGE]
     templates = _message_templates()
     assert len(templates) >= 60, templates  # the scan itself works
     missing = [(line, rx) for line, rx in templates
@@ -1138,6 +1138,8 @@ def test_every_message_is_exercised():
 
 # Python limits int -> str to 4300 digits; tomllib reads a hexadecimal integer of any size
 HUGE_HEX = int("f" * 4000, 16)  # 4817 decimal digits
+
+HUGE_INTEGER_MESSAGE = "tệp TOML có một số nguyên quá dài (hơn 4.300 chữ số)"
 
 HUGE = [  # valid TOML (tomllib reads a 4,000-digit hex literal into a Python int): reported, not crashed on
     ("catalogue", SET("indicators.PTS.max", HUGE_HEX),
@@ -1163,5 +1165,4 @@ def test_huge_decimal_integer_in_a_file_is_reported(tmp_path):
     folder = make_folder(tmp_path, {"mau": profile_text(DEL("total_max")) + f"total_max = {'1' * 5000}\n"})
     with pytest.raises(FrameworkError) as e:
         load_profiles(folder)
-    assert [str(p) for p in e.value.problems] == [
-        "profiles/mau.toml: tệp TOML có một số nguyên quá dài (hơn 4.300 chữ số)"]
+    assert [str(p) for p in e.value.problems] == [f"profiles/mau.toml: {HUGE_INTEGER_MESSAGE}"]
