@@ -502,9 +502,16 @@ def _page_sidebar(store: Store) -> None:
     units.areas(store)
 
 
+def _progress(message: str) -> None:
+    print(f"    {time.strftime('%H:%M:%S')} {message}", file=sys.stderr, flush=True)
+
+
 def measure_app(db: Path, repeat: int, uploads_dir: Path, explain_dir: Path | None) -> dict:
     res: dict = {"phases": {}, "loadavg_start": os.getloadavg()}
-    mark = lambda phase: res["phases"].__setitem__(phase, _memory())  # noqa: E731
+
+    def mark(phase: str) -> None:
+        res["phases"][phase] = _memory()
+        _progress(f"{phase} done, peak RSS {res['phases'][phase]['ru_maxrss_mb']:.0f} MB")
     t0 = time.perf_counter()
     store = Store(db)
     profile = framework.get_profile(PROFILE)
@@ -765,7 +772,8 @@ def report(name: str, r: dict, out=print) -> None:
         out(f"    {k:<46} {_fmt_s(app['pages_cold'][k]['median']):>9} / {_fmt_s(app['pages_warm'][k]['median'])}")
     out("  memory (MB): peak RSS of the app child " f"{app['memory']['ru_maxrss_mb']:.0f}; after each phase "
         + ", ".join(f"{k} {v.get('VmHWM', v['ru_maxrss_mb']):.0f}" for k, v in app["phases"].items())
-        + f"; tracemalloc peak of one score: {app['tracemalloc_score_year_mb']:.0f}; "
+        + f"; tracemalloc peak of one score: {app['tracemalloc_score_year_mb']:.1f} (Python objects only: DuckDB "
+        "and Polars allocate outside it); "
         f"pandas child peak {pdr['memory']['ru_maxrss_mb']:.0f}")
     chk = pdr["check"]
     out(f"  pandas vs SQL ({app['year']}): max |Δtotal| {chk['max_abs_total_diff']:.2g}, units {chk['units_sql']}"

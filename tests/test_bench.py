@@ -1,0 +1,57 @@
+"""The benchmark's smoke test (nothing here is timed): it runs end to end at a toy size, its
+pandas reference gives the SQL's totals, and the scaled generator makes data an upload accepts."""
+
+from __future__ import annotations
+
+import json
+
+import polars as pl
+import pytest
+
+pytest.importorskip("pandas")
+
+from dcmetrics import bench, sample, scoring  # noqa: E402
+
+
+def test_bench_runs_at_toy_size(tmp_path, capsys):
+    assert bench.main(["--sizes", "toy=150", "--repeat", "1", "--keep", str(tmp_path), "--workers", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "=== toy: 150 units" in out
+    assert "PASS  pandas reference = SQL totals (1e-6)" in out
+    for goal in ("scan bound", "faster than pandas", "rescore", "page", "import", "peak memory"):
+        assert goal in out
+    result = json.loads((tmp_path / "results.json").read_text())["sizes"][0]
+    check = result["pandas"]["check"]
+    assert check["max_abs_total_diff"] <= bench.TOLERANCE
+    assert check["units_not_in_both"] == 0 and check["units_sql"] == 150
+    assert result["counts"]["units"] == 150
+    assert result["app"]["upload"]["rows"] == 110  # the district's units (the province's 40 bodies aside)
+    assert set(result["app"]["steps"]) >= {sql for _, sql in scoring.CHAIN}
+
+
+@pytest.mark.parametrize("basis", ["appraised", "self"])
+def test_pandas_reference_equals_sql_on_the_sample(sample_store, profiles, basis):
+    year = 2025  # the year with the merged communes
+    for profile in profiles.values():
+        ref = bench.pandas_score(bench.pandas_load(sample_store, year), profile, basis)
+        check = bench.compare_with_sql(scoring.score(sample_store, profile, [year], basis).year(year), ref)
+        assert check["max_abs_total_diff"] <= bench.TOLERANCE, (profile.id, check)
+        assert check["units_not_in_both"] == 0 and check["units_sql"] > 200, (profile.id, check)
+        assert check["level_mismatches"] == check["rated_mismatches"] == check["rank_mismatches"] == 0, (profile.id, check)
+
+
+def test_scaled_generator_is_deterministic_and_sized():
+    for n in (150, 1_000, 40_000, 200_000):
+        layout = sample.scaled_layout(n)
+        assert sum(map(sum, layout)) + sample.scaled_bodies(n) * len(layout) == n
+    layout, bodies = sample.scaled_layout(1_000), sample.scaled_bodies(1_000)
+    a = sample.scaled_frames(sample.scaled_province(7, 0, layout[0], bodies, (2024, 2025)))
+    b = sample.scaled_frames(sample.scaled_province(7, 0, layout[0], bodies, (2024, 2025)))
+    for name in a:
+        assert a[name].equals(b[name])
+    units = a["units"]
+    assert units.filter(pl.col("type").is_in(list(sample.EVALUATED))).height == 1_000
+    assert units["code"].n_unique() == units.height
+    obs = a["observations"]
+    assert obs.select("year", "unit_code", "indicator").is_duplicated().sum() == 0
+    assert obs["area_code"].n_unique() == len(layout[0]) + 1  # the districts and the province itself
