@@ -38,11 +38,13 @@ attained AS (
     LEFT JOIN fw_item_bands b
            ON b.indicator = m.indicator AND m.x >= b.lo AND (m.x < b.hi OR (b.last AND m.x <= b.hi))
 ),
+-- a grouped sum joined back: a window over the wide rows costs several times more
+weights AS (
+    SELECT unit_code, year, group_key, sum(CASE WHEN not_applicable THEN 0 ELSE weight END) AS weight_sum
+    FROM attained GROUP BY unit_code, year, group_key
+),
 weighted AS (
-    SELECT *,
-           sum(CASE WHEN not_applicable THEN 0 ELSE weight END)
-               OVER (PARTITION BY unit_code, year, group_key) AS weight_sum
-    FROM attained
+    SELECT a.*, w.weight_sum FROM attained a JOIN weights w USING (unit_code, year, group_key)
 )
 SELECT unit_code, year, group_key, group_ord, group_points, indicator, item_ord, kind, rule_type,
        value, num, den, x AS measured, self_value, self_num, self_den, use_appraisal,

@@ -6,7 +6,8 @@ WITH ranked AS (
            CASE WHEN rated THEN rank() OVER (PARTITION BY year, rated, parent_code ORDER BY total DESC) END AS rank_parent,
            CASE WHEN rated THEN rank() OVER (PARTITION BY year, rated, unit_type ORDER BY total DESC) END AS rank_type,
            CASE WHEN rated THEN rank() OVER (PARTITION BY year, rated, cluster ORDER BY total DESC) END AS rank_cluster,
-           count(*) FILTER (WHERE rated) OVER (PARTITION BY year) AS n_rated
+           -- count(CASE …) rather than FILTER: DuckDB evaluates a FILTERed whole-partition window row by row
+           count(CASE WHEN rated THEN 1 END) OVER (PARTITION BY year) AS n_rated
     FROM t_totals t
 )
 SELECT r.*,

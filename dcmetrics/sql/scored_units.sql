@@ -1,8 +1,13 @@
 -- Units scored in each year: evaluated units that appear in a current submission of that year,
 -- with their district (the nearest ancestor of type district, else the root province): the
 -- "area" that overview and trends put side by side.
-WITH RECURSIVE up(unit_code, code, depth) AS (
-    SELECT code, parent_code, 1 FROM units WHERE parent_code IS NOT NULL
+WITH RECURSIVE present AS (
+    SELECT DISTINCT unit_code, year FROM t_current
+),
+up(unit_code, code, depth) AS (
+    -- walk up from the present units only (a rescore of one district walks ~500 chains, not all)
+    SELECT u.code, u.parent_code, 1 FROM units u
+    WHERE u.parent_code IS NOT NULL AND u.code IN (SELECT unit_code FROM present)
     UNION ALL
     SELECT up.unit_code, u.parent_code, up.depth + 1
     FROM up JOIN units u ON u.code = up.code
@@ -16,9 +21,9 @@ district AS (
            coalesce(arg_min(code, depth) FILTER (WHERE type = 'district'), any_value(code) FILTER (WHERE is_root)) AS area_code
     FROM ancestors GROUP BY unit_code
 )
-SELECT DISTINCT u.code AS unit_code, o.year, u.name AS unit_name, u.type AS unit_type,
+SELECT u.code AS unit_code, o.year, u.name AS unit_name, u.type AS unit_type,
        u.parent_code, par.name AS parent_name, u.cluster, d.area_code, ar.name AS area_name
-FROM t_current o
+FROM present o
 JOIN units u ON u.code = o.unit_code
 LEFT JOIN units par ON par.code = u.parent_code
 LEFT JOIN district d ON d.unit_code = u.code

@@ -3,7 +3,7 @@
 -- score sheets print it); the level is the best band the total reaches with every group at or
 -- above the band's floor; vetoes cap the level or make the unit not rated.
 WITH g AS (
-    SELECT unit_code, year, sum(points) AS base, sum(n_missing) AS n_missing
+    SELECT unit_code, year, sum(points) AS base, CAST(sum(n_missing) AS BIGINT) AS n_missing
     FROM t_groups GROUP BY unit_code, year
 ),
 adj_items AS (
@@ -36,9 +36,7 @@ totals AS (
 floors AS (
     -- for every unit and band: does every group reach the band's floor?
     SELECT gp.unit_code, gp.year, l.level_ord,
-           bool_and(gp.points >= l.floor * gp.max_points - 1e-9) AS floors_ok,
-           string_agg(gp.group_key, ',' ORDER BY gp.group_ord)
-               FILTER (WHERE gp.points < l.floor * gp.max_points - 1e-9) AS under_floor
+           bool_and(gp.points >= l.floor * gp.max_points - 1e-9) AS floors_ok
     FROM t_groups gp CROSS JOIN fw_levels l
     GROUP BY gp.unit_code, gp.year, l.level_ord
 ),
@@ -50,6 +48,15 @@ banded AS (
     JOIN fw_levels l ON t.total >= l.min_total
     JOIN floors f ON f.unit_code = t.unit_code AND f.year = t.year AND f.level_ord = l.level_ord
     GROUP BY t.unit_code, t.year
+),
+held AS (
+    -- the groups under the floor of the band the total alone would give (only for units held back)
+    SELECT b.unit_code, b.year, string_agg(gp.group_key, ',' ORDER BY gp.group_ord) AS under_floor
+    FROM banded b
+    JOIN fw_levels l ON l.level_ord = b.by_total_ord
+    JOIN t_groups gp ON gp.unit_code = b.unit_code AND gp.year = b.year
+    WHERE b.band_ord > b.by_total_ord AND gp.points < l.floor * gp.max_points - 1e-9
+    GROUP BY b.unit_code, b.year
 ),
 veto_values AS (
     SELECT v.unit_code, v.year, v.indicator,
@@ -87,7 +94,7 @@ decided AS (
     FROM totals t
     JOIN banded b USING (unit_code, year)
     CROSS JOIN fw_params p
-    LEFT JOIN floors f ON f.unit_code = t.unit_code AND f.year = t.year AND f.level_ord = b.by_total_ord
+    LEFT JOIN held f ON f.unit_code = t.unit_code AND f.year = t.year
     LEFT JOIN vetoed vt ON vt.unit_code = t.unit_code AND vt.year = t.year
 )
 SELECT d.unit_code, d.year, d.unit_name, d.unit_type, d.parent_code, d.parent_name, d.cluster, d.area_code, d.area_name,
