@@ -312,12 +312,12 @@ def text_of(v, decimal_comma: bool) -> str:
     return s.replace(".", ",") if decimal_comma else s
 
 
-def fill_csv(template: bytes, cells: dict, sep: str, decimal_comma: bool) -> str:
+def fill_csv(template: bytes, cells: dict, sep: str, decimal_comma: bool, out_sep: str | None = None) -> str:
     rows = list(csv.reader(io.StringIO(template[3:].decode("utf-8")), delimiter=sep))
     for (i, j), v in cells.items():
         rows[i + 1][j + 3] = text_of(v, decimal_comma)
     out = io.StringIO()
-    csv.writer(out, delimiter=sep, lineterminator="\r\n").writerows(rows)
+    csv.writer(out, delimiter=out_sep or sep, lineterminator="\r\n").writerows(rows)
     return out.getvalue()
 
 
@@ -354,7 +354,7 @@ def fill_xlsx(template: bytes, cells: dict) -> bytes:
     return out.getvalue()
 
 
-@pytest.mark.parametrize("form", ["xlsx", "csv-comma", "csv-semicolon", "csv-windows-1258"])
+@pytest.mark.parametrize("form", ["xlsx", "csv-comma", "csv-semicolon", "csv-windows-1258", "unicode-text-utf16"])
 def test_round_trip(fresh_sample_store, catalogue, form):
     store = fresh_sample_store
     _, _, indicators = catalogue
@@ -370,6 +370,12 @@ def test_round_trip(fresh_sample_store, catalogue, form):
         text = fill_csv(build_csv(store, AREA, YEAR), cells, ",", decimal_comma=False)
         assert "87.5" in text
         content, name = b"\xef\xbb\xbf" + text.encode("utf-8"), "991-2025.csv"
+    elif form == "unicode-text-utf16":
+        # Excel «Lưu thành › Văn bản Unicode» in a Vietnamese locale: UTF-16LE with BOM, tabs, 87,5
+        text = fill_csv(build_csv(store, AREA, YEAR), cells, ",", decimal_comma=True, out_sep="\t")
+        assert "\t87,5\t" in text or "\t87,5\r\n" in text
+        content, name = b"\xff\xfe" + text.encode("utf-16-le"), "991-2025.txt"
+        assert b"\x00" in content
     else:
         text = fill_csv(build_csv(store, AREA, YEAR, "semicolon"), cells, ";", decimal_comma=True)
         assert ";87,5;" in text or ";87,5\r\n" in text

@@ -20,6 +20,7 @@ import sys
 import unicodedata
 from pathlib import Path
 
+import polars as pl
 import pytest
 from conftest import table_digest
 
@@ -91,7 +92,9 @@ def test_files_are_in_their_real_encoding_and_dialect():
     assert "chưa thống kê" not in text and "chưa thống kê" in unicodedata.normalize("NFC", text)
     semi = raw["34-semicolon-bad-decimal.csv"].decode("utf-8-sig")
     assert semi.splitlines()[0].count(";") == 39 and ";66,7;" in semi
-    assert raw["35-excel-unicode-text-utf16.txt"].startswith(b"\xff\xfe")
+    utf16 = raw["35-excel-unicode-text-utf16.txt"]
+    assert utf16.startswith(b"\xff\xfe") and b"\x00" in utf16
+    assert utf16[2:].decode("utf-16-le").splitlines()[0].count("\t") == 39 and "\t112,5\t" in utf16.decode("utf-16")
     assert raw["24-report.pdf"].startswith(b"%PDF-")
     assert raw["25-old-excel.xls"].startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1")
     assert raw["26-screenshot-named-as.csv"].startswith(b"\x89PNG\r\n\x1a\n")
@@ -120,6 +123,97 @@ def xlsx_bad_cells() -> bytes:
             (ws.write_number if isinstance(v, (int, float)) else ws.write_string)(i, j, v)
     wb.close()
     return buf.getvalue()
+
+
+def workbook(sheets: list[tuple[str, list[list]]]) -> bytes:
+    """A workbook of several sheets, as 43- and 44-*.xlsx were made (xlsxwriter, numbers as numbers)."""
+    import xlsxwriter
+
+    buf = io.BytesIO()
+    wb = xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_numbers": False})
+    wb.set_properties({"created": datetime.datetime(2025, 12, 1)})
+    for name, rows in sheets:
+        ws = wb.add_worksheet(name)
+        for i, r in enumerate(rows):
+            for j, v in enumerate(r):
+                (ws.write_number if isinstance(v, (int, float)) else ws.write_string)(i, j, v)
+    wb.close()
+    return buf.getvalue()
+
+
+SHEET_HEADER = ["ma_don_vi", "ten_don_vi", "nam", "TRAIN_STAFF"]
+TAY_THINH, HUNG_LAM = ["99001", "Phường Tây Thịnh", 2025, 70], ["99002", "Phường Hưng Lâm", 2025, 85.5]
+SHEETS = {
+    # the data sheet of the template left empty, the figures typed on a sheet of their own
+    "43-data-on-another-sheet.xlsx": [("Số liệu", []), ("Trang tính1", [SHEET_HEADER, TAY_THINH, HUNG_LAM])],
+    # half the units on a second sheet: reading only «Số liệu» would drop them
+    "44-units-on-two-sheets.xlsx": [("Số liệu", [SHEET_HEADER, TAY_THINH]), ("Bổ sung", [SHEET_HEADER, HUNG_LAM])],
+}
+
+
+@pytest.mark.parametrize("name", sorted(SHEETS))
+def test_committed_workbooks_are_what_the_generator_builds(name):
+    committed = (CORPUS / name).read_bytes()
+    assert committed.startswith(b"PK\x03\x04")
+    import fastexcel
+
+    assert fastexcel.read_excel(committed).sheet_names == [n for n, _ in SHEETS[name]]
+    assert fastexcel.read_excel(workbook(SHEETS[name])).sheet_names == [n for n, _ in SHEETS[name]]
+
+
+def test_the_template_sheet_is_read_wherever_it_stands(corpus_store):
+    """«Số liệu» read by its name even when it is not the first sheet; an empty first sheet is no problem."""
+    content = workbook([("Trang trống", []), ("Ghi chú", [["Người lập: Nguyễn Văn A"]]),
+                        ("Số liệu", [SHEET_HEADER, TAY_THINH, HUNG_LAM])])
+    table = read_table(content)
+    assert table.frame.drop("__row").rows() == [("99001", "Phường Tây Thịnh", "2025", "70"),
+                                                ("99002", "Phường Hưng Lâm", "2025", "85.5")]
+    assert table.frame["__row"].to_list() == ["2", "3"]
+    res = ingest.import_file(corpus_store, content, "so-lieu.xlsx", 2025, "canbo.991", area_code="991", dry_run=True)
+    got = res.observations.filter(pl.col("indicator") == "TRAIN_STAFF").sort("unit_code")
+    assert got.select("unit_code", "value").rows() == [("99001", 70.0), ("99002", 85.5)]
+
+
+def test_a_workbook_without_the_template_sheet_reads_its_first_sheet():
+    table = read_table(workbook([("Sheet1", [SHEET_HEADER, TAY_THINH]), ("Sheet2", [["ghi chú"], ["không phải số liệu"]])]))
+    assert table.frame["ma_don_vi"].to_list() == ["99001"]
+    with pytest.raises(ValidationError) as err:
+        read_table(workbook([("Sheet1", []), ("Sheet2", [SHEET_HEADER, TAY_THINH])]))
+    assert [str(p) for p in err.value.problems] == [
+        "tệp: Trang tính «Sheet1» không có dữ liệu, nhưng trang «Sheet2» có 2 dòng. Số liệu chỉ được đọc từ "
+        "trang «Sheet1»: hãy chép số liệu sang trang đó (hoặc xóa trang trống) rồi gửi lại."]
+    with pytest.raises(ValidationError) as err:
+        read_table(workbook([("Sheet1", [])]))
+    assert [str(p) for p in err.value.problems] == ["tệp: Trang tính «Sheet1» của tệp không có dữ liệu."]
+
+
+def test_excel_unicode_text_is_read_as_tab_separated_utf16(corpus_store):
+    """What Excel saves as «Văn bản Unicode»: UTF-16LE with BOM, tabs, decimal commas; also UTF-16BE."""
+    text = (CORPUS / "35-excel-unicode-text-utf16.txt").read_bytes().decode("utf-16").replace("\t112,5\t", "\t12,5\t")
+    for content in (b"\xff\xfe" + text.encode("utf-16-le"), b"\xfe\xff" + text.encode("utf-16-be")):
+        table = read_table(content)
+        assert (table.kind, table.delimiter) == ("csv", "\t")
+        assert table.encoding in ("utf-16-le", "utf-16-be")
+        assert table.frame["ten_don_vi"].to_list() == ["Phường Tây Thịnh"]
+        res = ingest.import_file(corpus_store, content, "991.txt", 2025, "canbo.991", area_code="991", dry_run=True)
+        values = dict(res.observations.filter(pl.col("unit_code") == "99001").select("indicator", "value").rows())
+        assert (values["TRAIN_VILLAGE"], values["TRAIN_STAFF"], values["QUAL_PROPAGANDA"]) == (12.5, 66.7, 1.75)
+
+
+@pytest.mark.parametrize("size,limit,said", [
+    (int(10.4 * 1048576), 10 * 1048576, "Tệp dung lượng 10,4 MB, vượt giới hạn 10 MB."),
+    (10 * 1048576 + 30_000, 10 * 1048576, "Tệp dung lượng 10,03 MB, vượt giới hạn 10 MB."),
+    (10 * 1048576 + 1, 10 * 1048576, "Tệp dung lượng 10.485.761 byte, vượt giới hạn 10.485.760 byte."),
+    (int(25.75 * 1048576), int(2.5 * 1048576), "Tệp dung lượng 25,8 MB, vượt giới hạn 2,5 MB."),
+    (600 * 1024, 512 * 1024, "Tệp dung lượng 600 KB, vượt giới hạn 512 KB."),
+])
+def test_size_limit_message_says_the_real_size_and_limit(monkeypatch, size, limit, said):
+    monkeypatch.setenv("DCMETRICS_MAX_UPLOAD_MB", repr(limit / 1048576))
+    assert config.max_upload_bytes() == limit
+    with pytest.raises(ValidationError) as err:
+        read_table(b"a" * size)
+    assert [str(p) for p in err.value.problems] == [
+        f"tệp: {said} Hãy chia tệp theo đơn vị hoặc liên hệ quản trị."]
 
 
 def test_committed_xlsx_is_what_the_generator_builds():

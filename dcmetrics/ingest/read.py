@@ -21,13 +21,22 @@ from dcmetrics.fmt import fmt_num
 ROW = "__row"  # Excel row number of a data row (the header is row 1)
 XLSX_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # old binary .xls / .doc
+UTF8_BOM = b"\xef\xbb\xbf"
+# Excel's "Unicode text" (Văn bản Unicode): UTF-16 with its byte order mark, tab-separated
+UTF16_BOMS = {b"\xff\xfe": "utf-16-le", b"\xfe\xff": "utf-16-be"}
+# the unit-code column of the wide and long layouts (validate.py matches the same names)
+UNIT_COLS = ("ma_don_vi", "mã đơn vị", "ma don vi", "mã đv")
+# the sheets of the template workbook (template.py writes them)
+DATA_SHEET = "Số liệu"
+HELP_SHEET = "Giải thích"
+EMPTY_MESSAGE = "Tệp rỗng, không có dòng dữ liệu nào."
 
 
 @dataclass(frozen=True)
 class RawTable:
     frame: pl.DataFrame  # every column a String, plus ROW
     kind: str            # csv | xlsx
-    encoding: str        # utf-8, utf-8-sig, windows-1258, or xlsx
+    encoding: str        # utf-8, utf-8-sig, utf-16-le, utf-16-be, windows-1258, or xlsx
     delimiter: str
     decimal_comma: bool  # a ';'-separated CSV from a Vietnamese-locale Excel writes 12,5
 
@@ -40,8 +49,20 @@ def _nfc(s: str | None) -> str | None:
     return None if s is None else unicodedata.normalize("NFC", s).strip()
 
 
+def _utf16(content: bytes) -> str | None:
+    """The encoding of a UTF-16 text file (by its byte order mark), or None."""
+    return next((enc for bom, enc in UTF16_BOMS.items() if content.startswith(bom)), None)
+
+
 def _decode(content: bytes) -> tuple[str, str]:
-    if content.startswith(b"\xef\xbb\xbf"):
+    enc16 = _utf16(content)
+    if enc16:
+        try:
+            return content[2:].decode(enc16), enc16
+        except UnicodeDecodeError:
+            raise _fail("Tệp văn bản Unicode (UTF-16) bị hỏng, không đọc được. Hãy lưu lại tệp "
+                        "(Excel: Lưu thành › CSV UTF-8) rồi gửi lại.") from None
+    if content.startswith(UTF8_BOM):
         return content[3:].decode("utf-8"), "utf-8-sig"
     try:
         return content.decode("utf-8"), "utf-8"
@@ -59,20 +80,43 @@ def _looks_binary(content: bytes) -> bool:
     return b"\x00" in head or sum(b < 9 for b in head) > 4
 
 
+def _size_text(size: int, limit: int) -> tuple[str, str]:
+    """The size and the limit, Vietnamese style, never rounded into looking equal (10,4 MB / 10 MB)."""
+    unit, div = ("MB", 1048576) if limit >= 1048576 else ("KB", 1024)
+    shown_limit = round(limit / div, 2)
+    for decimals in (1, 2, 3):
+        if round(size / div, decimals) > shown_limit:
+            return f"{fmt_num(size / div, decimals)} {unit}", f"{fmt_num(shown_limit, 2)} {unit}"
+    return f"{fmt_num(size, 0)} byte", f"{fmt_num(limit, 0)} byte"
+
+
+def _is_empty(content: bytes) -> bool:
+    """Nothing but white space, after a byte order mark (Excel's empty «CSV UTF-8» is only a BOM)."""
+    enc16 = _utf16(content)
+    if enc16:
+        return not content[2:].decode(enc16, errors="replace").strip()
+    if content.startswith(UTF8_BOM):
+        content = content[3:]
+    return not content.strip()
+
+
 def read_table(content: bytes, file_name: str = "") -> RawTable:
     """Read CSV or XLSX bytes into a text table; refuses empty, oversized and non-spreadsheet files."""
     limit = config.max_upload_bytes()
     if len(content) > limit:
-        raise _fail(f"Tệp dung lượng {fmt_num(len(content) / 1048576, 1)} MB, vượt giới hạn "
-                    f"{fmt_num(limit / 1048576, 1)} MB. Hãy chia tệp theo đơn vị hoặc liên hệ quản trị.")
-    if not content.strip():
-        raise _fail("Tệp rỗng, không có dòng dữ liệu nào.")
+        size, most = _size_text(len(content), limit)
+        raise _fail(f"Tệp dung lượng {size}, vượt giới hạn {most}. "
+                    "Hãy chia tệp theo đơn vị hoặc liên hệ quản trị.")
+    if _is_empty(content):
+        raise _fail(EMPTY_MESSAGE)
     if content.startswith(XLSX_MAGIC):
         table = _read_xlsx(content)
     elif content.startswith(OLE_MAGIC):
         raise _fail("Tệp là định dạng Excel cũ (.xls) hoặc Word. Hãy lưu lại thành .xlsx hoặc CSV.")
     elif content.startswith(b"%PDF"):
         raise _fail("Tệp là PDF, không phải bảng tính. Hãy gửi tệp .xlsx hoặc .csv theo mẫu.")
+    elif _utf16(content):
+        table = _read_csv(content)  # tab-separated "Unicode text": NUL bytes are its encoding, not binary
     elif _looks_binary(content):
         raise _fail("Tệp không phải bảng tính (.xlsx) hay tệp văn bản CSV.")
     else:
@@ -80,7 +124,8 @@ def read_table(content: bytes, file_name: str = "") -> RawTable:
     if table.frame.height == 0:
         raise _fail("Tệp chỉ có dòng tiêu đề, không có dòng dữ liệu nào.")
     if table.frame.height > config.max_upload_rows():
-        raise _fail(f"Tệp có {table.frame.height} dòng, vượt giới hạn {config.max_upload_rows()} dòng.")
+        raise _fail(f"Tệp có {fmt_num(table.frame.height, 0)} dòng, vượt giới hạn "
+                    f"{fmt_num(config.max_upload_rows(), 0)} dòng.")
     return table
 
 
@@ -117,24 +162,56 @@ def _read_csv(content: bytes) -> RawTable:
     return RawTable(frame, "csv", encoding, delimiter, decimal_comma=delimiter == ";")
 
 
+def _sheet_rows(reader, name: str) -> list[list[str | None]]:
+    """A sheet's rows as NFC text (None for an empty cell), without its trailing blank rows."""
+    sheet = reader.load_sheet(name, header_row=None, dtypes="string")
+    rows = [[_nfc(None if c is None else str(c)) or None for c in r]
+            for r in pl.from_arrow(sheet.to_arrow()).iter_rows()] if sheet.height else []
+    while rows and not any(rows[-1]):
+        rows.pop()
+    return rows
+
+
+def _holds_units(rows: list[list[str | None]]) -> bool:
+    """A header with a unit-code column and at least one row under it: figures of units."""
+    first = next((i for i, r in enumerate(rows) if any(r)), None)
+    if first is None:
+        return False
+    header = {" ".join(c.split()).casefold() for c in rows[first] if c}
+    return bool(header & set(UNIT_COLS)) and any(any(r) for r in rows[first + 1:])
+
+
 def _read_xlsx(content: bytes) -> RawTable:
+    """The template's sheet «Số liệu» when the workbook has one, else its first sheet. Figures of
+    units on any other sheet are refused, never dropped without a word."""
     import fastexcel
 
     try:
         reader = fastexcel.read_excel(content)
-        sheet = reader.load_sheet(0, header_row=None, dtypes="string")
-        df = pl.from_arrow(sheet.to_arrow())
+        names = list(reader.sheet_names)
+        target = DATA_SHEET if DATA_SHEET in names else names[0]
+        rows = _sheet_rows(reader, target)
+        others = {n: _sheet_rows(reader, n) for n in names if n not in (target, HELP_SHEET)}
     except Exception:  # noqa: BLE001 - any parser failure means the same thing to the user
         raise _fail("Tệp có đuôi bảng tính nhưng không đọc được (tệp hỏng hoặc không phải .xlsx).") from None
-    if df.height == 0:
-        raise _fail("Trang tính đầu tiên của tệp không có dữ liệu.")
-    rows = [list(r) for r in df.iter_rows()]
-    header = [_nfc(h) or "" for h in rows[0]]
+    if not rows:
+        filled = [(n, sum(1 for r in o if any(r))) for n, o in others.items() if any(any(r) for r in o)]
+        if filled:
+            n, k = filled[0]
+            raise _fail(f"Trang tính «{target}» không có dữ liệu, nhưng trang «{n}» có {fmt_num(k, 0)} dòng. "
+                        f"Số liệu chỉ được đọc từ trang «{target}»: hãy chép số liệu sang trang đó "
+                        "(hoặc xóa trang trống) rồi gửi lại.", n)
+        raise _fail(f"Trang tính «{target}» của tệp không có dữ liệu.")
+    extra = [n for n, o in others.items() if _holds_units(o)]
+    if extra:
+        raise _fail(f"Trang tính «{extra[0]}» cũng có số liệu của đơn vị, nhưng chỉ trang «{target}» được đọc. "
+                    f"Hãy gộp số liệu vào trang «{target}» (hoặc xóa trang «{extra[0]}») rồi gửi lại.", extra[0])
+    header = [h or "" for h in rows[0]]
     body = []
     for i, r in enumerate(rows[1:], 2):
-        if not any(c is not None and str(c).strip() for c in r):
+        if not any(r):
             continue
-        body.append([_nfc(None if c is None else str(c)) for c in r] + [str(i)])
+        body.append([*r, str(i)])
     return RawTable(_frame(header, body), "xlsx", "xlsx", "", decimal_comma=False)
 
 

@@ -30,10 +30,9 @@ from dcmetrics.errors import DcmetricsError, NotFound
 from dcmetrics.exports import safe_cell
 from dcmetrics.fmt import fmt_num
 from dcmetrics.framework_model import KIND_LABELS, Document, Indicator
+from dcmetrics.ingest.read import DATA_SHEET, HELP_SHEET  # the reader looks for the data sheet by name
 
 FIXED_COLUMNS = ("ma_don_vi", "ten_don_vi", "nam")
-DATA_SHEET = "Số liệu"
-HELP_SHEET = "Giải thích"
 YES, NO = "Có", "Không"
 PART_LABELS = {"value": "", "num": "tử số", "den": "mẫu số"}
 PART_SUFFIX = {"value": "", "num": "__TU", "den": "__MAU"}

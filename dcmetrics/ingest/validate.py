@@ -15,9 +15,8 @@ import polars as pl
 from dcmetrics.errors import Problem
 from dcmetrics.fmt import fmt_num
 from dcmetrics.framework_model import Indicator
-from dcmetrics.ingest.read import ROW, RawTable
+from dcmetrics.ingest.read import ROW, UNIT_COLS, RawTable
 
-UNIT_COLS = ("ma_don_vi", "mã đơn vị", "ma don vi", "mã đv")
 NAME_COLS = ("ten_don_vi", "tên đơn vị", "ten don vi")
 YEAR_COLS = ("nam", "năm")
 # the long layout: one row per unit and indicator
@@ -303,7 +302,8 @@ def _cell(ind: Indicator, cols: dict[str, str], r: dict, n: int, decimal_comma: 
                 bad(col, raw, f"«{raw}» không phải là số; cần một số nguyên từ 0 trở lên")
                 return None
             if v < 0 or v != int(v):
-                bad(col, raw, f"{'tử số' if part == 'num' else 'mẫu số'} phải là số nguyên từ 0 trở lên, đang là {raw}")
+                bad(col, raw, f"{'tử số' if part == 'num' else 'mẫu số'} phải là số nguyên từ 0 trở lên, "
+                         f"đang là {fmt_num(v)}")
                 return None
             vals[part] = v
         if (vals["num"] is None) != (vals["den"] is None):
