@@ -8,10 +8,17 @@
 - Failed logins: a growing delay the caller applies (`LoginResult.delay`, never slept here),
   then a lock of LOCK_MINUTES after MAX_FAILURES consecutive failures.
 - Every change and every login attempt is written to the audit trail in the same transaction.
+  A failed login with an unknown name never stores the name typed (often the password, typed in
+  the wrong box): see `unknown_name_tag`.
+- Every function here that reads or changes accounts takes the acting account and checks role
+  (then the target's area) before it looks the target up, so a refusal reveals nothing.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import logging
 import os
 import secrets
 import unicodedata
@@ -21,12 +28,14 @@ from typing import Iterable, Mapping
 
 import polars as pl
 from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from dcmetrics import audit, sqlfiles
 from dcmetrics.errors import AccessDenied, DcmetricsError, NotFound
 from dcmetrics.fmt import nfc
 from dcmetrics.store import Store
+
+log = logging.getLogger(__name__)
 
 
 class AccountError(DcmetricsError):
@@ -349,28 +358,72 @@ def allowed_areas(store: Store, actor) -> set[str]:
 
 _DUMMY_HASH: str | None = None
 
+# What a password check found: the password matches, it does not, or the stored hash cannot be
+# read (damaged in the database): refused like a wrong password, but logged and audited as such.
+MATCH, MISMATCH, BAD_HASH = "match", "mismatch", "bad_hash"
 
-def _verify(hash_: str | None, password: str) -> bool:
-    """argon2 verification; an unknown user costs the same time as a known one."""
+
+def _dummy_verify(password: str) -> None:
+    """Spend what a real verification costs (unknown user, unreadable hash)."""
     global _DUMMY_HASH
-    if hash_ is None:
-        if _DUMMY_HASH is None:
-            _DUMMY_HASH = HASHER.hash(secrets.token_urlsafe(16))
-        hash_ = _DUMMY_HASH
-        try:
-            HASHER.verify(hash_, password)
-        except (VerificationError, InvalidHashError):
-            pass
-        return False
+    if _DUMMY_HASH is None:
+        _DUMMY_HASH = HASHER.hash(secrets.token_urlsafe(16))
     try:
-        return HASHER.verify(hash_, password)
+        HASHER.verify(_DUMMY_HASH, password)
     except (VerificationError, InvalidHashError):
-        return False
+        pass
+
+
+def _check_hash(hash_: str | None, password: str) -> str:
+    """MATCH, MISMATCH or BAD_HASH; every outcome costs about one argon2 verification."""
+    if hash_ is None:
+        _dummy_verify(password)
+        return MISMATCH
+    try:
+        return MATCH if HASHER.verify(hash_, password) else MISMATCH
+    except VerifyMismatchError:
+        return MISMATCH
+    except (VerificationError, InvalidHashError):
+        # A hash argon2 cannot even parse failed almost at once: spend the usual time anyway so a
+        # damaged account cannot be told from the others by timing.
+        _dummy_verify(password)
+        return BAD_HASH
+
+
+def _verify(hash_: str | None, password: str, username: str | None = None) -> bool:
+    """argon2 verification; an unknown user costs the same time as a known one. An unreadable
+    stored hash is logged (the account's name only, never the hash) and counts as a mismatch."""
+    status = _check_hash(hash_, password)
+    if status == BAD_HASH:
+        log.warning("Stored password hash of account %r cannot be read; the password is refused. "
+                    "An administrator must set a new password.", username)
+    return status == MATCH
+
+
+# The name typed for an unknown account is not stored: users type their password into the name
+# box, and the audit page, its export and the logs would then show it. What is stored is a fixed
+# actor UNKNOWN_NAME and a short keyed tag of the name (HMAC-SHA256, 8 hex digits, key random per
+# server process and never stored): equal tags show the same unknown name tried again and again (a
+# guessing run), but nobody holding the database, an export or a log can test a guess against it.
+# The tags of one name differ after a restart; that is the price of keeping no key anywhere.
+UNKNOWN_NAME = "(tên không tồn tại)"
+_NAME_TAG_KEY = secrets.token_bytes(32)
+
+
+def unknown_name_tag(typed: str | None) -> str | None:
+    """The keyed tag stored for an unknown login name (None for an empty name)."""
+    name = _key(typed)
+    if not name:
+        return None
+    return hmac.new(_NAME_TAG_KEY, name.encode("utf-8"), hashlib.sha256).hexdigest()[:8]
 
 
 def authenticate(store: Store, username: str | None, password: str | None,
                  now: datetime | None = None) -> LoginResult:
-    """Check a login; every attempt is audited (unknown names too, actor = the name typed).
+    """Check a login; every attempt is audited. For a known account the actor is the name as
+    typed; for an unknown name it is UNKNOWN_NAME with the name's keyed tag, never the name
+    itself (see `unknown_name_tag`). An unreadable stored hash is a failed login (reason
+    «bad_hash»), counted towards the lock like a wrong password.
 
     Refused results carry the Vietnamese message and the delay the caller should apply."""
     now = now or datetime.now()
@@ -378,9 +431,12 @@ def authenticate(store: Store, username: str | None, password: str | None,
     pw = _prep_password(password)
     row = _get(store, typed) if typed else None
     if row is None:
-        _verify(None, pw)
+        _check_hash(None, pw)
+        after = {"reason": "unknown_user"}
+        if typed:
+            after["name_tag"] = unknown_name_tag(typed)
         with store.transaction() as cur:
-            audit.record(cur, typed, audit.LOGIN_FAILED, typed, after={"reason": "unknown_user"}, at=now)
+            audit.record(cur, UNKNOWN_NAME, audit.LOGIN_FAILED, None, after=after, at=now)
         return LoginResult(False, message=MSG_WRONG, delay=failure_delay(1))
 
     name = row["username"]
@@ -391,10 +447,13 @@ def authenticate(store: Store, username: str | None, password: str | None,
         return LoginResult(False, message=MSG_LOCKED.format(hhmm=row["locked_until"].strftime("%H:%M")),
                            delay=failure_delay(MAX_FAILURES), locked_until=row["locked_until"])
 
-    ok = _verify(row["password_hash"], pw)
+    status = _check_hash(row["password_hash"], pw)
+    if status == BAD_HASH:
+        log.warning("Login refused for account %r: its stored password hash cannot be read. "
+                    "An administrator must set a new password.", name)
     with store.transaction() as cur:
         cur_row = _get(cur, name)  # again, under the write lock: concurrent failures all count
-        if not ok:
+        if status != MATCH:
             failures = cur_row["failed_count"]
             if cur_row["locked_until"] is not None and now >= cur_row["locked_until"]:
                 failures = 0  # the lock has run out: start counting again
@@ -402,7 +461,7 @@ def authenticate(store: Store, username: str | None, password: str | None,
             locked_until = now + timedelta(minutes=LOCK_MINUTES) if failures >= MAX_FAILURES else None
             cur.execute("UPDATE accounts SET failed_count = $n, locked_until = $l WHERE username = $u",
                         {"n": failures, "l": locked_until, "u": name})
-            after = {"reason": "wrong_password", "failed_count": failures}
+            after = {"reason": "wrong_password" if status == MISMATCH else "bad_hash", "failed_count": failures}
             if locked_until:
                 after["locked_until"] = locked_until.isoformat()
             audit.record(cur, typed, audit.LOGIN_FAILED, name, after=after, at=now)
@@ -446,7 +505,7 @@ def create_account(store: Store, actor, username: str, password: str, role: str,
     name = _check_username(username)
     role = _check_role(role)
     area = _check_area(store, role, area_code)
-    require(store, me, MANAGE_ACCOUNTS, area_code=None if area == ALL_AREAS else area)
+    _require_target_areas(store, me, area)
     pw = _check_password(password, name)
     display = nfc((display_name or "").strip()) or name
     hash_ = HASHER.hash(pw)
@@ -457,6 +516,14 @@ def create_account(store: Store, actor, username: str, password: str, role: str,
         acct = Account(name, role, area, display, True)
         audit.record(cur, me, audit.ACCOUNT_CREATE, name, after=_snapshot(acct), at=now)
     return acct
+
+
+def _require_target_areas(store: Store, me: Account, *area_codes: str | None) -> None:
+    """MANAGE_ACCOUNTS over each area an account change touches (the target's area before and
+    after). An account of the whole system (ALL_AREAS) lies outside every area but the system's."""
+    codes = [c for c in dict.fromkeys(area_codes) if c]
+    if codes:
+        require(store, me, MANAGE_ACCOUNTS, unit_codes=codes)
 
 
 def _target(store_or_cur, username: str) -> dict:
@@ -481,8 +548,8 @@ def set_password(store: Store, actor, username: str, new_password: str, *,
         require(store, me, MANAGE_ACCOUNTS)
     row = _target(store, username)
     if not own:
-        require(store, me, MANAGE_ACCOUNTS, area_code=None if row["area_code"] == ALL_AREAS else row["area_code"])
-    elif not _verify(row["password_hash"], _prep_password(current_password)):
+        _require_target_areas(store, me, row["area_code"])
+    elif not _verify(row["password_hash"], _prep_password(current_password), row["username"]):
         raise AccountError("Mật khẩu hiện tại không đúng.")
     pw = _check_password(new_password, row["username"])
     hash_ = HASHER.hash(pw)
@@ -498,9 +565,10 @@ def set_active(store: Store, actor, username: str, active: bool) -> Account:
     """Activate or deactivate an account (administrators). One cannot deactivate oneself nor the
     last active administrator."""
     me = require(store, actor, MANAGE_ACCOUNTS)
+    _require_target_areas(store, me, _target(store, username)["area_code"])
     now = datetime.now()
     with store.transaction() as cur:
-        row = _target(cur, username)
+        row = _target(cur, username)  # again, under the write lock
         if bool(row["active"]) == bool(active):
             return _account(row)
         if not active:
@@ -517,9 +585,10 @@ def set_active(store: Store, actor, username: str, active: bool) -> Account:
 def unlock(store: Store, actor, username: str) -> None:
     """Clear failed logins and the lock (administrators)."""
     me = require(store, actor, MANAGE_ACCOUNTS)
+    _require_target_areas(store, me, _target(store, username)["area_code"])
     now = datetime.now()
     with store.transaction() as cur:
-        row = _target(cur, username)
+        row = _target(cur, username)  # again, under the write lock
         cur.execute("UPDATE accounts SET failed_count = 0, locked_until = NULL WHERE username = $u",
                     {"u": row["username"]})
         before = {"failed_count": row["failed_count"],
@@ -533,6 +602,7 @@ def update_account(store: Store, actor, username: str, *, role: str | None = Non
     """Change role, area or display name (administrators); the username never changes."""
     me = require(store, actor, MANAGE_ACCOUNTS)
     row = _target(store, username)
+    _require_target_areas(store, me, row["area_code"])  # may the actor touch this account at all
     new = dict(row)
     if role is not None:
         new["role"] = _check_role(role)
@@ -540,8 +610,7 @@ def update_account(store: Store, actor, username: str, *, role: str | None = Non
         new["area_code"] = _check_area(store, new["role"], area_code if area_code is not None else row["area_code"])
     if display_name is not None:
         new["display_name"] = nfc(display_name.strip()) or row["username"]
-    if new["area_code"] != ALL_AREAS:
-        require(store, me, MANAGE_ACCOUNTS, area_code=new["area_code"])
+    _require_target_areas(store, me, new["area_code"])  # and move it there
     before, after = _snapshot(row), _snapshot(new)
     if before == after:
         return _account(row)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import inspect
 import json
+import re
 import unicodedata
 from datetime import datetime, timedelta
 
@@ -378,6 +379,58 @@ def test_only_admin_manages_accounts_and_reads_audit(people, tree, admin):
     assert tree.rows("SELECT count(*) FROM accounts WHERE username LIKE 'moi.%'") == [(1,)]
 
 
+def test_account_functions_refuse_before_looking_up_the_target(people, tree, admin):
+    """Without the role, an unknown target gives the same AccessDenied as a known one: nothing
+    tells whether the account exists."""
+    officer = people["canbo.a"]
+    calls = {
+        "set_active": lambda who, name: access.set_active(tree, who, name, False),
+        "unlock": lambda who, name: access.unlock(tree, who, name),
+        "update_account": lambda who, name: access.update_account(tree, who, name, display_name="x"),
+        "set_password": lambda who, name: access.set_password(tree, who, name, "mat-khau-moi-99"),
+    }
+    for fn, call in calls.items():
+        messages = []
+        for target in ("canbo.b", "khong.co.ai"):
+            with pytest.raises(AccessDenied) as err:
+                call(officer, target)
+            messages.append(str(err.value))
+        assert messages[0] == messages[1], fn
+        with pytest.raises(NotFound):  # an administrator is told the account does not exist
+            call(admin, "khong.co.ai")
+
+
+def test_account_manager_of_an_area_stays_in_it(people, tree, monkeypatch):
+    """The area half of the check, for every account function: a manager bound to district A
+    (no such role today: a leader given MANAGE_ACCOUNTS here) may change accounts of A only, may
+    not move one out of A nor pull one in from B, and a refusal changes nothing."""
+    monkeypatch.setitem(access.PERMISSIONS, LEADER, frozenset({READ_SCORES, MANAGE_ACCOUNTS}))
+    boss = people["lanhdao.a"]
+    tree.rows("UPDATE accounts SET failed_count = 3 WHERE username IN ('canbo.a', 'canbo.b')")
+    before = tree.rows("SELECT * EXCLUDE (password_hash) FROM accounts ORDER BY username")
+    b_refused = "«lanhdao.a» (Lãnh đạo, Huyện Thử A) không được quản lý tài khoản thuộc Huyện Thử B"
+    refused = [
+        (lambda: access.set_active(tree, boss, "canbo.b", False), b_refused),
+        (lambda: access.unlock(tree, boss, "canbo.b"), b_refused),
+        (lambda: access.set_password(tree, boss, "canbo.b", "mat-khau-moi-99"), b_refused),
+        (lambda: access.update_account(tree, boss, "canbo.b", area_code="A1"), b_refused),  # pull in
+        (lambda: access.update_account(tree, boss, "canbo.b", display_name="Đổi tên"), b_refused),
+        (lambda: access.update_account(tree, boss, "canbo.a", area_code="B1"), "không được quản lý tài khoản "
+                                                                              "thuộc Xã B Một"),  # push out
+        (lambda: access.create_account(tree, boss, "moi.b", PW, OFFICER, "B", "Mới"), b_refused),
+        (lambda: access.set_active(tree, boss, "quantri", False), "thuộc Toàn hệ thống"),
+    ]
+    for call, message in refused:
+        with pytest.raises(AccessDenied, match=re.escape(message)):
+            call()
+    assert tree.rows("SELECT * EXCLUDE (password_hash) FROM accounts ORDER BY username") == before
+    # inside its own area it may
+    access.unlock(tree, boss, "canbo.a")
+    assert access.update_account(tree, boss, "canbo.a", area_code="A1").area_code == "A1"
+    assert not access.set_active(tree, boss, "canbo.a", False).active
+    access.create_account(tree, boss, "moi.a2", PW, OFFICER, "A2", "Mới A2")
+
+
 def test_not_logged_in_and_forged_accounts(people, tree):
     with pytest.raises(AccessDenied, match="đăng nhập"):
         access.require(tree, None, READ_SCORES)
@@ -458,11 +511,83 @@ def test_audit_of_logins(people, tree, admin):
     assert [(r["actor"], r["action"], r["object"]) for r in rows] == [
         ("canbo.a", audit.LOGIN, "canbo.a"),
         ("CanBo.A", audit.LOGIN_FAILED, "canbo.a"),
-        ("người.lạ", audit.LOGIN_FAILED, "người.lạ"),
+        ("(tên không tồn tại)", audit.LOGIN_FAILED, None),  # the name typed is not kept
     ]
     assert all(r["at"] == T0 for r in rows)
     assert json.loads(rows[1]["after"]) == {"reason": "wrong_password", "failed_count": 1}
-    assert json.loads(rows[2]["after"]) == {"reason": "unknown_user"}
+    after = json.loads(rows[2]["after"])
+    assert after == {"reason": "unknown_user", "name_tag": access.unknown_name_tag("người.lạ")}
+    assert "người" not in rows[2]["after"] and "lạ" not in rows[2]["after"]
+
+
+def test_password_typed_as_username_is_stored_nowhere(people, tree, admin, caplog):
+    """Users type their password into the name box: an unknown name is kept only as a keyed tag,
+    so the password shows neither in the database, the audit page's frame, its export nor a log."""
+    from dcmetrics import exports
+
+    caplog.set_level("DEBUG")
+    typed = "  Bí-Mật-Của-Tôi-2025  "
+    for name in (typed, typed.strip().upper(), "ai.khac.nua"):
+        res = access.authenticate(tree, name, "", now=T0)
+        assert not res.ok and res.message == access.MSG_WRONG
+    access.authenticate(tree, "", "mat-khau-go-nham", now=T0)  # nothing typed in the name box
+    rows = [r for r in audit_rows(tree) if r["action"] == audit.LOGIN_FAILED]
+    assert [r["actor"] for r in rows] == [access.UNKNOWN_NAME] * 4
+    tags = [json.loads(r["after"]).get("name_tag") for r in rows]
+    # the same name (any case, any spaces) gives the same tag: repeated tries stay visible
+    assert tags[0] == tags[1] != tags[2] and tags[3] is None
+    assert all(t is None or len(t) == 8 and int(t, 16) >= 0 for t in tags)
+    # keyed: not a plain hash of the name anyone could recompute
+    import hashlib
+    assert tags[0] not in hashlib.sha256(typed.strip().casefold().encode()).hexdigest()
+
+    log = audit.audit_log(tree, admin)
+    xlsx = exports.xlsx_bytes(log, "Nhật ký")
+    import io
+    import zipfile
+    with zipfile.ZipFile(io.BytesIO(xlsx)) as z:
+        xlsx_text = "\n".join(z.read(n).decode("utf-8", "replace") for n in z.namelist())
+    everywhere = {"database": all_text(tree), "audit frame": log.write_csv(), "xlsx": xlsx_text,
+                  "logs": caplog.text}
+    for where, text in everywhere.items():
+        for secret in ("Bí-Mật-Của-Tôi-2025", "BÍ-MẬT-CỦA-TÔI-2025", "mat-khau-go-nham", "ai.khac.nua"):
+            assert secret not in text, (where, secret)
+            assert unicodedata.normalize("NFD", secret) not in text, (where, secret)
+        if where != "database":  # (the accounts table does hold the hashes)
+            assert "$argon2" not in text, where
+
+
+def test_unreadable_stored_hash_is_a_failed_login(people, tree, admin, caplog, monkeypatch):
+    """A damaged hash in the database: refused with the usual words, counted towards the lock,
+    audited with its own reason and logged (name only), in about the time of a real check."""
+    broken = "$argon2id$v=19$m=65536,t=3,p=4$c2FsdHNhbHQ$not-a-real-digest!!"
+    tree.rows("UPDATE accounts SET password_hash = $h WHERE username = 'canbo.a'", {"h": broken})
+    spent = []
+    real_dummy = access._dummy_verify
+    monkeypatch.setattr(access, "_dummy_verify", lambda pw: (spent.append(1), real_dummy(pw)))
+    caplog.set_level("WARNING", logger="dcmetrics.access")
+
+    res = access.authenticate(tree, "canbo.a", PW, now=T0)  # the right password: still refused
+    assert not res.ok and res.message == access.MSG_WRONG and res.delay == access.failure_delay(1)
+    assert spent == [1]  # the time of one argon2 verification was spent anyway
+    assert tree.rows("SELECT failed_count FROM accounts WHERE username = 'canbo.a'") == [(1,)]
+    [row] = [r for r in audit_rows(tree) if r["action"] == audit.LOGIN_FAILED]
+    assert (row["actor"], row["object"]) == ("canbo.a", "canbo.a")
+    assert json.loads(row["after"]) == {"reason": "bad_hash", "failed_count": 1}
+    assert "canbo.a" in caplog.text and "cannot be read" in caplog.text
+    assert broken not in caplog.text and "$argon2" not in caplog.text and PW not in caplog.text
+    for _ in range(access.MAX_FAILURES - 1):
+        res = access.authenticate(tree, "canbo.a", PW, now=T0)
+    assert res.locked_until is not None  # counts towards the lock like a wrong password
+    # the way out: an administrator sets a new password
+    access.unlock(tree, admin, "canbo.a")
+    access.set_password(tree, admin, "canbo.a", "mat-khau-sau-sua-loi")
+    assert access.authenticate(tree, "canbo.a", "mat-khau-sau-sua-loi", now=T0).ok
+    # the own-password form says «current password wrong» for a damaged hash, and logs it
+    tree.rows("UPDATE accounts SET password_hash = $h WHERE username = 'canbo.b'", {"h": broken})
+    with pytest.raises(AccountError, match="Mật khẩu hiện tại không đúng"):
+        access.set_password(tree, people["canbo.b"], "canbo.b", "mat-khau-moi-3", current_password=PW)
+    assert "'canbo.b'" in caplog.text
 
 
 def test_audit_of_account_changes_has_before_after_and_no_secret(people, tree, admin):
@@ -554,9 +679,12 @@ def test_typed_text_round_trips_unchanged(tree, admin):
     assert row["display_name"] == display
     assert access.authenticate(tree, name, PW).account == got
     assert access.authenticate(tree, "=1+1", "=1+1=1+1=1+1").message == access.MSG_WRONG
+    assert access.authenticate(tree, name.upper(), "sai-mat-khau").message == access.MSG_WRONG
     rows = audit_rows(tree)
     assert any(r["object"] == name and json.loads(r["after"] or "{}").get("display_name") == display for r in rows)
-    assert any(r["actor"] == "=1+1" for r in rows)
+    # a known name is kept as typed; an unknown one («=1+1») not at all (see unknown_name_tag)
+    assert any(r["actor"] == name.upper() and r["object"] == name for r in rows)
+    assert not any("=1+1" == r["actor"] or "=1+1" == r["object"] for r in rows)
     with pytest.raises(AccessDenied) as e:
         access.require(tree, got, UPLOAD, "B")
     assert f"«{name}»" in str(e.value)
