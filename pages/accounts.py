@@ -12,14 +12,24 @@ st.title("Quản lý tài khoản")
 store, user = get_store(), account()
 
 
+FLASH = "accounts_flash"
+
+
 def act(fn, *args, done: str, **kwargs):
+    """Run one change. A refusal is shown where the form is; after a success the page is drawn
+    again from the top, so the list and the choices above already show the change, and the
+    message comes with it."""
     try:
         fn(store, user, *args, **kwargs)
     except DcmetricsError as e:
         st.error(str(e), icon=":material/error:")
     else:
-        st.success(done, icon=":material/task_alt:")
+        st.session_state[FLASH] = done
+        st.rerun()
 
+
+if FLASH in st.session_state:
+    st.success(st.session_state.pop(FLASH), icon=":material/task_alt:")
 
 with show_errors():
     accounts = access.list_accounts(store, user)

@@ -437,9 +437,6 @@ def test_accounts_page_keeps_quotes_and_html_as_typed(app_env, store):
     assert next(c.value for c in at2.sidebar.caption) == f"{DISPLAY} · Cán bộ nhập liệu"
 
 
-@pytest.mark.xfail(strict=True, reason="BUG pages/accounts.py: the list and the «Sửa tài khoản» choices are drawn "
-                                       "before the create form is handled, so the new account appears only after "
-                                       "the next interaction")
 def test_accounts_list_shows_the_new_account_at_once(app_env):
     at = go(login("quantri.demo"), "accounts")
     username = f"moi.ngay.{uuid.uuid4().hex[:4]}"
@@ -447,3 +444,39 @@ def test_accounts_list_shows_the_new_account_at_once(app_env):
     raw, _ = accounts_table(at)
     assert username in set(raw["Tên đăng nhập"])
     assert username in at.selectbox(key="edit_username").options
+
+
+def test_account_changes_show_at_once_and_the_message_once(app_env, store):
+    """Every change on the accounts page (here: role and area, then deactivate) is in the list
+    and the buttons in the same answer; its message is shown once, not again on the next run."""
+    at = go(login("quantri.demo"), "accounts")
+    username = f"doi.ngay.{uuid.uuid4().hex[:4]}"
+    create_account_on_page(at, username, "Đổi xong thấy ngay")
+    at.selectbox(key="edit_username").select(username).run()
+    at.selectbox(key="edit_role").select(access.REVIEWER)
+    at.selectbox(key="edit_area").select("992")
+    [save] = [b for b in at.form_submit_button if b.label == "Lưu vai trò, địa bàn"]
+    save.click().run()
+    assert not at.exception and not errors(at)
+    assert [s.value for s in at.success] == [f"Đã cập nhật «{username}»."]
+    raw, _ = accounts_table(at)
+    row = raw[raw["Tên đăng nhập"] == username]
+    assert list(row["Vai trò"]) == ["Người thẩm định"] and list(row["Địa bàn"]) == ["Huyện Mẫu Bình Khê"]
+
+    at.button(key="deactivate").click().run()
+    assert not at.exception and not errors(at)
+    assert [s.value for s in at.success] == [f"Đã vô hiệu hóa «{username}»."]
+    assert not access.get_account(store, username).active
+    raw, _ = accounts_table(at)
+    assert list(raw[raw["Tên đăng nhập"] == username]["Trạng thái"]) == ["Đã khóa"]
+    assert [b.key for b in at.button if b.key in ("activate", "deactivate")] == ["activate"]
+    at.run()
+    assert not at.success  # shown once
+
+    # a refusal stays where the form is, without a success message
+    at.button(key="activate").click().run()
+    at.text_input(key="reset_pw").set_value("ngan")
+    [reset] = [b for b in at.form_submit_button if b.label == "Đặt lại mật khẩu"]
+    reset.click().run()
+    assert not at.exception and not at.success
+    assert errors(at) == [f"Mật khẩu phải có ít nhất {access.MIN_PASSWORD_LENGTH} ký tự."]
