@@ -4,7 +4,7 @@ import streamlit as st
 
 from dcmetrics import access
 from dcmetrics.bootstrap import sample_loaded
-from ui.context import account, get_profiles, get_store, show_errors, sidebar_filters
+from ui.context import WANTED, account, get_profiles, get_store, show_errors, sidebar_filters
 from ui.login import login_form
 
 st.set_page_config(page_title="Đánh giá thực hiện dân chủ ở cơ sở", page_icon="🗳️", layout="wide")
@@ -16,38 +16,55 @@ if user is not None and access.get_account(store, user.username) is None:
     user = st.session_state["account"] = None  # removed or renamed meanwhile
 
 
+SCRIPTS: dict[str, st.Page] = {}  # page script -> its st.Page, in this run's menu
+
+
 def page_list(user) -> dict[str, list]:
     """The menu of the account's role; with nobody logged in, every page (hidden) so that a link
     to a page with its filters still resolves after the login."""
     def allowed(action):
         return user is None or access.can(store, user, action)
 
+    def page(script: str, **kwargs) -> st.Page:
+        SCRIPTS[script] = st.Page(script, **kwargs)
+        return SCRIPTS[script]
+
     pages = {"Kết quả": [
-        st.Page("pages/overview.py", title="Tổng quan", icon=":material/dashboard:", default=True),
-        st.Page("pages/ranking.py", title="Xếp hạng", icon=":material/leaderboard:"),
-        st.Page("pages/trends.py", title="Xu hướng", icon=":material/trending_up:"),
-        st.Page("pages/unit.py", title="Chi tiết đơn vị", icon=":material/account_balance:"),
-        st.Page("pages/framework.py", title="Bộ tiêu chí", icon=":material/rule:"),
+        page("pages/overview.py", title="Tổng quan", icon=":material/dashboard:", default=True),
+        page("pages/ranking.py", title="Xếp hạng", icon=":material/leaderboard:"),
+        page("pages/trends.py", title="Xu hướng", icon=":material/trending_up:"),
+        page("pages/unit.py", title="Chi tiết đơn vị", icon=":material/account_balance:"),
+        page("pages/framework.py", title="Bộ tiêu chí", icon=":material/rule:"),
     ]}
     work = []
     if allowed(access.COMMEND):
-        work.append(st.Page("pages/commendation.py", title="Thi đua – Khen thưởng", icon=":material/military_tech:"))
+        work.append(page("pages/commendation.py", title="Thi đua – Khen thưởng", icon=":material/military_tech:"))
     if allowed(access.UPLOAD):
-        work.append(st.Page("pages/upload.py", title="Nhập số liệu", icon=":material/upload_file:"))
+        work.append(page("pages/upload.py", title="Nhập số liệu", icon=":material/upload_file:"))
     if allowed(access.REVIEW):
-        work.append(st.Page("pages/review.py", title="Thẩm định, phê duyệt", icon=":material/fact_check:"))
+        work.append(page("pages/review.py", title="Thẩm định, phê duyệt", icon=":material/fact_check:"))
     if work:
         pages["Nghiệp vụ"] = work
-    admin = [st.Page("pages/my_account.py", title="Tài khoản của tôi", icon=":material/person:")]
+    admin = [page("pages/my_account.py", title="Tài khoản của tôi", icon=":material/person:")]
     if allowed(access.MANAGE_ACCOUNTS):
-        admin.append(st.Page("pages/accounts.py", title="Quản lý tài khoản", icon=":material/group:"))
+        admin.append(page("pages/accounts.py", title="Quản lý tài khoản", icon=":material/group:"))
     if allowed(access.READ_AUDIT):
-        admin.append(st.Page("pages/audit_log.py", title="Nhật ký hoạt động", icon=":material/history_edu:"))
+        admin.append(page("pages/audit_log.py", title="Nhật ký hoạt động", icon=":material/history_edu:"))
     pages["Hệ thống"] = admin
     return pages
 
 
-nav = st.navigation(page_list(user), position="hidden" if user is None else "sidebar")
+menu = page_list(user)
+nav = st.navigation(menu, position="hidden" if user is None else "sidebar")
+# A link opened while Streamlit was still in its pages-folder mode (the first visit after a
+# restart) ran its page alone, which sent it here (ui.context.ensure_routed): open that page now,
+# with its query parameters. Logged out, every page is in the (hidden) menu, so the login form
+# is drawn in its place and the login lands there; a page the account's menu lacks is dropped.
+wanted = st.session_state.pop(WANTED, None)
+if wanted:
+    target = SCRIPTS.get(wanted["script"])
+    if target is not None and target.url_path != nav.url_path:
+        st.switch_page(target, query_params=wanted["query"])
 st.session_state["_context"] = None
 with show_errors():
     if sample_loaded(store):

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import inspect
 from contextlib import contextmanager
+from pathlib import Path
 
 import streamlit as st
 
@@ -69,11 +71,28 @@ def sidebar_filters(store, profiles, account) -> tuple[Filters, object] | None:
     return Filters(int(year), area, utype, basis or "appraised"), profiles[pid]
 
 
+APP_DIR = Path(__file__).resolve().parent.parent
+WANTED = "_wanted"  # the page (and its query parameters) a link asked for, before app.py had run
+
+
+def _running_page() -> str | None:
+    """The page script running alone, relative to the app's folder ("pages/ranking.py")."""
+    for info in inspect.stack(context=0)[1:]:
+        path = Path(info.filename).resolve()
+        if path.suffix == ".py" and path.is_relative_to(APP_DIR) and path.parent != Path(__file__).resolve().parent:
+            return path.relative_to(APP_DIR).as_posix()
+    return None
+
+
 def ensure_routed() -> None:
     """Pages run only through app.py (login, filters, menu). Streamlit starts in its old
     pages-folder mode until app.py has called st.navigation once: a first visit straight to
-    /ranking after a restart would run the page alone. Send such a run to app.py."""
+    /ranking after a restart would run the page alone. Send such a run to app.py, remembering
+    the page and its query parameters: app.py opens that page as soon as its menu has it (at
+    once, with the login form drawn in its place, when nobody is logged in)."""
     if not st.session_state.get("_routed"):
+        st.session_state[WANTED] = {"script": _running_page(),
+                                    "query": {k: st.query_params.get_all(k) for k in st.query_params}}
         st.switch_page("app.py")
 
 
