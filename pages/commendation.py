@@ -23,15 +23,22 @@ with show_errors():
         st.markdown("**Tiêu chuẩn xét chọn** (mặc định theo bộ tiêu chí)")
         with st.container(horizontal=True):
             min_level = st.selectbox("Mức tối thiểu", levels, index=levels.index(defaults.min_level), key="r_level")
+            # Formats without needless decimals ("90", "85.5", never "90.00"): a number input
+            # cannot show a decimal comma, so whole numbers stay whole.
             min_total = st.number_input("Điểm tối thiểu", 0.0, float(profile.total_max),
-                                        float(defaults.min_total or 0.0), step=0.5, key="r_total")
+                                        float(defaults.min_total or 0.0), step=0.5, format="%.1f", key="r_total")
             previous = st.number_input("Giữ mức này trong số năm liền trước", 0, 5, defaults.previous_years,
-                                       key="r_prev")
+                                       step=1, format="%d", key="r_prev")
         with st.container(horizontal=True):
             per_area = st.number_input("Tối đa mỗi địa bàn (0 = không giới hạn)", 0, 100,
-                                       defaults.max_per_area or 0, key="r_area")
-            share = st.number_input("Tối đa % số đơn vị dẫn đầu (0 = không giới hạn)", 0.0, 100.0,
-                                    100 * (defaults.max_share or 0.0), step=1.0, key="r_share")
+                                       defaults.max_per_area or 0, step=1, format="%d", key="r_area")
+            share_default = round(100 * (defaults.max_share or 0.0), 1)
+            if share_default.is_integer():  # 15 %, not 15.0
+                share = st.number_input("Tối đa % số đơn vị dẫn đầu (0 = không giới hạn)", 0, 100,
+                                        int(share_default), step=1, format="%d", key="r_share")
+            else:
+                share = st.number_input("Tối đa % số đơn vị dẫn đầu (0 = không giới hạn)", 0.0, 100.0,
+                                        share_default, step=0.5, format="%.1f", key="r_share")
         with st.container(horizontal=True):
             complete = st.checkbox("Đủ số liệu", defaults.require_complete, key="r_complete")
             violations = st.checkbox("Không còn vi phạm chưa xử lý", defaults.no_unhandled_violation, key="r_viol")
@@ -51,9 +58,10 @@ with show_errors():
     labels = {"unit_name": "Đơn vị", "parent_name": "Địa bàn", "total": "Tổng điểm", "level": "Mức độ",
               "rank_used": "Hạng xét", "reasons": "Lý do"}
     st.subheader("Danh sách đề nghị")
-    vn_dataframe(sl.selected, labels, points=("total",), key="sl_selected", alt="Đơn vị được đề nghị")
+    vn_dataframe(sl.selected, labels, points=("total",), numbers=("rank_used",), key="sl_selected",
+                 alt="Đơn vị được đề nghị")
     st.subheader("Sát nút")
-    vn_dataframe(sl.near, labels, points=("total",), key="sl_near", alt="Đơn vị sát nút")
+    vn_dataframe(sl.near, labels, points=("total",), numbers=("rank_used",), key="sl_near", alt="Đơn vị sát nút")
     col1, col2 = st.columns(2)
     with col1:
         st.subheader("Dẫn đầu cụm, khối thi đua")
@@ -63,15 +71,17 @@ with show_errors():
                      points=("total",), key="sl_leaders", alt="Đơn vị dẫn đầu cụm")
     with col2:
         st.subheader("Cần nhắc nhở")
-        vn_dataframe(sl.reminders, {c: lab for c, lab in {"unit_name": "Đơn vị", "level": "Mức độ",
-                                                         "reason": "Lý do", "reasons": "Lý do"}.items()
+        vn_dataframe(sl.reminders, {c: lab for c, lab in {"unit_name": "Đơn vị", "total": "Tổng điểm",
+                                                         "level": "Mức độ", "reason": "Lý do",
+                                                         "reasons": "Lý do"}.items()
                                     if c in sl.reminders.columns},
-                     key="sl_reminders", alt="Đơn vị cần nhắc nhở")
+                     points=("total",), key="sl_reminders", alt="Đơn vị cần nhắc nhở")
     with st.expander("Tất cả đơn vị và từng tiêu chuẩn"):
         checks = {"ok_level": "Mức", "ok_total": "Điểm", "ok_complete": "Đủ số liệu", "ok_violations": "Vi phạm",
                   "ok_history": "Các năm trước", "ok_quota": "Hạn mức"}
-        vn_dataframe(sl.units, {"unit_name": "Đơn vị", "total": "Tổng điểm", "status": "Kết quả", **checks,
-                                "reasons": "Lý do"}, points=("total",), key="sl_all", alt="Từng tiêu chuẩn")
+        vn_dataframe(sl.units, {"unit_name": "Đơn vị", "total": "Tổng điểm", "rank_used": "Hạng xét",
+                                "status": "Kết quả", **checks, "reasons": "Lý do"},
+                     points=("total",), numbers=("rank_used",), key="sl_all", alt="Từng tiêu chuẩn")
 
     title = f"{sl.area_name}"
     with st.container(horizontal=True):

@@ -480,3 +480,25 @@ def test_account_changes_show_at_once_and_the_message_once(app_env, store):
     reset.click().run()
     assert not at.exception and not at.success
     assert errors(at) == [f"Mật khẩu phải có ít nhất {access.MIN_PASSWORD_LENGTH} ký tự."]
+
+
+def test_commendation_numbers_the_vietnamese_way(app_env):
+    """Rule inputs without needless decimals (never «90.00»); table numbers through vn_dataframe:
+    totals 85,50, ranks as whole numbers, never 12.0."""
+    at = go(login("thiduakhenthuong"), "commendation")
+    formats = {n.key: n.proto.format for n in at.number_input}
+    assert formats["r_total"] == "%.1f"
+    assert formats["r_prev"] == formats["r_area"] == "%d"
+    assert formats["r_share"] in ("%d", "%.1f")
+    for n in at.number_input:
+        if n.proto.format == "%d":
+            assert float(n.value).is_integer(), n.key
+    for frame in at.dataframe:
+        shown = display_values(frame)
+        if "Tổng điểm" in shown.columns:
+            bad = [v for v in shown["Tổng điểm"] if v != "–" and not re.fullmatch(r"\d{1,3}(\.\d{3})*,\d{2}", v)]
+            assert not bad, bad[:5]
+        if "Hạng xét" in shown.columns:
+            bad = [v for v in shown["Hạng xét"] if v != "–" and not re.fullmatch(r"\d+", v)]
+            assert not bad, bad[:5]
+    assert any("Hạng xét" in display_values(f).columns for f in at.dataframe)
