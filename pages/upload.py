@@ -29,12 +29,21 @@ with show_errors():
         year = st.selectbox("Năm số liệu", years, index=min(1, len(years) - 1), key="upload_year")
 
     status = ingest.area_status(store, user, year).filter(pl.col("area_code") == area)
-    if status.height:
+    locks = ingest.upload_locks(store, user, area, year)  # exactly what a commit would refuse
+    own = locks.filter(pl.col("unit_code").is_null())
+    if own.height:
+        s = own.row(0, named=True)
+        st.warning(f"Số liệu năm {year} của {names[area]} đã được phê duyệt và khóa (người duyệt: "
+                   f"{s['locked_by']}). Tệp mới sẽ bị từ chối cho đến khi được mở lại.", icon=":material/lock:")
+    for (code, name, by), part in locks.filter(pl.col("unit_code").is_not_null()).group_by(
+            ["area_code", "area_name", "locked_by"], maintain_order=True):
+        listed = ", ".join(part["unit_code"].head(8)) + ("…" if part.height > 8 else "")
+        st.warning(f"{part.height} đơn vị của địa bàn thuộc số liệu năm {year} của {name} ({code}), đã duyệt và "
+                   f"đang khóa (người duyệt: {by}): {listed}. Tệp có các đơn vị này sẽ bị từ chối; "
+                   "tệp không có chúng vẫn được nhận.", icon=":material/lock:")
+    if status.height and not own.height:
         s = status.row(0, named=True)
-        if s["locked"]:
-            st.warning(f"Số liệu năm {year} của {names[area]} đã được phê duyệt và khóa (người duyệt: "
-                       f"{s['locked_by']}). Tệp mới sẽ bị từ chối cho đến khi được mở lại.", icon=":material/lock:")
-        elif s["review_state"] == "returned":
+        if s["review_state"] == "returned":
             st.error(f"Số liệu đã bị trả lại: {s['review_reason']} (người thẩm định: {s['reviewed_by']}).",
                      icon=":material/undo:")
         elif s["submission_id"] is not None:
@@ -57,9 +66,13 @@ with show_errors():
     if upload is not None:
         content = upload.getvalue()
         try:
-            with st.spinner("Đang kiểm tra tệp và tính điểm thử…"):
-                checked = ingest.check_file(store, content, upload.name, year, user, area)
-                preview = ingest.preview(store, checked, profile, user)
+            with st.status("Đang kiểm tra tệp…", expanded=False) as progress:
+                bar = st.progress(0.0, text="Đọc và kiểm tra từng dòng của tệp…")
+                checked = ingest.check_file(store, content, upload.name, year, user, area,
+                                            progress=lambda f, text: bar.progress(0.5 * f, text=text))
+                preview = ingest.preview(store, checked, profile, user,
+                                         progress=lambda f, text: bar.progress(0.5 + 0.5 * f, text=text))
+                progress.update(label="Đã kiểm tra tệp và tính điểm thử.", state="complete")
         except ValidationError as e:
             st.error(f"{e} Sửa các lỗi dưới đây rồi gửi lại.", icon=":material/error:")
             problems = pl.DataFrame([{"where": p.where, "value": p.value, "message": p.message} for p in e.problems],
@@ -76,13 +89,19 @@ with show_errors():
                 for w in checked.warnings:
                     st.markdown(f"- {w}")
         st.markdown(f"**Điểm nếu lưu tệp này** ({profile.title[:60]}…)")
-        vn_dataframe(preview, {"unit_code": "Mã", "unit_name": "Đơn vị", "total_now": "Điểm hiện tại",
-                               "level_now": "Mức hiện tại", "total": "Điểm nếu lưu", "level": "Mức nếu lưu",
-                               "change": "Thay đổi"},
+        st.caption(ingest.change_summary(preview))
+        shown = preview.with_columns(pl.col("data_change").replace_strict(ingest.DATA_CHANGE_LABELS),
+                                     pl.col("changed_indicators").list.join(", "))
+        vn_dataframe(shown, {"unit_code": "Mã", "unit_name": "Đơn vị", "data_change": "Số liệu",
+                             "changed_indicators": "Chỉ tiêu thay đổi", "total_now": "Điểm hiện tại",
+                             "level_now": "Mức hiện tại", "total": "Điểm nếu lưu", "level": "Mức nếu lưu",
+                             "change": "Thay đổi"},
                      points=("total_now", "total", "change"), key="upload_preview", alt="Điểm xem trước")
         if st.button("Lưu số liệu", type="primary", icon=":material/save:", key="commit_upload"):
             try:
-                result = ingest.commit(store, checked, user)
+                with st.status("Đang lưu số liệu và tính lại điểm…", expanded=False) as saving:
+                    result = ingest.commit(store, checked, user)
+                    saving.update(label="Đã lưu số liệu.", state="complete")
             except DcmetricsError as e:
                 st.error(str(e), icon=":material/error:")
             else:

@@ -118,3 +118,137 @@ def test_long_layout(fresh_sample_store):
     assert [f"{p}" for p in err.value.problems] == [
         "dòng 6, cột «ma_chi_tieu»: đơn vị «99002» có chỉ tiêu PROP_PLAN hai lần (dòng 5 và dòng 6)",
         "dòng 7, cột «ma_chi_tieu»: «KHONG_CO» không phải mã hay tên chỉ tiêu trong danh mục"]
+
+
+# ---------------------------------------------------------------- what a lock covers
+
+def _file_of(area: str, year: int = 2025) -> bytes:
+    from dcmetrics import config
+
+    return (config.SAMPLE_DIR / str(year) / f"{area}.csv").read_bytes()
+
+
+def _refusal(store, content: bytes, area: str, user: str, year: int = 2025) -> list[str] | None:
+    """The problems of a (dry-run) upload, or None when it would be stored; nothing changes either way."""
+    before = table_digest(store)
+    try:
+        ingest.import_file(store, content, f"{area}.csv", year, user, area_code=area, dry_run=True)
+    except ValidationError as e:
+        assert table_digest(store) == before
+        return [str(p) for p in e.problems]
+    assert table_digest(store) == before
+    return None
+
+
+def test_a_lock_covers_the_units_of_the_locked_file_not_the_whole_tree(fresh_sample_store):
+    store = fresh_sample_store
+    # the province's own file (its departments, enterprises, service units) approved and locked
+    ingest.approve(store, "thamdinh.tinh", "99", 2025)
+    assert _refusal(store, _file_of("991"), "991", "canbo.991") is None  # the districts stay open
+    assert ingest.upload_locks(store, "canbo.991", "991", 2025).is_empty()
+    assert _refusal(store, _file_of("99"), "99", "quantri.demo") == [
+        "tệp: Số liệu năm 2025 của Tỉnh Mẫu An Hòa (dữ liệu mẫu) (99) đã được phê duyệt và khóa (người duyệt: "
+        "thamdinh.tinh). Đề nghị người thẩm định mở lại trước khi gửi tệp mới."]
+    # a department's own file for its service units, which the province's approved file carries
+    dept = b"ma_don_vi,TRAIN_STAFF\nSN99007,80\nSN99008,90\n"
+    assert _refusal(store, dept, "CQ99007", "quantri.demo") == [
+        f"dòng {row}, cột «ma_don_vi»: đơn vị «{unit}» thuộc số liệu năm 2025 của Tỉnh Mẫu An Hòa (dữ liệu mẫu) (99) "
+        "đã được phê duyệt và khóa (người duyệt: thamdinh.tinh); đề nghị người thẩm định mở lại hoặc bỏ đơn vị này "
+        "khỏi tệp" for row, unit in ((2, "SN99007"), (3, "SN99008"))]
+    assert ingest.upload_locks(store, "quantri.demo", "CQ99007", 2025)["unit_code"].to_list() == [
+        "CQ99007", "SN99007", "SN99008"]
+    ingest.reopen(store, "thamdinh.tinh", "99", 2025)
+
+    # a district locked: a province-wide file is refused for the district's units only
+    ingest.approve(store, "thamdinh.tinh", "991", 2025)
+    assert _refusal(store, _file_of("99"), "99", "quantri.demo") is None
+    mixed = b"ma_don_vi,TRAIN_STAFF\nCQ99001,80\n99030,75\n99002,60\n"
+    assert _refusal(store, mixed, "99", "quantri.demo") == [
+        "dòng 4, cột «ma_don_vi»: đơn vị «99002» thuộc số liệu năm 2025 của Thành phố Mẫu An Hòa (991) đã được phê "
+        "duyệt và khóa (người duyệt: thamdinh.tinh); đề nghị người thẩm định mở lại hoặc bỏ đơn vị này khỏi tệp"]
+    # the same rule holds for a restore: an earlier province file may come back, the district stays locked
+    first = ingest.import_file(store, _file_of("99").replace(b"\n", b"\r\n"), "99-crlf.csv", 2025,
+                               "quantri.demo", area_code="99").submission_id
+    older = store.rows("SELECT id FROM submissions WHERE area_code = '99' AND year = 2025 AND id <> $i", {"i": first})
+    ingest.restore(store, "thamdinh.tinh", older[0][0])
+    assert ingest.history(store, "thamdinh.tinh", "99", 2025).filter(pl.col("state") == "current")["id"].to_list() \
+        == [older[0][0]]
+    # and an old district file may not replace the approved one
+    ingest.reopen(store, "thamdinh.tinh", "991", 2025)
+    sent = ingest.import_file(store, _file_of("991").replace(b"\n", b"\r\n"), "991-crlf.csv", 2025, "canbo.991",
+                              area_code="991").submission_id
+    ingest.approve(store, "thamdinh.tinh", "991", 2025)
+    old_991 = store.rows("SELECT id FROM submissions WHERE area_code = '991' AND year = 2025 AND id <> $i", {"i": sent})
+    before = table_digest(store)
+    with pytest.raises(Conflict) as err:
+        ingest.restore(store, "thamdinh.tinh", old_991[0][0])
+    assert str(err.value) == ("Số liệu năm 2025 của Thành phố Mẫu An Hòa (991) đã được phê duyệt và khóa; "
+                              "cần mở lại trước.")
+    assert table_digest(store) == before
+
+
+def test_the_lock_warning_is_exactly_what_the_commit_refuses(fresh_sample_store):
+    """For each set of locks and each area's real file: the area's own lock refuses any file, the units
+    upload_locks lists refuse a file that holds them, and nothing else refuses it."""
+    store = fresh_sample_store
+    for locks in (["99"], ["991"], ["992"], ["99", "991"]):
+        for a in locks:
+            ingest.approve(store, "thamdinh.tinh", a, 2025)
+        for area in ("99", "991", "992"):
+            warn = ingest.upload_locks(store, "quantri.demo", area, 2025)
+            own = warn.filter(pl.col("unit_code").is_null()).height > 0
+            listed = set(warn["unit_code"].drop_nulls())
+            content = _file_of(area)
+            refused = _refusal(store, content, area, "quantri.demo")
+            file_units = {line.split(",")[0] for line in content.decode("utf-8-sig").splitlines()[1:] if line}
+            assert (refused is not None) == (own or bool(file_units & listed)), (locks, area, refused)
+            assert own == (area in locks)
+            if refused and not own:
+                assert [p.split("«")[2].split("»")[0] for p in refused] == sorted(file_units & listed)
+        for a in locks:
+            ingest.reopen(store, "thamdinh.tinh", a, 2025)
+
+
+# ---------------------------------------------------------------- what a file changes
+
+def test_preview_says_which_units_and_indicators_change(fresh_sample_store, profiles):
+    store = fresh_sample_store
+    lines = edit(edit(GOOD, 2, "TRAIN_STAFF", "0"), 2, "PROP_PLAN", "Không").decode("utf-8-sig").splitlines()
+    dropped = lines[-1].split(",")[0]
+    content = ("\n".join(lines[:-1]) + "\n").encode("utf-8-sig")  # the last unit left out
+    checked = ingest.check_file(store, content, "x.csv", 2024, "canbo.991", "991")
+    before = table_digest(store)
+    pv = ingest.preview(store, checked, profiles["chung"], "canbo.991")
+    assert table_digest(store) == before
+    rows = {r["unit_code"]: r for r in pv.iter_rows(named=True)}
+    assert (rows["99001"]["data_change"], rows["99001"]["changed_indicators"], rows["99001"]["n_changed"]) == (
+        "changed", ["PROP_PLAN", "TRAIN_STAFF"], 2)
+    assert rows[dropped]["data_change"] == "removed" and rows[dropped]["total"] is None
+    assert rows[dropped]["total_now"] is not None and pv["unit_code"][-1] == dropped  # listed last
+    assert {r["data_change"] for c, r in rows.items() if c not in ("99001", dropped)} == {"unchanged"}
+    assert ingest.change_summary(pv) == (
+        "So với số liệu đang lưu: 1 đơn vị thay đổi, 23 đơn vị không đổi, 1 đơn vị bị bỏ. 1 đơn vị có trong tệp "
+        "đang dùng nhưng không có trong tệp này sẽ không còn số liệu năm này.")
+    # the very figures stored now: nothing changes
+    same = ingest.preview(store, ingest.check_file(store, GOOD.replace(b"\n", b"\r\n"), "y.csv", 2024, "canbo.991",
+                                                   "991"), profiles["chung"], "canbo.991")
+    assert set(same["data_change"]) == {"unchanged"} and same["n_changed"].sum() == 0
+    assert ingest.change_summary(same) == "So với số liệu đang lưu: 25 đơn vị không đổi."
+
+
+def test_preview_of_a_year_without_data_says_every_unit_is_new(fresh_sample_store, profiles):
+    store = fresh_sample_store
+    checked = ingest.check_file(store, b"ma_don_vi,TRAIN_STAFF\n99001,50\n99002,70\n", "x.csv", 2030, "canbo.991", "991")
+    pv = ingest.preview(store, checked, profiles["chung"], "canbo.991")
+    assert pv.select("unit_code", "data_change").sort("unit_code").rows() == [("99001", "new"), ("99002", "new")]
+    assert pv["total_now"].to_list() == [None, None]
+    assert ingest.change_summary(pv) == "So với số liệu đang lưu: 2 đơn vị mới."
+
+
+def test_check_and_preview_report_their_progress(fresh_sample_store, profiles):
+    heard = []
+    checked = ingest.check_file(fresh_sample_store, GOOD, "x.csv", 2024, "canbo.991", "991",
+                                progress=lambda f, t: heard.append((f, t)))
+    ingest.preview(fresh_sample_store, checked, profiles["chung"], "canbo.991", progress=lambda f, t: heard.append((f, t)))
+    assert [f for f, _ in heard] == [0.0, 0.3, 0.8, 1.0, 0.1, 0.5, 0.9, 1.0]
+    assert heard[1][1] == "Kiểm tra 25 dòng của tệp…"

@@ -30,6 +30,7 @@ class Checked:
     n_rows: int
     observations: pl.DataFrame
     warnings: list[Problem] = field(default_factory=list)
+    unit_column: str = "ma_don_vi"  # the file's own header of the unit-code column, for messages
 
     @property
     def n_units(self) -> int:
@@ -70,24 +71,75 @@ def _common_area(store: Store, codes: list[str]) -> str | None:
     return rows[0][0] if rows else None
 
 
-def locked_problem(store: Store, unit_codes: list[str], year: int) -> Problem | None:
-    """A lock on any area-year that holds one of the units refuses the whole file."""
-    rows = store.rows(sqlfiles.load("locks_covering"), {"codes": unit_codes, "y": year})
-    if not rows:
-        return None
-    code, name, by = rows[0]
-    return Problem("tệp", f"Số liệu năm {year} của {name} ({code}) đã được phê duyệt và khóa (người duyệt: {by}). "
-                          "Đề nghị người thẩm định mở lại trước khi gửi tệp mới.")
+def _rows(db, sql: str, params: dict) -> list[tuple]:
+    """Rows of a query on a Store or on the cursor of an open transaction."""
+    return db.rows(sql, params) if isinstance(db, Store) else db.execute(sql, params).fetchall()
+
+
+def lock_rows(db, area_code: str, year: int, unit_codes: list[str]) -> pl.DataFrame:
+    """The locks that refuse a file for `area_code` and `year` holding `unit_codes`: the area's own
+    lock (unit_code null), and each unit of the file that another locked area's approved file
+    carries. With every unit of the area, what the upload page warns of before a file is chosen."""
+    rows = _rows(db, sqlfiles.load("locks_covering"), {"area": area_code, "y": year, "codes": list(unit_codes)})
+    return pl.DataFrame(rows, schema={"area_code": pl.String, "area_name": pl.String, "locked_by": pl.String,
+                                      "unit_code": pl.String}, orient="row")
+
+
+def _own_lock_message(year: int, name: str, code: str, by: str) -> str:
+    return (f"Số liệu năm {year} của {name} ({code}) đã được phê duyệt và khóa (người duyệt: {by}). "
+            "Đề nghị người thẩm định mở lại trước khi gửi tệp mới.")
+
+
+def lock_problems(db, area_code: str, year: int, unit_rows: dict[str, int],
+                  unit_column: str = "ma_don_vi") -> list[Problem]:
+    """Why a file of `area_code` for `year` with these units ({code: Excel row}) is refused by a lock."""
+    locks = lock_rows(db, area_code, year, list(unit_rows))
+    out = []
+    for r in locks.iter_rows(named=True):
+        if r["unit_code"] is None:
+            return [Problem("tệp", _own_lock_message(year, r["area_name"], r["area_code"], r["locked_by"]))]
+        u = r["unit_code"]
+        out.append(Problem(f"dòng {unit_rows[u]}, cột «{unit_column}»",
+                           f"đơn vị «{u}» thuộc số liệu năm {year} của {r['area_name']} ({r['area_code']}) đã được "
+                           f"phê duyệt và khóa (người duyệt: {r['locked_by']}); đề nghị người thẩm định mở lại "
+                           "hoặc bỏ đơn vị này khỏi tệp", u))
+    return sorted(out, key=lambda p: (unit_rows[p.value], p.value))
+
+
+def locked_problem(store: Store, unit_codes: list[str], year: int, area_code: str | None = None) -> Problem | None:
+    """The first lock problem of a file (see lock_problems), or None."""
+    problems = lock_problems(store, area_code or "", year, {c: 0 for c in unit_codes})
+    return problems[0] if problems else None
+
+
+def _unit_rows(obs: pl.DataFrame) -> dict[str, int]:
+    """Each unit of the observations and the first Excel row it stands on."""
+    if obs.is_empty():
+        return {}
+    return dict(obs.group_by("unit_code").agg(pl.col("row").min()).iter_rows())
+
+
+def upload_locks(store: Store, actor, area_code: str, year: int) -> pl.DataFrame:
+    """What the upload page warns of for `area_code` and `year`: the area's own lock (unit_code null:
+    every file refused) and the units of the area that another locked area's file carries (a file
+    holding one of them refused). Exactly what commit refuses, for any file of the area."""
+    access.require(store, actor, access.UPLOAD, area_code)
+    codes = units.subtree(store, area_code)["code"].to_list()
+    return lock_rows(store, area_code, year, codes)
 
 
 def check_file(store: Store, content: bytes, file_name: str, year: int, actor,
-               area_code: str | None = None) -> Checked:
+               area_code: str | None = None, progress=None) -> Checked:
     """Validate the whole file for `year` and `area_code` (its units must lie in that subtree;
     without an area, the nearest area holding the file's units). The actor must be allowed to
-    upload for that area. Raises ValidationError with every problem; nothing is stored here."""
+    upload for that area. Raises ValidationError with every problem; nothing is stored here.
+    `progress(fraction, text)`, when given, hears of each step (the page draws a progress bar)."""
+    step = progress or (lambda fraction, text: None)
     if area_code:
         access.require(store, actor, access.UPLOAD, area_code)
+    step(0.0, "Đọc tệp…")
     table = read_table(content, file_name)
+    step(0.3, f"Kiểm tra {fmt_num(table.frame.height, 0)} dòng của tệp…")
     _, _, indicators = framework.load_catalogue()
     all_units = units.all_units(store)
     if area_code is None:
@@ -101,12 +153,14 @@ def check_file(store: Store, content: bytes, file_name: str, year: int, actor,
     parsed = validate(table, indicators, all_units, allowed, year)
     if parsed.problems:
         raise ValidationError(parsed.problems)
-    lock = locked_problem(store, parsed.units, year)
-    if lock:
-        raise ValidationError([lock])
+    step(0.8, "Đối chiếu khóa phê duyệt và số liệu năm trước…")
+    locks = lock_problems(store, area_code, year, _unit_rows(parsed.observations), parsed.unit_column)
+    if locks:
+        raise ValidationError(locks)
     warnings = parsed.warnings + far_from_last_year(store, parsed.observations, year, indicators)
+    step(1.0, "Tệp hợp lệ.")
     return Checked(area_code, year, file_name, content, hashlib.sha256(content).hexdigest(),
-                   table.frame.height, parsed.observations, warnings)
+                   table.frame.height, parsed.observations, warnings, parsed.unit_column)
 
 
 def far_from_last_year(store: Store, obs: pl.DataFrame, year: int, indicators: dict) -> list[Problem]:
@@ -132,20 +186,81 @@ def _current_ids(store: Store, area_code: str, year: int) -> list[tuple[int, str
                       {"a": area_code, "y": year})
 
 
-def preview(store: Store, checked: Checked, profile: Profile, actor, basis: str = "appraised") -> pl.DataFrame:
-    """The file's units with their current score and the score the file would give."""
+DATA_CHANGE_LABELS = {"new": "Mới", "changed": "Thay đổi", "unchanged": "Không đổi", "removed": "Bị bỏ"}
+_CMP = ["value", "num", "den"]
+
+
+def data_changes(store: Store, checked: Checked) -> pl.DataFrame:
+    """Per unit, what the file changes against the figures stored now for the year: `data_change`
+    new (nothing stored), changed, unchanged, or removed (carried by the file it replaces, absent
+    from this one); `changed_indicators`, the indicators whose stored figures differ (sorted)."""
+    year, obs = checked.year, checked.observations
+    replaces = [i for i, _ in _current_ids(store, checked.area_code, year)]
+    file_units = obs["unit_code"].unique().to_list()
+    dropped = {r[0] for r in store.rows(sqlfiles.load("submission_units"), {"ids": replaces})} - set(file_units)
+    now = store.frame(sqlfiles.load("current_values_of_year"), {"y": year})
+    now = now.select("unit_code", "indicator", *[pl.col(c).cast(pl.Float64) for c in _CMP])
+    new = obs.select("unit_code", "indicator", *[pl.col(c).cast(pl.Float64) for c in _CMP])
+    both = (new.join(now.filter(pl.col("unit_code").is_in(file_units)), on=["unit_code", "indicator"],
+                     how="full", coalesce=True, suffix="_now")
+            .with_columns(differs=~pl.all_horizontal([pl.col(c).eq_missing(pl.col(f"{c}_now")) for c in _CMP])))
+    stored_units = set(now["unit_code"].unique().to_list())
+    per_unit = (both.group_by("unit_code")
+                .agg(pl.col("indicator").filter(pl.col("differs")).sort().alias("changed_indicators")))
+    frame = (pl.DataFrame({"unit_code": file_units}, schema={"unit_code": pl.String})
+             .join(per_unit, on="unit_code", how="left")
+             .with_columns(pl.col("changed_indicators").fill_null(pl.lit([], pl.List(pl.String))))
+             .with_columns(data_change=pl.when(~pl.col("unit_code").is_in(sorted(stored_units))).then(pl.lit("new"))
+                           .when(pl.col("changed_indicators").list.len() > 0).then(pl.lit("changed"))
+                           .otherwise(pl.lit("unchanged"))))
+    gone = pl.DataFrame({"unit_code": sorted(dropped), "changed_indicators": [[] for _ in dropped],
+                         "data_change": ["removed"] * len(dropped)},
+                        schema={"unit_code": pl.String, "changed_indicators": pl.List(pl.String),
+                                "data_change": pl.String})
+    return pl.concat([frame.select(gone.columns), gone]).with_columns(
+        n_changed=pl.col("changed_indicators").list.len().cast(pl.Int64))
+
+
+def change_summary(changes: pl.DataFrame) -> str:
+    """One Vietnamese sentence: how many units the file adds, changes, leaves as they are, drops."""
+    counts = dict(changes.group_by("data_change").len().iter_rows())
+    parts = [f"{counts[k]} đơn vị {DATA_CHANGE_LABELS[k].lower()}" for k in ("changed", "new", "unchanged", "removed")
+             if counts.get(k)]
+    text = "So với số liệu đang lưu: " + (", ".join(parts) if parts else "không có đơn vị nào") + "."
+    if counts.get("removed"):
+        text += (f" {counts['removed']} đơn vị có trong tệp đang dùng nhưng không có trong tệp này sẽ "
+                 "không còn số liệu năm này.")
+    return text
+
+
+def preview(store: Store, checked: Checked, profile: Profile, actor, basis: str = "appraised",
+            progress=None) -> pl.DataFrame:
+    """The file's units with the score the file would give next to the current one, and what the
+    file changes in their figures (data_change, changed_indicators, n_changed: see data_changes).
+    Units the replaced file carried and this one drops come last (data_change «removed»)."""
     access.require(store, actor, access.UPLOAD, checked.area_code)
+    step = progress or (lambda fraction, text: None)
     replaces = tuple(i for i, _ in _current_ids(store, checked.area_code, checked.year))
+    step(0.1, "Tính điểm hiện tại…")
     before = scoring.score(store, profile, [checked.year], basis).year(checked.year)
+    step(0.5, "Tính điểm nếu lưu tệp…")
     after = scoring.score(store, profile, [checked.year], basis,
                           scoring.Pending(checked.observations, replaces)).year(checked.year)
-    codes = checked.observations["unit_code"].unique().implode()
+    step(0.9, "So sánh với số liệu đang lưu…")
+    changes = data_changes(store, checked)
     cols = ["unit_code", "total", "level", "rank", "complete"]
-    return (after.filter(pl.col("unit_code").is_in(codes))
-            .select("unit_code", "unit_name", "unit_type", *cols[1:])
-            .join(before.select(cols).rename({c: f"{c}_now" for c in cols[1:]}), on="unit_code", how="left")
-            .with_columns((pl.col("total") - pl.col("total_now")).alias("change"))
-            .sort(["total", "unit_name"], descending=[True, False]))
+    names = pl.concat([before.select("unit_code", "unit_name", "unit_type"),
+                       after.select("unit_code", "unit_name", "unit_type")]).unique("unit_code", keep="last")
+    out = (changes.join(names, on="unit_code", how="left")
+           .join(after.select(cols), on="unit_code", how="left")
+           .join(before.select(cols).rename({c: f"{c}_now" for c in cols[1:]}), on="unit_code", how="left")
+           .with_columns((pl.col("total") - pl.col("total_now")).alias("change"),
+                         (pl.col("data_change") == "removed").alias("_removed"))
+           .sort(["_removed", "total", "unit_name"], descending=[False, True, False], nulls_last=True)
+           .drop("_removed"))
+    step(1.0, "Xong.")
+    return out.select("unit_code", "unit_name", "unit_type", *cols[1:], *[f"{c}_now" for c in cols[1:]], "change",
+                      "data_change", "changed_indicators", "n_changed")
 
 
 def commit(store: Store, checked: Checked, actor) -> ImportResult:
@@ -153,11 +268,10 @@ def commit(store: Store, checked: Checked, actor) -> ImportResult:
     acct = access.require(store, actor, access.UPLOAD, checked.area_code)
     result = ImportResult(checked)
     with store.transaction() as cur:
-        lock = cur.execute(sqlfiles.load("locks_covering"),
-                           {"codes": checked.observations["unit_code"].unique().to_list(), "y": checked.year}).fetchall()
-        if lock:  # approved between check and commit
-            raise ValidationError([locked_problem(store, checked.observations["unit_code"].unique().to_list(),
-                                                  checked.year)])
+        locks = lock_problems(cur, checked.area_code, checked.year, _unit_rows(checked.observations),
+                              checked.unit_column)
+        if locks:  # approved between check and commit
+            raise ValidationError(locks)
         current = cur.execute("SELECT id, sha256 FROM submissions WHERE area_code = $a AND year = $y "
                               "AND state = 'current'", {"a": checked.area_code, "y": checked.year}).fetchall()
         same = [i for i, s in current if s == checked.sha256]
@@ -228,11 +342,14 @@ def _submission(cur, submission_id: int) -> dict:
     return dict(zip(["id", "area_code", "year", "state", "review_state", "file_name"], rows[0]))
 
 
-def _refuse_if_locked(cur, area_code: str, year: int) -> None:
-    codes = [r[0] for r in cur.execute(sqlfiles.load("unit_subtree"), {"area": area_code}).fetchall()]
-    rows = cur.execute(sqlfiles.load("locks_covering"), {"codes": codes or [area_code], "y": year}).fetchall()
-    if rows:
-        raise Conflict(f"Số liệu năm {year} của {rows[0][1]} ({rows[0][0]}) đã được phê duyệt và khóa; cần mở lại trước.")
+def _refuse_if_locked(cur, area_code: str, year: int, unit_codes: list[str] = ()) -> None:
+    """Conflict when the area-year is locked, or another locked area's file carries one of `unit_codes`."""
+    locks = lock_rows(cur, area_code, year, list(unit_codes))
+    if locks.height:
+        r = locks.row(0, named=True)
+        units_ = "" if r["unit_code"] is None else f" (đơn vị «{r['unit_code']}» thuộc số liệu đó)"
+        raise Conflict(f"Số liệu năm {year} của {r['area_name']} ({r['area_code']}) đã được phê duyệt và khóa"
+                       f"{units_}; cần mở lại trước.")
 
 
 def restore(store: Store, actor, submission_id: int) -> None:
@@ -246,7 +363,9 @@ def restore(store: Store, actor, submission_id: int) -> None:
         sub = _submission(cur, submission_id)
         if sub["state"] == "current":
             raise Conflict(f"Tệp «{sub['file_name']}» đang là số liệu hiện hành.")
-        _refuse_if_locked(cur, sub["area_code"], sub["year"])
+        restored_units = [r[0] for r in cur.execute(sqlfiles.load("submission_units"),
+                                                    {"ids": [submission_id]}).fetchall()]
+        _refuse_if_locked(cur, sub["area_code"], sub["year"], restored_units)
         cur.execute("UPDATE submissions SET state = 'replaced' WHERE area_code = $a AND year = $y AND state = 'current'",
                     {"a": sub["area_code"], "y": sub["year"]})
         cur.execute("UPDATE submissions SET state = 'current', review_state = 'pending', review_reason = NULL "

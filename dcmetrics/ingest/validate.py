@@ -36,6 +36,7 @@ class Parsed:
     problems: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
     units: list[str] = field(default_factory=list)
+    unit_column: str = "ma_don_vi"  # the file's header of the unit-code column
 
 
 def _key(text: str) -> str:
@@ -118,12 +119,13 @@ def _missing_rows(indicators: dict[str, Indicator], utype: str, code: str, n: in
             if utype in ind.applies and ind.entered_by == "unit" and c not in given]
 
 
-def _finish(rows: list[dict], problems: list[Problem], warnings: list[Problem], seen: list[str]) -> Parsed:
+def _finish(rows: list[dict], problems: list[Problem], warnings: list[Problem], seen: list[str],
+            unit_column: str) -> Parsed:
     obs = pl.DataFrame(rows, schema=OBS_SCHEMA) if rows else pl.DataFrame(schema=OBS_SCHEMA)
     empty = obs.filter(pl.col("value").is_null() & pl.col("num").is_null() & pl.col("den").is_null())
     for code_, cnt in empty.group_by("unit_code").len().sort("unit_code").iter_rows():
         warnings.append(Problem(f"đơn vị {code_}", f"{cnt} chỉ tiêu áp dụng chưa có số liệu: đơn vị sẽ bị đánh dấu thiếu số liệu"))
-    return Parsed(obs, problems, warnings, sorted(seen))
+    return Parsed(obs, problems, warnings, sorted(seen), unit_column)
 
 
 def validate_long(table: RawTable, indicators: dict[str, Indicator], units: pl.DataFrame,
@@ -196,7 +198,7 @@ def validate_long(table: RawTable, indicators: dict[str, Indicator], units: pl.D
             given.setdefault(code, set()).add(ind_code)
     for code, n in first_row.items():
         rows += _missing_rows(indicators, unit_type[code], code, n, given.get(code, set()), year)
-    return _finish(rows, problems, warnings, list(first_row))
+    return _finish(rows, problems, warnings, list(first_row), unit_col)
 
 
 def validate_wide(table: RawTable, indicators: dict[str, Indicator], units: pl.DataFrame,
@@ -280,7 +282,7 @@ def validate_wide(table: RawTable, indicators: dict[str, Indicator], units: pl.D
             if rec is not None:
                 rows.append({"unit_code": code, "year": year, "indicator": ind_code, "row": n, **rec})
         rows += _missing_rows(indicators, utype, code, n, set(parts), year)
-    return _finish(rows, problems, warnings, list(seen_units))
+    return _finish(rows, problems, warnings, list(seen_units), unit_col)
 
 
 def _cell(ind: Indicator, cols: dict[str, str], r: dict, n: int, decimal_comma: bool, x_blank: bool,
