@@ -12,8 +12,12 @@ st.session_state["_routed"] = True  # pages check it: they run only through this
 
 store = get_store()
 user = account()
-if user is not None and access.get_account(store, user.username) is None:
-    user = st.session_state["account"] = None  # removed or renamed meanwhile
+if user is not None:
+    # as stored now: a role, area or name changed meanwhile shows at once; a removed or
+    # deactivated account is logged out (the core would refuse its every call anyway)
+    user = access.get_account(store, user.username)
+    st.session_state["account"] = user if user is not None and user.active else None
+    user = st.session_state["account"]
 
 
 SCRIPTS: dict[str, st.Page] = {}  # page script -> its st.Page, in this run's menu

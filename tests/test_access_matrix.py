@@ -268,6 +268,22 @@ def expected_refusal(action: str, user: str, area: str | None) -> str:
     return f"{who(user)} không được {VERB[action]}{target}.{tail}"
 
 
+# Actions on a submission given by its id: refused on the role before the submission is looked
+# up, the message names no area (nothing tells where, or whether, the id exists). The older
+# message named the submission's area; both are accepted until dcmetrics/ingest/commit.py's
+# role-first lookup is in every copy (then only the first).
+BY_ID = {"restore"}
+
+
+def expected_refusals(action: str, user: str, area: str | None) -> set[str]:
+    """The messages a refusal may have (one, except during the change described above)."""
+    out = {expected_refusal(action, user, area)}
+    if action in BY_ID and user not in ROLE_MAY[action]:
+        verb = VERB[action].rsplit(" ", 1)[0]  # without «của»
+        out.add(f"{who(user)} không được {verb}. Vai trò «{ROLE_OF[user]}» không có quyền này.")
+    return out
+
+
 # ---------------------------------------------------------------- the matrix
 
 CASES = [(action, user, area) for action in ALLOWED for user in USERS for area in AREAS]
@@ -307,7 +323,7 @@ def test_matrix(request, sample_file, profile, action, user, area):
             run_action(action, db, actor, area, profile, prepared)
         msg = str(e.value)
         assert f"«{user}»" in msg
-        assert msg == expected_refusal(action, user, area)
+        assert msg in expected_refusals(action, user, area)
         assert table_digest(db) == before, "a refused call changed the database"
 
 
@@ -377,6 +393,12 @@ def test_officer_reaches_nothing_of_another_district(db, profile):
         with pytest.raises(AccessDenied) as e:
             call()
         assert str(e.value).startswith(who("canbo.991") + " không được"), (name, str(e.value))
+        if name == "submission_file" and f"lần gửi mã {other_sub}:" in str(e.value):
+            # by id: the same words whether the id is elsewhere or nowhere, no area named
+            assert str(e.value).endswith(f"lần gửi mã {other_sub}: không có lần gửi mã này trong địa bàn "
+                                         "được giao."), str(e.value)
+            assert AREA_NAME["992"] not in str(e.value)
+            continue
         assert UNIT_NAME[unit_992] in str(e.value) or AREA_NAME["992"] in str(e.value), (name, str(e.value))
     assert table_digest(db) == before
 

@@ -361,8 +361,10 @@ SECRETS = ("$argon2", *sorted(set(DEMO.values())))
 def test_audit_page_lists_this_tests_logins_without_secrets(app_env, store):
     since = datetime.now() - timedelta(seconds=1)
     wrong = f"sai-{uuid.uuid4().hex[:10]}"
+    typed_in_name_box = f"MatKhau-{uuid.uuid4().hex[:10]}"  # a password typed into the name box
     login("lanhdao.tinh")
     submit_login(open_app(), "thamdinh.tinh", wrong)
+    submit_login(open_app(), typed_in_name_box, "")
     at = go(login("quantri.demo"), "audit_log")
     assert at.title[0].value == "Nhật ký hoạt động"
     assert not errors(at)
@@ -375,13 +377,13 @@ def test_audit_page_lists_this_tests_logins_without_secrets(app_env, store):
     want = {(r["actor"], "Đăng nhập" if r["action"] == audit.LOGIN else "Đăng nhập sai", r["object"])
             for r in mine.iter_rows(named=True)}
     assert {("lanhdao.tinh", "Đăng nhập", "lanhdao.tinh"), ("thamdinh.tinh", "Đăng nhập sai", "thamdinh.tinh"),
-            ("quantri.demo", "Đăng nhập", "quantri.demo")} <= want
-    have = set(zip(raw["Người thực hiện"], raw["Việc"], raw["Đối tượng"]))
+            ("quantri.demo", "Đăng nhập", "quantri.demo"), ("(tên không tồn tại)", "Đăng nhập sai", None)} <= want
+    have = set(zip(raw["Người thực hiện"], raw["Việc"], [None if o is None or o != o else o for o in raw["Đối tượng"]]))
     assert want <= have, want - have
 
     everything = "\n".join(str(v) for frame in (raw, shown) for col in frame.columns for v in frame[col].tolist())
     everything += "\n".join(str(e.value) for kind in ("markdown", "caption", "text", "code") for e in at.get(kind))
-    for secret in (*SECRETS, wrong):
+    for secret in (*SECRETS, wrong, typed_in_name_box, typed_in_name_box.casefold()):
         assert secret not in everything, secret
     assert at.caption[0].value == f"{len(raw)} dòng"
 

@@ -121,3 +121,28 @@ def test_reload_asks_for_the_login_again_and_says_so(app_env):
     assert "Tải lại trang" in notes and "đăng nhập lại" in notes
     submit_login(again, "quantri.demo")
     assert again.title[0].value == "Xếp hạng đơn vị" and again.selectbox(key="year").value == 2024
+
+
+def test_deactivated_or_changed_account_takes_effect_in_open_sessions(app_env):
+    """An administrator's change reaches a session already open: a new role shows in the next
+    run's menu and caption, a deactivated account is back at the login form."""
+    from ui.context import get_store
+    from dcmetrics import access
+
+    store = get_store()
+    name = "phien.mo." + __import__("uuid").uuid4().hex[:4]
+    access.create_account(store, access.SYSTEM, name, "mat-khau-dai-2025", access.LEADER, "99", "Phiên mở")
+    DEMO[name] = "mat-khau-dai-2025"
+    try:
+        at = submit_login(AppTest.from_file(APP, default_timeout=90).run(), name)
+        assert not on_login_form(at)
+        access.update_account(store, access.SYSTEM, name, role=access.OFFICER, area_code="991")
+        at.run()
+        assert any(c.value.endswith("· Cán bộ nhập liệu") for c in at.sidebar.caption)
+        assert at.session_state["account"].role == access.OFFICER
+        access.set_active(store, access.SYSTEM, name, False)
+        at.run()
+        assert not at.exception and on_login_form(at)
+        assert at.session_state["account"] is None and not at.sidebar.button
+    finally:
+        DEMO.pop(name)
