@@ -252,3 +252,64 @@ def test_check_and_preview_report_their_progress(fresh_sample_store, profiles):
     ingest.preview(fresh_sample_store, checked, profiles["chung"], "canbo.991", progress=lambda f, t: heard.append((f, t)))
     assert [f for f, _ in heard] == [0.0, 0.3, 0.8, 1.0, 0.1, 0.5, 0.9, 1.0]
     assert heard[1][1] == "Kiểm tra 25 dòng của tệp…"
+
+
+# ---------------------------------------------------------------- a submission id tells nothing to an account outside its area
+
+def test_submission_outside_the_area_and_unknown_id_get_the_same_refusal(fresh_sample_store):
+    from dcmetrics.errors import AccessDenied
+
+    store = fresh_sample_store
+    other = store.rows("SELECT id FROM submissions WHERE area_code = '992' AND year = 2025")[0][0]
+    unknown = 1 + store.rows("SELECT max(id) FROM submissions")[0][0]
+    before = table_digest(store)
+
+    def refusal(call, sid) -> str:
+        with pytest.raises(AccessDenied) as e:
+            call(sid)
+        return str(e.value).replace(f"mã {sid}", "mã N")
+
+    # an officer of 991: another district's file and a file that does not exist, word for word the same
+    officer = lambda sid: ingest.submission_file(store, "canbo.991", sid)  # noqa: E731
+    assert refusal(officer, other) == refusal(officer, unknown) == (
+        "Tài khoản «canbo.991» (Cán bộ nhập liệu, Thành phố Mẫu An Hòa) không được xem số liệu đã gửi (lịch sử, "
+        "nội dung tệp, cảnh báo) của lần gửi mã N: không có lần gửi mã này trong địa bàn được giao.")
+    # restore by accounts whose role may not: refused on the role, before the id is looked at
+    for user, role, home in (("canbo.991", "Cán bộ nhập liệu", "Thành phố Mẫu An Hòa"),
+                             ("lanhdao.tinh", "Lãnh đạo", "Tỉnh Mẫu An Hòa (dữ liệu mẫu)")):
+        call = lambda sid, u=user: ingest.restore(store, u, sid)  # noqa: E731
+        assert refusal(call, other) == refusal(call, unknown) == (
+            f"Tài khoản «{user}» ({role}, {home}) không được duyệt, trả lại hoặc mở lại số liệu. "
+            f"Vai trò «{role}» không có quyền này.")
+    assert table_digest(store) == before
+    # an account that sees every area learns that an id does not exist; its own area's file is served
+    with pytest.raises(NotFound, match=f"^Không có lần gửi mã {unknown}.$"):
+        ingest.submission_file(store, "thamdinh.tinh", unknown)
+    with pytest.raises(NotFound, match=f"^Không có lần gửi mã {unknown}.$"):
+        ingest.restore(store, "quantri.demo", unknown)
+    mine = store.rows("SELECT id FROM submissions WHERE area_code = '991' AND year = 2025")[0][0]
+    name, content = ingest.submission_file(store, "canbo.991", mine)
+    assert name.endswith("991.csv") and content == _file_of("991")
+
+
+def test_a_district_reviewer_cannot_learn_of_other_districts_files(fresh_sample_store):
+    """A reviewer bound to a district (not the province): restore refused alike for an unknown id
+    and for another district's file, with nothing changed."""
+    from dcmetrics import access
+    from dcmetrics.errors import AccessDenied
+
+    store = fresh_sample_store
+    access.create_account(store, access.SYSTEM, "thamdinh.991", "mat-khau-du-dai-1", access.REVIEWER, "991",
+                          "Người thẩm định thành phố")
+    other = store.rows("SELECT id FROM submissions WHERE area_code = '992' AND year = 2024")[0][0]
+    unknown = 1 + store.rows("SELECT max(id) FROM submissions")[0][0]
+    before = table_digest(store)
+    said = []
+    for sid in (other, unknown):
+        with pytest.raises(AccessDenied) as e:
+            ingest.restore(store, "thamdinh.991", sid)
+        said.append(str(e.value).replace(f"mã {sid}", "mã N"))
+    assert said[0] == said[1] == (
+        "Tài khoản «thamdinh.991» (Người thẩm định, Thành phố Mẫu An Hòa) không được duyệt, trả lại hoặc mở lại "
+        "số liệu của lần gửi mã N: không có lần gửi mã này trong địa bàn được giao.")
+    assert table_digest(store) == before

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from dcmetrics import access, audit, framework, scoring, sqlfiles, units
-from dcmetrics.errors import Conflict, NotFound, Problem, ValidationError
+from dcmetrics.errors import AccessDenied, Conflict, NotFound, Problem, ValidationError
 from dcmetrics.fmt import fmt_num
 from dcmetrics.framework_model import Profile
 from dcmetrics.ingest.read import read_table
@@ -325,13 +325,32 @@ def area_status(store: Store, actor, year: int) -> pl.DataFrame:
     return frame
 
 
+def _reach_submission(store: Store, actor, action: str, submission_id: int) -> tuple[access.Account, str]:
+    """The acting account and the area of a submission it may act on. The role is checked first,
+    then the area, before anything about the submission is told: an account whose area does not
+    hold the submission gets the same AccessDenied whether or not the id exists. Only an account
+    that sees every area learns that an id does not exist (NotFound)."""
+    acct = access.require(store, actor, action)  # the role alone: the message names no area
+    rows = store.rows(sqlfiles.load("submission_area"), {"i": submission_id})
+    allowed = access.allowed_areas(store, acct)
+    sees_all = acct.role == access.ADMIN or len(allowed) == store.rows(sqlfiles.load("unit_count"), {})[0][0]
+    if not rows or rows[0][0] not in allowed:
+        if sees_all and not rows:
+            raise NotFound(f"Không có lần gửi mã {submission_id}.")
+        home = units.get_unit(store, acct.area_code)["name"] if acct.area_code != access.ALL_AREAS \
+            else access.ALL_AREAS_LABEL
+        raise AccessDenied(f"Tài khoản «{acct.username}» ({acct.role_label}, {home}) không được "
+                           f"{access.ACTION_LABELS[action][0]} của lần gửi mã {submission_id}: không có lần gửi "
+                           "mã này trong địa bàn được giao.")
+    access.require(store, actor, action, rows[0][0])
+    return acct, rows[0][0]
+
+
 def submission_file(store: Store, actor, submission_id: int) -> tuple[str, bytes]:
     """The original bytes of a submission, as sent (name and content)."""
-    rows = store.rows("SELECT area_code, file_name, content FROM submissions WHERE id = $i", {"i": submission_id})
-    if not rows:
-        raise NotFound(f"Không có lần gửi mã {submission_id}.")
-    access.require(store, actor, access.READ_DRAFTS, rows[0][0])
-    return rows[0][1], bytes(rows[0][2])
+    _reach_submission(store, actor, access.READ_DRAFTS, submission_id)
+    rows = store.rows(sqlfiles.load("submission_content"), {"i": submission_id})
+    return rows[0][0], bytes(rows[0][1])
 
 
 def _submission(cur, submission_id: int) -> dict:
@@ -354,10 +373,7 @@ def _refuse_if_locked(cur, area_code: str, year: int, unit_codes: list[str] = ()
 
 def restore(store: Store, actor, submission_id: int) -> None:
     """Make an earlier file of an area-year its current data again (the current one is kept too)."""
-    area = store.rows("SELECT area_code FROM submissions WHERE id = $i", {"i": submission_id})
-    if not area:
-        raise NotFound(f"Không có lần gửi mã {submission_id}.")
-    acct = access.require(store, actor, access.REVIEW, area[0][0])
+    acct, _ = _reach_submission(store, actor, access.REVIEW, submission_id)
     user = acct.username
     with store.transaction() as cur:
         sub = _submission(cur, submission_id)
