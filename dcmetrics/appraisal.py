@@ -66,7 +66,8 @@ def set_appraisals(store: Store, actor, records: list[dict]) -> int:
             for r in frame.iter_rows(named=True):
                 audit.record(cur, acct, audit.APPRAISE, f"unit:{r['unit_code']}:{r['year']}:{r['indicator']}",
                              after={"value": r["value"], "num": r["num"], "den": r["den"], "reason": r["reason"]})
-        bump_data_version(cur)
+        for (year,), part in frame.group_by(["year"]):
+            bump_data_version(cur, year, part["unit_code"].to_list())
     return frame.height
 
 

@@ -455,11 +455,7 @@ def chain_steps(store: Store, profile, years, basis: str = "appraised", explain_
     out: dict[str, float] = {}
     try:
         t0 = time.perf_counter()
-        for name, frame in scoring.profile_tables(profile, basis).items():
-            cur.register(name, frame)
-        cur.register("p_years", pl.DataFrame({"year": with_prev}, schema={"year": pl.Int32}))
-        cur.register("p_pending", pl.DataFrame(schema=scoring.OBS_SCHEMA))
-        cur.register("p_replaced", pl.DataFrame({"submission_id": []}, schema={"submission_id": pl.Int64}))
+        scoring.register_inputs(cur, profile, basis, with_prev)
         out["register"] = time.perf_counter() - t0
         for table, sql in scoring.CHAIN:
             body = sqlfiles.load(sql)
@@ -527,19 +523,23 @@ def measure_app(db: Path, repeat: int, uploads_dir: Path, explain_dir: Path | No
     t["scan_all"] = _stat(_times(lambda: _scan(store, None), repeat))
     t["scan_scored_years"] = _stat(_times(lambda: _scan(store, [year - 1, year]), repeat))
     mark("scan")
-    t["score_year"] = _stat(_times(lambda: scoring.score(store, profile, [year]), repeat))
-    mark("score one year")
-    t["score_all"] = _stat(_times(lambda: scoring.score(store, profile, years), repeat))
-    mark("score all years")
-    t["score_year_self"] = _stat(_times(lambda: scoring.score(store, profile, [year], "self"), repeat))
 
-    steps = [chain_steps(store, profile, [year], explain_dir=explain_dir if i == 0 else None)
-             for i in range(repeat + 1)][1:]
-    res["steps"] = {k: statistics.median(s[k] for s in steps) for k in steps[0]}
-    res["steps_all_years"] = {k: v for k, v in chain_steps(store, profile, years).items()}
-    mark("chain steps")
+    # --- what the app does: stored scores (built once, then kept up to date per change)
+    def drop_stored():
+        with store.transaction() as cur:
+            for table in ("score_items", "score_groups", "score_units", "score_runs"):
+                cur.execute(f"DELETE FROM {table}").fetchall()
+        scoring._CACHE.clear()
 
-    # the dashboard's queries: cold = score cache cleared (the first view after a data change)
+    t["build_year"] = _stat(_times(lambda: scoring.refresh(store, profile, [year]), repeat, setup=drop_stored))
+    drop_stored()
+    t0 = time.perf_counter()
+    scoring.refresh(store, profile, years)
+    t["build_all"] = _stat([time.perf_counter() - t0])
+    mark("stored scores built")
+
+    # the dashboard's queries: cold = in-process cache cleared (a new server process, or the
+    # first view after a data change once the stored runs are up to date)
     f = dashboard.Filters(year)
     area = store.rows("SELECT code FROM units WHERE type = 'province' ORDER BY code LIMIT 1")[0][0]
     fa = dashboard.Filters(year, area=area)
@@ -560,6 +560,7 @@ def measure_app(db: Path, repeat: int, uploads_dir: Path, explain_dir: Path | No
         "Chi tiết đơn vị (unit page)": ["sidebar (scored_years + units.areas)", "ranking (all units)", "unit_detail"],
     }
     clear = scoring._CACHE.clear
+    scoring.refresh(store, profile, years, "self")  # the unit page shows both bases
     res["calls_cold"] = {k: _stat(_times(fn, repeat, setup=clear)) for k, fn in calls.items()}
     res["calls_warm"] = {k: _stat(_times(fn, repeat)) for k, fn in calls.items()}
 
@@ -572,18 +573,22 @@ def measure_app(db: Path, repeat: int, uploads_dir: Path, explain_dir: Path | No
     res["unit_code"], res["area"] = unit_code, area
     mark("pages")
 
-    # one district's upload through the real path, then the rescore it triggers
+    # one district's upload through the real path, then the rescore it triggers (the stored runs
+    # of the year catch up for the ~500 units of the two files, the ranks are taken again) and
+    # the ranking page drawn right after it
     meta = json.loads((uploads_dir / "uploads.json").read_text())
     files = [(uploads_dir / name).read_bytes() for name in meta["files"]]
-    imports, rescores, first = [], [], None
+    imports, rescores, after_pages, first = [], [], [], None
     import_file = _acting(ingest.import_file)
     for i, content in enumerate(files[: repeat + 1]):
         t0 = time.perf_counter()
         r = import_file(store, content, f"{meta['year']}/{meta['area']}.csv", meta["year"],
                         area_code=meta["area"])
         t1 = time.perf_counter()
-        scoring.score(store, profile, [meta["year"]])
+        scoring.cached_score(store, profile, [meta["year"]])
         t2 = time.perf_counter()
+        page(pages["Xếp hạng (ranking page)"])
+        t3 = time.perf_counter()
         if not r.stored:
             raise RuntimeError("the benchmark upload was not stored")
         if i == 0:
@@ -591,14 +596,28 @@ def measure_app(db: Path, repeat: int, uploads_dir: Path, explain_dir: Path | No
         else:
             imports.append(t1 - t0)
             rescores.append(t2 - t1)
+            after_pages.append(t3 - t2)
     t["import"] = _stat(imports)
     t["rescore"] = _stat(rescores)
     t["upload_and_rescore"] = _stat([a + b for a, b in zip(imports, rescores)])
+    t["ranking_page_after_upload"] = _stat(after_pages)
     res["first_upload_after_open"] = first
     res["upload"] = {"area": meta["area"], "year": meta["year"], "rows": meta["rows"],
                      "bytes": len(files[0])}
     res["import_breakdown"] = import_breakdown(store, files[-1], meta)
     mark("upload + rescore")
+    res["memory_app_path"] = _memory()
+
+    # --- references: the whole chain from the observations, as a first build or a unit-tree change runs it
+    t["score_year"] = _stat(_times(lambda: scoring.score(store, profile, [year]), repeat))
+    mark("score one year")
+    t["score_year_self"] = _stat(_times(lambda: scoring.score(store, profile, [year], "self"), repeat))
+    steps = [chain_steps(store, profile, [year], explain_dir=explain_dir if i == 0 else None)
+             for i in range(repeat + 1)][1:]
+    res["steps"] = {k: statistics.median(s[k] for s in steps) for k in steps[0]}
+    mark("chain steps")
+    t["score_all"] = _stat(_times(lambda: scoring.score(store, profile, years), min(repeat, 2)))
+    mark("score all years")
 
     tracemalloc.start()
     scoring.score(store, profile, [year])
@@ -716,8 +735,9 @@ def goals(r: dict) -> list[tuple[str, bool, str]]:
         out.append((f"page {p} < {_fmt_s(GOAL_PAGE_S)} (cold cache)", s["median"] < GOAL_PAGE_S, _fmt_s(s["median"])))
     out.append((f"import a {app['upload']['rows']}-row district file < {_fmt_s(GOAL_IMPORT_S)}",
                 t["import"]["median"] < GOAL_IMPORT_S, _fmt_s(t["import"]["median"])))
-    peak = app["memory"]["ru_maxrss_mb"]
-    out.append((f"peak memory < {GOAL_MEMORY_MB:.0f} MB", peak < GOAL_MEMORY_MB, f"{peak:.0f} MB (ru_maxrss)"))
+    peak = app["memory_app_path"]["ru_maxrss_mb"]
+    out.append((f"peak memory < {GOAL_MEMORY_MB:.0f} MB (the app's path)", peak < GOAL_MEMORY_MB,
+                f"{peak:.0f} MB (ru_maxrss after building, pages and uploads)"))
     out.append(("pandas reference = SQL totals (1e-6)", r["pandas"]["check"]["max_abs_total_diff"] <= TOLERANCE
                 and r["pandas"]["check"]["units_not_in_both"] == 0,
                 f"max |Δ| = {r['pandas']['check']['max_abs_total_diff']:.2g} over "
@@ -751,6 +771,9 @@ def report(name: str, r: dict, out=print) -> None:
     line(f"score one year ({app['year']}, with {app['year'] - 1} for changes)", t["score_year"])
     line("score one year, basis self", t["score_year_self"])
     line(f"score all years ({len(app['years'])})", t["score_all"])
+    out("  stored scores (what the app runs: built once, then kept up to date)")
+    line("build the stored run of one year", t["build_year"])
+    line(f"build the stored runs of all years ({len(app['years'])})", t["build_all"])
     out("  SQL chain steps, one year (median)")
     for k, v in app["steps"].items():
         if not k.startswith("rows:"):
@@ -759,18 +782,20 @@ def report(name: str, r: dict, out=print) -> None:
     out("  upload and rescore (district " f"{app['upload']['area']}, {app['upload']['rows']} rows, "
         f"{app['upload']['bytes'] / 1024:.0f} KiB, year {app['upload']['year']})")
     line("import_file (check + commit)", t["import"])
-    line("rescore: scoring.score one year after the commit", t["rescore"])
+    line("rescore: stored run of the year brought up to date + read", t["rescore"])
     line("upload + rescore", t["upload_and_rescore"])
+    line("ranking page right after the upload", t["ranking_page_after_upload"])
     fu = app["first_upload_after_open"]
     out(f"    first upload after opening the database: import {_fmt_s(fu['import'])}, rescore {_fmt_s(fu['rescore'])}")
     out("    import_file's parts: " + ", ".join(f"{k} {_fmt_s(v)}" for k, v in app["import_breakdown"].items()))
-    out("  dashboard queries, cold (score cache cleared) / warm (cached)")
+    out("  dashboard queries, cold (in-process cache cleared, stored runs up to date) / warm (cached)")
     for k in app["calls_cold"]:
         out(f"    {k:<46} {_fmt_s(app['calls_cold'][k]['median']):>9} / {_fmt_s(app['calls_warm'][k]['median'])}")
     out("  pages (sidebar + the page's calls), cold / warm")
     for k in app["pages_cold"]:
         out(f"    {k:<46} {_fmt_s(app['pages_cold'][k]['median']):>9} / {_fmt_s(app['pages_warm'][k]['median'])}")
-    out("  memory (MB): peak RSS of the app child " f"{app['memory']['ru_maxrss_mb']:.0f}; after each phase "
+    out("  memory (MB): peak RSS of the app's path " f"{app['memory_app_path']['ru_maxrss_mb']:.0f}, of the app child "
+        f"with the from-scratch references {app['memory']['ru_maxrss_mb']:.0f}; after each phase "
         + ", ".join(f"{k} {v.get('VmHWM', v['ru_maxrss_mb']):.0f}" for k, v in app["phases"].items())
         + f"; tracemalloc peak of one score: {app['tracemalloc_score_year_mb']:.1f} (Python objects only: DuckDB "
         "and Polars allocate outside it); "

@@ -22,10 +22,14 @@ class Filters:
     basis: str = "appraised"
 
 
-def _in_scope(store: Store, frame: pl.DataFrame, f: Filters, actor) -> pl.DataFrame:
-    """The rows the filters ask for, within what the actor may read (their area's subtree)."""
+def _scope_area(store: Store, f: Filters, actor) -> str | None:
+    """The area whose subtree the actor reads (refused before anything is scored or read)."""
     acct = access.require(store, actor, access.READ_SCORES, f.area)
-    area = f.area or (None if acct.area_code == access.ALL_AREAS or acct.role == access.ADMIN else acct.area_code)
+    return f.area or (None if acct.area_code == access.ALL_AREAS or acct.role == access.ADMIN else acct.area_code)
+
+
+def _in_scope(store: Store, frame: pl.DataFrame, f: Filters, area: str | None) -> pl.DataFrame:
+    """The rows the filters ask for, within `area` (see _scope_area)."""
     if area:
         frame = frame.filter(pl.col("unit_code").is_in(units.subtree(store, area)["code"].implode()))
     if f.unit_type:
@@ -35,10 +39,11 @@ def _in_scope(store: Store, frame: pl.DataFrame, f: Filters, actor) -> pl.DataFr
 
 def ranking(store: Store, profile: Profile, f: Filters, actor) -> pl.DataFrame:
     """Scored units of the year in the filters' scope, best first, with points per group."""
+    area = _scope_area(store, f, actor)
     scoring.require_year(store, f.year)
     result = scoring.cached_score(store, profile, [f.year], f.basis)
     # equal totals in Vietnamese name order, then best first
-    return sort_vi(_in_scope(store, result.wide(f.year), f, actor), "unit_name").sort(
+    return sort_vi(_in_scope(store, result.wide(f.year), f, area), "unit_name").sort(
         ["rated", "total"], descending=[True, True], nulls_last=True, maintain_order=True)
 
 
@@ -55,10 +60,11 @@ class Overview:
 
 
 def overview(store: Store, profile: Profile, f: Filters, actor) -> Overview:
+    area = _scope_area(store, f, actor)
     scoring.require_year(store, f.year)
     result = scoring.cached_score(store, profile, [f.year, f.year - 1], f.basis)
-    cur = _in_scope(store, result.year(f.year), f, actor)
-    prev = _in_scope(store, result.year(f.year - 1), f, actor)
+    cur = _in_scope(store, result.year(f.year), f, area)
+    prev = _in_scope(store, result.year(f.year - 1), f, area)
     rated = cur.filter(pl.col("rated"))
     names = pl.DataFrame({"level": profile.level_names(), "level_ord": list(range(1, len(profile.levels) + 1))},
                          schema={"level": pl.String, "level_ord": pl.Int32})
@@ -81,7 +87,8 @@ def overview(store: Store, profile: Profile, f: Filters, actor) -> Overview:
 def _targets(profile: Profile, result, cur: pl.DataFrame, year: int) -> pl.DataFrame:
     """The resolution's "100%" targets: the share of units (where the indicator applies) that
     fully attain the indicator, against the goal."""
-    items = result.items.filter((pl.col("year") == year) & pl.col("unit_code").is_in(cur["unit_code"].implode()))
+    items = result.items_for(indicators=[t.indicator.code for t in profile.targets]).filter(
+        (pl.col("year") == year) & pl.col("unit_code").is_in(cur["unit_code"].implode()))
     rows = []
     for t in profile.targets:
         it = items.filter((pl.col("indicator") == t.indicator.code) & ~pl.col("not_applicable"))
@@ -130,7 +137,7 @@ def unit_detail(store: Store, profile: Profile, unit_code: str, f: Filters, acto
     item_meta = pl.DataFrame([{"indicator": it.indicator.code, "indicator_name": it.indicator.name,
                                "clause": it.clause, "rule_text": it.rule.describe(it.indicator.kind)}
                               for _, it in profile.items])
-    items = (result.items.filter((pl.col("unit_code") == unit_code) & (pl.col("year") == f.year))
+    items = (result.items_for([unit_code]).filter(pl.col("year") == f.year)
              .join(item_meta, on="indicator", how="left").sort(["group_ord", "item_ord"]))
     history = (result.units.filter(pl.col("unit_code") == unit_code)
                .select("year", "total", "level", "rank", "rated").sort("year"))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import polars as pl
@@ -32,10 +33,27 @@ class ScoreResult:
     years: tuple[int, ...]
     units: pl.DataFrame   # one row per unit and year (totals, level, ranks, changes)
     groups: pl.DataFrame  # one row per unit, year and group
-    items: pl.DataFrame   # one row per unit, year and applicable item
+    # the items (one row per unit, year and applicable item): a frame, or a reader of the stored
+    # ones, since the nation's items are a million rows a year and pages need few of them
+    item_source: pl.DataFrame | Callable[[list[str] | None, list[str] | None], pl.DataFrame]
 
     def year(self, year: int) -> pl.DataFrame:
         return self.units.filter(pl.col("year") == year)
+
+    def items_for(self, unit_codes: list[str] | None = None, indicators: list[str] | None = None) -> pl.DataFrame:
+        """The items of some units and/or indicators (None: all)."""
+        if callable(self.item_source):
+            return self.item_source(unit_codes, indicators)
+        items = self.item_source
+        if unit_codes is not None:
+            items = items.filter(pl.col("unit_code").is_in(unit_codes))
+        if indicators is not None:
+            items = items.filter(pl.col("indicator").is_in(indicators))
+        return items
+
+    @property
+    def items(self) -> pl.DataFrame:
+        return self.items_for()
 
     def wide(self, year: int) -> pl.DataFrame:
         """One row per unit with a points column per group key (G1, G2, ...): the export shape."""
@@ -123,30 +141,54 @@ class Pending:
     replaces: tuple[int, ...] = ()
 
 
-def score(store: Store, profile: Profile, years: list[int] | tuple[int, ...], basis: str = "appraised",
-          pending: Pending | None = None) -> ScoreResult:
-    """Score `years` (and the year before each, for the change columns) with `profile`;
-    with `pending`, as if that file were stored."""
+def _check_basis(basis: str) -> None:
     if basis not in BASES:
         raise DcmetricsError(f"Cơ sở tính điểm «{basis}» không hợp lệ: chọn «appraised» (sau thẩm định) hoặc «self» (tự chấm).")
+
+
+def register_inputs(cur, profile: Profile, basis: str, years: list[int], pending: Pending | None = None,
+                    unit_codes: list[str] | None = None) -> None:
+    """Everything the chain reads besides the stored tables, registered on the cursor."""
+    for name, frame in profile_tables(profile, basis).items():
+        cur.register(name, frame)
+    cur.register("p_years", pl.DataFrame({"year": years}, schema={"year": pl.Int32}))
+    rows = pl.DataFrame(schema=OBS_SCHEMA)
+    if pending is not None:
+        rows = (pending.observations.with_columns(pl.lit(PENDING_ID, pl.Int64).alias("submission_id"))
+                .select([pl.col(c).cast(t) for c, t in OBS_SCHEMA.items()]))
+    cur.register("p_pending", rows)
+    cur.register("p_replaced", pl.DataFrame({"submission_id": list(pending.replaces) if pending else []},
+                                            schema={"submission_id": pl.Int64}))
+    cur.register("p_scope", pl.DataFrame({"restricted": [unit_codes is not None]}))
+    cur.register("p_units", pl.DataFrame({"unit_code": sorted(set(unit_codes or []))}, schema={"unit_code": pl.String}))
+
+
+def _run_chain(cur, profile: Profile, basis: str, years: list[int], pending: Pending | None = None,
+               unit_codes: list[str] | None = None, upto: str = "t_ranked") -> None:
+    """The SQL chain into the cursor's temp tables, up to and including `upto`; with
+    `unit_codes`, only those units are read and scored (ranks then mean nothing)."""
+    register_inputs(cur, profile, basis, years, pending, unit_codes)
+    for table, sql in CHAIN:
+        cur.execute(f"CREATE OR REPLACE TEMP TABLE {sqlfiles.quote_ident(table)} AS {sqlfiles.load(sql)}").fetchall()
+        if table == upto:
+            break
+
+
+_UNIT_ORDER = "ORDER BY year, rated DESC, total DESC, unit_name COLLATE vi, unit_code"
+
+
+def score(store: Store, profile: Profile, years: list[int] | tuple[int, ...], basis: str = "appraised",
+          pending: Pending | None = None, unit_codes: list[str] | None = None) -> ScoreResult:
+    """Score `years` (and the year before each, for the change columns) with `profile`, straight
+    from the observations; with `pending`, as if that file were stored; with `unit_codes`, only
+    those units (their ranks are then among themselves)."""
+    _check_basis(basis)
     wanted = sorted(set(years))
     with_prev = sorted(set(wanted) | {y - 1 for y in wanted})
     cur = store.cursor()
     try:
-        for name, frame in profile_tables(profile, basis).items():
-            cur.register(name, frame)
-        cur.register("p_years", pl.DataFrame({"year": with_prev}, schema={"year": pl.Int32}))
-        rows = pl.DataFrame(schema=OBS_SCHEMA)
-        if pending is not None:
-            rows = (pending.observations.with_columns(pl.lit(PENDING_ID, pl.Int64).alias("submission_id"))
-                    .select([pl.col(c).cast(t) for c, t in OBS_SCHEMA.items()]))
-        cur.register("p_pending", rows)
-        cur.register("p_replaced", pl.DataFrame({"submission_id": list(pending.replaces) if pending else []},
-                                                schema={"submission_id": pl.Int64}))
-        for table, sql in CHAIN:
-            cur.execute(f"CREATE OR REPLACE TEMP TABLE {sqlfiles.quote_ident(table)} AS {sqlfiles.load(sql)}")
-        order = "ORDER BY year, rated DESC, total DESC, unit_name COLLATE vi, unit_code"
-        units = cur.sql(f"SELECT * FROM t_ranked WHERE list_contains($y, year) {order}", params={"y": wanted}).pl()
+        _run_chain(cur, profile, basis, with_prev, pending, unit_codes)
+        units = cur.sql(f"SELECT * FROM t_ranked WHERE list_contains($y, year) {_UNIT_ORDER}", params={"y": wanted}).pl()
         groups = cur.sql("SELECT * FROM t_groups WHERE list_contains($y, year) "
                          "ORDER BY year, unit_code, group_ord", params={"y": wanted}).pl()
         items = cur.sql("SELECT * FROM t_items WHERE list_contains($y, year) "
@@ -156,14 +198,140 @@ def score(store: Store, profile: Profile, years: list[int] | tuple[int, ...], ba
     return ScoreResult(profile, basis, tuple(wanted), units, groups, items)
 
 
+def rerank(units: pl.DataFrame) -> pl.DataFrame:
+    """The overall rank of one year's units taken again (rated units by total, ties sharing the
+    lowest rank, as ranks.sql does), for units some of which were rescored apart."""
+    return units.with_columns(
+        pl.when(pl.col("rated")).then(pl.col("total").rank("min", descending=True).over("rated"))
+        .cast(pl.Int64).alias("rank"))
+
+
 def scored_years(store: Store) -> list[int]:
     """Years that have current data, newest first."""
     rows = store.rows(sqlfiles.load("data_years"))
     return [r[0] for r in rows]
 
 
-# A small process-wide cache: scores are cheap to recompute, but pages ask for the same ones
-# on every rerun. Keyed by the data version, so any commit makes old entries unreachable.
+# ------------------------------------------------------------------ stored scores
+# Each (profile version, basis, year) is scored once and kept in score_units / score_groups /
+# score_items; a change recorded in data_changes rescores only the units it names (a district's
+# upload: ~500 units, not the nation), then the ranks are taken over the year's stored totals.
+
+_STORED = {"score_units": "t_totals", "score_groups": "t_groups", "score_items": "t_items"}
+_FULL_SHARE = 0.25  # past this share of a year's units changed, rescoring everything is cheaper
+_REFRESH_LOCKS: dict[int, threading.Lock] = {}
+
+
+def _refresh_lock(store: Store) -> threading.Lock:
+    with _CACHE_LOCK:
+        return _REFRESH_LOCKS.setdefault(id(store), threading.Lock())
+
+
+def _run_key(profile: Profile, basis: str, years: list[int]) -> dict:
+    return {"fid": profile.id, "fv": profile.version, "sha": profile.sha256, "basis": basis, "y": years}
+
+
+def _pending_work(cur, run: tuple | None, year: int) -> tuple[str, list[str] | None]:
+    """What a stored run of `year` needs: ('fresh' | 'units' | 'full', the units to rescore)."""
+    if run is None:
+        return "full", None
+    _, _, seq, n_units = run
+    changes = cur.execute(sqlfiles.load("data_changes_since"), {"seq": seq, "y": year}).fetchall()
+    if not changes:
+        return "fresh", None
+    codes: set[str] = set()
+    for _, _, unit_codes in changes:
+        if unit_codes is None:
+            return "full", None
+        codes.update(unit_codes)
+    if not codes:  # e.g. an approval: nothing scored changed
+        return "fresh", None
+    if len(codes) > _FULL_SHARE * max(n_units, 1):
+        return "full", None
+    return "units", sorted(codes)
+
+
+def refresh(store: Store, profile: Profile, years, basis: str = "appraised") -> dict[int, int]:
+    """Bring the stored scores of `years` up to date; the run id of each year."""
+    _check_basis(basis)
+    years = sorted(set(years))
+    key = _run_key(profile, basis, years)
+    with _refresh_lock(store):
+        cur = store.cursor()
+        try:
+            seq_now = store.data_version()
+            runs = {r[0]: r for r in cur.execute(sqlfiles.load("score_runs_of"), key).fetchall()}
+            work = {}
+            for y in years:
+                run = runs.get(y)
+                if run is not None and run[2] == seq_now:
+                    continue
+                work[y] = _pending_work(cur, run, y)
+        finally:
+            cur.close()
+        if not work:
+            return {y: runs[y][1] for y in years}
+        with store.transaction() as tx:
+            seq_now = int(tx.execute("SELECT value FROM meta WHERE key = 'data_version'").fetchall()[0][0])
+            for y, (mode, codes) in work.items():
+                run = runs.get(y)
+                if run is None:
+                    run_id = tx.execute(
+                        "INSERT INTO score_runs (framework_id, framework_version, framework_sha256, basis, year, "
+                        "data_seq, last_mode, n_units) VALUES ($fid, $fv, $sha, $basis, $y, $seq, 'full', 0) "
+                        "RETURNING id", {**key, "y": y, "seq": seq_now}).fetchall()[0][0]
+                else:
+                    run_id = run[1]
+                if mode != "fresh":
+                    _run_chain(tx, profile, basis, [y], unit_codes=codes, upto="t_totals")
+                    for table, source in _STORED.items():
+                        t, src = sqlfiles.quote_ident(table), sqlfiles.quote_ident(source)
+                        # (every result fetched: DuckDB refuses a register() while one is pending)
+                        if mode == "full":
+                            tx.execute(f"DELETE FROM {t} WHERE run_id = $r", {"r": run_id}).fetchall()
+                        else:
+                            tx.execute(f"DELETE FROM {t} WHERE run_id = $r AND list_contains($u, unit_code)",
+                                       {"r": run_id, "u": codes}).fetchall()
+                        tx.execute(f"INSERT INTO {t} BY NAME SELECT $r AS run_id, * FROM {src}", {"r": run_id}).fetchall()
+                tx.execute("UPDATE score_runs SET data_seq = $seq, computed_at = current_timestamp, "
+                           "last_mode = CASE WHEN $m = 'fresh' THEN last_mode ELSE $m END, "
+                           "n_units = (SELECT count(*) FROM score_units WHERE run_id = $r) WHERE id = $r",
+                           {"seq": seq_now, "m": mode, "r": run_id}).fetchall()
+                runs[y] = (y, run_id, seq_now, 0)
+        return {y: runs[y][1] for y in years}
+
+
+def stored_score(store: Store, profile: Profile, years, basis: str = "appraised") -> ScoreResult:
+    """Like `score`, read from the stored runs (brought up to date first); items on demand."""
+    wanted = sorted(set(years))
+    with_prev = sorted(set(wanted) | {y - 1 for y in wanted})
+    run_ids = refresh(store, profile, with_prev, basis)
+    wanted_runs = [run_ids[y] for y in wanted]
+    cur = store.cursor()
+    try:
+        cur.register("p_runs", pl.DataFrame({"run_id": list(run_ids.values())}, schema={"run_id": pl.Int64}))
+        cur.execute("CREATE OR REPLACE TEMP TABLE t_totals AS SELECT * EXCLUDE (run_id) FROM score_units "
+                    "WHERE run_id IN (SELECT run_id FROM p_runs)")
+        units = cur.sql(f"SELECT * FROM ({sqlfiles.load('ranks')}) WHERE list_contains($y, year) {_UNIT_ORDER}",
+                        params={"y": wanted}).pl()
+        groups = cur.sql("SELECT * EXCLUDE (run_id) FROM score_groups WHERE list_contains($r, run_id) "
+                         "ORDER BY year, unit_code, group_ord", params={"r": wanted_runs}).pl()
+    finally:
+        cur.close()
+
+    def items(unit_codes: list[str] | None, indicators: list[str] | None) -> pl.DataFrame:
+        c = store.cursor()
+        try:
+            c.register("p_runs", pl.DataFrame({"run_id": wanted_runs}, schema={"run_id": pl.Int64}))
+            return c.sql(sqlfiles.load("score_items_of"), params={"units": unit_codes, "inds": indicators}).pl()
+        finally:
+            c.close()
+
+    return ScoreResult(profile, basis, tuple(wanted), units, groups, items)
+
+
+# A small process-wide cache: pages ask for the same scores on every rerun. Keyed by the data
+# version, so any commit makes old entries unreachable (the stored runs then catch up).
 _CACHE: OrderedDict[tuple, ScoreResult] = OrderedDict()
 _CACHE_LOCK = threading.Lock()
 _CACHE_SIZE = 32
@@ -176,7 +344,7 @@ def cached_score(store: Store, profile: Profile, years, basis: str = "appraised"
         if key in _CACHE:
             _CACHE.move_to_end(key)
             return _CACHE[key]
-    result = score(store, profile, years, basis)
+    result = stored_score(store, profile, years, basis)
     with _CACHE_LOCK:
         _CACHE[key] = result
         while len(_CACHE) > _CACHE_SIZE:

@@ -331,7 +331,7 @@ def shortlist(store: Store, actor, profile: Profile, year: int, rules: Rules | N
     cluster_order = vi_order(store, clusters, clusters).rename({"key": "cluster", "ord": "cluster_ord"})
     frame = (frame.join(names.rename({"key": "unit_code", "ord": "name_ord"}), on="unit_code", how="left")
              .join(cluster_order, on="cluster", how="left")
-             .join(_violations(result.items, year), on="unit_code", how="left")
+             .join(_violations(result.items_for(indicators=[HANDLED, VIOLATIONS]), year), on="unit_code", how="left")
              .with_columns(pl.col("unit_type").replace_strict(UNIT_TYPE_LABELS, default=pl.col("unit_type"),
                                                               return_dtype=pl.String).alias("unit_type_label")))
     n_rated = int(frame["rated"].sum()) if frame.height else 0

@@ -89,8 +89,14 @@ class Store:
         self._con.close()
 
 
-def bump_data_version(cur: duckdb.DuckDBPyConnection) -> None:
+def bump_data_version(cur: duckdb.DuckDBPyConnection, year: int | None = None,
+                      unit_codes: list[str] | None = None) -> None:
+    """Record a change to scored data: of `year` (None: every year), of `unit_codes` (None: every
+    unit). Stored scores are brought up to date from this log, only for what it names."""
     cur.execute("UPDATE meta SET value = CAST(CAST(value AS BIGINT) + 1 AS VARCHAR) WHERE key = 'data_version'")
+    cur.execute("INSERT INTO data_changes (seq, year, unit_codes) "
+                "SELECT CAST(value AS BIGINT), $y, $u FROM meta WHERE key = 'data_version'",
+                {"y": year, "u": None if unit_codes is None else sorted(set(unit_codes))})
 
 
 def set_meta(cur: duckdb.DuckDBPyConnection, key: str, value: str) -> None:

@@ -250,7 +250,7 @@ def test_check_and_preview_report_their_progress(fresh_sample_store, profiles):
     checked = ingest.check_file(fresh_sample_store, GOOD, "x.csv", 2024, "canbo.991", "991",
                                 progress=lambda f, t: heard.append((f, t)))
     ingest.preview(fresh_sample_store, checked, profiles["chung"], "canbo.991", progress=lambda f, t: heard.append((f, t)))
-    assert [f for f, _ in heard] == [0.0, 0.3, 0.8, 1.0, 0.1, 0.5, 0.9, 1.0]
+    assert [f for f, _ in heard] == [0.0, 0.3, 0.8, 1.0, 0.1, 0.3, 0.6, 1.0]
     assert heard[1][1] == "Kiểm tra 25 dòng của tệp…"
 
 

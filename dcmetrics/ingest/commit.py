@@ -241,13 +241,18 @@ def preview(store: Store, checked: Checked, profile: Profile, actor, basis: str 
     access.require(store, actor, access.UPLOAD, checked.area_code)
     step = progress or (lambda fraction, text: None)
     replaces = tuple(i for i, _ in _current_ids(store, checked.area_code, checked.year))
-    step(0.1, "Tính điểm hiện tại…")
-    before = scoring.score(store, profile, [checked.year], basis).year(checked.year)
-    step(0.5, "Tính điểm nếu lưu tệp…")
-    after = scoring.score(store, profile, [checked.year], basis,
-                          scoring.Pending(checked.observations, replaces)).year(checked.year)
-    step(0.9, "So sánh với số liệu đang lưu…")
+    step(0.1, "So sánh với số liệu đang lưu…")
     changes = data_changes(store, checked)
+    step(0.3, "Tính điểm hiện tại…")
+    before = scoring.cached_score(store, profile, [checked.year], basis).year(checked.year)
+    step(0.6, "Tính điểm nếu lưu tệp…")
+    # only the units of this file and of the one it replaces change; the others keep their
+    # stored totals, and the overall ranks are taken again over all of them
+    touched = changes["unit_code"].to_list()
+    part = scoring.score(store, profile, [checked.year], basis, scoring.Pending(checked.observations, replaces),
+                         unit_codes=touched).year(checked.year)
+    after = scoring.rerank(pl.concat([before.filter(~pl.col("unit_code").is_in(touched)).select(part.columns), part],
+                                     how="vertical_relaxed"))
     cols = ["unit_code", "total", "level", "rank", "complete"]
     names = pl.concat([before.select("unit_code", "unit_name", "unit_type"),
                        after.select("unit_code", "unit_name", "unit_type")]).unique("unit_code", keep="last")
@@ -278,6 +283,10 @@ def commit(store: Store, checked: Checked, actor) -> ImportResult:
         if same:
             result.unchanged, result.submission_id = True, same[0]
             return result
+        # the units whose scores change: those of the new file and those of the file it replaces
+        touched = {r[0] for r in cur.execute(sqlfiles.load("submission_units"),
+                                             {"ids": [i for i, _ in current]}).fetchall()}
+        touched.update(checked.observations["unit_code"].to_list())
         cur.execute("UPDATE submissions SET state = 'replaced' WHERE area_code = $a AND year = $y "
                     "AND state = 'current'", {"a": checked.area_code, "y": checked.year})
         sid = cur.execute(
@@ -292,7 +301,7 @@ def commit(store: Store, checked: Checked, actor) -> ImportResult:
         audit.record(cur, acct, audit.UPLOAD, f"submission:{sid}", before={"replaced": [i for i, _ in current]},
                      after={"area": checked.area_code, "year": checked.year, "file": checked.file_name,
                             "sha256": checked.sha256, "units": checked.n_units})
-        bump_data_version(cur)
+        bump_data_version(cur, checked.year, sorted(touched))
     result.submission_id, result.stored = sid, True
     return result
 
@@ -382,6 +391,10 @@ def restore(store: Store, actor, submission_id: int) -> None:
         restored_units = [r[0] for r in cur.execute(sqlfiles.load("submission_units"),
                                                     {"ids": [submission_id]}).fetchall()]
         _refuse_if_locked(cur, sub["area_code"], sub["year"], restored_units)
+        current_ids = [r[0] for r in cur.execute("SELECT id FROM submissions WHERE area_code = $a AND year = $y "
+                                                 "AND state = 'current'", {"a": sub["area_code"], "y": sub["year"]}).fetchall()]
+        touched = set(restored_units) | {r[0] for r in cur.execute(sqlfiles.load("submission_units"),
+                                                                   {"ids": current_ids}).fetchall()}
         cur.execute("UPDATE submissions SET state = 'replaced' WHERE area_code = $a AND year = $y AND state = 'current'",
                     {"a": sub["area_code"], "y": sub["year"]})
         cur.execute("UPDATE submissions SET state = 'current', review_state = 'pending', review_reason = NULL "
@@ -391,7 +404,7 @@ def restore(store: Store, actor, submission_id: int) -> None:
                     {"a": sub["area_code"], "y": sub["year"], "i": submission_id, "u": user})
         audit.record(cur, acct, audit.RESTORE, f"submission:{submission_id}",
                      after={"area": sub["area_code"], "year": sub["year"], "file": sub["file_name"]})
-        bump_data_version(cur)
+        bump_data_version(cur, sub["year"], sorted(touched))
 
 
 def _current_of(cur, area_code: str, year: int) -> int:
@@ -415,7 +428,7 @@ def approve(store: Store, actor, area_code: str, year: int) -> int:
         cur.execute("INSERT INTO reviews (area_code, year, submission_id, action, acted_by) "
                     "VALUES ($a, $y, $i, 'approve', $u)", {"a": area_code, "y": year, "i": sid, "u": user})
         audit.record(cur, acct, audit.APPROVE, f"area:{area_code}:{year}", after={"submission": sid, "locked": True})
-        bump_data_version(cur)
+        bump_data_version(cur, year, [])  # review state only: no score changes
     return sid
 
 
@@ -434,7 +447,7 @@ def return_submission(store: Store, actor, area_code: str, year: int, reason: st
                     "VALUES ($a, $y, $i, 'return', $r, $u)",
                     {"a": area_code, "y": year, "i": sid, "r": reason.strip(), "u": user})
         audit.record(cur, acct, audit.RETURN, f"area:{area_code}:{year}", after={"submission": sid, "reason": reason.strip()})
-        bump_data_version(cur)
+        bump_data_version(cur, year, [])  # review state only: no score changes
     return sid
 
 
@@ -453,7 +466,7 @@ def reopen(store: Store, actor, area_code: str, year: int, reason: str = "") -> 
                     {"a": area_code, "y": year, "r": reason or None, "u": user})
         audit.record(cur, acct, audit.REOPEN, f"area:{area_code}:{year}", before={"locked": True},
                      after={"locked": False, "reason": reason or None})
-        bump_data_version(cur)
+        bump_data_version(cur, year, [])  # review state only: no score changes
 
 
 def submissions_for_unit(store: Store, unit_code: str, year: int) -> pl.DataFrame:

@@ -16,6 +16,7 @@ appr AS (
     SELECT unit_code, year, indicator, value, num, den, reason, appraised_by, appraised_at
     FROM appraisals
     WHERE active AND year IN (SELECT year FROM p_years)
+      AND (NOT (SELECT restricted FROM p_scope) OR unit_code IN (SELECT unit_code FROM p_units))
     QUALIFY row_number() OVER (PARTITION BY unit_code, year, indicator ORDER BY appraised_at DESC, id DESC) = 1
 ),
 joined AS (

@@ -1,0 +1,136 @@
+"""Stored scores: each (profile version, basis, year) scored once, kept, and brought up to date
+from the change log for the units a change names; always equal to scoring from scratch."""
+
+from __future__ import annotations
+
+import polars as pl
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from polars.testing import assert_frame_equal
+from test_ingest import edit
+
+from dcmetrics import access, scoring
+from dcmetrics.appraisal import set_appraisals
+from dcmetrics.ingest import commit as ingest
+from dcmetrics.units import replace_units
+
+YEAR = 2025
+
+
+def district_file(area: str = "991", year: int = YEAR) -> bytes:
+    from dcmetrics import config
+
+    return (config.SAMPLE_DIR / str(year) / f"{area}.csv").read_bytes()
+
+
+def assert_same_as_from_scratch(store, profile, years=(YEAR,), basis="appraised"):
+    fresh = scoring.score(store, profile, list(years), basis)
+    kept = scoring.stored_score(store, profile, list(years), basis)
+    assert_frame_equal(fresh.units, kept.units, check_exact=False, abs_tol=1e-9)
+    assert_frame_equal(fresh.groups, kept.groups, check_exact=False, abs_tol=1e-9)
+    assert_frame_equal(fresh.items, kept.items, check_exact=False, abs_tol=1e-9)
+    return kept
+
+
+def run_of(store, profile, year=YEAR, basis="appraised") -> dict:
+    rows = store.frame("SELECT * FROM score_runs WHERE framework_id = $i AND basis = $b AND year = $y",
+                       {"i": profile.id, "b": basis, "y": year}).to_dicts()
+    assert len(rows) == 1
+    return rows[0]
+
+
+@pytest.mark.parametrize("basis", scoring.BASES)
+def test_stored_scores_equal_scoring_from_scratch_for_every_profile(sample_store, profiles, basis):
+    for profile in profiles.values():
+        assert_same_as_from_scratch(sample_store, profile, (2024, YEAR), basis)
+
+
+def test_a_run_records_how_it_was_computed(fresh_sample_store, profiles):
+    store, profile = fresh_sample_store, profiles["tiep-can-phap-luat-mau"]
+    kept = scoring.stored_score(store, profile, [YEAR], "self")
+    run = run_of(store, profile, basis="self")
+    assert (run["framework_version"], run["framework_sha256"], run["last_mode"]) == (profile.version, profile.sha256, "full")
+    assert run["n_units"] == kept.units.height == 241
+    assert run["data_seq"] == store.data_version()
+    # the profile body with those weights and bands is the one registered under that sha256
+    assert store.rows("SELECT count(*) FROM frameworks WHERE id = $i AND version = $v AND sha256 = $h",
+                      {"i": profile.id, "v": profile.version, "h": profile.sha256}) == [(1,)]
+
+
+def test_an_upload_rescores_only_the_units_of_the_two_files(fresh_sample_store, profiles):
+    store, profile = fresh_sample_store, profiles["chung"]
+    scoring.stored_score(store, profile, [YEAR])
+    other_before = store.frame("SELECT * EXCLUDE (run_id) FROM score_units WHERE area_code <> '991' ORDER BY unit_code")
+    content = edit(district_file(), 2, "TRAIN_STAFF", "5")
+    ingest.import_file(store, content, "991-sua.csv", YEAR, "canbo.991", area_code="991")
+    codes = store.rows("SELECT unit_codes FROM data_changes ORDER BY seq DESC LIMIT 1")[0][0]
+    file_units = sorted(pl.read_csv(district_file(), infer_schema=False)["ma_don_vi"].to_list())
+    assert codes == file_units
+    kept = assert_same_as_from_scratch(store, profile)
+    run = run_of(store, profile)
+    assert run["last_mode"] == "units"
+    assert kept.year(YEAR).filter(pl.col("unit_code") == file_units[0])["total"].item() < 100
+    # the other districts' rows were not rewritten
+    assert_frame_equal(other_before, store.frame(
+        "SELECT * EXCLUDE (run_id) FROM score_units WHERE area_code <> '991' ORDER BY unit_code"))
+
+
+def test_restore_appraisal_and_approval(fresh_sample_store, profiles):
+    store, profile = fresh_sample_store, profiles["vinh-linh"]
+    first = store.rows("SELECT id FROM submissions WHERE area_code = '992' AND year = $y", {"y": YEAR})[0][0]
+    scoring.stored_score(store, profile, [YEAR])
+    ingest.import_file(store, edit(district_file("992"), 3, "TRAIN_STAFF", "0"), "992.csv", YEAR, "canbo.992",
+                       area_code="992")
+    assert_same_as_from_scratch(store, profile)
+    ingest.restore(store, "thamdinh.tinh", first)
+    assert_same_as_from_scratch(store, profile)
+    unit = store.rows("SELECT unit_code FROM observations WHERE submission_id = $s LIMIT 1", {"s": first})[0][0]
+    set_appraisals(store, "thamdinh.tinh", [{"unit_code": unit, "year": YEAR, "indicator": "TRAIN_STAFF",
+                                             "value": 1.0, "reason": "kiểm tra hồ sơ"}])
+    assert store.rows("SELECT year, unit_codes FROM data_changes ORDER BY seq DESC LIMIT 1") == [(YEAR, [unit])]
+    assert_same_as_from_scratch(store, profile)
+    assert run_of(store, profile)["last_mode"] == "units"
+    # approving changes no score: the run only notes that it has seen the change
+    before = store.frame("SELECT * FROM score_units ORDER BY run_id, unit_code")
+    ingest.approve(store, "thamdinh.tinh", "992", YEAR)
+    scoring.stored_score(store, profile, [YEAR])
+    assert_frame_equal(before, store.frame("SELECT * FROM score_units ORDER BY run_id, unit_code"))
+    assert run_of(store, profile)["data_seq"] == store.data_version()
+
+
+def test_a_change_to_the_unit_tree_rescores_everything(fresh_sample_store, profiles):
+    store, profile = fresh_sample_store, profiles["chung"]
+    scoring.stored_score(store, profile, [YEAR])
+    units = store.frame("SELECT * FROM units")
+    renamed = units.with_columns(pl.when(pl.col("code") == "99001").then(pl.lit("Phường Tây Thịnh Mới"))
+                                 .otherwise(pl.col("name")).alias("name"))
+    replace_units(store, renamed, access.SYSTEM)
+    kept = assert_same_as_from_scratch(store, profile)
+    assert run_of(store, profile)["last_mode"] == "full"
+    assert kept.year(YEAR).filter(pl.col("unit_code") == "99001")["unit_name"].item() == "Phường Tây Thịnh Mới"
+
+
+def test_preview_ranks_equal_those_of_a_full_trial_scoring(fresh_sample_store, profiles):
+    store, profile = fresh_sample_store, profiles["chung"]
+    checked = ingest.check_file(store, edit(district_file(), 2, "TRAIN_STAFF", "0"), "x.csv", YEAR, "canbo.991", "991")
+    pv = ingest.preview(store, checked, profile, "canbo.991")
+    replaces = tuple(r[0] for r in store.rows("SELECT id FROM submissions WHERE area_code = '991' AND year = $y "
+                                              "AND state = 'current'", {"y": YEAR}))
+    full = scoring.score(store, profile, [YEAR], pending=scoring.Pending(checked.observations, replaces)).year(YEAR)
+    got = pv.select("unit_code", "total", "rank").sort("unit_code")
+    want = full.filter(pl.col("unit_code").is_in(got["unit_code"].implode())).select("unit_code", "total", "rank").sort("unit_code")
+    assert_frame_equal(got, want, check_exact=False, abs_tol=1e-9)
+
+
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.tuples(st.integers(0, 240), st.floats(0, 100, allow_nan=False).map(lambda v: round(v, 1))),
+                min_size=1, max_size=6))
+def test_any_sequence_of_appraisals_keeps_stored_scores_exact(fresh_sample_store, profiles, changes):
+    store, profile = fresh_sample_store, profiles["chung"]
+    units = scoring.stored_score(store, profile, [YEAR]).year(YEAR)
+    codes = units.filter(pl.col("unit_type") == "commune")["unit_code"].sort().to_list()
+    for i, value in changes:
+        set_appraisals(store, "thamdinh.tinh", [{"unit_code": codes[i % len(codes)], "year": YEAR,
+                                                 "indicator": "TRAIN_STAFF", "value": value, "reason": "thẩm định lại"}])
+        assert_same_as_from_scratch(store, profile)
