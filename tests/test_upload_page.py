@@ -207,13 +207,19 @@ def test_clean_file_preview_then_save(officer, profile):
 
 # ---------------------------------------------------------------- review: return needs a reason, approval locks
 
-@pytest.mark.usefixtures("app_env")
-def test_return_without_a_reason_is_refused():
+def review_page():
+    """The province reviewer on the review page, the sample year and district chosen."""
     at = login("thamdinh.tinh", "review")
-    store = store_of(at)
     at.selectbox(key="review_year").select(YEAR)
     at.selectbox(key="review_area").select(AREA)
     ok(at.run())
+    return at
+
+
+@pytest.mark.usefixtures("app_env")
+def test_return_without_a_reason_is_refused():
+    at = review_page()
+    store = store_of(at)
     before = table_digest(store)
     at.text_area(key="return_reason").set_value("   ")
     ok(at.button(key="return").click().run())
@@ -224,11 +230,8 @@ def test_return_without_a_reason_is_refused():
 
 @pytest.mark.usefixtures("app_env")
 def test_approval_locks_the_officers_upload():
-    reviewer = login("thamdinh.tinh", "review")
+    reviewer = review_page()
     store = store_of(reviewer)
-    reviewer.selectbox(key="review_year").select(YEAR)
-    reviewer.selectbox(key="review_area").select(AREA)
-    ok(reviewer.run())
     ok(reviewer.button(key="approve").click().run())
     try:
         assert alerts(reviewer, "success") == [f"Đã phê duyệt và khóa số liệu năm {YEAR} của {AREA_NAME}."]
