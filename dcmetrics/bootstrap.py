@@ -23,14 +23,14 @@ def register_frameworks(store: Store) -> int:
     added = 0
     profiles = framework.load_profiles()
     with store.transaction() as cur:
-        for p in profiles.values():
+        for p in (v for head in profiles.values() for v in head.versions()):
             row = cur.execute("SELECT sha256 FROM frameworks WHERE id = $i AND version = $v",
                               {"i": p.id, "v": p.version}).fetchone()
             if row and row[0] != p.sha256:
                 raise StoreError(f"Bộ tiêu chí «{p.id}» phiên bản {p.version} đã thay đổi nội dung so với bản đã dùng "
                                  "để tính điểm. Hãy tăng «version» trong tệp khi sửa bộ tiêu chí.")
             if not row:
-                body = json.dumps(asdict(p), ensure_ascii=False, default=str)
+                body = json.dumps({k: v for k, v in asdict(p).items() if k != "earlier"}, ensure_ascii=False, default=str)
                 cur.execute("INSERT INTO frameworks (id, version, title, document, sha256, body_json) "
                             "VALUES ($i, $v, $t, $d, $h, $b)",
                             {"i": p.id, "v": p.version, "t": p.title, "d": p.document.id, "h": p.sha256, "b": body})

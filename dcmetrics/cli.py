@@ -42,8 +42,9 @@ def cmd_frameworks(args) -> int:
 
     profiles = framework.load_profiles(Path(args.folder) if args.folder else None)
     print("id\tversion\ttitle\tdocument\tgroups")
-    for p in profiles.values():
-        print(f"{p.id}\t{p.version}\t{p.title}\t{p.document.title}\t{len(p.groups)}")
+    for head in profiles.values():
+        for p in head.versions():
+            print(f"{p.id}\t{p.version}\t{head.period_text(p.version)}\t{p.title}\t{p.document.title}\t{len(p.groups)}")
     return 0
 
 
@@ -53,11 +54,14 @@ def cmd_score(args) -> int:
     store = _store(args)
     profile = framework.get_profile(args.framework)
     scoring.require_year(store, args.year)
-    result = scoring.score(store, profile, [args.year], basis=args.basis)
-    other = scoring.score(store, profile, [args.year], basis="self" if args.basis == "appraised" else "appraised")
+    # the stored scores the dashboard shows: each year with the version in force that year
+    result = scoring.stored_score(store, profile, [args.year], basis=args.basis)
+    other = scoring.stored_score(store, profile, [args.year],
+                                 basis="self" if args.basis == "appraised" else "appraised")
     frame = exports.score_table(result, args.year, other)
     exports.write_csv(frame, Path(args.out))
-    print(f"Đã ghi {frame.height} đơn vị vào {args.out} (bộ tiêu chí {profile.id} {profile.version}, "
+    version = result.profile_of(args.year)
+    print(f"Đã ghi {frame.height} đơn vị vào {args.out} (bộ tiêu chí {version.id} {version.version}, "
           f"cơ sở {'sau thẩm định' if args.basis == 'appraised' else 'tự chấm'}).")
     return 0
 

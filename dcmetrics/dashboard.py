@@ -62,7 +62,9 @@ class Overview:
 def overview(store: Store, profile: Profile, f: Filters, actor) -> Overview:
     area = _scope_area(store, f, actor)
     scoring.require_year(store, f.year)
-    result = scoring.cached_score(store, profile, [f.year, f.year - 1], f.basis)
+    result = scoring.cached_score(store, profile, [f.year, f.year - 1] if profile.has_version_for(f.year - 1)
+                                  else [f.year], f.basis)
+    profile = result.profile_of(f.year)
     cur = _in_scope(store, result.year(f.year), f, area)
     prev = _in_scope(store, result.year(f.year - 1), f, area)
     rated = cur.filter(pl.col("rated"))
@@ -111,13 +113,15 @@ class UnitDetail:
     history: pl.DataFrame      # year, total, level, rank over the years with data
     sources: pl.DataFrame      # files that carried the figures
     bases: pl.DataFrame        # self-assessed beside appraised: total, level, points per group
+    version: Profile           # the profile version that scored the year
 
 
 def unit_detail(store: Store, profile: Profile, unit_code: str, f: Filters, actor) -> UnitDetail:
     access.require(store, actor, access.READ_SCORES, unit_codes=[unit_code])
     scoring.require_year(store, f.year)
     years = scoring.scored_years(store)
-    result = scoring.cached_score(store, profile, years, f.basis)
+    result = scoring.cached_score(store, profile, [y for y in years if profile.has_version_for(y)], f.basis)
+    profile = result.profile_of(f.year)
     row = result.units.filter((pl.col("unit_code") == unit_code) & (pl.col("year") == f.year))
     if row.is_empty():
         raise NotFound(f"Đơn vị «{unit_code}» không có số liệu năm {f.year}.")
@@ -140,13 +144,14 @@ def unit_detail(store: Store, profile: Profile, unit_code: str, f: Filters, acto
     items = (result.items_for([unit_code]).filter(pl.col("year") == f.year)
              .join(item_meta, on="indicator", how="left").sort(["group_ord", "item_ord"]))
     history = (result.units.filter(pl.col("unit_code") == unit_code)
-               .select("year", "total", "level", "rank", "rated").sort("year"))
+               .select("year", "total", "level", "rank", "rated", "framework_version").sort("year"))
     return UnitDetail(unit, groups, items, history, submissions_for_unit(store, unit_code, f.year),
-                      compare_bases(store, profile, unit_code, f.year))
+                      compare_bases(store, profile, unit_code, f.year), profile)
 
 
 def compare_bases(store: Store, profile: Profile, unit_code: str, year: int) -> pl.DataFrame:
-    """The unit's self-assessed and appraised results side by side (total, level, each group)."""
+    """The unit's self-assessed and appraised results side by side (total, level, each group),
+    both scored with `profile` as it is (the version the caller chose)."""
     rows = []
     for basis in scoring.BASES:
         res = scoring.cached_score(store, profile, [year], basis)

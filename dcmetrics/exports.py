@@ -18,7 +18,7 @@ def score_table(result: ScoreResult, year: int, other: ScoreResult | None = None
     """One row per unit: the documented columns, one points column per group key, and with
     `other` (the same profile on the other basis) its total and level beside them."""
     wide = result.wide(year)
-    keys = [g.key for g in result.profile.groups]
+    keys = [g.key for g in result.profile_of(year).groups]
     if wide.is_empty():
         return pl.DataFrame(schema=[*SCORE_COLUMNS, *keys])
     table = wide.select([*SCORE_COLUMNS, *keys])

@@ -45,7 +45,8 @@ def sort_vi(frame, by: str, *, descending: bool = False):
 
     con = duckdb.connect(config={"autoinstall_known_extensions": False, "autoload_known_extensions": False})
     try:
-        con.register("frame_to_sort", frame.with_row_index("__pos"))
+        # only the text and the position cross over: the other columns stay in Polars
+        con.register("frame_to_sort", frame.select(by).with_row_index("__pos"))
         order = con.sql(f'SELECT __pos FROM frame_to_sort ORDER BY "{by.replace(chr(34), "")}" COLLATE vi '
                         f'{"DESC" if descending else "ASC"}, __pos').fetchall()
     finally:

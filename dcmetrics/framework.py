@@ -11,6 +11,7 @@ import json
 import math
 import tomllib
 import unicodedata
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +40,7 @@ INDICATOR_KEYS = {"name", "definition", "kind", "applies", "entered_by", "max", 
                   "numerator", "denominator", "sources", "rule"}
 PROFILE_KEYS = {"id", "version", "title", "document", "total_max", "not_rated_if_incomplete",
                 "groups", "bands", "vetoes", "adjustments", "adjustment_caps", "targets",
-                "commendation"}
+                "commendation", "effective_from"}
 GROUP_KEYS = {"key", "number", "name", "clause", "points", "items"}
 ITEM_KEYS = {"indicator", "clause", "weight", "rule"}
 BAND_KEYS = {"level", "min_total", "floor", "cap"}
@@ -354,6 +355,12 @@ def parse_profile(raw: dict, catalogue: tuple[str, dict[str, Document], dict[str
     total_max = _number(col, "", raw, "total_max", required=False, default=100.0)
     if total_max is not None and total_max < 100:
         col.add("", f"tổng điểm tối đa «total_max» không được nhỏ hơn 100, đang là {total_max:g}")
+    effective_from = raw.get("effective_from")
+    if effective_from is not None and (isinstance(effective_from, bool) or not isinstance(effective_from, int)
+                                       or not 2000 <= effective_from <= 2100):
+        col.add("", f"«effective_from» (năm đầu tiên áp dụng) phải là một năm từ 2000 đến 2100, "
+                    f"đang là «{_shown(effective_from)}»")
+        effective_from = None
     nri = raw.get("not_rated_if_incomplete", False)
     if not isinstance(nri, bool):
         col.add("", "«not_rated_if_incomplete» phải là true hoặc false")
@@ -525,7 +532,8 @@ def parse_profile(raw: dict, catalogue: tuple[str, dict[str, Document], dict[str
     used = sorted({i.code for g in groups for it in g.items for i in [it.indicator]}
                   | {v.indicator.code for v in vetoes} | {a.indicator.code for a in adjustments}
                   | {t.indicator.code for t in targets})
-    body = {"profile": raw, "catalogue_version": cat_version,
+    # the years a version applies to do not change how it scores, so they stay out of its digest
+    body = {"profile": {k: v for k, v in raw.items() if k != "effective_from"}, "catalogue_version": cat_version,
             "indicators": {c: _indicator_body(indicators[c]) for c in used}}
     digest = hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()
     return Profile(
@@ -533,7 +541,7 @@ def parse_profile(raw: dict, catalogue: tuple[str, dict[str, Document], dict[str
         not_rated_if_incomplete=nri, groups=tuple(groups), levels=tuple(levels),
         vetoes=tuple(vetoes), adjustments=tuple(adjustments), adjustment_caps=dict(caps),
         targets=tuple(targets), commendation=dict(comm), catalogue_version=cat_version,
-        sha256=digest)
+        sha256=digest, effective_from=effective_from)
 
 
 def _indicator_body(ind: Indicator) -> dict:
@@ -563,7 +571,8 @@ def load_catalogue(folder: Path | None = None):
 
 
 def load_profiles(folder: Path | None = None) -> dict[str, Profile]:
-    """Every profile of the folder, validated; problems of all files are reported together."""
+    """Every profile of the folder, validated, each carrying its earlier versions
+    (profiles/archive/<id>/<version>.toml); problems of all files are reported together."""
     folder = folder or config.FRAMEWORKS_DIR
     catalogue = load_catalogue(folder)
     profiles: dict[str, Profile] = {}
@@ -576,9 +585,63 @@ def load_profiles(folder: Path | None = None) -> dict[str, Profile]:
             profiles[path.stem] = parse_profile(_read_toml(path, place), catalogue, place, expected_id=path.stem)
         except FrameworkError as e:
             problems.extend(e.problems)
+    archive = folder / "profiles" / "archive"
+    for sub in sorted(p for p in archive.iterdir() if p.is_dir()) if archive.is_dir() else []:
+        earlier: list[tuple[str, Profile]] = []
+        for path in sorted(sub.glob("*.toml")):
+            place = f"profiles/archive/{sub.name}/{path.name}"
+            try:
+                version = parse_profile(_read_toml(path, place), catalogue, place, expected_id=sub.name)
+            except FrameworkError as e:
+                problems.extend(e.problems)
+                continue
+            if version.version != path.stem:
+                problems.append(Problem(place, f"tên tệp phải là phiên bản của bộ tiêu chí: «{version.version}.toml»"))
+            earlier.append((place, version))
+        if sub.name not in profiles:
+            if not any(p.where.startswith(f"profiles/{sub.name}.toml") for p in problems):
+                problems.append(Problem(f"profiles/archive/{sub.name}/", f"không có phiên bản hiện hành "
+                                        f"«profiles/{sub.name}.toml» cho các phiên bản lưu trữ này"))
+            continue
+        lineage_problems = _lineage_problems(f"profiles/{sub.name}.toml", profiles[sub.name], earlier)
+        problems.extend(lineage_problems)
+        if not lineage_problems and earlier:
+            profiles[sub.name] = replace(profiles[sub.name], earlier=tuple(
+                sorted((v for _, v in earlier), key=lambda v: v.effective_from)))
     if problems:
         raise FrameworkError(problems)
     return profiles
+
+
+def _lineage_problems(current_place: str, current: Profile, earlier: list[tuple[str, Profile]]) -> list[Problem]:
+    """Versions of one profile must each say from which year they apply, in the order of
+    their years, the current one last, so that every year has exactly one version in force."""
+    problems: list[Problem] = []
+    if not earlier:
+        return problems
+    everyone = [*earlier, (current_place, current)]
+    for place, v in everyone:
+        if v.effective_from is None:
+            problems.append(Problem(place, "bộ tiêu chí có nhiều phiên bản: phải ghi «effective_from» "
+                                           "(năm đánh giá đầu tiên áp dụng phiên bản này)"))
+    seen_version: dict[str, str] = {}
+    seen_year: dict[int, str] = {}
+    for place, v in everyone:
+        if v.version in seen_version:
+            problems.append(Problem(place, f"phiên bản «{v.version}» trùng với «{seen_version[v.version]}»"))
+        seen_version.setdefault(v.version, place)
+        if v.effective_from is not None:
+            if v.effective_from in seen_year:
+                problems.append(Problem(place, f"năm áp dụng {v.effective_from} trùng với «{seen_year[v.effective_from]}»: "
+                                               "mỗi năm chỉ một phiên bản có hiệu lực"))
+            seen_year.setdefault(v.effective_from, place)
+    if current.effective_from is not None:
+        for place, v in earlier:
+            if v.effective_from is not None and v.effective_from > current.effective_from:
+                problems.append(Problem(place, f"phiên bản lưu trữ áp dụng từ năm {v.effective_from}, sau phiên bản "
+                                               f"hiện hành ({current.version}, từ năm {current.effective_from}): "
+                                               "phiên bản hiện hành phải là phiên bản áp dụng muộn nhất"))
+    return problems
 
 
 def get_profile(profile_id: str, folder: Path | None = None) -> Profile:

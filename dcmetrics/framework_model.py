@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+from dcmetrics.errors import NotFound
+
 KINDS = ("percent", "yesno", "count", "ratio", "points")
 RULE_KINDS = {
     "proportional": ("percent", "count"),
@@ -185,6 +187,42 @@ class Profile:
     commendation: dict = field(default_factory=dict)
     catalogue_version: str = ""
     sha256: str = ""  # of the canonical body (profile + the catalogue entries it uses)
+    effective_from: int | None = None  # first evaluation year it applies to; None: every year
+    # the versions in force before this one (profiles/archive/<id>/), oldest first
+    earlier: tuple[Profile, ...] = ()
+
+    def versions(self) -> tuple[Profile, ...]:
+        """Every version of the profile, oldest first, this one last."""
+        return (*self.earlier, self)
+
+    def in_force(self, year: int) -> Profile:
+        """The version that scores `year`: the newest one whose first year is not after it."""
+        for v in reversed(self.versions()):
+            if v.effective_from is None or v.effective_from <= year:
+                return v
+        first = self.versions()[0]
+        raise NotFound(f"Bộ tiêu chí «{self.id}» chưa có phiên bản áp dụng cho năm {year}: phiên bản sớm nhất "
+                       f"({first.version}) áp dụng từ năm {first.effective_from}.")
+
+    def periods(self) -> list[tuple[Profile, int | None, int | None]]:
+        """Each version with the first and last year it scores (None: open-ended), oldest first."""
+        vs = self.versions()
+        return [(v, v.effective_from, None if i == len(vs) - 1 else vs[i + 1].effective_from - 1)
+                for i, v in enumerate(vs)]
+
+    def period_text(self, version: str | None = None) -> str:
+        """The years one version (default: this one) scores: «từ năm 2024», «2021–2023», «mọi năm»."""
+        for v, first, last in self.periods():
+            if v.version == (version or self.version):
+                if first is None:
+                    return "mọi năm" if last is None else f"đến năm {last}"
+                if last is None:
+                    return f"từ năm {first}"
+                return str(first) if first == last else f"{first}–{last}"
+        raise NotFound(f"Bộ tiêu chí «{self.id}» không có phiên bản «{version}».")
+
+    def has_version_for(self, year: int) -> bool:
+        return any(v.effective_from is None or v.effective_from <= year for v in self.versions())
 
     @property
     def items(self) -> list[tuple[Group, Item]]:

@@ -10,7 +10,7 @@ import math
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import polars as pl
 
@@ -36,6 +36,12 @@ class ScoreResult:
     # the items (one row per unit, year and applicable item): a frame, or a reader of the stored
     # ones, since the nation's items are a million rows a year and pages need few of them
     item_source: pl.DataFrame | Callable[[list[str] | None, list[str] | None], pl.DataFrame]
+    # the version that scored each year, when years were scored with the version in force then
+    by_year: dict[int, Profile] = field(default_factory=dict)
+
+    def profile_of(self, year: int) -> Profile:
+        """The profile version the year was scored with."""
+        return self.by_year.get(year, self.profile)
 
     def year(self, year: int) -> pl.DataFrame:
         return self.units.filter(pl.col("year") == year)
@@ -62,7 +68,7 @@ class ScoreResult:
             return units
         groups = (self.groups.filter(pl.col("year") == year)
                   .pivot(on="group_key", index="unit_code", values="points")
-                  .select(["unit_code", *[g.key for g in self.profile.groups]]))
+                  .select(["unit_code", *[g.key for g in self.profile_of(year).groups]]))
         return units.join(groups, on="unit_code", how="left")
 
 
@@ -261,20 +267,20 @@ def refresh(store: Store, profile: Profile, years, basis: str = "appraised") -> 
         try:
             seq_now = store.data_version()
             runs = {r[0]: r for r in cur.execute(sqlfiles.load("score_runs_of"), key).fetchall()}
-            work = {}
-            for y in years:
-                run = runs.get(y)
-                if run is not None and run[2] == seq_now:
-                    continue
-                work[y] = _pending_work(cur, run, y)
+            work = [y for y in years if runs.get(y) is None or runs[y][2] != seq_now]
         finally:
             cur.close()
         if not work:
             return {y: runs[y][1] for y in years}
-        with store.transaction() as tx:
-            seq_now = int(tx.execute("SELECT value FROM meta WHERE key = 'data_version'").fetchall()[0][0])
-            for y, (mode, codes) in work.items():
+        # one transaction per year: what a transaction writes stays in memory until it commits,
+        # and the nation's items are a million rows a year
+        for y in work:
+            with store.transaction() as tx:
+                # what to redo is read again in the transaction's own snapshot, together with the
+                # data version it records: a commit in between is either wholly in it or after it
+                seq_now = int(tx.execute("SELECT value FROM meta WHERE key = 'data_version'").fetchall()[0][0])
                 run = runs.get(y)
+                mode, codes = _pending_work(tx, run, y)
                 if run is None:
                     run_id = tx.execute(
                         "INSERT INTO score_runs (framework_id, framework_version, framework_sha256, basis, year, "
@@ -297,15 +303,27 @@ def refresh(store: Store, profile: Profile, years, basis: str = "appraised") -> 
                            "last_mode = CASE WHEN $m = 'fresh' THEN last_mode ELSE $m END, "
                            "n_units = (SELECT count(*) FROM score_units WHERE run_id = $r) WHERE id = $r",
                            {"seq": seq_now, "m": mode, "r": run_id}).fetchall()
-                runs[y] = (y, run_id, seq_now, 0)
+            runs[y] = (y, run_id, seq_now, 0)
         return {y: runs[y][1] for y in years}
 
 
+def versions_in_force(profile: Profile, years) -> dict[int, Profile]:
+    """The version of `profile` that scores each year (NotFound for a year none covers)."""
+    return {y: profile.in_force(y) for y in sorted(set(years))}
+
+
 def stored_score(store: Store, profile: Profile, years, basis: str = "appraised") -> ScoreResult:
-    """Like `score`, read from the stored runs (brought up to date first); items on demand."""
+    """Like `score`, read from the stored runs (brought up to date first); items on demand.
+    Each year is scored with the version of the profile in force that year; the year before
+    a wanted one only gives the change columns, so it is left out when no version covers it."""
     wanted = sorted(set(years))
-    with_prev = sorted(set(wanted) | {y - 1 for y in wanted})
-    run_ids = refresh(store, profile, with_prev, basis)
+    by_year = versions_in_force(profile, wanted)
+    by_year.update(versions_in_force(profile, [y - 1 for y in wanted if y - 1 not in by_year
+                                               and profile.has_version_for(y - 1)]))
+    run_ids: dict[int, int] = {}
+    for ver in sorted({v.version for v in by_year.values()}):
+        ys = [y for y, v in by_year.items() if v.version == ver]
+        run_ids.update(refresh(store, by_year[ys[0]], ys, basis))
     wanted_runs = [run_ids[y] for y in wanted]
     cur = store.cursor()
     try:
@@ -327,7 +345,7 @@ def stored_score(store: Store, profile: Profile, years, basis: str = "appraised"
         finally:
             c.close()
 
-    return ScoreResult(profile, basis, tuple(wanted), units, groups, items)
+    return ScoreResult(profile, basis, tuple(wanted), units, groups, items, by_year)
 
 
 # A small process-wide cache: pages ask for the same scores on every rerun. Keyed by the data
@@ -338,8 +356,8 @@ _CACHE_SIZE = 32
 
 
 def cached_score(store: Store, profile: Profile, years, basis: str = "appraised") -> ScoreResult:
-    key = (store.path, id(store), store.data_version(), profile.id, profile.version, profile.sha256,
-           tuple(sorted(set(years))), basis)
+    key = (store.path, id(store), store.data_version(), profile.id,
+           tuple((v.version, v.sha256, v.effective_from) for v in profile.versions()), tuple(sorted(set(years))), basis)
     with _CACHE_LOCK:
         if key in _CACHE:
             _CACHE.move_to_end(key)

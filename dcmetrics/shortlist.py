@@ -303,16 +303,20 @@ def apply_quota(frame: pl.DataFrame, rules: Rules, n_rated: int) -> pl.DataFrame
 def shortlist(store: Store, actor, profile: Profile, year: int, rules: Rules | None = None,
               area: str | None = None, unit_type: str | None = None) -> Shortlist:
     """The commendation shortlist of `year` for the units of `area` (its subtree; default: the
-    actor's area), optionally of one unit type. Requires the COMMEND permission on the area."""
-    rules = rules or Rules.from_profile(profile)
+    actor's area), optionally of one unit type. Requires the COMMEND permission on the area.
+    The rules are those of the profile version in force that year."""
     scope_codes, area_code, area_name = _scope(store, actor, area)
+    head, profile = profile, profile.in_force(year)
+    rules = rules or Rules.from_profile(profile)
     rules.check(profile)
     if unit_type is not None and unit_type not in UNIT_TYPES:
         raise DcmetricsError(f"Loại đơn vị «{unit_type}» không hợp lệ; chọn một trong: "
                              + ", ".join(f"{t} ({UNIT_TYPE_LABELS[t]})" for t in UNIT_TYPES) + ".")
     scoring.require_year(store, year)
     history_years = list(range(year - rules.previous_years, year))
-    result = scoring.cached_score(store, profile, [*history_years, year], rules.basis)
+    # (a previous year no version covers has no scores: its units fail the history rule)
+    result = scoring.cached_score(store, head, [*[y for y in history_years if head.has_version_for(y)], year],
+                                  rules.basis)
 
     def in_scope(frame: pl.DataFrame) -> pl.DataFrame:
         if scope_codes is not None:

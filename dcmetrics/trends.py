@@ -21,12 +21,14 @@ class Trends:
     movers: pl.DataFrame       # units of the chosen year with total_change, best first
     transitions: pl.DataFrame  # from_level, to_level, count (previous year → chosen year)
     units: pl.DataFrame        # unit_code, unit_name, year, total, level (every unit, every year)
+    versions: pl.DataFrame     # year, version, effective_from, changed (the version differs from the year before)
 
 
 def trends(store: Store, actor, profile: Profile, f: Filters) -> Trends:
     """All years with data, in the filters' scope (area, type) and the actor's area."""
     acct = access.require(store, actor, access.READ_SCORES, f.area)
-    years = sorted(scoring.scored_years(store))
+    # years no version of the profile covers are left out (versions says which are shown)
+    years = sorted(y for y in scoring.scored_years(store) if profile.has_version_for(y))
     result = scoring.cached_score(store, profile, years, f.basis)
     frame = result.units
     area = f.area or (None if acct.area_code == access.ALL_AREAS or acct.role == access.ADMIN else acct.area_code)
@@ -34,7 +36,7 @@ def trends(store: Store, actor, profile: Profile, f: Filters) -> Trends:
         frame = frame.filter(pl.col("unit_code").is_in(units.subtree(store, area)["code"].implode()))
     if f.unit_type:
         frame = frame.filter(pl.col("unit_type") == f.unit_type)
-    level_names = profile.level_names()
+    level_names = list(dict.fromkeys(n for y in years for n in result.profile_of(y).level_names()))
     overall = (frame.group_by("year").agg(pl.col("total").mean().alias("mean_total"), pl.len().alias("n_units"),
                                           *[(pl.col("level") == lv).mean().alias(lv) for lv in level_names])
                .sort("year"))
@@ -59,4 +61,17 @@ def trends(store: Store, actor, profile: Profile, f: Filters) -> Trends:
                                  pl.col("to_level").replace_strict(order, default=99).alias("_t"))
                    .sort("_f", "_t").drop("_f", "_t"))
     return Trends(years, overall, by_area, by_type, movers, transitions,
-                  frame.select("unit_code", "unit_name", "year", "total", "level"))
+                  frame.select("unit_code", "unit_name", "year", "total", "level"), _versions(result, years))
+
+
+def _versions(result: scoring.ScoreResult, years: list[int]) -> pl.DataFrame:
+    """Which version of the profile scored each year, and where it changed: totals on either
+    side of a change were computed by different rules."""
+    rows, before = [], None
+    for y in years:
+        v = result.profile_of(y)
+        rows.append({"year": y, "version": v.version, "effective_from": v.effective_from,
+                     "changed": before is not None and v.version != before})
+        before = v.version
+    return pl.DataFrame(rows, schema={"year": pl.Int64, "version": pl.String, "effective_from": pl.Int64,
+                                      "changed": pl.Boolean})

@@ -13,19 +13,20 @@ ctx = current()
 if ctx is None:
     st.stop()
 store, filters, profile, user = ctx
-st.caption(f"{profile.title} · năm {filters.year} · danh sách để Hội đồng xem xét, biểu quyết; không phải quyết định "
-           "khen thưởng")
 
 with show_errors():
-    defaults = Rules.from_profile(profile, basis=filters.basis)
-    levels = profile.level_names()
+    version = profile.in_force(filters.year)  # its [commendation] defaults and levels apply
+    st.caption(f"{version.title} · phiên bản {version.version} · năm {filters.year} · danh sách để Hội đồng xem xét, "
+               "biểu quyết; không phải quyết định khen thưởng")
+    defaults = Rules.from_profile(version, basis=filters.basis)
+    levels = version.level_names()
     with st.form("rules"):
         st.markdown("**Tiêu chuẩn xét chọn** (mặc định theo bộ tiêu chí)")
         with st.container(horizontal=True):
             min_level = st.selectbox("Mức tối thiểu", levels, index=levels.index(defaults.min_level), key="r_level")
             # Formats without needless decimals ("90", "85.5", never "90.00"): a number input
             # cannot show a decimal comma, so whole numbers stay whole.
-            min_total = st.number_input("Điểm tối thiểu", 0.0, float(profile.total_max),
+            min_total = st.number_input("Điểm tối thiểu", 0.0, float(version.total_max),
                                         float(defaults.min_total or 0.0), step=0.5, format="%.1f", key="r_total")
             previous = st.number_input("Giữ mức này trong số năm liền trước", 0, 5, defaults.previous_years,
                                        step=1, format="%d", key="r_prev")

@@ -9,10 +9,22 @@ from ui.context import current, get_profiles
 st.title("Bộ tiêu chí đánh giá")
 ctx = current()
 profiles = get_profiles()
-profile = ctx[2] if ctx else next(iter(profiles.values()))
-st.subheader(profile.title)
-st.caption(f"Mã {profile.id} · phiên bản {profile.version} · văn bản: {profile.document.title} "
-           f"({profile.document.number}, {profile.document.date})")
+head = ctx[2] if ctx else next(iter(profiles.values()))
+year = ctx[1].year if ctx else None
+st.subheader(head.title)
+versions = {v.version: v for v in head.versions()}
+if len(versions) > 1:
+    # the version that scored the chosen year first (a widget per year, so a new year shows
+    # its own version); every version stays readable
+    default = head.in_force(year).version if year is not None and head.has_version_for(year) else head.version
+    chosen = st.selectbox("Phiên bản", list(reversed(versions)), index=list(reversed(versions)).index(default),
+                          key=f"fw_version_{year}", format_func=lambda v: f"{v} — áp dụng {head.period_text(v)}"
+                          + (" (hiện hành)" if v == head.version else ""))
+    profile = versions[chosen]
+else:
+    profile = head
+st.caption(f"Mã {profile.id} · phiên bản {profile.version}, áp dụng {head.period_text(profile.version)} · "
+           f"văn bản: {profile.document.title} ({profile.document.number}, {profile.document.date})")
 for g in profile.groups:
     with st.expander(f"{g.key} · Mục {g.number}: {g.name} — {fmt_num(g.points)} điểm"):
         st.caption(f"Căn cứ: {g.clause}")
@@ -38,10 +50,13 @@ if profile.vetoes:
                "Lý do": v.reason, "Căn cứ": v.clause} for v in profile.vetoes])
 
 st.subheader("So sánh hai bộ tiêu chí")
-ids = list(profiles)
-other_id = st.selectbox("So với", [i for i in ids if i != profile.id], key="compare_with",
-                        format_func=lambda i: profiles[i].title)
-other = profiles[other_id]
+# other profiles, and the other versions of this one (what changed between two years' rules)
+choices = {f"{p.id}@{v.version}": v for p in profiles.values() for v in p.versions()
+           if not (v.id == profile.id and v.version == profile.version)}
+other_key = st.selectbox("So với", list(choices), key="compare_with",
+                         format_func=lambda k: choices[k].title + (f" — phiên bản {choices[k].version}"
+                                                                   if len(profiles[choices[k].id].versions()) > 1 else ""))
+other = choices[other_key]
 
 
 def placement(p):
@@ -51,11 +66,15 @@ def placement(p):
 mine, theirs = placement(profile), placement(other)
 codes = list(dict.fromkeys([*mine, *theirs]))
 names = {it.indicator.code: it.indicator.name for p in (profile, other) for _, it in p.items}
-st.table([{"Chỉ tiêu": f"{names[c]} ({c})", profile.id: mine.get(c, "—"), other.id: theirs.get(c, "—")}
+mine_label, their_label = f"{profile.id} {profile.version}", f"{other.id} {other.version}"
+st.table([{"Chỉ tiêu": f"{names[c]} ({c})", mine_label: mine.get(c, "—"), their_label: theirs.get(c, "—")}
           for c in codes])
 with st.container(horizontal=True):
     for p in (profile, other):
         with st.container(border=True):
-            st.markdown(f"**{p.title}**")
+            st.markdown(f"**{p.title}** · phiên bản {p.version}")
             for g in p.groups:
                 st.markdown(f"- {g.key} ({fmt_num(g.points)} điểm): {g.name[:80]}{'…' if len(g.name) > 80 else ''}")
+            st.markdown("Mức: " + "; ".join(f"{lv.level} từ {fmt_num(lv.min_total)} điểm"
+                                            + (f", mỗi nhóm ≥ {fmt_pct(lv.floor, 0)}" if lv.floor else "")
+                                            for lv in p.levels))

@@ -14,9 +14,10 @@ ctx = current()
 if ctx is None:
     st.stop()
 store, filters, profile, user = ctx
-st.caption(f"{profile.title} · phiên bản {profile.version} · năm {filters.year}")
 
 with show_errors():
+    version = profile.in_force(filters.year)  # the version that scored the chosen year
+    st.caption(f"{version.title} · phiên bản {version.version} · năm {filters.year}")
     ov = overview(store, profile, filters, user)
     if ov.n_units == 0:
         st.info("Không có đơn vị nào khớp bộ lọc đã chọn.", icon=":material/filter_alt_off:")
@@ -31,14 +32,14 @@ with show_errors():
     levels = ov.levels.with_columns(share_text=ov.levels["share"].map_elements(fmt_pct, return_dtype=str))
     fig = px.bar(levels.to_pandas(), x="level", y="count", text="share_text",
                  labels={"level": "Mức độ", "count": "Số đơn vị"},
-                 category_orders={"level": profile.level_names()})
+                 category_orders={"level": version.level_names()})
     st.plotly_chart(fig, key="levels_chart")
     vn_dataframe(levels, {"level": "Mức độ", "count": "Năm nay", "prev_count": "Năm trước", "share_text": "Tỷ lệ"},
                  alt="Số đơn vị theo mức")
     st.subheader("Mức độ thực hiện theo địa bàn")
     areas = list(dict.fromkeys(ov.by_area["area_name"].to_list()))
     fig = px.bar(ov.by_area.to_pandas(), y="area_name", x="count", color="level", orientation="h",
-                 category_orders={"level": [*profile.level_names(), "Không xếp loại"], "area_name": areas},
+                 category_orders={"level": [*version.level_names(), "Không xếp loại"], "area_name": areas},
                  labels={"area_name": "Địa bàn", "count": "Số đơn vị", "level": "Mức độ"})
     fig.update_layout(separators=",.", height=max(300, 40 * len(areas) + 120))
     st.plotly_chart(fig, key="levels_by_area")

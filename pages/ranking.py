@@ -13,7 +13,7 @@ from ui.tables import vn_dataframe
 
 def score_table_for_page(table, profile):
     """The table as exported: Vietnamese headers, both ranks and the points of every group."""
-    keys = [g.key for g in profile.groups]
+    keys = [g.key for g in version.groups]
     cols = {"rank": "Hạng", "unit_code": "Mã đơn vị", "unit_name": "Đơn vị", "parent_name": "Địa bàn",
             "unit_type": "Loại", "cluster": "Cụm, khối thi đua", "total": "Tổng điểm", "level": "Mức độ",
             "classification_cap": "Trần xếp loại", "complete": "Đủ số liệu", "not_rated_reason": "Lý do không xếp loại",
@@ -30,14 +30,15 @@ ctx = current()
 if ctx is None:
     st.stop()
 store, filters, profile, user = ctx
-st.caption(f"{profile.title} · phiên bản {profile.version} · năm {filters.year}")
 
 with show_errors():
+    version = profile.in_force(filters.year)  # the version that scored the chosen year
+    st.caption(f"{version.title} · phiên bản {version.version} · năm {filters.year}")
     table = ranking(store, profile, filters, user)
     if table.is_empty():
         st.info("Không có đơn vị nào khớp bộ lọc đã chọn.", icon=":material/filter_alt_off:")
         st.stop()
-    keys = [g.key for g in profile.groups]
+    keys = [g.key for g in version.groups]
     shown = table.with_columns(
         pl.col("unit_type").replace_strict(config.UNIT_TYPE_LABELS, default=pl.col("unit_type")),
         pl.when(pl.col("rated")).then(pl.col("level")).otherwise(pl.lit("Không xếp loại")).alias("level"),
@@ -49,7 +50,7 @@ with show_errors():
               "rank_cluster": "Hạng trong cụm", "cluster": "Cụm, khối thi đua", "complete": "Số liệu",
               "unit_code": "Mã"}
     st.markdown(" · ".join(f"**{g.key}**: {g.name[:60]}{'…' if len(g.name) > 60 else ''} ({g.points:g} điểm)"
-                           for g in profile.groups))
+                           for g in version.groups))
     event = vn_dataframe(shown, labels, points=("total", "total_change", *keys),
                          numbers=("rank_change", "rank_parent", "rank_type", "rank_cluster", "rank"),
                          key="ranking_table", on_select="rerun", selection_mode="single-row",
@@ -64,7 +65,7 @@ with show_errors():
         # exports carry both bases: the chosen one and, beside it, the other
         other_basis = "self" if filters.basis == "appraised" else "appraised"
         other = ranking(store, profile, replace(filters, basis=other_basis), user)
-        export = score_table_for_page(table, profile).join(
+        export = score_table_for_page(table, version).join(
             other.select(pl.col("unit_code").alias("Mã đơn vị"),
                          pl.col("total").alias(f"Tổng điểm ({BASIS_LABEL[other_basis]})"),
                          pl.col("level").alias(f"Mức độ ({BASIS_LABEL[other_basis]})")),
@@ -77,7 +78,7 @@ with show_errors():
 
     st.subheader("Bản đồ nhiệt: tỷ lệ điểm đạt của từng nhóm")
     by = st.segmented_control("Theo", ["Địa bàn", "Đơn vị"], default="Địa bàn", key="heat_by")
-    heat = exports.group_shares(table, profile, by_area=by != "Đơn vị")
+    heat = exports.group_shares(table, version, by_area=by != "Đơn vị")
     fig = px.imshow(heat.drop("label").to_numpy() * 100, x=heat.drop("label").columns, y=heat["label"].to_list(),
                     color_continuous_scale="RdYlGn", zmin=0, zmax=100, aspect="auto",
                     labels={"color": "% điểm nhóm", "x": "Nhóm", "y": ""})

@@ -14,10 +14,34 @@ ctx = current()
 if ctx is None:
     st.stop()
 store, filters, profile, user = ctx
-st.caption(f"{profile.title} · phiên bản {profile.version} · mọi năm tính theo cùng phiên bản này")
+
+
+def periods(versions: pl.DataFrame) -> str:
+    """«phiên bản 2023.1: 2021–2023; phiên bản 2025.1: 2024–2025»"""
+    parts = []
+    for v in versions.group_by("version", maintain_order=True).agg(pl.col("year").min().alias("a"),
+                                                                     pl.col("year").max().alias("b")).iter_rows(named=True):
+        parts.append(f"phiên bản {v['version']}: " + (str(v["a"]) if v["a"] == v["b"] else f"{v['a']}–{v['b']}"))
+    return "; ".join(parts)
+
+
+def mark_versions(fig, versions: pl.DataFrame, years: list[str]) -> None:
+    """A dashed line before each year scored with another version than the year before."""
+    before = dict(zip(versions["year"].to_list(), versions["version"].to_list()))
+    for y in versions.filter(pl.col("changed"))["year"].to_list():
+        i = years.index(str(y))
+        fig.add_vline(x=i - 0.5, line_dash="dash", line_color="#b45309",
+                      annotation_text=f"Đổi bộ tiêu chí: {before[y - 1] if y - 1 in before else ''} → {before[y]}",
+                      annotation_position="top right", annotation_font_color="#b45309")
+
 
 with show_errors():
     t = trends(store, user, profile, filters)
+    st.caption(f"{profile.title} · mỗi năm tính theo phiên bản có hiệu lực năm đó ({periods(t.versions)})")
+    if t.versions["changed"].any():
+        changes = ", ".join(str(y) for y in t.versions.filter(pl.col("changed"))["year"].to_list())
+        st.warning(f"Bộ tiêu chí đổi phiên bản từ năm {changes} (đường nét đứt trên biểu đồ): điểm trước và sau "
+                   "mốc này tính theo quy tắc khác nhau, cần thận trọng khi so sánh.", icon=":material/rule:")
     if t.units.is_empty():
         st.info("Không có đơn vị nào khớp bộ lọc đã chọn.", icon=":material/filter_alt_off:")
         st.stop()
@@ -26,7 +50,8 @@ with show_errors():
     fig = px.line(t.overall.with_columns(pl.col("year").cast(pl.String)).to_pandas(), x="year", y="mean_total",
                   markers=True, labels={"year": "Năm", "mean_total": "Điểm bình quân"})
     fig.update_layout(separators=",.", yaxis_tickformat=".1f")
-    fig.update_xaxes(type="category")
+    fig.update_xaxes(type="category", categoryorder="array", categoryarray=years)
+    mark_versions(fig, t.versions, years)
     st.plotly_chart(fig, key="trend_overall")
     col1, col2 = st.columns(2)
     with col1:
@@ -36,7 +61,8 @@ with show_errors():
                       color="area_name", markers=True, category_orders={"area_name": areas, "year": years},
                       labels={"year": "Năm", "mean_total": "Điểm bình quân", "area_name": "Địa bàn"})
         fig.update_layout(separators=",.")
-        fig.update_xaxes(type="category")
+        fig.update_xaxes(type="category", categoryorder="array", categoryarray=years)
+        mark_versions(fig, t.versions, years)
         st.plotly_chart(fig, key="trend_area")
     with col2:
         st.markdown("**Theo loại đơn vị**")
@@ -44,7 +70,8 @@ with show_errors():
                       color="type_label", markers=True, category_orders={"year": years},
                       labels={"year": "Năm", "mean_total": "Điểm bình quân", "type_label": "Loại đơn vị"})
         fig.update_layout(separators=",.")
-        fig.update_xaxes(type="category")
+        fig.update_xaxes(type="category", categoryorder="array", categoryarray=years)
+        mark_versions(fig, t.versions, years)
         st.plotly_chart(fig, key="trend_type")
 
     st.subheader("Theo dõi từng đơn vị")
@@ -58,7 +85,8 @@ with show_errors():
                       x="year", y="total", color="unit_name", markers=True, category_orders={"year": years},
                       labels={"year": "Năm", "total": "Tổng điểm", "unit_name": "Đơn vị"})
         fig.update_layout(separators=",.")
-        fig.update_xaxes(type="category")
+        fig.update_xaxes(type="category", categoryorder="array", categoryarray=years)
+        mark_versions(fig, t.versions, years)
         st.plotly_chart(fig, key="trend_units_chart")
 
     labels = {"unit_name": "Đơn vị", "parent_name": "Địa bàn", "prev_total": f"Năm {filters.year - 1}",
@@ -75,6 +103,9 @@ with show_errors():
                      key="movers_down", alt="Đơn vị giảm nhiều nhất")
 
     st.subheader(f"Chuyển mức từ năm {filters.year - 1} sang năm {filters.year}")
+    if t.versions.filter(pl.col("year") == filters.year)["changed"].any():
+        st.caption(f"Năm {filters.year} tính theo phiên bản bộ tiêu chí khác năm {filters.year - 1}: "
+                   "chuyển mức phản ánh cả thay đổi ngưỡng xếp mức.")
     if t.transitions.is_empty():
         st.caption("Chưa có số liệu năm trước để so sánh.")
     else:

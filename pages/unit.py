@@ -27,6 +27,7 @@ with show_errors():
     code = st.selectbox("Đơn vị", codes, key="unit_code", bind="query-params",
                         format_func=lambda c: f"{names[c]} ({c})")
     d = unit_detail(store, profile, code, filters, user)
+    profile = d.version  # the version that scored the chosen year (groups, levels, clauses)
     u = d.unit
     st.subheader(u["unit_name"])
     st.caption(f"{config.UNIT_TYPE_LABELS[u['unit_type']]} · {u['parent_name'] or ''} · "
@@ -100,7 +101,8 @@ with show_errors():
                  points=("points", "max_points", "attainment"), alt="Điểm từng chỉ tiêu")
 
     st.subheader("Qua các năm")
-    vn_dataframe(d.history, {"year": "Năm", "total": "Tổng điểm", "level": "Mức độ", "rank": "Hạng"},
+    vn_dataframe(d.history, {"year": "Năm", "total": "Tổng điểm", "level": "Mức độ", "rank": "Hạng",
+                             "framework_version": "Phiên bản bộ tiêu chí"},
                  points=("total",), alt="Điểm qua các năm")
 
     st.subheader("Nguồn số liệu")

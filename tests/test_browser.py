@@ -288,6 +288,21 @@ def test_framework_page(session):
     assert_clean(page, "framework")
 
 
+def test_trends_page_marks_the_change_of_version(session):
+    """The general profile's first version scored 2023, the current one 2024 onward: the page
+    warns, and the charts draw the dashed line with its label (plotly's SVG)."""
+    page = session
+    start(page, "2025")
+    nav(page, "Xu hướng")
+    expect(heading(page)).to_have_text("Xu hướng qua các năm")
+    expect(page.get_by_test_id("stAlert").filter(has_text="Bộ tiêu chí đổi phiên bản từ năm 2024")).to_be_visible()
+    charts = page.get_by_test_id("stPlotlyChart")
+    expect(charts.first).to_be_visible()
+    expect(charts.first.get_by_text("Đổi bộ tiêu chí: 2023.1 → 2025.1")).to_be_visible()
+    screenshot(page, "10-trends-version-change")
+    assert_clean(page, "trends")
+
+
 def test_framework_veto_condition_is_readable(session):
     page = session
     nav(page, "Bộ tiêu chí")

@@ -274,7 +274,16 @@ CASES: list[Case] = [
       "bound, expect, mode, share_each, target, then, type, zero_denominator)"),
     P("unknown-profile-field", SET("colour", "xanh"),
       f"{PRO}: trường «colour» không được hỗ trợ (các trường hợp lệ: adjustment_caps, adjustments, bands, "
-      "commendation, document, groups, id, not_rated_if_incomplete, targets, title, total_max, version, vetoes)"),
+      "commendation, document, effective_from, groups, id, not_rated_if_incomplete, targets, title, total_max, "
+      "version, vetoes)"),
+    P("effective-from-too-early", SET("effective_from", 1999),
+      f"{PRO}: «effective_from» (năm đầu tiên áp dụng) phải là một năm từ 2000 đến 2100, đang là «1999»"),
+    P("effective-from-text", SET("effective_from", "2024"),
+      f"{PRO}: «effective_from» (năm đầu tiên áp dụng) phải là một năm từ 2000 đến 2100, đang là «2024»"),
+    P("effective-from-bool", SET("effective_from", True),
+      f"{PRO}: «effective_from» (năm đầu tiên áp dụng) phải là một năm từ 2000 đến 2100, đang là «true»"),
+    P("effective-from-fraction", SET("effective_from", 2024.5),
+      f"{PRO}: «effective_from» (năm đầu tiên áp dụng) phải là một năm từ 2000 đến 2100, đang là «2024.5»"),
     P("unknown-group-field", SET("groups.0.weight", 1),
       f"{PRO} › nhóm G1: trường «weight» không được hỗ trợ (các trường hợp lệ: clause, items, key, name, "
       "number, points)"),
@@ -858,7 +867,8 @@ def test_several_problems_come_together():
 
 MULTI_EXPECTED = [
     f"{PRO}: trường «colour» không được hỗ trợ (các trường hợp lệ: adjustment_caps, adjustments, bands, "
-    "commendation, document, groups, id, not_rated_if_incomplete, targets, title, total_max, version, vetoes)",
+    "commendation, document, effective_from, groups, id, not_rated_if_incomplete, targets, title, total_max, "
+    "version, vetoes)",
     f"{PRO}: tổng điểm tối đa «total_max» không được nhỏ hơn 100, đang là 99",
     f"{ITEM}: trọng số «weight» phải lớn hơn 0, đang là 0",
     f"{VIOL_RULE}: «share_each» phải lớn hơn 0 và không quá 1, đang là 2",
@@ -978,6 +988,92 @@ def test_id_must_match_file_name_on_disk(tmp_path):
         load_profiles(make_folder(tmp_path, {"mau-2": profile_text()}))
     assert [str(p) for p in e.value.problems] == [
         "profiles/mau-2.toml: mã bộ tiêu chí «mau» phải trùng tên tệp «mau-2»"]
+
+
+# ---------------------------------------------------------------- versions (profiles/archive/<id>/)
+
+def archive(folder: Path, pid: str, versions: dict[str, str]) -> Path:
+    sub = folder / "profiles" / "archive" / pid
+    sub.mkdir(parents=True, exist_ok=True)
+    for name, body in versions.items():
+        (sub / f"{name}.toml").write_text(body, encoding="utf-8")
+    return folder
+
+
+def test_versions_load_in_order_and_each_year_has_its_version(tmp_path):
+    folder = make_folder(tmp_path, {"mau": profile_text(version="3", effective_from=2024)})
+    archive(folder, "mau", {"1": profile_text(version="1", effective_from=2019),
+                            "2": profile_text(SET("bands.0.min_total", 80), version="2", effective_from=2021)})
+    head = load_profiles(folder)["mau"]
+    assert [(v.version, v.effective_from) for v in head.versions()] == [("1", 2019), ("2", 2021), ("3", 2024)]
+    assert [head.in_force(y).version for y in (2019, 2020, 2021, 2023, 2024, 2030)] == ["1", "1", "2", "2", "3", "3"]
+    assert [head.period_text(v) for v in ("1", "2", "3")] == ["2019–2020", "2021–2023", "từ năm 2024"]
+    assert head.has_version_for(2019) and not head.has_version_for(2018)
+    with pytest.raises(NotFound) as e:
+        head.in_force(2018)
+    assert str(e.value) == "Bộ tiêu chí «mau» chưa có phiên bản áp dụng cho năm 2018: phiên bản sớm nhất (1) áp dụng từ năm 2019."
+    # the years a version applies to are not part of what it scores: its digest ignores them
+    assert head.sha256 == load_profiles(make_folder(tmp_path / "b", {"mau": profile_text(version="3")}))["mau"].sha256
+
+
+def test_a_profile_without_versions_covers_every_year(profiles):
+    p = profiles["ca-mau"]
+    assert p.versions() == (p,) and p.in_force(1990) is p and p.period_text() == "mọi năm"
+
+
+def test_the_real_general_profile_keeps_its_first_version(profiles):
+    head = profiles["chung"]
+    assert [(v.version, head.period_text(v.version)) for v in head.versions()] == [
+        ("2023.1", "2021–2023"), ("2025.1", "từ năm 2024")]
+    old, new = head.versions()
+    assert [lv.min_total for lv in old.levels] == [85, 70, 50, 0] and old.vetoes == ()
+    assert [g.key for g in old.groups] == [g.key for g in new.groups]
+
+
+A = "profiles/archive/mau"
+ARCHIVE_CASES = [
+    ("missing-effective-from", {"mau": profile_text(version="2")}, {"1": profile_text(version="1", effective_from=2020)},
+     ["profiles/mau.toml: bộ tiêu chí có nhiều phiên bản: phải ghi «effective_from» (năm đánh giá đầu tiên áp dụng "
+      "phiên bản này)"]),
+    ("file-name-not-version", {"mau": profile_text(version="2", effective_from=2024)},
+     {"cu": profile_text(version="1", effective_from=2020)},
+     [f"{A}/cu.toml: tên tệp phải là phiên bản của bộ tiêu chí: «1.toml»"]),
+    ("same-version", {"mau": profile_text(version="2", effective_from=2024)},
+     {"2": profile_text(version="2", effective_from=2020)},
+     [f"profiles/mau.toml: phiên bản «2» trùng với «{A}/2.toml»"]),
+    ("same-year", {"mau": profile_text(version="2", effective_from=2024)},
+     {"1": profile_text(version="1", effective_from=2024)},
+     [f"profiles/mau.toml: năm áp dụng 2024 trùng với «{A}/1.toml»: mỗi năm chỉ một phiên bản có hiệu lực"]),
+    ("archived-after-current", {"mau": profile_text(version="2", effective_from=2022)},
+     {"1": profile_text(version="1", effective_from=2023)},
+     [f"{A}/1.toml: phiên bản lưu trữ áp dụng từ năm 2023, sau phiên bản hiện hành (2, từ năm 2022): phiên bản "
+      "hiện hành phải là phiên bản áp dụng muộn nhất"]),
+    ("archived-id-differs", {"mau": profile_text(version="2", effective_from=2024)},
+     {"1": profile_text(version="1", effective_from=2020, id="khac")},
+     [f"{A}/1.toml: mã bộ tiêu chí «khac» phải trùng tên tệp «mau»"]),
+    ("archived-invalid", {"mau": profile_text(version="2", effective_from=2024)},
+     {"1": profile_text(version="1", effective_from=2020, total_max=90)},
+     [f"{A}/1.toml: tổng điểm tối đa «total_max» không được nhỏ hơn 100, đang là 90"]),
+    ("no-current", {"khac": profile_text(id="khac")}, {"1": profile_text(version="1", effective_from=2020)},
+     [f"{A}/: không có phiên bản hiện hành «profiles/mau.toml» cho các phiên bản lưu trữ này"]),
+]
+ARCHIVE_MESSAGES = [m for *_, ms in ARCHIVE_CASES for m in ms]
+
+
+@pytest.mark.parametrize(("current", "archived", "expected"), [c[1:] for c in ARCHIVE_CASES],
+                         ids=[c[0] for c in ARCHIVE_CASES])
+def test_version_problems(tmp_path, current, archived, expected):
+    folder = archive(make_folder(tmp_path, current), "mau", archived)
+    with pytest.raises(FrameworkError) as e:
+        load_profiles(folder)
+    assert [str(p) for p in e.value.problems] == expected
+
+
+def test_a_broken_current_file_is_reported_once_not_again_for_its_archive(tmp_path):
+    folder = archive(make_folder(tmp_path, {"mau": TOML_SYNTAX}), "mau", {"1": profile_text(version="1", effective_from=2020)})
+    with pytest.raises(FrameworkError) as e:
+        load_profiles(folder)
+    assert [str(p) for p in e.value.problems] == [TOML_SYNTAX_MESSAGE]
 
 
 def test_problems_of_every_profile_file_come_together(tmp_path):
@@ -1121,7 +1217,7 @@ def test_every_message_is_exercised():
         TOML_SYNTAX_MESSAGE, NON_UTF8_MESSAGE, CATALOGUE_SYNTAX_MESSAGE, CATALOGUE_NON_UTF8_MESSAGE,
         CATALOGUE_MISSING_MESSAGE.format(folder="/srv/dcmetrics/data/frameworks"),
         PROFILES_MISSING_MESSAGE.format(folder="/srv/dcmetrics/data/frameworks"),
-        "Không có bộ tiêu chí «khong-co». Các bộ hiện có: mau.", HUGE_INTEGER_MESSAGE]
+        "Không có bộ tiêu chí «khong-co». Các bộ hiện có: mau.", HUGE_INTEGER_MESSAGE, *ARCHIVE_MESSAGES]
     templates = _message_templates()
     assert len(templates) >= 60, templates  # the scan itself works
     missing = [(line, rx) for line, rx in templates

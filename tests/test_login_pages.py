@@ -12,6 +12,7 @@ check the delays without waiting them.
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
 from datetime import datetime, timedelta
@@ -316,6 +317,21 @@ def test_trends_page_matches_dcmetrics(app_env, store, username):
     if username == "canbo.991":  # the officer's trends stay in its district
         assert set(t.units["unit_code"]) <= set(units.subtree(store, "991")["code"])
     assert set(at.multiselect(key="trend_units").value) == set(t.movers["unit_code"].head(3))
+
+    # the sample's general profile changed version in 2024: the page says so, and each chart
+    # draws the dashed line between 2023 and 2024
+    assert t.versions.rows() == [(2023, "2023.1", 2021, False), (2024, "2025.1", 2024, True),
+                                 (2025, "2025.1", 2024, False)]
+    assert any(w.value.startswith("Bộ tiêu chí đổi phiên bản từ năm 2024 (đường nét đứt trên biểu đồ)")
+               for w in at.warning)
+    assert any("mỗi năm tính theo phiên bản có hiệu lực năm đó (phiên bản 2023.1: 2023; phiên bản 2025.1: 2024–2025)"
+               in c.value for c in at.caption)
+    charts = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    assert len(charts) == 4
+    for spec in charts:
+        shapes = spec["layout"]["shapes"]
+        assert [(s["x0"], s["x1"], s["line"]["dash"]) for s in shapes] == [(0.5, 0.5, "dash")]
+        assert [a["text"] for a in spec["layout"]["annotations"]] == ["Đổi bộ tiêu chí: 2023.1 → 2025.1"]
 
 
 def test_commendation_page_matches_shortlist(app_env, store):

@@ -489,6 +489,29 @@ def test_framework_page_shows_every_group(app_env, profiles, profile_id):
     assert list(levels["Mức"]) == [lv.level for lv in profile.levels]
 
 
+def test_framework_page_shows_each_version_of_a_profile(app_env, profiles):
+    """The general profile has an archived first version: the page opens on the version that
+    scored the chosen year, shows the other on request, and compares the two."""
+    at = run_app("framework")
+    head = profiles["chung"]
+    box = at.selectbox(key="fw_version_2025")
+    assert box.options == ["2025.1 — áp dụng từ năm 2024 (hiện hành)", "2023.1 — áp dụng 2021–2023"]
+    assert box.value == "2025.1"  # the sample's newest year is 2025
+    assert [float(x) for x in at.table[0].value["Điểm tối thiểu"]] == [90, 75, 50, 0]
+    at.selectbox(key="year").select(2023).run()
+    assert not at.exception and at.selectbox(key="fw_version_2023").value == "2023.1"
+    assert [float(x) for x in at.table[0].value["Điểm tối thiểu"]] == [85, 70, 50, 0]
+    assert "phiên bản 2023.1, áp dụng 2021–2023" in texts(at)
+    assert not any(t.value == "Điều kiện loại trừ" for t in at.subheader)  # the first version had no veto
+    compare = at.selectbox(key="compare_with")
+    assert f"{head.title} — phiên bản 2025.1" in compare.options
+    assert f"{head.title} — phiên bản 2023.1" not in compare.options  # not itself
+    compare.select("chung@2025.1").run()
+    assert not at.exception
+    assert list(at.table[-1].value.columns) == ["Chỉ tiêu", "chung 2023.1", "chung 2025.1"]
+    assert len(head.versions()) == 2
+
+
 def _empty_scope(store: Store, profile, year: int) -> tuple[str, str]:
     """An area and a unit type with no scored unit between them (the sample has several)."""
     for area in units.areas(store)["code"]:

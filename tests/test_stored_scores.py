@@ -24,12 +24,45 @@ def district_file(area: str = "991", year: int = YEAR) -> bytes:
     return (config.SAMPLE_DIR / str(year) / f"{area}.csv").read_bytes()
 
 
+CHANGE = ["prev_total", "prev_rank", "prev_level", "total_change", "rank_change"]
+
+
+def from_scratch(store, head, years, basis):
+    """Each year scored from scratch with the version in force that year, its change columns
+    taken against the year before as that year's own version scored it (the Polars way)."""
+    units, groups, items = [], [], []
+    for y in sorted(years):
+        r = scoring.score(store, head.in_force(y), [y], basis)
+        u = r.year(y)
+        if head.has_version_for(y - 1):
+            prev = scoring.score(store, head.in_force(y - 1), [y - 1], basis).year(y - 1).select(
+                "unit_code", pl.col("total").alias("p_total"), pl.col("rank").alias("p_rank"),
+                pl.col("level").alias("p_level"))
+            u = (u.join(prev, on="unit_code", how="left")
+                 .with_columns(pl.col("p_total").alias("prev_total"), pl.col("p_rank").alias("prev_rank"),
+                               pl.col("p_level").alias("prev_level"),
+                               (pl.col("total") - pl.col("p_total")).alias("total_change"),
+                               (pl.col("p_rank") - pl.col("rank")).alias("rank_change"))
+                 .select(u.columns))
+        else:
+            u = u.with_columns([pl.lit(None, u.schema[c]).alias(c) for c in CHANGE])
+        units.append(u)
+        groups.append(r.groups)
+        items.append(r.items)
+    return pl.concat(units), pl.concat(groups), pl.concat(items)
+
+
 def assert_same_as_from_scratch(store, profile, years=(YEAR,), basis="appraised"):
-    fresh = scoring.score(store, profile, list(years), basis)
+    units, groups, items = from_scratch(store, profile, years, basis)
     kept = scoring.stored_score(store, profile, list(years), basis)
-    assert_frame_equal(fresh.units, kept.units, check_exact=False, abs_tol=1e-9)
-    assert_frame_equal(fresh.groups, kept.groups, check_exact=False, abs_tol=1e-9)
-    assert_frame_equal(fresh.items, kept.items, check_exact=False, abs_tol=1e-9)
+    assert_frame_equal(units, kept.units, check_exact=False, abs_tol=1e-9)
+    assert_frame_equal(groups, kept.groups, check_exact=False, abs_tol=1e-9)
+    assert_frame_equal(items, kept.items, check_exact=False, abs_tol=1e-9)
+    if all(head_v is profile for head_v in (profile.in_force(y) for y in years)) and all(
+            not profile.has_version_for(y - 1) or profile.in_force(y - 1) is profile for y in years):
+        # one version throughout: also equal to scoring all the years together
+        fresh = scoring.score(store, profile, list(years), basis)
+        assert_frame_equal(fresh.units, kept.units, check_exact=False, abs_tol=1e-9)
     return kept
 
 
@@ -134,3 +167,24 @@ def test_any_sequence_of_appraisals_keeps_stored_scores_exact(fresh_sample_store
         set_appraisals(store, "thamdinh.tinh", [{"unit_code": codes[i % len(codes)], "year": YEAR,
                                                  "indicator": "TRAIN_STAFF", "value": value, "reason": "thẩm định lại"}])
         assert_same_as_from_scratch(store, profile)
+
+
+def test_each_year_is_scored_with_the_version_in_force_that_year(sample_store, profiles):
+    head = profiles["chung"]
+    old, new = head.versions()
+    kept = assert_same_as_from_scratch(sample_store, head, (2023, 2024, 2025))  # the sample's years
+    assert {y: kept.profile_of(y).version for y in kept.years} == {2023: "2023.1", 2024: "2025.1", 2025: "2025.1"}
+    assert dict(kept.units.group_by("year").agg(pl.col("framework_version").unique().first()).iter_rows()) == {
+        2023: "2023.1", 2024: "2025.1", 2025: "2025.1"}
+    # the old bands: Tốt from 85 points (the current version asks 90 and group floors)
+    y23 = kept.year(2023).filter(pl.col("rated") & pl.col("total").is_between(85, 90, closed="left"))
+    assert y23.height > 0 and set(y23["level"]) <= {"Tốt"} and "Tốt" in set(y23["level"])
+    # 2024's change columns compare with 2023 as the old version scored it
+    row = kept.year(2024).filter(pl.col("prev_total").is_not_null()).row(0, named=True)
+    then = scoring.score(sample_store, old, [2023]).year(2023).filter(pl.col("unit_code") == row["unit_code"])
+    assert (row["prev_total"], row["prev_level"]) == (then["total"].item(), then["level"].item())
+    runs = sample_store.rows("SELECT year, framework_version, framework_sha256 FROM score_runs "
+                             "WHERE framework_id = 'chung' AND basis = 'appraised' ORDER BY year")
+    # (2022 has no data: its run, made for 2023's change columns, holds no units)
+    assert runs == [(2022, "2023.1", old.sha256), (2023, "2023.1", old.sha256),
+                    (2024, "2025.1", new.sha256), (2025, "2025.1", new.sha256)]

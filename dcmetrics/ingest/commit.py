@@ -249,8 +249,8 @@ def preview(store: Store, checked: Checked, profile: Profile, actor, basis: str 
     # only the units of this file and of the one it replaces change; the others keep their
     # stored totals, and the overall ranks are taken again over all of them
     touched = changes["unit_code"].to_list()
-    part = scoring.score(store, profile, [checked.year], basis, scoring.Pending(checked.observations, replaces),
-                         unit_codes=touched).year(checked.year)
+    part = scoring.score(store, profile.in_force(checked.year), [checked.year], basis,
+                         scoring.Pending(checked.observations, replaces), unit_codes=touched).year(checked.year)
     after = scoring.rerank(pl.concat([before.filter(~pl.col("unit_code").is_in(touched)).select(part.columns), part],
                                      how="vertical_relaxed"))
     cols = ["unit_code", "total", "level", "rank", "complete"]
