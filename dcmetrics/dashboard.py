@@ -42,9 +42,8 @@ def ranking(store: Store, profile: Profile, f: Filters, actor) -> pl.DataFrame:
     area = _scope_area(store, f, actor)
     scoring.require_year(store, f.year)
     result = scoring.cached_score(store, profile, [f.year], f.basis)
-    # equal totals in Vietnamese name order, then best first
-    return sort_vi(_in_scope(store, result.wide(f.year), f, area), "unit_name").sort(
-        ["rated", "total"], descending=[True, True], nulls_last=True, maintain_order=True)
+    # the scores come best first, equal totals in Vietnamese name order (scoring's ORDER BY)
+    return _in_scope(store, result.wide(f.year), f, area)
 
 
 @dataclass(frozen=True)
@@ -62,11 +61,12 @@ class Overview:
 def overview(store: Store, profile: Profile, f: Filters, actor) -> Overview:
     area = _scope_area(store, f, actor)
     scoring.require_year(store, f.year)
-    result = scoring.cached_score(store, profile, [f.year, f.year - 1] if profile.has_version_for(f.year - 1)
-                                  else [f.year], f.basis)
+    # the year alone (the ranking asks for the same, so one read serves both), then the year before
+    result = scoring.cached_score(store, profile, [f.year], f.basis)
     profile = result.profile_of(f.year)
     cur = _in_scope(store, result.year(f.year), f, area)
-    prev = _in_scope(store, result.year(f.year - 1), f, area)
+    prev = (_in_scope(store, scoring.cached_score(store, result.profile, [f.year - 1], f.basis).year(f.year - 1), f, area)
+            if result.profile.has_version_for(f.year - 1) else cur.clear())
     rated = cur.filter(pl.col("rated"))
     names = pl.DataFrame({"level": profile.level_names(), "level_ord": list(range(1, len(profile.levels) + 1))},
                          schema={"level": pl.String, "level_ord": pl.Int32})
@@ -119,23 +119,26 @@ class UnitDetail:
 def unit_detail(store: Store, profile: Profile, unit_code: str, f: Filters, actor) -> UnitDetail:
     access.require(store, actor, access.READ_SCORES, unit_codes=[unit_code])
     scoring.require_year(store, f.year)
-    years = scoring.scored_years(store)
-    result = scoring.cached_score(store, profile, [y for y in years if profile.has_version_for(y)], f.basis)
+    head = profile
+    result = scoring.cached_score(store, profile, [f.year], f.basis)
     profile = result.profile_of(f.year)
     row = result.units.filter((pl.col("unit_code") == unit_code) & (pl.col("year") == f.year))
     if row.is_empty():
         raise NotFound(f"Đơn vị «{unit_code}» không có số liệu năm {f.year}.")
     unit = row.row(0, named=True)
-    groups_y = result.groups.filter(pl.col("year") == f.year).join(
-        result.units.filter(pl.col("year") == f.year).select("unit_code", "unit_type", "parent_code"),
-        on="unit_code")
-    peers = (groups_y.filter(pl.col("unit_type") == unit["unit_type"])
-             .group_by("group_key").agg(pl.col("points").median().alias("peer_median")))
-    best_area = (groups_y.filter(pl.col("parent_code") == unit["parent_code"])
-                 .group_by("group_key").agg(pl.col("points").max().alias("area_best")))
+    # peers and the best of the area from the year's points per group (one column per group)
+    wide, keys = result.wide(f.year), [g.key for g in profile.groups]
+
+    def per_group(frame: pl.DataFrame, agg: str, name: str) -> pl.DataFrame:
+        row = frame.select(getattr(pl.col(k), agg)() for k in keys)
+        return pl.DataFrame({"group_key": keys, name: [row[k][0] for k in keys]},
+                            schema={"group_key": pl.String, name: pl.Float64})
+
+    peers = per_group(wide.filter(pl.col("unit_type") == unit["unit_type"]), "median", "peer_median")
+    best_area = per_group(wide.filter(pl.col("parent_code") == unit["parent_code"]), "max", "area_best")
     meta = pl.DataFrame([{"group_key": g.key, "number": g.number, "name": g.name, "clause": g.clause}
                          for g in profile.groups])
-    groups = (result.groups.filter((pl.col("unit_code") == unit_code) & (pl.col("year") == f.year))
+    groups = (result.groups_for([unit_code])
               .join(meta, on="group_key").join(peers, on="group_key", how="left")
               .join(best_area, on="group_key", how="left").sort("group_ord"))
     item_meta = pl.DataFrame([{"indicator": it.indicator.code, "indicator_name": it.indicator.name,
@@ -143,7 +146,8 @@ def unit_detail(store: Store, profile: Profile, unit_code: str, f: Filters, acto
                               for _, it in profile.items])
     items = (result.items_for([unit_code]).filter(pl.col("year") == f.year)
              .join(item_meta, on="indicator", how="left").sort(["group_ord", "item_ord"]))
-    history = (result.units.filter(pl.col("unit_code") == unit_code)
+    years = [y for y in scoring.scored_years(store) if head.has_version_for(y)]
+    history = (scoring.unit_history(store, head, unit_code, years, f.basis)
                .select("year", "total", "level", "rank", "rated", "framework_version").sort("year"))
     return UnitDetail(unit, groups, items, history, submissions_for_unit(store, unit_code, f.year),
                       compare_bases(store, profile, unit_code, f.year), profile)
@@ -153,13 +157,12 @@ def compare_bases(store: Store, profile: Profile, unit_code: str, year: int) -> 
     """The unit's self-assessed and appraised results side by side (total, level, each group),
     both scored with `profile` as it is (the version the caller chose)."""
     rows = []
+    keys = [g.key for g in profile.in_force(year).groups]
     for basis in scoring.BASES:
-        res = scoring.cached_score(store, profile, [year], basis)
-        u = res.units.filter(pl.col("unit_code") == unit_code)
-        g = res.groups.filter(pl.col("unit_code") == unit_code)
+        u = scoring.unit_history(store, profile, unit_code, [year], basis)  # the one unit's stored row
         if u.is_empty():
             continue
         row = u.row(0, named=True)
         rows.append({"basis": basis, "total": row["total"], "level": row["level"] or "Không xếp loại",
-                     **dict(zip(g["group_key"], g["points"]))})
+                     **dict(zip(keys, row["group_points"] or []))})
     return pl.DataFrame(rows)

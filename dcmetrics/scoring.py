@@ -31,17 +31,36 @@ class ScoreResult:
     profile: Profile
     basis: str
     years: tuple[int, ...]
-    units: pl.DataFrame   # one row per unit and year (totals, level, ranks, changes)
-    groups: pl.DataFrame  # one row per unit, year and group
-    # the items (one row per unit, year and applicable item): a frame, or a reader of the stored
-    # ones, since the nation's items are a million rows a year and pages need few of them
+    # one row per unit and year (totals, level, ranks, changes); stored scores add group_points,
+    # the points of each group as a list in the profile's group order
+    units: pl.DataFrame
+    # the group points (one row per unit, year and group) and the items (one row per unit, year
+    # and applicable item): frames, or readers of the stored ones, since the nation has 280,000
+    # group rows and a million item rows a year and most pages need few of them
+    group_source: pl.DataFrame | Callable[[list[str] | None], pl.DataFrame]
     item_source: pl.DataFrame | Callable[[list[str] | None, list[str] | None], pl.DataFrame]
     # the version that scored each year, when years were scored with the version in force then
     by_year: dict[int, Profile] = field(default_factory=dict)
+    _memo: dict = field(default_factory=dict, repr=False, compare=False)
 
     def profile_of(self, year: int) -> Profile:
         """The profile version the year was scored with."""
         return self.by_year.get(year, self.profile)
+
+    def groups_for(self, unit_codes: list[str] | None = None) -> pl.DataFrame:
+        """The group points of some units (None: all, read once and kept)."""
+        if unit_codes is None:
+            if "groups" not in self._memo:
+                self._memo["groups"] = (self.group_source(None) if callable(self.group_source)
+                                        else self.group_source)
+            return self._memo["groups"]
+        if callable(self.group_source):
+            return self.group_source(unit_codes)
+        return self.group_source.filter(pl.col("unit_code").is_in(unit_codes))
+
+    @property
+    def groups(self) -> pl.DataFrame:
+        return self.groups_for()
 
     def year(self, year: int) -> pl.DataFrame:
         return self.units.filter(pl.col("year") == year)
@@ -64,12 +83,16 @@ class ScoreResult:
     def wide(self, year: int) -> pl.DataFrame:
         """One row per unit with a points column per group key (G1, G2, ...): the export shape."""
         units = self.year(year)
+        keys = [g.key for g in self.profile_of(year).groups]
+        if "group_points" in units.columns:  # stored scores carry them, in group order
+            return units.with_columns(pl.col("group_points").list.get(i, null_on_oob=True).alias(k)
+                                      for i, k in enumerate(keys)).drop("group_points")
         if units.is_empty():
             return units
         groups = (self.groups.filter(pl.col("year") == year)
                   .pivot(on="group_key", index="unit_code", values="points")
-                  .select(["unit_code", *[g.key for g in self.profile_of(year).groups]]))
-        return units.join(groups, on="unit_code", how="left")
+                  .select(["unit_code", *keys]))
+        return units.join(groups, on="unit_code", how="left", maintain_order="left")  # still in ranking order
 
 
 def profile_tables(profile: Profile, basis: str) -> dict[str, pl.DataFrame]:
@@ -299,6 +322,12 @@ def refresh(store: Store, profile: Profile, years, basis: str = "appraised") -> 
                             tx.execute(f"DELETE FROM {t} WHERE run_id = $r AND list_contains($u, unit_code)",
                                        {"r": run_id, "u": codes}).fetchall()
                         tx.execute(f"INSERT INTO {t} BY NAME SELECT $r AS run_id, * FROM {src}", {"r": run_id}).fetchall()
+                    # a few units rescored can move every other unit's rank: the run's ranks again
+                    tx.execute("UPDATE score_units AS u SET rank = r.rank, rank_parent = r.rank_parent, "
+                               "rank_type = r.rank_type, rank_cluster = r.rank_cluster, n_rated = r.n_rated, "
+                               "name_ord = r.name_ord, group_points = r.group_points "
+                               f"FROM ({sqlfiles.load('run_ranks')}) AS r "
+                               "WHERE u.run_id = $run AND u.unit_code = r.unit_code", {"run": run_id}).fetchall()
                 tx.execute("UPDATE score_runs SET data_seq = $seq, computed_at = current_timestamp, "
                            "last_mode = CASE WHEN $m = 'fresh' THEN last_mode ELSE $m END, "
                            "n_units = (SELECT count(*) FROM score_units WHERE run_id = $r) WHERE id = $r",
@@ -312,11 +341,9 @@ def versions_in_force(profile: Profile, years) -> dict[int, Profile]:
     return {y: profile.in_force(y) for y in sorted(set(years))}
 
 
-def stored_score(store: Store, profile: Profile, years, basis: str = "appraised") -> ScoreResult:
-    """Like `score`, read from the stored runs (brought up to date first); items on demand.
-    Each year is scored with the version of the profile in force that year; the year before
-    a wanted one only gives the change columns, so it is left out when no version covers it."""
-    wanted = sorted(set(years))
+def _stored_runs(store: Store, profile: Profile, wanted: list[int], basis: str) -> tuple[dict[int, Profile], pl.DataFrame]:
+    """The stored runs of `wanted` and of the year before each (for the change columns), brought
+    up to date: the version of each year, and the runs as a frame (year, run_id, wanted)."""
     by_year = versions_in_force(profile, wanted)
     by_year.update(versions_in_force(profile, [y - 1 for y in wanted if y - 1 not in by_year
                                                and profile.has_version_for(y - 1)]))
@@ -324,28 +351,61 @@ def stored_score(store: Store, profile: Profile, years, basis: str = "appraised"
     for ver in sorted({v.version for v in by_year.values()}):
         ys = [y for y, v in by_year.items() if v.version == ver]
         run_ids.update(refresh(store, by_year[ys[0]], ys, basis))
-    wanted_runs = [run_ids[y] for y in wanted]
-    cur = store.cursor()
-    try:
-        cur.register("p_runs", pl.DataFrame({"run_id": list(run_ids.values())}, schema={"run_id": pl.Int64}))
-        cur.execute("CREATE OR REPLACE TEMP TABLE t_totals AS SELECT * EXCLUDE (run_id) FROM score_units "
-                    "WHERE run_id IN (SELECT run_id FROM p_runs)")
-        units = cur.sql(f"SELECT * FROM ({sqlfiles.load('ranks')}) WHERE list_contains($y, year) {_UNIT_ORDER}",
-                        params={"y": wanted}).pl()
-        groups = cur.sql("SELECT * EXCLUDE (run_id) FROM score_groups WHERE list_contains($r, run_id) "
-                         "ORDER BY year, unit_code, group_ord", params={"r": wanted_runs}).pl()
-    finally:
-        cur.close()
+    runs = pl.DataFrame({"year": list(run_ids), "run_id": list(run_ids.values()),
+                         "wanted": [y in wanted for y in run_ids]},
+                        schema={"year": pl.Int32, "run_id": pl.Int64, "wanted": pl.Boolean})
+    return by_year, runs
+
+
+def unit_history(store: Store, profile: Profile, unit_code: str, years, basis: str = "appraised") -> pl.DataFrame:
+    """One unit's stored scores over `years` (each with the version in force), oldest first."""
+    _check_basis(basis)
+    _, runs = _stored_runs(store, profile, sorted(set(years)), basis)
+    return _stored_units(store, runs, unit_code)
+
+
+def stored_score(store: Store, profile: Profile, years, basis: str = "appraised") -> ScoreResult:
+    """Like `score`, read from the stored runs (brought up to date first); items on demand.
+    Each year is scored with the version of the profile in force that year; the year before
+    a wanted one only gives the change columns, so it is left out when no version covers it."""
+    wanted = sorted(set(years))
+    by_year, runs = _stored_runs(store, profile, wanted, basis)
+    units = _stored_units(store, runs)
+
+    def groups(unit_codes: list[str] | None) -> pl.DataFrame:
+        return _read_stored(store, "score_groups_of", runs, {"units": unit_codes})
 
     def items(unit_codes: list[str] | None, indicators: list[str] | None) -> pl.DataFrame:
-        c = store.cursor()
-        try:
-            c.register("p_runs", pl.DataFrame({"run_id": wanted_runs}, schema={"run_id": pl.Int64}))
-            return c.sql(sqlfiles.load("score_items_of"), params={"units": unit_codes, "inds": indicators}).pl()
-        finally:
-            c.close()
+        return _read_stored(store, "score_items_of", runs, {"units": unit_codes, "inds": indicators})
 
     return ScoreResult(profile, basis, tuple(wanted), units, groups, items, by_year)
+
+
+def _stored_units(store: Store, runs: pl.DataFrame, unit_code: str | None = None) -> pl.DataFrame:
+    """The stored units of the wanted runs with the change against the year before (as ranks.sql
+    gives it), in ranking order: rated first, best total first, equal totals by Vietnamese name."""
+    units = _read_stored(store, "stored_units", runs, {"unit": unit_code})
+    narrow = ["unit_code", "year", "total", "rank", "level"]
+    before = pl.concat([units.select(narrow),  # a wanted year is also the year before the next one
+                        _read_stored(store, "stored_unit_totals", runs, {"unit": unit_code})])
+    prev = before.select("unit_code", (pl.col("year") + 1).alias("year"), pl.col("total").alias("prev_total"),
+                         pl.col("rank").alias("prev_rank"), pl.col("level").alias("prev_level"))
+    return (units.join(prev, on=["unit_code", "year"], how="left")
+            .with_columns((pl.col("total") - pl.col("prev_total")).alias("total_change"),
+                          (pl.col("prev_rank") - pl.col("rank")).alias("rank_change"))
+            .sort(["year", "rated", "total", "name_ord", "unit_code"], descending=[False, True, True, False, False],
+                  nulls_last=True)
+            .select(pl.exclude("run_id", "name_ord", "group_points"), "group_points"))
+
+
+def _read_stored(store: Store, sql: str, runs: pl.DataFrame, params: dict) -> pl.DataFrame:
+    """One of the stored_* / score_*_of reads over the runs `runs` (year, run_id, wanted)."""
+    cur = store.cursor()
+    try:
+        cur.register("p_runs", runs)
+        return cur.sql(sqlfiles.load(sql), params=params).pl()
+    finally:
+        cur.close()
 
 
 # A small process-wide cache: pages ask for the same scores on every rerun. Keyed by the data

@@ -90,6 +90,35 @@ class StreamlitServer:
 
 # ---------------------------------------------------------------- Streamlit DOM
 
+VIEWPORT = {"width": 1400, "height": 900}
+
+
+def serve(tmp_path_factory, name: str, env: dict | None = None, timeout: float = 90) -> StreamlitServer:
+    """`streamlit run app.py` on a database that does not exist yet (the first visit creates it
+    and loads the sample), its console in test-output/streamlit-<name>.log."""
+    db = tmp_path_factory.mktemp(f"browser-{name}-db") / "dcmetrics.duckdb"
+    return StreamlitServer(db, OUTPUT / f"streamlit-{name}.log", env=env).start(timeout=timeout)
+
+
+def new_page(browser, timeout_ms: int, **context_args):
+    """A tab in a fresh browser context (a new Streamlit session, logged out) that records the
+    page's JavaScript errors, failed requests and dialogs; close it with page.context.close()."""
+    context = browser.new_context(viewport=VIEWPORT, locale="vi-VN", **context_args)
+    context.set_default_timeout(timeout_ms)
+    page = context.new_page()
+    page.js_errors, page.failed_requests, page.dialogs = [], [], []
+    page.on("pageerror", lambda e: page.js_errors.append(str(e)))
+    page.on("requestfailed", lambda r: page.failed_requests.append(r.url))
+    return page
+
+
+def assert_clean(page, step: str) -> None:
+    """No Streamlit exception or traceback on the page and no JavaScript error so far."""
+    problems = errors_on_page(page)
+    assert not problems, f"{step}: {problems}"
+    assert not page.js_errors, f"{step}: JavaScript errors {page.js_errors}"
+
+
 def wait_for_app(page, timeout_ms: int = 60_000) -> None:
     """Wait for the app to be connected, the script to have finished and no skeleton left."""
     page.wait_for_selector("[data-testid=stApp]", timeout=timeout_ms)

@@ -4,7 +4,7 @@ Playwright's sync API (no `playwright install`: the browser comes from apt).
 What AppTest cannot show is checked here: the rendered page, the URL the filters write,
 clicking a row of the ranking (a glide-data-grid canvas), links opened from outside, and how
 the server behaves on a link opened straight after it starts. Screenshots go to
-test-output/screenshots/, the server's console to test-output/streamlit.log.
+test-output/screenshots/, the server's console to test-output/streamlit-journey.log.
 
 When the app asks for a login (accounts, dcmetrics.access), the tests log in as the first
 administrator, created from DCMETRICS_ADMIN_USER / DCMETRICS_ADMIN_PASSWORD given to the server.
@@ -21,8 +21,9 @@ from urllib.parse import quote
 import polars as pl
 import pytest
 
-from browser_helpers import (CHROMIUM, CHROMIUM_ARGS, OUTPUT, StreamlitServer, choose, click_dataframe_row,
-                             errors_on_page, login_if_asked, screenshot, sidebar_selectbox, wait_for_app)
+from browser_helpers import (CHROMIUM, CHROMIUM_ARGS, OUTPUT, StreamlitServer, assert_clean, choose,  # noqa: F401
+                             click_dataframe_row, login_if_asked, new_page, screenshot, serve, sidebar_selectbox,
+                             wait_for_app)
 
 pytestmark = [
     pytest.mark.browser,
@@ -79,8 +80,7 @@ def chromium():
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     """The app as an office runs it, on a database that does not exist yet."""
-    db = tmp_path_factory.mktemp("browser-db") / "dcmetrics.duckdb"
-    srv = StreamlitServer(db, OUTPUT / "streamlit.log", env=SERVER_ENV).start(timeout=90)
+    srv = serve(tmp_path_factory, "journey", SERVER_ENV)
     yield srv
     srv.stop()
 
@@ -90,22 +90,13 @@ def session(server, chromium):
     """One browser session, logged in once, shared by the journey tests (each test first goes
     back to the overview and sets the year it needs). Its first visit, to the root (see
     test_deep_link_first_after_restart for why the root), creates the database and loads the sample."""
-    context = chromium.new_context(viewport={"width": 1400, "height": 900}, locale="vi-VN")
-    context.set_default_timeout(STEP_MS)
-    page = _watch(context.new_page())
+    page = new_page(chromium, STEP_MS)
     t0 = time.monotonic()
     open_app(page, server.url)
     heading(page).first.wait_for(timeout=FIRST_LOAD_MS)
     print(f"\nfirst visit and login (creates the database, loads the sample): {time.monotonic() - t0:.1f} s")
     yield page
-    context.close()
-
-
-def _watch(page):
-    page.js_errors, page.failed_requests, page.dialogs = [], [], []
-    page.on("pageerror", lambda e: page.js_errors.append(str(e)))
-    page.on("requestfailed", lambda r: page.failed_requests.append(r.url))
-    return page
+    page.context.close()
 
 
 def start(page, year: str) -> None:
@@ -121,10 +112,9 @@ def start(page, year: str) -> None:
 @pytest.fixture
 def tab(chromium):
     """A fresh browser context: a new Streamlit session, logged out."""
-    context = chromium.new_context(viewport={"width": 1400, "height": 900}, locale="vi-VN")
-    context.set_default_timeout(STEP_MS)
-    yield _watch(context.new_page())
-    context.close()
+    page = new_page(chromium, STEP_MS)
+    yield page
+    page.context.close()
 
 
 def open_app(page, url: str) -> None:
@@ -138,12 +128,6 @@ def open_app(page, url: str) -> None:
         page.keyboard.press("Escape")
         expect(dialog).to_have_count(0)
     login_if_asked(page, ADMIN_USER, ADMIN_PASSWORD, STEP_MS)
-
-
-def assert_clean(page, step: str) -> None:
-    problems = errors_on_page(page)
-    assert not problems, f"{step}: {problems}"
-    assert not page.js_errors, f"{step}: JavaScript errors {page.js_errors}"
 
 
 def heading(page, level: str = "h1"):

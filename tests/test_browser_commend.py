@@ -16,7 +16,8 @@ import time
 import polars as pl
 import pytest
 
-from browser_helpers import CHROMIUM, OUTPUT, StreamlitServer, login_if_asked, screenshot, wait_for_app
+from browser_helpers import (CHROMIUM, OUTPUT, assert_clean, login_if_asked, new_page, screenshot, serve,
+                             wait_for_app)
 
 pytestmark = [
     pytest.mark.browser,
@@ -25,8 +26,8 @@ pytestmark = [
 sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright Python package is not installed")
 expect = sync_api.expect
 
-from test_browser import (FIRST_LOAD_MS, SERVER_ENV, STEP_MS, _watch, assert_clean, chromium, heading,  # noqa: E402,F401
-                          metric_value, nav)
+from test_browser import (FIRST_LOAD_MS, SERVER_ENV, STEP_MS, chromium, heading, metric_value,  # noqa: E402,F401
+                          nav)
 
 from dcmetrics import access, bootstrap, framework  # noqa: E402
 from dcmetrics.proposal import SHEET_SELECTED, TABLE_ROW, heading as proposal_heading  # noqa: E402
@@ -56,18 +57,16 @@ def expected():
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    db = tmp_path_factory.mktemp("browser-commend-db") / "dcmetrics.duckdb"
-    srv = StreamlitServer(db, OUTPUT / "streamlit-commend.log", env=SERVER_ENV).start(timeout=90)
+    srv = serve(tmp_path_factory, "commend", SERVER_ENV)
     yield srv
     srv.stop()
 
 
 @pytest.fixture
 def page(chromium):
-    context = chromium.new_context(viewport={"width": 1400, "height": 900}, locale="vi-VN", accept_downloads=True)
-    context.set_default_timeout(STEP_MS)
-    yield _watch(context.new_page())
-    context.close()
+    pg = new_page(chromium, STEP_MS, accept_downloads=True)
+    yield pg
+    pg.context.close()
 
 
 def download(page, label: str, step: str):

@@ -17,11 +17,11 @@ import pytest
 from browser_helpers import (
     CHROMIUM,
     CHROMIUM_ARGS,
-    OUTPUT,
-    StreamlitServer,
-    errors_on_page,
+    assert_clean,
     login_if_asked,
+    new_page,
     screenshot,
+    serve,
     wait_for_app,
 )
 
@@ -67,8 +67,7 @@ def expected():
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    db = tmp_path_factory.mktemp("browser-upload-db") / "dcmetrics.duckdb"
-    srv = StreamlitServer(db, OUTPUT / "streamlit-upload.log", env=SERVER_ENV).start(timeout=90)
+    srv = serve(tmp_path_factory, "upload", SERVER_ENV)
     yield srv
     srv.stop()
 
@@ -78,20 +77,10 @@ def officer_page(server):
     """One browser tab (own fixture name: pytest-playwright's `page` stays untouched)."""
     with sync_api.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 1400, "height": 900}, locale="vi-VN")
-        context.set_default_timeout(STEP_MS)
-        pg = context.new_page()
-        pg.js_errors = []
-        pg.on("pageerror", lambda e: pg.js_errors.append(str(e)))
+        pg = new_page(browser, STEP_MS)
         yield pg
-        context.close()
+        pg.context.close()
         browser.close()
-
-
-def assert_clean(page, step: str) -> None:
-    assert not errors_on_page(page), f"{step}: {errors_on_page(page)}"
-    expect(page.get_by_test_id("stException")).to_have_count(0)
-    assert not page.js_errors, f"{step}: JavaScript errors {page.js_errors}"
 
 
 def alert(page, text: str):
