@@ -390,16 +390,6 @@ def _check_hash(hash_: str | None, password: str) -> str:
         return BAD_HASH
 
 
-def _verify(hash_: str | None, password: str, username: str | None = None) -> bool:
-    """argon2 verification; an unknown user costs the same time as a known one. An unreadable
-    stored hash is logged (the account's name only, never the hash) and counts as a mismatch."""
-    status = _check_hash(hash_, password)
-    if status == BAD_HASH:
-        log.warning("Stored password hash of account %r cannot be read; the password is refused. "
-                    "An administrator must set a new password.", username)
-    return status == MATCH
-
-
 # The name typed for an unknown account is not stored: users type their password into the name
 # box, and the audit page, its export and the logs would then show it. What is stored is a fixed
 # actor UNKNOWN_NAME and a short keyed tag of the name (HMAC-SHA256, 8 hex digits, key random per
@@ -416,6 +406,24 @@ def unknown_name_tag(typed: str | None) -> str | None:
     if not name:
         return None
     return hmac.new(_NAME_TAG_KEY, name.encode("utf-8"), hashlib.sha256).hexdigest()[:8]
+
+
+def _count_failure(cur, row: dict, typed: str, reason: str, now: datetime) -> tuple[int, datetime | None]:
+    """One more failed password check of the account `row` (read under the write lock): counted
+    towards the lock and audited. The number of failures in a row and the lock, if one starts."""
+    name = row["username"]
+    failures = row["failed_count"]
+    if row["locked_until"] is not None and now >= row["locked_until"]:
+        failures = 0  # the lock has run out: start counting again
+    failures += 1
+    locked_until = now + timedelta(minutes=LOCK_MINUTES) if failures >= MAX_FAILURES else None
+    cur.execute("UPDATE accounts SET failed_count = $n, locked_until = $l WHERE username = $u",
+                {"n": failures, "l": locked_until, "u": name})
+    after = {"reason": reason, "failed_count": failures}
+    if locked_until:
+        after["locked_until"] = locked_until.isoformat()
+    audit.record(cur, typed, audit.LOGIN_FAILED, name, after=after, at=now)
+    return failures, locked_until
 
 
 def authenticate(store: Store, username: str | None, password: str | None,
@@ -454,17 +462,8 @@ def authenticate(store: Store, username: str | None, password: str | None,
     with store.transaction() as cur:
         cur_row = _get(cur, name)  # again, under the write lock: concurrent failures all count
         if status != MATCH:
-            failures = cur_row["failed_count"]
-            if cur_row["locked_until"] is not None and now >= cur_row["locked_until"]:
-                failures = 0  # the lock has run out: start counting again
-            failures += 1
-            locked_until = now + timedelta(minutes=LOCK_MINUTES) if failures >= MAX_FAILURES else None
-            cur.execute("UPDATE accounts SET failed_count = $n, locked_until = $l WHERE username = $u",
-                        {"n": failures, "l": locked_until, "u": name})
-            after = {"reason": "wrong_password" if status == MISMATCH else "bad_hash", "failed_count": failures}
-            if locked_until:
-                after["locked_until"] = locked_until.isoformat()
-            audit.record(cur, typed, audit.LOGIN_FAILED, name, after=after, at=now)
+            failures, locked_until = _count_failure(cur, cur_row, typed, "wrong_password" if status == MISMATCH
+                                                    else "bad_hash", now)
             if locked_until:
                 return LoginResult(False, message=MSG_LOCKED.format(hhmm=locked_until.strftime("%H:%M")),
                                    delay=failure_delay(failures), locked_until=locked_until)
@@ -538,6 +537,28 @@ def _active_admins(cur, excluding: str) -> int:
                        {"u": excluding}).fetchone()[0]
 
 
+def _check_current_password(store: Store, row: dict, current_password: str | None, now: datetime) -> None:
+    """The current password asked for before one changes one's own: a wrong one counts like a
+    failed login (audited, towards the lock), so that an open session left unattended cannot
+    be used to guess it; a locked account changes nothing until the lock runs out."""
+    name = row["username"]
+    if row["locked_until"] is not None and now < row["locked_until"]:
+        raise AccountError(MSG_LOCKED.format(hhmm=row["locked_until"].strftime("%H:%M")))
+    status = _check_hash(row["password_hash"], _prep_password(current_password))
+    if status == MATCH:
+        return
+    if status == BAD_HASH:
+        log.warning("Own password change refused for account %r: its stored password hash cannot be read. "
+                    "An administrator must set a new password.", name)
+    with store.transaction() as cur:
+        failures, locked_until = _count_failure(cur, _get(cur, name), name, "wrong_current_password"
+                                                if status == MISMATCH else "bad_hash", now)
+    if locked_until:
+        raise AccountError(MSG_LOCKED.format(hhmm=locked_until.strftime("%H:%M")))
+    raise AccountError(f"Mật khẩu hiện tại không đúng (lần sai thứ {failures}/{MAX_FAILURES}; "
+                       f"sai {MAX_FAILURES} lần liên tiếp, tài khoản bị khóa {LOCK_MINUTES} phút).")
+
+
 def set_password(store: Store, actor, username: str, new_password: str, *,
                  current_password: str | None = None) -> None:
     """Change a password: one's own (the current password is then required) or, for an
@@ -547,13 +568,13 @@ def set_password(store: Store, actor, username: str, new_password: str, *,
     if not own:
         require(store, me, MANAGE_ACCOUNTS)
     row = _target(store, username)
+    now = datetime.now()
     if not own:
         _require_target_areas(store, me, row["area_code"])
-    elif not _verify(row["password_hash"], _prep_password(current_password), row["username"]):
-        raise AccountError("Mật khẩu hiện tại không đúng.")
+    else:
+        _check_current_password(store, row, current_password, now)
     pw = _check_password(new_password, row["username"])
     hash_ = HASHER.hash(pw)
-    now = datetime.now()
     with store.transaction() as cur:
         cur.execute("UPDATE accounts SET password_hash = $h, password_changed_at = $t WHERE username = $u",
                     {"h": hash_, "t": now, "u": row["username"]})

@@ -590,6 +590,31 @@ def test_unreadable_stored_hash_is_a_failed_login(people, tree, admin, caplog, m
     assert "'canbo.b'" in caplog.text
 
 
+def test_a_wrong_current_password_counts_towards_the_lock(people, tree):
+    """Changing one's own password from an open session: each wrong current password is audited
+    and counted like a failed login, the fifth locks the account, and a locked account changes
+    nothing, not even with the right password."""
+    me = people["canbo.b"]
+    hash_before = tree.rows("SELECT password_hash FROM accounts WHERE username = 'canbo.b'")
+    for n in range(1, access.MAX_FAILURES):
+        with pytest.raises(AccountError) as e:
+            access.set_password(tree, me, "canbo.b", "mat-khau-moi-9", current_password=f"doan-sai-{n}")
+        assert str(e.value) == (f"Mật khẩu hiện tại không đúng (lần sai thứ {n}/{access.MAX_FAILURES}; sai "
+                                f"{access.MAX_FAILURES} lần liên tiếp, tài khoản bị khóa {access.LOCK_MINUTES} phút).")
+    with pytest.raises(AccountError, match=r"^Tài khoản tạm khóa do đăng nhập sai nhiều lần, thử lại sau \d\d:\d\d\.$"):
+        access.set_password(tree, me, "canbo.b", "mat-khau-moi-9", current_password="doan-sai-5")
+    with pytest.raises(AccountError, match="^Tài khoản tạm khóa"):
+        access.set_password(tree, me, "canbo.b", "mat-khau-moi-9", current_password=PW)
+    failed = [json.loads(r["after"]) for r in audit_rows(tree)
+              if r["action"] == audit.LOGIN_FAILED and r["object"] == "canbo.b"]
+    assert [f["reason"] for f in failed] == ["wrong_current_password"] * access.MAX_FAILURES
+    assert [f["failed_count"] for f in failed] == list(range(1, access.MAX_FAILURES + 1))
+    assert "locked_until" in failed[-1]
+    assert not any("doan-sai" in json.dumps(r, default=str) for r in audit_rows(tree))  # no guess is kept
+    assert not access.authenticate(tree, "canbo.b", PW).ok  # the lock holds for the login too
+    assert tree.rows("SELECT password_hash FROM accounts WHERE username = 'canbo.b'") == hash_before
+
+
 def test_audit_of_account_changes_has_before_after_and_no_secret(people, tree, admin):
     start = len(audit_rows(tree))
     access.update_account(tree, admin, "canbo.b", area_code="B1", display_name="Tên mới")

@@ -276,14 +276,10 @@ CASES: list[Case] = [
       f"{PRO}: trường «colour» không được hỗ trợ (các trường hợp lệ: adjustment_caps, adjustments, bands, "
       "commendation, document, effective_from, groups, id, not_rated_if_incomplete, targets, title, total_max, "
       "version, vetoes)"),
-    P("effective-from-too-early", SET("effective_from", 1999),
-      f"{PRO}: «effective_from» (năm đầu tiên áp dụng) phải là một năm từ 2000 đến 2100, đang là «1999»"),
-    P("effective-from-text", SET("effective_from", "2024"),
-      f"{PRO}: «effective_from» (năm đầu tiên áp dụng) phải là một năm từ 2000 đến 2100, đang là «2024»"),
-    P("effective-from-bool", SET("effective_from", True),
-      f"{PRO}: «effective_from» (năm đầu tiên áp dụng) phải là một năm từ 2000 đến 2100, đang là «true»"),
-    P("effective-from-fraction", SET("effective_from", 2024.5),
-      f"{PRO}: «effective_from» (năm đầu tiên áp dụng) phải là một năm từ 2000 đến 2100, đang là «2024.5»"),
+    *[P(f"effective-from-{name}", SET("effective_from", value),
+        f"{PRO}: «effective_from» (năm đầu tiên áp dụng) phải là một năm từ 2000 đến 2100, đang là «{shown}»")
+      for name, value, shown in [("too-early", 1999, "1999"), ("text", "2024", "2024"), ("bool", True, "true"),
+                                 ("fraction", 2024.5, "2024.5")]],
     P("unknown-group-field", SET("groups.0.weight", 1),
       f"{PRO} › nhóm G1: trường «weight» không được hỗ trợ (các trường hợp lệ: clause, items, key, name, "
       "number, points)"),

@@ -26,9 +26,11 @@ from dcmetrics.dashboard import Filters  # noqa: E402
 from dcmetrics.store import Store  # noqa: E402
 
 APP = str(ROOT / "app.py")
-# where app.py's st.Page entries live ("pages" today; see _navigation_not_pages_dir)
-_found = re.search(r'st\.Page\(\s*"([\w./-]+)/overview\.py"', (ROOT / "app.py").read_text(encoding="utf-8"))
-PAGE_DIR = _found.group(1) if _found else "pages"
+# where app.py's page scripts live ("pages" today; see _navigation_not_pages_dir): app.py names
+# them through st.Page or its own page() helper; a menu without the overview is a broken test setup
+_found = re.search(r'\b(?:st\.Page|page)\(\s*"([\w./-]+)/overview\.py"', (ROOT / "app.py").read_text(encoding="utf-8"))
+assert _found, "app.py names no overview page script"
+PAGE_DIR = _found.group(1)
 PAGES = ("overview", "ranking", "unit", "framework")
 SAMPLE_NOTICE = "dữ liệu mẫu"
 NO_DATA = "Chưa có số liệu năm nào"
