@@ -236,6 +236,8 @@ def build_db(path: Path, n_units: int, years=sample.SCALED_YEARS, seed: int = SE
             if done % 20 == 0 or done == len(jobs):
                 log(f"  … {done}/{len(jobs)} provinces, {counts['observations']:,} observations, "
                     f"{time.perf_counter() - t0:.0f} s")
+    with store.transaction() as cur:
+        units.write_name_order(cur)  # as units.replace_units does
     cur = store.cursor()
     cur.execute("CHECKPOINT")
     cur.close()

@@ -61,12 +61,12 @@ class Overview:
 def overview(store: Store, profile: Profile, f: Filters, actor) -> Overview:
     area = _scope_area(store, f, actor)
     scoring.require_year(store, f.year)
-    # the year alone (the ranking asks for the same, so one read serves both), then the year before
+    # the year alone (the ranking asks for the same, so one read serves both), then what the
+    # comparison needs of the year before
     result = scoring.cached_score(store, profile, [f.year], f.basis)
     profile = result.profile_of(f.year)
     cur = _in_scope(store, result.year(f.year), f, area)
-    prev = (_in_scope(store, scoring.cached_score(store, result.profile, [f.year - 1], f.basis).year(f.year - 1), f, area)
-            if result.profile.has_version_for(f.year - 1) else cur.clear())
+    prev = _in_scope(store, scoring.year_totals(store, result.profile, f.year - 1, f.basis), f, area)
     rated = cur.filter(pl.col("rated"))
     names = pl.DataFrame({"level": profile.level_names(), "level_ord": list(range(1, len(profile.levels) + 1))},
                          schema={"level": pl.String, "level_ord": pl.Int32})

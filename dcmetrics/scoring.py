@@ -246,7 +246,8 @@ def scored_years(store: Store) -> list[int]:
 # score_items; a change recorded in data_changes rescores only the units it names (a district's
 # upload: ~500 units, not the nation), then the ranks are taken over the year's stored totals.
 
-_STORED = {"score_units": "t_totals", "score_groups": "t_groups", "score_items": "t_items"}
+# each stored table and what fills it: a temp table of the chain, or a query over them (.sql)
+_STORED = {"score_units": "unit_rows_to_store", "score_groups": "t_groups", "score_items": "t_items"}
 _FULL_SHARE = 0.25  # past this share of a year's units changed, rescoring everything is cheaper
 _REFRESH_LOCKS: dict[int, threading.Lock] = {}
 
@@ -314,20 +315,19 @@ def refresh(store: Store, profile: Profile, years, basis: str = "appraised") -> 
                 if mode != "fresh":
                     _run_chain(tx, profile, basis, [y], unit_codes=codes, upto="t_totals")
                     for table, source in _STORED.items():
-                        t, src = sqlfiles.quote_ident(table), sqlfiles.quote_ident(source)
+                        t = sqlfiles.quote_ident(table)
+                        rows = (f"SELECT * FROM {sqlfiles.quote_ident(source)}" if source.startswith("t_")
+                                else sqlfiles.load(source))
                         # (every result fetched: DuckDB refuses a register() while one is pending)
                         if mode == "full":
                             tx.execute(f"DELETE FROM {t} WHERE run_id = $r", {"r": run_id}).fetchall()
                         else:
                             tx.execute(f"DELETE FROM {t} WHERE run_id = $r AND list_contains($u, unit_code)",
                                        {"r": run_id, "u": codes}).fetchall()
-                        tx.execute(f"INSERT INTO {t} BY NAME SELECT $r AS run_id, * FROM {src}", {"r": run_id}).fetchall()
-                    # a few units rescored can move every other unit's rank: the run's ranks again
-                    tx.execute("UPDATE score_units AS u SET rank = r.rank, rank_parent = r.rank_parent, "
-                               "rank_type = r.rank_type, rank_cluster = r.rank_cluster, n_rated = r.n_rated, "
-                               "name_ord = r.name_ord, group_points = r.group_points "
-                               f"FROM ({sqlfiles.load('run_ranks')}) AS r "
-                               "WHERE u.run_id = $run AND u.unit_code = r.unit_code", {"run": run_id}).fetchall()
+                        tx.execute(f"INSERT INTO {t} BY NAME SELECT $r AS run_id, * FROM ({rows})", {"r": run_id}).fetchall()
+                    # a few units rescored can move other units' ranks: taken again over the run,
+                    # written only where they moved (rewriting the nation's rows costs more)
+                    tx.execute(sqlfiles.load("update_run_ranks"), {"run": run_id}).fetchall()
                 tx.execute("UPDATE score_runs SET data_seq = $seq, computed_at = current_timestamp, "
                            "last_mode = CASE WHEN $m = 'fresh' THEN last_mode ELSE $m END, "
                            "n_units = (SELECT count(*) FROM score_units WHERE run_id = $r) WHERE id = $r",
@@ -362,6 +362,20 @@ def unit_history(store: Store, profile: Profile, unit_code: str, years, basis: s
     _check_basis(basis)
     _, runs = _stored_runs(store, profile, sorted(set(years)), basis)
     return _stored_units(store, runs, unit_code)
+
+
+def year_totals(store: Store, profile: Profile, year: int, basis: str = "appraised") -> pl.DataFrame:
+    """Total, level and status of every unit of one year, as stored (no change columns, no groups):
+    unit_code, year, unit_type, total, level, rated. Empty when no version covers the year."""
+    _check_basis(basis)
+    if not profile.has_version_for(year):
+        return pl.DataFrame(schema={"unit_code": pl.String, "year": pl.Int32, "unit_type": pl.String,
+                                    "total": pl.Float64, "level": pl.String, "rated": pl.Boolean})
+    version = profile.in_force(year)
+    run_id = refresh(store, version, [year], basis)[year]
+    runs = pl.DataFrame({"year": [year], "run_id": [run_id], "wanted": [True]},
+                        schema={"year": pl.Int32, "run_id": pl.Int64, "wanted": pl.Boolean})
+    return _read_stored(store, "stored_year_totals", runs, {})
 
 
 def stored_score(store: Store, profile: Profile, years, basis: str = "appraised") -> ScoreResult:

@@ -46,6 +46,12 @@ def check_units(frame: pl.DataFrame) -> list[Problem]:
     return problems
 
 
+def write_name_order(cur) -> None:
+    """unit_name_order again, after the registry changed (within the caller's transaction)."""
+    cur.execute("DELETE FROM unit_name_order")
+    cur.execute(f"INSERT INTO unit_name_order {sqlfiles.load('unit_name_order')}")
+
+
 def replace_units(store: Store, frame: pl.DataFrame, actor) -> int:
     """Replace the whole registry with `frame` (validated first; all or nothing)."""
     acct = access.require(store, actor, access.MANAGE_UNITS)
@@ -59,6 +65,7 @@ def replace_units(store: Store, frame: pl.DataFrame, actor) -> int:
         cur.register("incoming_units", frame)
         cur.execute("INSERT INTO units SELECT * FROM incoming_units")
         cur.unregister("incoming_units")
+        write_name_order(cur)
         audit.record(cur, acct, audit.UNITS_REPLACE, "units", before={"units": before}, after={"units": frame.height})
         bump_data_version(cur)
     return frame.height

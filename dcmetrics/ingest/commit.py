@@ -165,7 +165,8 @@ def check_file(store: Store, content: bytes, file_name: str, year: int, actor,
 
 def far_from_last_year(store: Store, obs: pl.DataFrame, year: int, indicators: dict) -> list[Problem]:
     """Warnings (not blocking) for values far from the unit's current value of the year before."""
-    prev = store.frame(sqlfiles.load("current_values_of_year"), {"y": year - 1})
+    prev = store.frame(sqlfiles.load("current_values_of_year"),
+                       {"y": year - 1, "units": obs["unit_code"].unique().sort().to_list()})
     if prev.is_empty() or obs.is_empty():
         return []
     kinds = pl.DataFrame({"indicator": list(indicators), "kind": [i.kind for i in indicators.values()]})
@@ -198,7 +199,7 @@ def data_changes(store: Store, checked: Checked) -> pl.DataFrame:
     replaces = [i for i, _ in _current_ids(store, checked.area_code, year)]
     file_units = obs["unit_code"].unique().to_list()
     dropped = {r[0] for r in store.rows(sqlfiles.load("submission_units"), {"ids": replaces})} - set(file_units)
-    now = store.frame(sqlfiles.load("current_values_of_year"), {"y": year})
+    now = store.frame(sqlfiles.load("current_values_of_year"), {"y": year, "units": sorted(file_units)})
     now = now.select("unit_code", "indicator", *[pl.col(c).cast(pl.Float64) for c in _CMP])
     new = obs.select("unit_code", "indicator", *[pl.col(c).cast(pl.Float64) for c in _CMP])
     both = (new.join(now.filter(pl.col("unit_code").is_in(file_units)), on=["unit_code", "indicator"],

@@ -1,8 +1,10 @@
--- The current value of every unit and indicator in year $y (the newest current file per unit).
+-- The current value of every unit ($units: only these; NULL: all) and indicator in year $y (the
+-- newest current file per unit). An upload passes its own units: the nation has a million.
 WITH cur AS (
     SELECT o.* FROM observations o
     JOIN submissions s ON s.id = o.submission_id AND s.state = 'current'
     WHERE o.year = $y
+      AND ($units IS NULL OR list_contains($units, o.unit_code))
 )
 SELECT c.unit_code, c.indicator, c.value, c.num, c.den
 FROM cur c

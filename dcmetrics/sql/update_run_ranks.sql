@@ -1,0 +1,24 @@
+-- The ranks of run $run (one profile version, basis and year) taken again, as ranks.sql takes
+-- them: rated units by total, ties sharing the lowest rank (1, 2, 2, 4), overall and within
+-- parent area, unit type and emulation cluster; written only on the rows where they moved.
+UPDATE score_units AS u
+SET rank = r.rank, rank_parent = r.rank_parent, rank_type = r.rank_type, rank_cluster = r.rank_cluster,
+    n_rated = r.n_rated
+FROM (
+    SELECT r.*
+    FROM (SELECT * FROM score_units WHERE run_id = $run) cur
+    JOIN (
+        SELECT unit_code,
+               CASE WHEN rated THEN rank() OVER (PARTITION BY rated ORDER BY total DESC) END AS rank,
+               CASE WHEN rated THEN rank() OVER (PARTITION BY rated, parent_code ORDER BY total DESC) END AS rank_parent,
+               CASE WHEN rated THEN rank() OVER (PARTITION BY rated, unit_type ORDER BY total DESC) END AS rank_type,
+               CASE WHEN rated THEN rank() OVER (PARTITION BY rated, cluster ORDER BY total DESC) END AS rank_cluster,
+               count(CASE WHEN rated THEN 1 END) OVER () AS n_rated
+        FROM score_units
+        WHERE run_id = $run
+    ) r USING (unit_code)
+    WHERE cur.rank IS DISTINCT FROM r.rank OR cur.rank_parent IS DISTINCT FROM r.rank_parent
+       OR cur.rank_type IS DISTINCT FROM r.rank_type OR cur.rank_cluster IS DISTINCT FROM r.rank_cluster
+       OR cur.n_rated IS DISTINCT FROM r.n_rated
+) AS r
+WHERE u.run_id = $run AND u.unit_code = r.unit_code
