@@ -358,10 +358,11 @@ def _stored_runs(store: Store, profile: Profile, wanted: list[int], basis: str) 
 
 
 def unit_history(store: Store, profile: Profile, unit_code: str, years, basis: str = "appraised") -> pl.DataFrame:
-    """One unit's stored scores over `years` (each with the version in force), oldest first."""
+    """One unit's stored scores over `years` (each with the version in force), oldest first;
+    without the change columns (the rows side by side show the change)."""
     _check_basis(basis)
     _, runs = _stored_runs(store, profile, sorted(set(years)), basis)
-    return _stored_units(store, runs, unit_code)
+    return _read_stored(store, "stored_units", runs, {"unit": unit_code}).sort("year").drop("run_id", "name_ord")
 
 
 def year_totals(store: Store, profile: Profile, year: int, basis: str = "appraised") -> pl.DataFrame:
