@@ -193,3 +193,39 @@ def test_each_year_is_scored_with_the_version_in_force_that_year(sample_store, p
     # (2022 has no data: its run, made for 2023's change columns, holds no units)
     assert runs == [(2022, "2023.1", old.sha256), (2023, "2023.1", old.sha256),
                     (2024, "2025.1", new.sha256), (2025, "2025.1", new.sha256)]
+
+
+def test_a_database_from_before_stored_ranks_upgrades_and_scores_the_same(tmp_path, monkeypatch, profiles):
+    """A database last opened by the release with migrations 001–004 (stored runs without
+    ranks): opening it now applies 005–006, drops those runs and scores again, equal to scoring
+    from scratch, ordered by the Vietnamese name order kept per unit."""
+    from dcmetrics import bootstrap, store as store_module, units as units_module
+    from dcmetrics.store import Store
+
+    path = tmp_path / "old.duckdb"
+    every = store_module.migrations()
+    monkeypatch.setattr(store_module, "migrations", lambda: [m for m in every if m[0] <= 4])
+    monkeypatch.setattr(units_module, "write_name_order", lambda cur: None)  # that release had none
+    old = Store(path)
+    bootstrap.register_frameworks(old)
+    bootstrap.load_sample(old)
+    head = profiles["chung"]
+    with old.transaction() as cur:  # a stored run as 004 kept it: rows without ranks
+        cur.execute("INSERT INTO score_runs (framework_id, framework_version, framework_sha256, basis, year, "
+                    "data_seq, last_mode, n_units) VALUES ('chung', '2025.1', $s, 'appraised', 2025, 0, 'full', 0)",
+                    {"s": head.sha256})
+    assert old.rows("SELECT max(version) FROM schema_version") == [(4,)]
+    old.close()
+    monkeypatch.undo()
+
+    upgraded = Store(path)
+    try:
+        assert upgraded.rows("SELECT max(version) FROM schema_version") == [(max(v for v, _ in every),)]
+        assert upgraded.rows("SELECT count(*) FROM score_runs") == [(0,)]  # dropped, to be scored again
+        n_units = upgraded.rows("SELECT count(*) FROM units")[0][0]
+        assert upgraded.rows("SELECT count(*), min(name_ord), max(name_ord) FROM unit_name_order") == [
+            (n_units, 1, n_units)]
+        kept = assert_same_as_from_scratch(upgraded, head, (2024, YEAR))
+        assert kept.year(YEAR)["rank"].null_count() == kept.year(YEAR).filter(~pl.col("rated")).height
+    finally:
+        upgraded.close()
