@@ -214,8 +214,8 @@ class Profile:
         """The years one version (default: this one) scores: «từ năm 2024», «2021–2023», «mọi năm»."""
         for v, first, last in self.periods():
             if v.version == (version or self.version):
-                if first is None:
-                    return "mọi năm" if last is None else f"đến năm {last}"
+                if first is None:  # (only a profile without versions: the loader asks every version for it)
+                    return "mọi năm"
                 if last is None:
                     return f"từ năm {first}"
                 return str(first) if first == last else f"{first}–{last}"

@@ -369,14 +369,11 @@ def year_totals(store: Store, profile: Profile, year: int, basis: str = "apprais
     """Total, level and status of every unit of one year, as stored (no change columns, no groups):
     unit_code, year, unit_type, total, level, rated. Empty when no version covers the year."""
     _check_basis(basis)
-    if not profile.has_version_for(year):
-        return pl.DataFrame(schema={"unit_code": pl.String, "year": pl.Int32, "unit_type": pl.String,
-                                    "total": pl.Float64, "level": pl.String, "rated": pl.Boolean})
-    version = profile.in_force(year)
-    run_id = refresh(store, version, [year], basis)[year]
-    runs = pl.DataFrame({"year": [year], "run_id": [run_id], "wanted": [True]},
+    run_ids = refresh(store, profile.in_force(year), [year], basis) if profile.has_version_for(year) else {}
+    runs = pl.DataFrame({"year": list(run_ids), "run_id": list(run_ids.values()), "wanted": [True] * len(run_ids)},
                         schema={"year": pl.Int32, "run_id": pl.Int64, "wanted": pl.Boolean})
-    return _read_stored(store, "stored_year_totals", runs, {})
+    return (_read_stored(store, "stored_unit_totals", runs, {"wanted": True, "unit": None})
+            .select("unit_code", "year", "unit_type", "total", "level", "rated"))
 
 
 def stored_score(store: Store, profile: Profile, years, basis: str = "appraised") -> ScoreResult:
@@ -402,7 +399,8 @@ def _stored_units(store: Store, runs: pl.DataFrame, unit_code: str | None = None
     units = _read_stored(store, "stored_units", runs, {"unit": unit_code})
     narrow = ["unit_code", "year", "total", "rank", "level"]
     before = pl.concat([units.select(narrow),  # a wanted year is also the year before the next one
-                        _read_stored(store, "stored_unit_totals", runs, {"unit": unit_code})])
+                        _read_stored(store, "stored_unit_totals", runs, {"wanted": False, "unit": unit_code})
+                        .select(narrow)])
     prev = before.select("unit_code", (pl.col("year") + 1).alias("year"), pl.col("total").alias("prev_total"),
                          pl.col("rank").alias("prev_rank"), pl.col("level").alias("prev_level"))
     return (units.join(prev, on=["unit_code", "year"], how="left")

@@ -21,7 +21,7 @@ class Trends:
     movers: pl.DataFrame       # units of the chosen year with total_change, best first
     transitions: pl.DataFrame  # from_level, to_level, count (previous year → chosen year)
     units: pl.DataFrame        # unit_code, unit_name, year, total, level (every unit, every year)
-    versions: pl.DataFrame     # year, version, effective_from, changed (the version differs from the year before)
+    versions: pl.DataFrame     # year, version, effective_from, previous_version (of the year shown before), changed
 
 
 def trends(store: Store, actor, profile: Profile, f: Filters) -> Trends:
@@ -70,8 +70,8 @@ def _versions(result: scoring.ScoreResult, years: list[int]) -> pl.DataFrame:
     rows, before = [], None
     for y in years:
         v = result.profile_of(y)
-        rows.append({"year": y, "version": v.version, "effective_from": v.effective_from,
+        rows.append({"year": y, "version": v.version, "effective_from": v.effective_from, "previous_version": before,
                      "changed": before is not None and v.version != before})
         before = v.version
     return pl.DataFrame(rows, schema={"year": pl.Int64, "version": pl.String, "effective_from": pl.Int64,
-                                      "changed": pl.Boolean})
+                                      "previous_version": pl.String, "changed": pl.Boolean})

@@ -27,11 +27,9 @@ def periods(versions: pl.DataFrame) -> str:
 
 def mark_versions(fig, versions: pl.DataFrame, years: list[str]) -> None:
     """A dashed line before each year scored with another version than the year before."""
-    before = dict(zip(versions["year"].to_list(), versions["version"].to_list()))
-    for y in versions.filter(pl.col("changed"))["year"].to_list():
-        i = years.index(str(y))
-        fig.add_vline(x=i - 0.5, line_dash="dash", line_color="#b45309",
-                      annotation_text=f"Đổi bộ tiêu chí: {before[y - 1] if y - 1 in before else ''} → {before[y]}",
+    for v in versions.filter(pl.col("changed")).iter_rows(named=True):
+        fig.add_vline(x=years.index(str(v["year"])) - 0.5, line_dash="dash", line_color="#b45309",
+                      annotation_text=f"Đổi bộ tiêu chí: {v['previous_version']} → {v['version']}",
                       annotation_position="top right", annotation_font_color="#b45309")
 
 

@@ -320,8 +320,8 @@ def test_trends_page_matches_dcmetrics(app_env, store, username):
 
     # the sample's general profile changed version in 2024: the page says so, and each chart
     # draws the dashed line between 2023 and 2024
-    assert t.versions.rows() == [(2023, "2023.1", 2021, False), (2024, "2025.1", 2024, True),
-                                 (2025, "2025.1", 2024, False)]
+    assert t.versions.rows() == [(2023, "2023.1", 2021, None, False), (2024, "2025.1", 2024, "2023.1", True),
+                                 (2025, "2025.1", 2024, "2025.1", False)]
     assert any(w.value.startswith("Bộ tiêu chí đổi phiên bản từ năm 2024 (đường nét đứt trên biểu đồ)")
                for w in at.warning)
     assert any("mỗi năm tính theo phiên bản có hiệu lực năm đó (phiên bản 2023.1: 2023; phiên bản 2025.1: 2024–2025)"
