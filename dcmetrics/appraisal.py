@@ -5,6 +5,7 @@ from __future__ import annotations
 import polars as pl
 
 from dcmetrics import access, audit, framework, sqlfiles
+from dcmetrics.exact import six
 from dcmetrics.errors import NotFound, Problem, ValidationError
 from dcmetrics.fmt import fmt_num
 from dcmetrics.store import Store, bump_data_version
@@ -53,7 +54,8 @@ def set_appraisals(store: Store, actor, records: list[dict]) -> int:
         problems += check_appraisal(indicators, types.get(rec["unit_code"]), rec, f"thẩm định {i}")
     if problems:
         raise ValidationError(problems)
-    frame = pl.DataFrame([{**r, "appraised_by": r.get("appraised_by") or acct.username} for r in records],
+    frame = pl.DataFrame([{**r, **{k: six(r.get(k)) for k in ("value", "num", "den")},
+                           "appraised_by": r.get("appraised_by") or acct.username} for r in records],
                          schema={"unit_code": pl.String, "year": pl.Int32, "indicator": pl.String,
                                  "value": pl.Float64, "num": pl.Float64, "den": pl.Float64,
                                  "reason": pl.String, "appraised_by": pl.String})

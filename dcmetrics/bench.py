@@ -272,6 +272,14 @@ def _round_half_away(x, decimals: int):
     return np.sign(x) * np.floor(np.abs(x) * m + 0.5) / m
 
 
+def _kept(x, decimals: int, rule: str):
+    """The profile's rounding on doubles: the noise of the sums dropped first (6 decimals), then
+    half up or cut at `decimals` (the exact chain does this on DECIMALs)."""
+    x = _round_half_away(x, 6)
+    m = 10.0 ** decimals
+    return np.floor(np.round(x * m, 6) + (0.0 if rule == "truncate" else 0.5)) / m
+
+
 def pandas_score(t: dict, profile, basis: str = "appraised"):
     """The scoring rules of data/frameworks/README.md for one year, written the way an analyst
     would in pandas (merges, np.select, groupby); one row per scored unit: unit_code, total,
@@ -369,9 +377,11 @@ def pandas_score(t: dict, profile, basis: str = "appraised"):
                            "max_points": [float(g.points) for g in profile.groups]})
     gpts = scored[["unit_code"]].merge(groups, how="cross").merge(agg, on=["unit_code", "group_key"], how="left")
     full = gpts["all_na"].isna() | gpts["all_na"].astype(bool)
-    gpts["points"] = np.where(full, gpts["max_points"], gpts["pts"])
+    rnd = profile.rounding
+    gpts["raw_points"] = np.where(full, gpts["max_points"], gpts["pts"])
+    gpts["points"] = _kept(gpts["raw_points"], rnd.group_decimals, rnd.rule)
     gpts["n_missing"] = gpts["n_missing"].fillna(0)
-    per_unit = gpts.groupby("unit_code").agg(base=("points", "sum"), n_missing=("n_missing", "sum")).reset_index()
+    per_unit = gpts.groupby("unit_code").agg(base=("raw_points", "sum"), n_missing=("n_missing", "sum")).reset_index()
 
     # deductions and bonus
     caps = profile.adjustment_caps
@@ -389,7 +399,7 @@ def pandas_score(t: dict, profile, basis: str = "appraised"):
         tot[kind] = np.minimum(tot["unit_code"].map(s).fillna(0.0).to_numpy(float),
                                float(caps.get(kind, math.inf)))
     raw = tot["base"] - tot["deduction"] + tot["bonus"]
-    tot["total"] = _round_half_away(_round_half_away(raw.clip(0.0, float(profile.total_max)), 6), 2)
+    tot["total"] = _kept(raw.clip(0.0, float(profile.total_max)), rnd.total_decimals, rnd.rule)
 
     # level: the best band reached by the total with every group at or above its floor
     levels = pd.DataFrame([{"level": lv.level, "level_ord": i, "min_total": lv.min_total, "floor": lv.floor}

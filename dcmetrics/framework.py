@@ -12,6 +12,7 @@ import math
 import tomllib
 import unicodedata
 from dataclasses import replace
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,8 @@ from dcmetrics.framework_model import (
     Item,
     Level,
     Profile,
+    ROUNDING_RULES,
+    Rounding,
     Rule,
     Source,
     Target,
@@ -40,7 +43,7 @@ INDICATOR_KEYS = {"name", "definition", "kind", "applies", "entered_by", "max", 
                   "numerator", "denominator", "sources", "rule"}
 PROFILE_KEYS = {"id", "version", "title", "document", "total_max", "not_rated_if_incomplete",
                 "groups", "bands", "vetoes", "adjustments", "adjustment_caps", "targets",
-                "commendation", "effective_from"}
+                "commendation", "effective_from", "rounding"}
 GROUP_KEYS = {"key", "number", "name", "clause", "points", "items"}
 ITEM_KEYS = {"indicator", "clause", "weight", "rule"}
 BAND_KEYS = {"level", "min_total", "floor", "cap"}
@@ -49,6 +52,9 @@ RULE_KEYS = {"type", "target", "bound", "expect", "mode", "share_each", "zero_de
 COMMENDATION_KEYS = {"min_level", "min_total", "require_complete", "no_unhandled_violation",
                      "previous_years", "max_share", "max_per_area"}
 EPS = 1e-9
+ROUNDING_KEYS = {"total_decimals", "group_decimals", "rule", "source"}
+# scoring is exact on decimals with this many places (DECIMAL(18,6) in the SQL chain)
+NUMBER_DECIMALS = 6
 
 
 class _Collector:
@@ -160,7 +166,39 @@ def _number(col: _Collector, where: str, d: dict, key: str, required: bool = Tru
     if not _num(v):
         col.add(where, f"trường «{key}» phải là một số hữu hạn, đang là «{_shown(v)}»")
         return default
+    if too_precise(v):
+        col.add(where, f"trường «{key}» có quá {NUMBER_DECIMALS} chữ số thập phân («{_shown(v)}»): "
+                       f"điểm được tính chính xác đến {NUMBER_DECIMALS} chữ số thập phân")
+        return default
+    if abs(v) >= 10 ** 12:
+        col.add(where, f"trường «{key}» quá lớn («{_shown(v)}»): phần mềm nhận số nhỏ hơn 1.000.000.000.000")
+        return default
     return float(v)
+
+
+def too_precise(v: int | float) -> bool:
+    """More decimals than the exact arithmetic keeps (the number as written: 0.1, not its binary double)."""
+    exp = Decimal(repr(v)).as_tuple().exponent
+    return isinstance(exp, int) and exp < -NUMBER_DECIMALS
+
+
+def _rounding(col: _Collector, raw: dict) -> Rounding:
+    """[rounding]: absent, the software's default (2 decimals, half up), which says so."""
+    r = _table(col, "", raw, "rounding")
+    if not r:
+        return Rounding()
+    _unknown_keys(col, "rounding", r, ROUNDING_KEYS)
+    out = {}
+    for key in ("total_decimals", "group_decimals"):
+        v = r.get(key, 2)
+        if not isinstance(v, int) or isinstance(v, bool) or not 0 <= v <= 4:
+            col.add("rounding", f"«{key}» (số chữ số thập phân giữ lại) phải là số nguyên từ 0 đến 4, "
+                                f"đang là «{_shown(v)}»")
+            v = 2
+        out[key] = v
+    rule = _choice(col, "rounding", r, "rule", tuple(ROUNDING_RULES), default="half_up") or "half_up"
+    source = _text(col, "rounding", r, "source")
+    return Rounding(out["total_decimals"], out["group_decimals"], rule, source or Rounding().source)
 
 
 def _unknown_keys(col: _Collector, where: str, d: dict, allowed: set[str]) -> None:
@@ -493,6 +531,8 @@ def parse_profile(raw: dict, catalogue: tuple[str, dict[str, Document], dict[str
     for k, v in caps.items():
         if not _num(v) or v <= 0:
             col.add("adjustment_caps", f"mức trần «{k}» phải là số dương, đang là «{_shown(v)}»")
+        elif too_precise(v):
+            col.add("adjustment_caps", f"mức trần «{k}» có quá {NUMBER_DECIMALS} chữ số thập phân («{_shown(v)}»)")
 
     targets: list[Target] = []
     target_keys: list[str] = []
@@ -527,6 +567,8 @@ def parse_profile(raw: dict, catalogue: tuple[str, dict[str, Document], dict[str
     if "min_total" in comm and not (_num(comm["min_total"]) and 0 <= comm["min_total"] <= (total_max or 100)):
         col.add("commendation", f"«min_total» phải từ 0 đến tổng điểm tối đa, đang là «{_shown(comm['min_total'])}»")
 
+    rounding = _rounding(col, raw)
+
     if col.problems:
         raise FrameworkError(col.problems)
     used = sorted({i.code for g in groups for it in g.items for i in [it.indicator]}
@@ -541,7 +583,7 @@ def parse_profile(raw: dict, catalogue: tuple[str, dict[str, Document], dict[str
         not_rated_if_incomplete=nri, groups=tuple(groups), levels=tuple(levels),
         vetoes=tuple(vetoes), adjustments=tuple(adjustments), adjustment_caps=dict(caps),
         targets=tuple(targets), commendation=dict(comm), catalogue_version=cat_version,
-        sha256=digest, effective_from=effective_from)
+        rounding=rounding, sha256=digest, effective_from=effective_from)
 
 
 def _indicator_body(ind: Indicator) -> dict:

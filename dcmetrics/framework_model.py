@@ -25,6 +25,11 @@ KIND_LABELS = {
     "points": "Điểm chấm trực tiếp",
 }
 VETO_OPS = ("=", "!=", ">", ">=", "<", "<=")
+ROUNDING_RULES = {
+    "half_up": "làm tròn (từ 5 trở lên làm tròn lên)",
+    "truncate": "bỏ phần thừa (không làm tròn lên)",
+}
+SOFTWARE_DEFAULT = "mặc định của phần mềm — chưa có văn bản quy định"
 
 
 @dataclass(frozen=True)
@@ -161,6 +166,21 @@ class Target:
 
 
 @dataclass(frozen=True)
+class Rounding:
+    """How many decimals group points and totals are kept at, and how they are cut. Levels,
+    floors, caps, ranks and the shortlist read the kept values; the exact ones stay beside them."""
+
+    total_decimals: int = 2
+    group_decimals: int = 2
+    rule: str = "half_up"
+    source: str = SOFTWARE_DEFAULT
+
+    def describe(self) -> str:
+        return (f"Điểm nhóm giữ {self.group_decimals} chữ số thập phân, tổng điểm giữ {self.total_decimals} chữ số "
+                f"thập phân; {ROUNDING_RULES[self.rule]}, trên giá trị thập phân chính xác")
+
+
+@dataclass(frozen=True)
 class Document:
     id: str
     title: str
@@ -186,6 +206,7 @@ class Profile:
     targets: tuple[Target, ...] = ()
     commendation: dict = field(default_factory=dict)
     catalogue_version: str = ""
+    rounding: Rounding = field(default_factory=Rounding)
     sha256: str = ""  # of the canonical body (profile + the catalogue entries it uses)
     effective_from: int | None = None  # first evaluation year it applies to; None: every year
     # the versions in force before this one (profiles/archive/<id>/), oldest first

@@ -15,11 +15,14 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from dcmetrics import sqlfiles
+from dcmetrics.exact import dec
 from dcmetrics.errors import DcmetricsError, NotFound
 from dcmetrics.framework_model import Profile
 from dcmetrics.store import Store
 
 BASES = ("appraised", "self")
+# how stored runs were computed, recorded with each (sql/exact_macros.sql)
+ARITHMETIC = "decimal: values 6 places, quotients 12 places half up"
 CHAIN = [("t_current", "current_observations"), ("t_values", "values"), ("t_scored", "scored_units"), ("t_items", "attainment"),
          ("t_groups", "group_points"), ("t_totals", "totals"), ("t_ranked", "ranks")]
 
@@ -95,6 +98,9 @@ class ScoreResult:
         return units.join(groups, on="unit_code", how="left", maintain_order="left")  # still in ranking order
 
 
+DEC = pl.Decimal(18, 6)  # every number of a profile and every reported value, exactly
+
+
 def profile_tables(profile: Profile, basis: str) -> dict[str, pl.DataFrame]:
     """The profile as the small tables the SQL chain joins (values bound as data, never as SQL text)."""
     items, bands = [], []
@@ -102,30 +108,31 @@ def profile_tables(profile: Profile, basis: str) -> dict[str, pl.DataFrame]:
         for ii, it in enumerate(g.items, 1):
             r, ind = it.rule, it.indicator
             items.append({
-                "group_key": g.key, "group_ord": gi, "group_points": g.points,
-                "indicator": ind.code, "item_ord": ii, "weight": it.weight, "kind": ind.kind,
-                "rule_type": r.type, "target": r.target, "bound": r.bound, "expect": r.expect,
-                "fail_mode": r.mode, "share_each": r.share_each, "zero_den": r.zero_denominator,
-                "then_type": r.then, "ind_max": ind.max})
+                "group_key": g.key, "group_ord": gi, "group_points": dec(g.points),
+                "indicator": ind.code, "item_ord": ii, "weight": dec(it.weight), "kind": ind.kind,
+                "rule_type": r.type, "target": dec(r.target), "bound": dec(r.bound), "expect": dec(r.expect),
+                "fail_mode": r.mode, "share_each": dec(r.share_each), "zero_den": r.zero_denominator,
+                "then_type": r.then, "ind_max": dec(ind.max)})
             for bi, b in enumerate(r.bands):
-                bands.append({"indicator": ind.code, "lo": b.lo, "hi": b.hi, "share": b.share,
+                bands.append({"indicator": ind.code, "lo": dec(b.lo), "hi": dec(b.hi), "share": dec(b.share),
                               "last": bi == len(r.bands) - 1})
     used = profile.indicators()
     level_ord = {lv.level: i for i, lv in enumerate(profile.levels, 1)}
     caps = profile.adjustment_caps
+    rnd = profile.rounding
     return {
         "fw_items": pl.DataFrame(items, schema={
-            "group_key": pl.String, "group_ord": pl.Int32, "group_points": pl.Float64,
-            "indicator": pl.String, "item_ord": pl.Int32, "weight": pl.Float64, "kind": pl.String,
-            "rule_type": pl.String, "target": pl.Float64, "bound": pl.Float64, "expect": pl.Float64,
-            "fail_mode": pl.String, "share_each": pl.Float64, "zero_den": pl.String,
-            "then_type": pl.String, "ind_max": pl.Float64}),
+            "group_key": pl.String, "group_ord": pl.Int32, "group_points": DEC,
+            "indicator": pl.String, "item_ord": pl.Int32, "weight": DEC, "kind": pl.String,
+            "rule_type": pl.String, "target": DEC, "bound": DEC, "expect": DEC,
+            "fail_mode": pl.String, "share_each": DEC, "zero_den": pl.String,
+            "then_type": pl.String, "ind_max": DEC}),
         "fw_groups": pl.DataFrame(
-            [{"group_key": g.key, "group_ord": i, "group_points": g.points} for i, g in enumerate(profile.groups, 1)],
-            schema={"group_key": pl.String, "group_ord": pl.Int32, "group_points": pl.Float64}),
+            [{"group_key": g.key, "group_ord": i, "group_points": dec(g.points)} for i, g in enumerate(profile.groups, 1)],
+            schema={"group_key": pl.String, "group_ord": pl.Int32, "group_points": DEC}),
+        # hi null: the last band of a count, open upwards
         "fw_item_bands": pl.DataFrame(bands, schema={
-            "indicator": pl.String, "lo": pl.Float64, "hi": pl.Float64, "share": pl.Float64,
-            "last": pl.Boolean}),
+            "indicator": pl.String, "lo": DEC, "hi": DEC, "share": DEC, "last": pl.Boolean}),
         "fw_indicators": pl.DataFrame(
             [{"indicator": i.code, "kind": i.kind, "entered_by": i.entered_by} for i in used],
             schema={"indicator": pl.String, "kind": pl.String, "entered_by": pl.String}),
@@ -133,27 +140,33 @@ def profile_tables(profile: Profile, basis: str) -> dict[str, pl.DataFrame]:
             [{"indicator": i.code, "unit_type": t} for i in used for t in i.applies],
             schema={"indicator": pl.String, "unit_type": pl.String}),
         "fw_levels": pl.DataFrame(
-            [{"level": lv.level, "level_ord": i, "min_total": lv.min_total, "floor": lv.floor, "cap": lv.cap}
+            [{"level": lv.level, "level_ord": i, "min_total": dec(lv.min_total), "floor": dec(lv.floor), "cap": lv.cap}
              for i, lv in enumerate(profile.levels, 1)],
-            schema={"level": pl.String, "level_ord": pl.Int32, "min_total": pl.Float64,
-                    "floor": pl.Float64, "cap": pl.String}),
+            schema={"level": pl.String, "level_ord": pl.Int32, "min_total": DEC, "floor": DEC, "cap": pl.String}),
         "fw_vetoes": pl.DataFrame(
-            [{"veto_ord": i, "indicator": v.indicator.code, "op": v.op, "value": v.value,
+            [{"veto_ord": i, "indicator": v.indicator.code, "op": v.op, "value": dec(v.value),
               "effect": v.effect, "cap_ord": level_ord.get(v.cap_level), "reason": v.reason}
              for i, v in enumerate(profile.vetoes, 1)],
-            schema={"veto_ord": pl.Int32, "indicator": pl.String, "op": pl.String, "value": pl.Float64,
+            schema={"veto_ord": pl.Int32, "indicator": pl.String, "op": pl.String, "value": DEC,
                     "effect": pl.String, "cap_ord": pl.Int32, "reason": pl.String}),
+        # cap null: no cap
         "fw_adjustments": pl.DataFrame(
             [{"indicator": a.indicator.code, "kind": a.kind, "ind_kind": a.indicator.kind,
-              "points_each": a.points_each, "cap": a.cap} for a in profile.adjustments],
+              "points_each": dec(a.points_each), "cap": dec(a.cap)} for a in profile.adjustments],
             schema={"indicator": pl.String, "kind": pl.String, "ind_kind": pl.String,
-                    "points_each": pl.Float64, "cap": pl.Float64}),
+                    "points_each": DEC, "cap": DEC}),
         "fw_params": pl.DataFrame([{
             "framework_id": profile.id, "framework_version": profile.version, "basis": basis,
-            "total_max": profile.total_max,
-            "deduction_cap": float(caps.get("deduction", math.inf)),
-            "bonus_cap": float(caps.get("bonus", math.inf)),
-            "not_rated_if_incomplete": profile.not_rated_if_incomplete}]),
+            "total_max": dec(profile.total_max),
+            "deduction_cap": dec(caps.get("deduction")),
+            "bonus_cap": dec(caps.get("bonus")),
+            "not_rated_if_incomplete": profile.not_rated_if_incomplete,
+            "total_decimals": rnd.total_decimals, "group_decimals": rnd.group_decimals,
+            "rounding_rule": rnd.rule}],
+            schema={"framework_id": pl.String, "framework_version": pl.String, "basis": pl.String,
+                    "total_max": DEC, "deduction_cap": DEC, "bonus_cap": DEC,
+                    "not_rated_if_incomplete": pl.Boolean, "total_decimals": pl.Int32,
+                    "group_decimals": pl.Int32, "rounding_rule": pl.String}),
     }
 
 
@@ -178,6 +191,7 @@ def _check_basis(basis: str) -> None:
 def register_inputs(cur, profile: Profile, basis: str, years: list[int], pending: Pending | None = None,
                     unit_codes: list[str] | None = None) -> None:
     """Everything the chain reads besides the stored tables, registered on the cursor."""
+    cur.execute(sqlfiles.load("exact_macros")).fetchall()
     for name, frame in profile_tables(profile, basis).items():
         cur.register(name, frame)
     cur.register("p_years", pl.DataFrame({"year": years}, schema={"year": pl.Int32}))
@@ -217,14 +231,25 @@ def score(store: Store, profile: Profile, years: list[int] | tuple[int, ...], ba
     cur = store.cursor()
     try:
         _run_chain(cur, profile, basis, with_prev, pending, unit_codes)
-        units = cur.sql(f"SELECT * FROM t_ranked WHERE list_contains($y, year) {_UNIT_ORDER}", params={"y": wanted}).pl()
-        groups = cur.sql("SELECT * FROM t_groups WHERE list_contains($y, year) "
-                         "ORDER BY year, unit_code, group_ord", params={"y": wanted}).pl()
-        items = cur.sql("SELECT * FROM t_items WHERE list_contains($y, year) "
-                        "ORDER BY year, unit_code, group_ord, item_ord", params={"y": wanted}).pl()
+        units = floats(cur.sql(f"SELECT * FROM t_ranked WHERE list_contains($y, year) {_UNIT_ORDER}",
+                               params={"y": wanted}).pl())
+        groups = floats(cur.sql("SELECT * FROM t_groups WHERE list_contains($y, year) "
+                                "ORDER BY year, unit_code, group_ord", params={"y": wanted}).pl())
+        items = floats(cur.sql("SELECT * FROM t_items WHERE list_contains($y, year) "
+                               "ORDER BY year, unit_code, group_ord, item_ord", params={"y": wanted}).pl())
     finally:
         cur.close()
     return ScoreResult(profile, basis, tuple(wanted), units, groups, items)
+
+
+def floats(frame: pl.DataFrame) -> pl.DataFrame:
+    """Scores as pages and exports take them: the exact DECIMALs of the chain as floats. Every
+    decision (level, floor, cap, rank) is taken in SQL on the decimals; a kept total such as
+    85.24 becomes the double printed as 85.24, with no noise of its own."""
+    casts = [pl.col(c).cast(pl.Float64) for c, t in frame.schema.items() if isinstance(t, pl.Decimal)]
+    casts += [pl.col(c).cast(pl.List(pl.Float64)) for c, t in frame.schema.items()
+              if isinstance(t, pl.List) and isinstance(t.inner, pl.Decimal)]
+    return frame.with_columns(casts) if casts else frame
 
 
 def rerank(units: pl.DataFrame) -> pl.DataFrame:
@@ -306,10 +331,13 @@ def refresh(store: Store, profile: Profile, years, basis: str = "appraised") -> 
                 run = runs.get(y)
                 mode, codes = _pending_work(tx, run, y)
                 if run is None:
+                    rnd = profile.rounding
                     run_id = tx.execute(
                         "INSERT INTO score_runs (framework_id, framework_version, framework_sha256, basis, year, "
-                        "data_seq, last_mode, n_units) VALUES ($fid, $fv, $sha, $basis, $y, $seq, 'full', 0) "
-                        "RETURNING id", {**key, "y": y, "seq": seq_now}).fetchall()[0][0]
+                        "data_seq, last_mode, n_units, arithmetic, total_decimals, group_decimals, rounding_rule) "
+                        "VALUES ($fid, $fv, $sha, $basis, $y, $seq, 'full', 0, $ar, $td, $gd, $rr) RETURNING id",
+                        {**key, "y": y, "seq": seq_now, "ar": ARITHMETIC, "td": rnd.total_decimals,
+                         "gd": rnd.group_decimals, "rr": rnd.rule}).fetchall()[0][0]
                 else:
                     run_id = run[1]
                 if mode != "fresh":
@@ -416,7 +444,7 @@ def _read_stored(store: Store, sql: str, runs: pl.DataFrame, params: dict) -> pl
     cur = store.cursor()
     try:
         cur.register("p_runs", runs)
-        return cur.sql(sqlfiles.load(sql), params=params).pl()
+        return floats(cur.sql(sqlfiles.load(sql), params=params).pl())
     finally:
         cur.close()
 

@@ -37,6 +37,11 @@ for g in profile.groups:
 st.subheader("Mức độ thực hiện và trần xếp loại")
 st.table([{"Mức": lv.level, "Điểm tối thiểu": fmt_num(lv.min_total),
            "Mỗi nhóm tối thiểu": fmt_pct(lv.floor, 0), "Trần xếp loại": lv.cap} for lv in profile.levels])
+st.subheader("Làm tròn điểm")
+rounding = profile.rounding
+st.table([{"Quy định": rounding.describe(), "Nguồn": rounding.source}])
+st.caption("Mức độ thực hiện, sàn điểm nhóm, trần xếp loại, thứ hạng và danh sách đề nghị khen thưởng dùng điểm "
+           "đã làm tròn; điểm chưa làm tròn (chính xác đến 12 chữ số thập phân) xem ở trang Chi tiết đơn vị.")
 if profile.adjustments:
     st.subheader("Điểm cộng, điểm trừ")
     st.table([{"Chỉ tiêu": a.indicator.code, "Loại": "Điểm trừ" if a.kind == "deduction" else "Điểm thưởng",

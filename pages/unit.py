@@ -39,6 +39,8 @@ with show_errors():
         st.metric("Hạng chung", "–" if u["rank"] is None else f"{u['rank']}/{u['n_rated']}", border=True)
         st.metric("Hạng trong địa bàn", "–" if u["rank_parent"] is None else str(u["rank_parent"]), border=True)
         st.metric("Hạng trong cụm", "–" if u["rank_cluster"] is None else str(u["rank_cluster"]), border=True)
+    st.caption(f"Tổng điểm chưa làm tròn: {fmt_num(u['raw_total'], 6)} · {profile.rounding.describe()} "
+               f"({profile.rounding.source}).")
     if u["rated"]:
         st.info(f"Trần xếp loại của đơn vị và người đứng đầu theo tiêu chí này: **{u['classification_cap']}**.",
                 icon=":material/gavel:")

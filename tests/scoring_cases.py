@@ -607,15 +607,15 @@ CASES.append({
 })
 
 CASES.append({
-    "id": "group_points_unrounded",
+    "id": "group_points_kept_at_two_decimals",
     "catalogue": cat(Y1=ind("yesno", YESNO), Y2=ind("yesno", YESNO),
                      Y3=ind("yesno", YESNO), Y4=ind("yesno", YESNO)),
     "profile": prof([group("G1", 10, item("Y1"), item("Y2"), item("Y3")), group("G2", 90, item("Y4"))]),
     "units": [u("A")],
     "observations": [o("A", "Y1", 1), o("A", "Y2", 1), o("A", "Y3", 0), o("A", "Y4", 1)],
     "expected": {
-        "A": {"G1": 20 / 3,            # 10/3 + 10/3 + 0, not rounded
-              "raw_total": 20 / 3 + 90,
+        "A": {"G1": 6.67,              # 10/3 + 10/3 + 0 = 6.666…, kept at 2 decimals half up
+              "raw_total": 20 / 3 + 90,  # the exact sum (to 12 decimals) stays for the drill-down
               "total": 96.67},         # 96.666... -> 96.67
     },
 })

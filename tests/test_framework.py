@@ -274,7 +274,7 @@ CASES: list[Case] = [
       "bound, expect, mode, share_each, target, then, type, zero_denominator)"),
     P("unknown-profile-field", SET("colour", "xanh"),
       f"{PRO}: trường «colour» không được hỗ trợ (các trường hợp lệ: adjustment_caps, adjustments, bands, "
-      "commendation, document, effective_from, groups, id, not_rated_if_incomplete, targets, title, total_max, "
+      "commendation, document, effective_from, groups, id, not_rated_if_incomplete, rounding, targets, title, total_max, "
       "version, vetoes)"),
     *[P(f"effective-from-{name}", SET("effective_from", value),
         f"{PRO}: «effective_from» (năm đầu tiên áp dụng) phải là một năm từ 2000 đến 2100, đang là «{shown}»")
@@ -539,9 +539,14 @@ CASES: list[Case] = [
       f"{CAT} › chỉ tiêu PTS: bước điểm «step» (0) phải dương và chia hết điểm tối đa (2)"),
     # max / step overflows to inf (it crashed: round(inf)); 1e-320 is a subnormal float, shown as Python keeps it
     C("points-step-tiny", SET("indicators.PTS.step", 1e-320),
-      f"{CAT} › chỉ tiêu PTS: bước điểm «step» (9.99989e-321) phải dương và chia hết điểm tối đa (2)"),
+      f"{CAT} › chỉ tiêu PTS: trường «step» có quá 6 chữ số thập phân («1e-320»): "
+      "điểm được tính chính xác đến 6 chữ số thập phân"),
     C("points-max-huge-step-small", [SET("indicators.PTS.max", 1e300), SET("indicators.PTS.step", 1e-10)],
-      f"{CAT} › chỉ tiêu PTS: bước điểm «step» (1e-10) phải dương và chia hết điểm tối đa (1e+300)"),
+      f"{CAT} › chỉ tiêu PTS: trường «max» quá lớn («1e+300»): phần mềm nhận số nhỏ hơn 1.000.000.000.000",
+      f"{CAT} › chỉ tiêu PTS: trường «step» có quá 6 chữ số thập phân («1e-10»): "
+      "điểm được tính chính xác đến 6 chữ số thập phân"),
+    C("points-max-above-exact-range", SET("indicators.PTS.max", 1e12),
+      f"{CAT} › chỉ tiêu PTS: trường «max» quá lớn («1000000000000.0»): phần mềm nhận số nhỏ hơn 1.000.000.000.000"),
     # TOML integers have no size limit in tomllib (it crashed: math.isfinite(10**400)); see the report
     C("points-max-huge-integer", SET("indicators.PTS.max", 10**400),
       f"{CAT} › chỉ tiêu PTS: trường «max» phải là một số hữu hạn, đang là «một số nguyên quá lớn»"),
@@ -818,6 +823,28 @@ CASES: list[Case] = [
       f"{PRO} › commendation: «min_total» phải từ 0 đến tổng điểm tối đa, đang là «-1»"),
     P("commendation-min-total-text", SET("commendation.min_total", "90"),
       f"{PRO} › commendation: «min_total» phải từ 0 đến tổng điểm tối đa, đang là «90»"),
+    # exact scoring: numbers as written, at most six decimals; [rounding] with its source
+    P("weight-seven-decimals", SET("groups.0.items.0.weight", 1.0000001),
+      f"{PRO} › nhóm G1 › chỉ tiêu PCT: trường «weight» có quá 6 chữ số thập phân («1.0000001»): "
+      "điểm được tính chính xác đến 6 chữ số thập phân"),
+    P("weight-six-decimals", SET("groups.0.items.0.weight", 1.000001)),
+    P("adjustment-cap-seven-decimals", SET("adjustment_caps.deduction", 0.1234567),
+      f"{PRO} › adjustment_caps: mức trần «deduction» có quá 6 chữ số thập phân («0.1234567»)"),
+    P("rounding-valid", SET("rounding", {"total_decimals": 1, "group_decimals": 3, "rule": "truncate",
+                                         "source": "Quyết định số 12/QĐ-UBND ngày 05/01/2026 của UBND tỉnh"})),
+    P("rounding-decimals-too-many", SET("rounding", {"total_decimals": 5, "source": "Quyết định 12"}),
+      f"{PRO} › rounding: «total_decimals» (số chữ số thập phân giữ lại) phải là số nguyên từ 0 đến 4, đang là «5»"),
+    P("rounding-group-decimals-float", SET("rounding", {"group_decimals": 2.0, "source": "Quyết định 12"}),
+      f"{PRO} › rounding: «group_decimals» (số chữ số thập phân giữ lại) phải là số nguyên từ 0 đến 4, đang là «2.0»"),
+    P("rounding-rule-unknown", SET("rounding", {"rule": "bankers", "source": "Quyết định 12"}),
+      f"{PRO} › rounding: «rule» phải là một trong \"half_up\", \"truncate\"; đang là «bankers»"),
+    P("rounding-without-source", SET("rounding", {"total_decimals": 2}),
+      f"{PRO} › rounding: thiếu trường bắt buộc «source»"),
+    P("rounding-unknown-key", SET("rounding", {"places": 2, "source": "Quyết định 12"}),
+      f"{PRO} › rounding: trường «places» không được hỗ trợ (các trường hợp lệ: group_decimals, rule, source, "
+      "total_decimals)"),
+    P("rounding-not-a-table", SET("rounding", 2),
+      f"{PRO}: «rounding» phải là một bảng [rounding]"),
 ]
 
 
@@ -863,8 +890,8 @@ def test_several_problems_come_together():
 
 MULTI_EXPECTED = [
     f"{PRO}: trường «colour» không được hỗ trợ (các trường hợp lệ: adjustment_caps, adjustments, bands, "
-    "commendation, document, effective_from, groups, id, not_rated_if_incomplete, targets, title, total_max, "
-    "version, vetoes)",
+    "commendation, document, effective_from, groups, id, not_rated_if_incomplete, rounding, targets, title, "
+    "total_max, version, vetoes)",
     f"{PRO}: tổng điểm tối đa «total_max» không được nhỏ hơn 100, đang là 99",
     f"{ITEM}: trọng số «weight» phải lớn hơn 0, đang là 0",
     f"{VIOL_RULE}: «share_each» phải lớn hơn 0 và không quá 1, đang là 2",

@@ -401,6 +401,8 @@ def test_unit_page_matches_unit_detail(app_env, profiles):
         assert metric(at, "Mức độ thực hiện") == (u["level"] or "Không xếp loại"), why
         assert metric(at, "Hạng chung") == (f"{u['rank']}/{u['n_rated']}" if u["rank"] is not None else "–"), why
         shown = texts(at)
+        from dcmetrics.fmt import fmt_num
+        assert f"Tổng điểm chưa làm tròn: {fmt_num(u['raw_total'], 6)} · Điểm nhóm giữ 2 chữ số thập phân" in shown, why
         if u["rated"]:
             assert u["classification_cap"] in shown, why
         else:
@@ -489,6 +491,10 @@ def test_framework_page_shows_every_group(app_env, profiles, profile_id):
         assert item.indicator.code in body
     levels = at.table[0].value
     assert list(levels["Mức"]) == [lv.level for lv in profile.levels]
+    rounding = at.table[1].value  # the rule that decides a total at a half, and where it comes from
+    assert list(rounding["Quy định"]) == ["Điểm nhóm giữ 2 chữ số thập phân, tổng điểm giữ 2 chữ số thập phân; "
+                                          "làm tròn (từ 5 trở lên làm tròn lên), trên giá trị thập phân chính xác"]
+    assert list(rounding["Nguồn"]) == ["mặc định của phần mềm — chưa có văn bản quy định"]
 
 
 def test_framework_page_shows_each_version_of_a_profile(app_env, profiles):

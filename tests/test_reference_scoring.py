@@ -56,13 +56,13 @@ def test_case(case):
         "complete", "held_by", "cap", "deduction", "bonus",
         "rank", "rank_parent", "rank_type", "rank_cluster",
     ]
-    assert result.columns[15:] == group_keys
+    assert result.columns[15:] == group_keys + [f"{k}_raw" for k in group_keys]
     rows = {r["unit_code"]: r for r in result.iter_rows(named=True)}
     for unit, fields in case["expected"].items():
         got = rows[unit]
         for field, want in fields.items():
             if isinstance(want, float):
-                assert got[field] == pytest.approx(want, abs=1e-9), (unit, field)
+                assert float(got[field]) == pytest.approx(want, abs=1e-9), (unit, field)
             else:
                 assert got[field] == want, (unit, field)
 
@@ -71,7 +71,7 @@ def test_schema():
     result = score(CASES[0])
     assert result.schema["rank"] == pl.Int64
     assert result.schema["rated"] == pl.Boolean
-    assert result.schema["G1"] == pl.Float64
+    assert result.schema["G1"] == pl.Decimal(38, 12)
     assert result.schema["held_by"] == pl.Utf8
 
 

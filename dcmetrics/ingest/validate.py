@@ -9,9 +9,11 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 
 import polars as pl
 
+from dcmetrics import exact
 from dcmetrics.errors import Problem
 from dcmetrics.fmt import fmt_num
 from dcmetrics.framework_model import Indicator
@@ -26,6 +28,7 @@ NUM_COLS = ("tu_so", "tử số")
 DEN_COLS = ("mau_so", "mẫu số")
 YES = {"có", "co", "x", "1", "true", "đúng", "yes", "c"}
 NO = {"không", "khong", "0", "false", "sai", "no", "k"}
+TOO_LARGE = "số quá lớn: phần mềm nhận số nhỏ hơn 1.000.000.000.000"
 OBS_SCHEMA = {"unit_code": pl.String, "year": pl.Int32, "indicator": pl.String, "value": pl.Float64,
               "num": pl.Float64, "den": pl.Float64, "raw": pl.String, "row": pl.Int32}
 
@@ -73,10 +76,13 @@ def _number(text: str, decimal_comma: bool) -> float | None:
     if t.endswith("%"):
         t = t[:-1]
     try:
-        v = float(t)
-    except ValueError:
+        d = Decimal(t)
+    except InvalidOperation:
         return None
-    return v if math.isfinite(v) else None
+    if not d.is_finite():
+        return None
+    # kept as the exact scoring keeps it: 6 decimals, half up (a spreadsheet formula writes 66.66666666666667)
+    return float(exact.dec(d)) if abs(d) < exact.LIMIT else math.inf
 
 
 def validate(table: RawTable, indicators: dict[str, Indicator], units: pl.DataFrame,
@@ -303,6 +309,9 @@ def _cell(ind: Indicator, cols: dict[str, str], r: dict, n: int, decimal_comma: 
             if v is None:
                 bad(col, raw, f"«{raw}» không phải là số; cần một số nguyên từ 0 trở lên")
                 return None
+            if math.isinf(v):
+                bad(col, raw, TOO_LARGE)
+                return None
             if v < 0 or v != int(v):
                 bad(col, raw, f"{'tử số' if part == 'num' else 'mẫu số'} phải là số nguyên từ 0 trở lên, "
                          f"đang là {fmt_num(v)}")
@@ -335,6 +344,9 @@ def _cell(ind: Indicator, cols: dict[str, str], r: dict, n: int, decimal_comma: 
     v = _number(raw, decimal_comma)
     if v is None:
         bad(col, raw, f"«{raw}» không phải là số")
+        return None
+    if math.isinf(v):
+        bad(col, raw, TOO_LARGE)
         return None
     if ind.kind == "percent" and not 0 <= v <= 100:
         bad(col, raw, f"tỷ lệ phải từ 0 đến 100, đang là {fmt_num(v)}")

@@ -1,14 +1,16 @@
 -- Total, level, status and classification cap of every scored unit.
--- total = clamp(group points - deductions + bonus, 0, total_max), rounded to 2 decimals (as
--- score sheets print it); the level is the best band the total reaches with every group at or
--- above the band's floor; vetoes cap the level or make the unit not rated.
+-- raw_total = exact group points - deductions + bonus; total = raw_total clamped to
+-- [0, total_max] and kept at the profile's total decimals by its rounding rule (half up: 89.995
+-- is 90.00). The level is the best band the total reaches with every group's kept points at or
+-- above the band's floor; vetoes cap the level or make the unit not rated. All exact DECIMALs.
 WITH g AS (
-    SELECT unit_code, year, sum(points) AS base, CAST(sum(n_missing) AS BIGINT) AS n_missing
+    SELECT unit_code, year, sum(raw_points) AS base, CAST(sum(n_missing) AS BIGINT) AS n_missing
     FROM t_groups GROUP BY unit_code, year
 ),
 adj_items AS (
     SELECT s.unit_code, s.year, a.kind,
-           least(a.cap, coalesce(CASE WHEN a.ind_kind = 'points' THEN v.value ELSE v.value * a.points_each END, 0.0)) AS amount
+           -- (least skips a null: no cap)
+           least(a.cap, coalesce(CASE WHEN a.ind_kind = 'points' THEN v.value ELSE v.value * a.points_each END, 0)) AS amount
     FROM t_scored s
     JOIN fw_adjustments a
       ON EXISTS (SELECT 1 FROM fw_applies ap WHERE ap.indicator = a.indicator AND ap.unit_type = s.unit_type)
@@ -16,8 +18,10 @@ adj_items AS (
 ),
 adj AS (
     SELECT s.unit_code, s.year,
-           least(coalesce(sum(i.amount) FILTER (WHERE i.kind = 'deduction'), 0.0), any_value(p.deduction_cap)) AS deduction,
-           least(coalesce(sum(i.amount) FILTER (WHERE i.kind = 'bonus'), 0.0), any_value(p.bonus_cap)) AS bonus
+           CAST(least(coalesce(sum(i.amount) FILTER (WHERE i.kind = 'deduction'), 0), any_value(p.deduction_cap))
+                AS DECIMAL(38, 12)) AS deduction,
+           CAST(least(coalesce(sum(i.amount) FILTER (WHERE i.kind = 'bonus'), 0), any_value(p.bonus_cap))
+                AS DECIMAL(38, 12)) AS bonus
     FROM t_scored s
     CROSS JOIN fw_params p
     LEFT JOIN adj_items i ON i.unit_code = s.unit_code AND i.year = s.year
@@ -25,9 +29,8 @@ adj AS (
 ),
 totals AS (
     SELECT s.*, g.base, a.deduction, a.bonus, g.n_missing, g.n_missing = 0 AS complete,
-           g.base - a.deduction + a.bonus AS raw_total,
-           -- rounding to 6 decimals first drops the noise of summing in another order (84.27499999 vs 84.275)
-           round(round(greatest(0.0, least(p.total_max, g.base - a.deduction + a.bonus)), 6), 2) AS total
+           CAST(g.base - a.deduction + a.bonus AS DECIMAL(38, 12)) AS raw_total,
+           kept(greatest(0, least(p.total_max, g.base - a.deduction + a.bonus)), p.total_decimals, p.rounding_rule) AS total
     FROM t_scored s
     JOIN g USING (unit_code, year)
     JOIN adj a USING (unit_code, year)
@@ -36,7 +39,7 @@ totals AS (
 floors AS (
     -- for every unit and band: does every group reach the band's floor?
     SELECT gp.unit_code, gp.year, l.level_ord,
-           bool_and(gp.points >= l.floor * gp.max_points - 1e-9) AS floors_ok
+           bool_and(gp.points >= l.floor * gp.max_points) AS floors_ok
     FROM t_groups gp CROSS JOIN fw_levels l
     GROUP BY gp.unit_code, gp.year, l.level_ord
 ),
@@ -55,12 +58,12 @@ held AS (
     FROM banded b
     JOIN fw_levels l ON l.level_ord = b.by_total_ord
     JOIN t_groups gp ON gp.unit_code = b.unit_code AND gp.year = b.year
-    WHERE b.band_ord > b.by_total_ord AND gp.points < l.floor * gp.max_points - 1e-9
+    WHERE b.band_ord > b.by_total_ord AND gp.points < l.floor * gp.max_points
     GROUP BY b.unit_code, b.year
 ),
 veto_values AS (
     SELECT v.unit_code, v.year, v.indicator,
-           CASE WHEN i.kind = 'ratio' THEN CASE WHEN v.den > 0 THEN 100.0 * v.num / v.den END ELSE v.value END AS x
+           CASE WHEN i.kind = 'ratio' THEN CASE WHEN v.den > 0 THEN q12(100 * v.num, v.den) END ELSE v.value END AS x
     FROM t_values v
     JOIN fw_indicators i USING (indicator)
     JOIN t_scored s ON s.unit_code = v.unit_code AND s.year = v.year

@@ -2,6 +2,8 @@
 -- A unit's figures come from the newest current submission that contains the unit.
 -- Appraisals (latest per unit, year, indicator) replace self-assessed values on the
 -- 'appraised' basis; indicators entered by the level above take the appraisal on both bases.
+-- Every number leaves here as DECIMAL(18, 6), the exact value the unit reported (uploads and
+-- appraisals keep at most six decimals), so the steps after it compute exactly.
 WITH current_obs AS (
     SELECT * FROM t_current
 ),
@@ -24,9 +26,11 @@ joined AS (
            coalesce(o.year, a.year) AS year,
            coalesce(o.indicator, a.indicator) AS indicator,
            o.submission_id,
-           o.value AS self_value, o.num AS self_num, o.den AS self_den,
+           CAST(o.value AS DECIMAL(18, 6)) AS self_value, CAST(o.num AS DECIMAL(18, 6)) AS self_num,
+           CAST(o.den AS DECIMAL(18, 6)) AS self_den,
            a.unit_code IS NOT NULL AS has_appraisal,
-           a.value AS appr_value, a.num AS appr_num, a.den AS appr_den,
+           CAST(a.value AS DECIMAL(18, 6)) AS appr_value, CAST(a.num AS DECIMAL(18, 6)) AS appr_num,
+           CAST(a.den AS DECIMAL(18, 6)) AS appr_den,
            a.reason AS appraisal_reason, a.appraised_by, a.appraised_at
     FROM obs o
     FULL JOIN appr a ON a.unit_code = o.unit_code AND a.year = o.year AND a.indicator = o.indicator
