@@ -1,10 +1,16 @@
 #!/usr/bin/env bash
-# Installs what the app and the tests need on a fresh machine: the Python package with its
-# test extras, and Debian's chromium for the browser tests (only when missing).
+# Installs on a fresh machine, with the versions CI last passed with (requirements/*.lock, with
+# hashes; refreshed by scripts/lock.sh):
+#   bash scripts/install.sh app    what the dashboard needs
+#   bash scripts/install.sh test   that, the test tools, and Debian's chromium for the browser tests
 set -euo pipefail
 cd "$(dirname "$0")/.."
-python3 -m pip install --quiet --disable-pip-version-check -e ".[test]"
-if ! command -v chromium >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then
+kind=${1:-test}
+case "$kind" in app|test) ;; *) echo "usage: bash scripts/install.sh [app|test]" >&2; exit 2 ;; esac
+pip=(python3 -m pip install --quiet --disable-pip-version-check)
+"${pip[@]}" --require-hashes -r "requirements/$kind.lock"
+"${pip[@]}" --no-deps -e .
+if [ "$kind" = test ] && ! command -v chromium >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
   $SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq
   $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
