@@ -61,9 +61,24 @@ def test_sample_loaded_every_file_and_unit(sample_store):
     ("ma_don_vi", "99999", "dòng 2, cột «ma_don_vi»: mã đơn vị «99999» không có trong danh mục đơn vị [99999]"),
     ("ma_don_vi", "99030", "dòng 2, cột «ma_don_vi»: đơn vị «99030» không thuộc địa bàn được phép gửi số liệu [99030]"),
     ("ma_don_vi", "99002", "dòng 3, cột «ma_don_vi»: đơn vị «99002» xuất hiện hai lần (dòng 2 và dòng 3) [99002]"),
+    ("PROP_EVENTS", "1000000000000",
+     "dòng 2, cột «PROP_EVENTS»: số quá lớn: phần mềm nhận số nhỏ hơn 1.000.000.000.000 [1000000000000]"),
+    ("RESP_COMPLAINTS__MAU", "1e15",
+     "dòng 2, cột «RESP_COMPLAINTS__MAU»: số quá lớn: phần mềm nhận số nhỏ hơn 1.000.000.000.000 [1e15]"),
 ])
 def test_a_bad_cell_is_named_and_nothing_is_stored(fresh_sample_store, column, value, message):
     assert problems_of(fresh_sample_store, edit(GOOD, 2, column, value)) == [message]
+
+
+def test_values_are_kept_at_six_decimals(fresh_sample_store):
+    """A spreadsheet formula's 66.66666666666667 is kept as 66.666667 (half up), the text as sent."""
+    import_file(fresh_sample_store, edit(GOOD, 2, "TRAIN_STAFF", "66.66666666666667"), "x.csv", 2024, "canbo.991",
+                area_code="991")
+    code = GOOD.decode("utf-8-sig").splitlines()[1].split(",")[0]
+    assert fresh_sample_store.rows(
+        "SELECT value, raw FROM observations o JOIN submissions s ON s.id = o.submission_id "
+        "WHERE s.state = 'current' AND o.unit_code = $u AND o.year = 2024 AND o.indicator = 'TRAIN_STAFF'",
+        {"u": code}) == [(66.666667, "66.66666666666667")]
 
 
 def test_whole_file_problems(store):
