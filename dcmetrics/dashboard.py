@@ -97,10 +97,11 @@ def _targets(profile: Profile, result, cur: pl.DataFrame, year: int) -> pl.DataF
         n = it.height
         met = it.filter(pl.col("attainment") >= 1 - 1e-9).height
         share = met / n if n else None
-        rows.append({"key": t.key, "text": t.text, "clause": t.clause, "indicator": t.indicator.code,
+        rows.append({"key": t.key, "text": t.text, "clause": t.clause, "source": t.source.label(),
+                     "indicator": t.indicator.code,
                      "goal": t.goal, "n_units": n, "n_met": met, "share_met": share,
                      "gap": None if share is None else max(0.0, t.goal - 100 * share)})
-    return pl.DataFrame(rows, schema={"key": pl.String, "text": pl.String, "clause": pl.String,
+    return pl.DataFrame(rows, schema={"key": pl.String, "text": pl.String, "clause": pl.String, "source": pl.String,
                                       "indicator": pl.String, "goal": pl.Float64, "n_units": pl.Int64,
                                       "n_met": pl.Int64, "share_met": pl.Float64, "gap": pl.Float64})
 
@@ -136,14 +137,14 @@ def unit_detail(store: Store, profile: Profile, unit_code: str, f: Filters, acto
 
     peers = per_group(wide.filter(pl.col("unit_type") == unit["unit_type"]), "median", "peer_median")
     best_area = per_group(wide.filter(pl.col("parent_code") == unit["parent_code"]), "max", "area_best")
-    meta = pl.DataFrame([{"group_key": g.key, "number": g.number, "name": g.name, "clause": g.clause}
-                         for g in profile.groups])
+    meta = pl.DataFrame([{"group_key": g.key, "number": g.number, "name": g.name, "clause": g.clause,
+                          "points_source": g.source.label()} for g in profile.groups])
     groups = (result.groups_for([unit_code])
               .join(meta, on="group_key").join(peers, on="group_key", how="left")
               .join(best_area, on="group_key", how="left").sort("group_ord"))
     item_meta = pl.DataFrame([{"indicator": it.indicator.code, "indicator_name": it.indicator.name,
-                               "clause": it.clause, "rule_text": it.rule.describe(it.indicator.kind)}
-                              for _, it in profile.items])
+                               "clause": it.clause, "rule_text": it.rule.describe(it.indicator.kind),
+                               "rule_source": it.rule_source.label()} for _, it in profile.items])
     items = (result.items_for([unit_code]).filter(pl.col("year") == f.year)
              .join(item_meta, on="indicator", how="left").sort(["group_ord", "item_ord"]))
     years = [y for y in scoring.scored_years(store) if head.has_version_for(y)]

@@ -87,8 +87,9 @@ def csv_bytes(frame: pl.DataFrame) -> bytes:
     return b"\xef\xbb\xbf" + neutralise(frame).write_csv().encode("utf-8")
 
 
-def xlsx_bytes(frame: pl.DataFrame, sheet: str) -> bytes:
-    """One sheet, header frozen, every text cell written as text (never as a formula)."""
+def xlsx_bytes(frame: pl.DataFrame, sheet: str, notes: list[str] | None = None) -> bytes:
+    """One sheet, header frozen, every text cell written as text (never as a formula); `notes`
+    (e.g. which numbers are the software's defaults) on a sheet «Ghi chú» of their own."""
     import io
 
     import xlsxwriter
@@ -111,6 +112,11 @@ def xlsx_bytes(frame: pl.DataFrame, sheet: str) -> bytes:
                 ws.write_string(r, c, str(v))
     ws.freeze_panes(1, 0)
     ws.set_column(0, len(frame.columns) - 1, 16)
+    if notes:
+        ns = wb.add_worksheet("Ghi chú")
+        ns.set_column(0, 0, 120, wb.add_format({"text_wrap": True, "valign": "top"}))
+        for i, line in enumerate(n for n in notes if n):
+            ns.write_string(i, 0, safe_cell(line))
     wb.close()
     return buf.getvalue()
 

@@ -30,7 +30,10 @@ from dcmetrics.framework_model import (
     Item,
     Level,
     Profile,
+    DEFAULT_SOURCE,
     ROUNDING_RULES,
+    SOFTWARE_DEFAULT_ID,
+    NumberSource,
     Rounding,
     Rule,
     Source,
@@ -43,16 +46,21 @@ INDICATOR_KEYS = {"name", "definition", "kind", "applies", "entered_by", "max", 
                   "numerator", "denominator", "sources", "rule"}
 PROFILE_KEYS = {"id", "version", "title", "document", "total_max", "not_rated_if_incomplete",
                 "groups", "bands", "vetoes", "adjustments", "adjustment_caps", "targets",
-                "commendation", "effective_from", "rounding"}
-GROUP_KEYS = {"key", "number", "name", "clause", "points", "items"}
-ITEM_KEYS = {"indicator", "clause", "weight", "rule"}
-BAND_KEYS = {"level", "min_total", "floor", "cap"}
+                "commendation", "effective_from", "rounding", "sources", "total_max_source"}
+GROUP_KEYS = {"key", "number", "name", "clause", "points", "items", "source"}
+ITEM_KEYS = {"indicator", "clause", "weight", "rule", "source", "rule_source"}
+BAND_KEYS = {"level", "min_total", "floor", "cap", "source"}
+SOURCE_KEYS = {"clause": {"kind", "doc", "clause", "quote"}, "decision": {"kind", "number", "date", "issuer"}}
+# keys that say where numbers come from: documentation, kept out of a version's digest (they do
+# not change how it scores, and a mended citation must not force a new version)
+SOURCE_FIELDS = {"source", "rule_source", "total_max_source", "sources"}
 RULE_KEYS = {"type", "target", "bound", "expect", "mode", "share_each", "zero_denominator",
              "then", "bands"}
 COMMENDATION_KEYS = {"min_level", "min_total", "require_complete", "no_unhandled_violation",
-                     "previous_years", "max_share", "max_per_area"}
+                     "previous_years", "max_share", "max_per_area", "source"}
 EPS = 1e-9
 ROUNDING_KEYS = {"total_decimals", "group_decimals", "rule", "source"}
+
 # scoring is exact on decimals with this many places (DECIMAL(18,6) in the SQL chain)
 NUMBER_DECIMALS = 6
 
@@ -182,7 +190,67 @@ def too_precise(v: int | float) -> bool:
     return isinstance(exp, int) and exp < -NUMBER_DECIMALS
 
 
-def _rounding(col: _Collector, raw: dict) -> Rounding:
+def _sources(col: _Collector, raw: dict, docs: dict[str, Document], doc_id: str | None) -> dict[str, NumberSource]:
+    """[sources.<id>]: kind = "clause" (doc, clause, quote: the words the numbers rest on) or
+    "decision" (number, date, issuer); "mac-dinh" (the software's default) needs no declaring."""
+    out = {SOFTWARE_DEFAULT_ID: DEFAULT_SOURCE}
+    for sid, d in _table(col, "", raw, "sources").items():
+        w = f"nguồn {sid}"
+        if sid == SOFTWARE_DEFAULT_ID:
+            col.add(w, f"«{SOFTWARE_DEFAULT_ID}» là tên dành sẵn cho mặc định của phần mềm, không khai báo lại")
+            continue
+        # (a broken source is still known by name, so what cites it is not reported again)
+        out[sid] = NumberSource(sid, "decision")
+        if not isinstance(d, dict):
+            col.add(w, "mỗi nguồn phải là một bảng [sources.<tên>]")
+            continue
+        kind = _choice(col, w, d, "kind", tuple(SOURCE_KEYS))
+        if kind is None:
+            continue
+        _unknown_keys(col, w, d, SOURCE_KEYS[kind])
+        if kind == "clause":
+            doc = d.get("doc", doc_id)
+            if (not isinstance(doc, str) or doc not in docs) and "doc" in d:
+                # (the profile's own document, when wrong, is reported once, above)
+                col.add(w, f"văn bản «{_shown(doc)}» không có trong [documents] của danh mục")
+            title = docs[doc].title if isinstance(doc, str) and doc in docs else ""
+            out[sid] = NumberSource(sid, kind, doc_title=title, clause=_text(col, w, d, "clause"),
+                                    quote=_text(col, w, d, "quote"))
+        else:
+            out[sid] = NumberSource(sid, kind, number=_text(col, w, d, "number"), date=_text(col, w, d, "date"),
+                                    issuer=_text(col, w, d, "issuer"))
+    return out
+
+
+def _source_ref(col: _Collector, where: str, d: dict, key: str, sources: dict[str, NumberSource]) -> NumberSource:
+    """The source a table names for its numbers (required: no number without a source)."""
+    v = d.get(key)
+    if v is None:
+        col.add(where, f"thiếu nguồn của các con số «{key}»: tên một nguồn khai báo trong [sources] (điều khoản "
+                       "của văn bản kèm nguyên văn, hoặc quyết định của tỉnh), hoặc \"mac-dinh\" nếu là mặc định của "
+                       "phần mềm")
+        return DEFAULT_SOURCE
+    if not isinstance(v, str) or v not in sources:
+        col.add(where, f"nguồn «{_shown(v)}» chưa khai báo trong [sources]")
+        return DEFAULT_SOURCE
+    return sources[v]
+
+
+def _has_numbers(rule: Rule) -> bool:
+    """Whether a rule carries numbers someone chose (a target, a bound, bands, a share per failure)."""
+    return rule.type in ("proportional", "lower_better", "bands", "ratio") or (
+        rule.type == "failures" and rule.mode == "each")
+
+
+def _without_sources(v: Any) -> Any:
+    if isinstance(v, dict):
+        return {k: _without_sources(x) for k, x in v.items() if k not in SOURCE_FIELDS}
+    if isinstance(v, list):
+        return [_without_sources(x) for x in v]
+    return v
+
+
+def _rounding(col: _Collector, raw: dict, sources: dict[str, NumberSource]) -> Rounding:
     """[rounding]: absent, the software's default (2 decimals, half up), which says so."""
     r = _table(col, "", raw, "rounding")
     if not r:
@@ -197,8 +265,8 @@ def _rounding(col: _Collector, raw: dict) -> Rounding:
             v = 2
         out[key] = v
     rule = _choice(col, "rounding", r, "rule", tuple(ROUNDING_RULES), default="half_up") or "half_up"
-    source = _text(col, "rounding", r, "source")
-    return Rounding(out["total_decimals"], out["group_decimals"], rule, source or Rounding().source)
+    source = _source_ref(col, "rounding", r, "source", sources)
+    return Rounding(out["total_decimals"], out["group_decimals"], rule, source)
 
 
 def _unknown_keys(col: _Collector, where: str, d: dict, allowed: set[str]) -> None:
@@ -390,7 +458,9 @@ def parse_profile(raw: dict, catalogue: tuple[str, dict[str, Document], dict[str
     doc_id = _code(col, "", raw, "document")
     if doc_id is not None and doc_id not in docs:
         col.add("", f"văn bản «{doc_id}» không có trong [documents] của danh mục")
+    sources = _sources(col, raw, docs, doc_id)
     total_max = _number(col, "", raw, "total_max", required=False, default=100.0)
+    total_max_source = _source_ref(col, "", raw, "total_max_source", sources) if "total_max" in raw else DEFAULT_SOURCE
     if total_max is not None and total_max < 100:
         col.add("", f"tổng điểm tối đa «total_max» không được nhỏ hơn 100, đang là {total_max:g}")
     effective_from = raw.get("effective_from")
@@ -454,10 +524,14 @@ def parse_profile(raw: dict, catalogue: tuple[str, dict[str, Document], dict[str
                 continue
             seen_in[code] = str(key)
             rule = _rule(col, iw, it["rule"], ind.kind) if "rule" in it else ind.rule
+            src = _source_ref(col, iw, it, "source", sources)
+            rule_src = (_source_ref(col, iw, it, "rule_source", sources) if rule is not None and _has_numbers(rule)
+                        else DEFAULT_SOURCE)
             if rule is not None:
-                items.append(Item(ind, clause, weight or 1.0, rule))
+                items.append(Item(ind, clause, weight or 1.0, rule, src, rule_src))
         groups.append(Group(str(key), _text(col, gw, g, "number"), _text(col, gw, g, "name"),
-                            _text(col, gw, g, "clause"), points or 0.0, tuple(items)))
+                            _text(col, gw, g, "clause"), points or 0.0, tuple(items),
+                            _source_ref(col, gw, g, "source", sources)))
     total_points = sum(g.points for g in groups)
     if groups and abs(total_points - 100) > EPS:
         col.add("", f"tổng điểm các nhóm là {total_points:g}, phải bằng 100")
@@ -477,7 +551,8 @@ def parse_profile(raw: dict, catalogue: tuple[str, dict[str, Document], dict[str
         fl = _number(col, bw, b, "floor", required=False, default=0.0)
         if fl is not None and not 0 <= fl <= 1:
             col.add(bw, f"ngưỡng tối thiểu mỗi nhóm «floor» phải từ 0 đến 1, đang là {fl:g}")
-        levels.append(Level(_text(col, bw, b, "level"), mt or 0.0, fl or 0.0, _text(col, bw, b, "cap")))
+        levels.append(Level(_text(col, bw, b, "level"), mt or 0.0, fl or 0.0, _text(col, bw, b, "cap"),
+                            _source_ref(col, bw, b, "source", sources)))
     for a, b in zip(levels, levels[1:]):
         if b.min_total >= a.min_total:
             col.add("", f"các mức xếp loại phải xếp từ cao xuống thấp theo điểm tối thiểu: "
@@ -493,7 +568,7 @@ def parse_profile(raw: dict, catalogue: tuple[str, dict[str, Document], dict[str
     vetoes: list[Veto] = []
     for vi, v in enumerate(_tables(col, "", raw, "vetoes"), 1):
         vw = f"điều kiện loại trừ {vi}"
-        _unknown_keys(col, vw, v, {"indicator", "op", "value", "effect", "cap_level", "reason", "clause"})
+        _unknown_keys(col, vw, v, {"indicator", "op", "value", "effect", "cap_level", "reason", "clause", "source"})
         ind = indicator(vw, v)
         op = _choice(col, vw, v, "op", VETO_OPS)
         value = _number(col, vw, v, "value")
@@ -505,13 +580,14 @@ def parse_profile(raw: dict, catalogue: tuple[str, dict[str, Document], dict[str
             col.add(vw, f"mức trần «{_shown(cap_level)}» không phải một mức xếp loại của bộ tiêu chí")
         reason = _text(col, vw, v, "reason")
         clause = _text(col, vw, v, "clause")
+        src = _source_ref(col, vw, v, "source", sources)
         if ind is not None and value is not None:
-            vetoes.append(Veto(ind, op, value, effect, cap_level, reason, clause))
+            vetoes.append(Veto(ind, op, value, effect, cap_level, reason, clause, src))
 
     adjustments: list[Adjustment] = []
     for ai, a in enumerate(_tables(col, "", raw, "adjustments"), 1):
         aw = f"điểm cộng/trừ {ai}"
-        _unknown_keys(col, aw, a, {"indicator", "kind", "points_each", "cap", "clause"})
+        _unknown_keys(col, aw, a, {"indicator", "kind", "points_each", "cap", "clause", "source"})
         ind = indicator(aw, a)
         adj_kind = _choice(col, aw, a, "kind", ("deduction", "bonus"))
         if ind is not None and ind.kind not in ("count", "yesno", "points"):
@@ -524,10 +600,13 @@ def parse_profile(raw: dict, catalogue: tuple[str, dict[str, Document], dict[str
         if cap is not None and cap <= 0:
             col.add(aw, f"mức trần «cap» phải lớn hơn 0, đang là {cap:g}")
         clause = _text(col, aw, a, "clause")
+        src = _source_ref(col, aw, a, "source", sources)
         if ind is not None and cap is not None:
-            adjustments.append(Adjustment(ind, adj_kind, pe or 0.0, cap, clause))
-    caps = _table(col, "", raw, "adjustment_caps")
-    _unknown_keys(col, "adjustment_caps", caps, {"deduction", "bonus"})
+            adjustments.append(Adjustment(ind, adj_kind, pe or 0.0, cap, clause, src))
+    caps = dict(_table(col, "", raw, "adjustment_caps"))
+    _unknown_keys(col, "adjustment_caps", caps, {"deduction", "bonus", "source"})
+    caps_source = _source_ref(col, "adjustment_caps", caps, "source", sources) if caps else DEFAULT_SOURCE
+    caps.pop("source", None)
     for k, v in caps.items():
         if not _num(v) or v <= 0:
             col.add("adjustment_caps", f"mức trần «{k}» phải là số dương, đang là «{_shown(v)}»")
@@ -538,7 +617,7 @@ def parse_profile(raw: dict, catalogue: tuple[str, dict[str, Document], dict[str
     target_keys: list[str] = []
     for ti, t in enumerate(_tables(col, "", raw, "targets"), 1):
         tw = f"mục tiêu {t.get('key') if isinstance(t.get('key'), str) and t.get('key') else ti}"
-        _unknown_keys(col, tw, t, {"key", "text", "indicator", "goal", "clause"})
+        _unknown_keys(col, tw, t, {"key", "text", "indicator", "goal", "clause", "source"})
         tkey = _text(col, tw, t, "key")
         if tkey and tkey in target_keys:
             col.add(tw, f"mục tiêu «{tkey}» khai báo hai lần")
@@ -549,10 +628,13 @@ def parse_profile(raw: dict, catalogue: tuple[str, dict[str, Document], dict[str
             col.add(tw, f"«goal» phải trong (0, 100], đang là {goal:g}")
         tx = _text(col, tw, t, "text")
         cl = _text(col, tw, t, "clause")
+        src = _source_ref(col, tw, t, "source", sources)
         if ind is not None:
-            targets.append(Target(tkey, tx, ind, goal or 100.0, cl))
+            targets.append(Target(tkey, tx, ind, goal or 100.0, cl, src))
 
-    comm = _table(col, "", raw, "commendation")
+    comm = dict(_table(col, "", raw, "commendation"))
+    comm_source = _source_ref(col, "commendation", comm, "source", sources) if comm else DEFAULT_SOURCE
+    comm.pop("source", None)
     _unknown_keys(col, "commendation", comm, COMMENDATION_KEYS)
     if "min_level" in comm and comm["min_level"] not in names:
         col.add("commendation", f"mức tối thiểu «{_shown(comm['min_level'])}» không phải một mức xếp loại của bộ tiêu chí")
@@ -567,7 +649,7 @@ def parse_profile(raw: dict, catalogue: tuple[str, dict[str, Document], dict[str
     if "min_total" in comm and not (_num(comm["min_total"]) and 0 <= comm["min_total"] <= (total_max or 100)):
         col.add("commendation", f"«min_total» phải từ 0 đến tổng điểm tối đa, đang là «{_shown(comm['min_total'])}»")
 
-    rounding = _rounding(col, raw)
+    rounding = _rounding(col, raw, sources)
 
     if col.problems:
         raise FrameworkError(col.problems)
@@ -575,7 +657,8 @@ def parse_profile(raw: dict, catalogue: tuple[str, dict[str, Document], dict[str
                   | {v.indicator.code for v in vetoes} | {a.indicator.code for a in adjustments}
                   | {t.indicator.code for t in targets})
     # the years a version applies to do not change how it scores, so they stay out of its digest
-    body = {"profile": {k: v for k, v in raw.items() if k != "effective_from"}, "catalogue_version": cat_version,
+    body = {"profile": _without_sources({k: v for k, v in raw.items() if k != "effective_from"}),
+            "catalogue_version": cat_version,
             "indicators": {c: _indicator_body(indicators[c]) for c in used}}
     digest = hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()
     return Profile(
@@ -583,7 +666,8 @@ def parse_profile(raw: dict, catalogue: tuple[str, dict[str, Document], dict[str
         not_rated_if_incomplete=nri, groups=tuple(groups), levels=tuple(levels),
         vetoes=tuple(vetoes), adjustments=tuple(adjustments), adjustment_caps=dict(caps),
         targets=tuple(targets), commendation=dict(comm), catalogue_version=cat_version,
-        rounding=rounding, sha256=digest, effective_from=effective_from)
+        rounding=rounding, sources=sources, total_max_source=total_max_source, adjustment_caps_source=caps_source,
+        commendation_source=comm_source, sha256=digest, effective_from=effective_from)
 
 
 def _indicator_body(ind: Indicator) -> dict:

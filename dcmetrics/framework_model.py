@@ -38,6 +38,38 @@ class Source:
     clause: str
 
 
+SOFTWARE_DEFAULT_ID = "mac-dinh"  # the source every profile has without declaring it
+
+
+@dataclass(frozen=True)
+class NumberSource:
+    """Where a profile's numbers come from: a clause of a document with the words they rest on,
+    a decision of the province (number, date, issuer), or the software's default."""
+
+    id: str
+    kind: str  # default | clause | decision
+    doc_title: str = ""
+    clause: str = ""
+    quote: str = ""
+    number: str = ""
+    date: str = ""
+    issuer: str = ""
+
+    @property
+    def is_default(self) -> bool:
+        return self.kind == "default"
+
+    def label(self) -> str:
+        if self.kind == "clause":
+            return f"{self.doc_title}, {self.clause}: «{self.quote}»"
+        if self.kind == "decision":
+            return f"Quyết định số {self.number} ngày {self.date} của {self.issuer}"
+        return SOFTWARE_DEFAULT
+
+
+DEFAULT_SOURCE = NumberSource(SOFTWARE_DEFAULT_ID, "default")
+
+
 @dataclass(frozen=True)
 class Band:
     lo: float
@@ -116,6 +148,8 @@ class Item:
     clause: str
     weight: float
     rule: Rule  # the catalogue's rule unless the profile overrides it
+    source: NumberSource = DEFAULT_SOURCE  # of the weight
+    rule_source: NumberSource = DEFAULT_SOURCE  # of the rule's numbers (target, bound, bands ...)
 
 
 @dataclass(frozen=True)
@@ -126,6 +160,7 @@ class Group:
     clause: str
     points: float
     items: tuple[Item, ...]
+    source: NumberSource = DEFAULT_SOURCE  # of the points
 
 
 @dataclass(frozen=True)
@@ -134,6 +169,7 @@ class Level:
     min_total: float
     floor: float
     cap: str
+    source: NumberSource = DEFAULT_SOURCE  # of min_total, floor and the cap
 
 
 @dataclass(frozen=True)
@@ -145,6 +181,7 @@ class Veto:
     cap_level: str | None
     reason: str
     clause: str
+    source: NumberSource = DEFAULT_SOURCE
 
 
 @dataclass(frozen=True)
@@ -154,6 +191,7 @@ class Adjustment:
     points_each: float
     cap: float
     clause: str
+    source: NumberSource = DEFAULT_SOURCE
 
 
 @dataclass(frozen=True)
@@ -163,6 +201,7 @@ class Target:
     indicator: Indicator
     goal: float
     clause: str
+    source: NumberSource = DEFAULT_SOURCE
 
 
 @dataclass(frozen=True)
@@ -173,7 +212,11 @@ class Rounding:
     total_decimals: int = 2
     group_decimals: int = 2
     rule: str = "half_up"
-    source: str = SOFTWARE_DEFAULT
+    number_source: NumberSource = DEFAULT_SOURCE
+
+    @property
+    def source(self) -> str:
+        return self.number_source.label()
 
     def describe(self) -> str:
         return (f"Điểm nhóm giữ {self.group_decimals} chữ số thập phân, tổng điểm giữ {self.total_decimals} chữ số "
@@ -207,6 +250,11 @@ class Profile:
     commendation: dict = field(default_factory=dict)
     catalogue_version: str = ""
     rounding: Rounding = field(default_factory=Rounding)
+    # the sources the profile declares ([sources]) and those of its profile-wide numbers
+    sources: dict = field(default_factory=dict)
+    total_max_source: NumberSource = DEFAULT_SOURCE
+    adjustment_caps_source: NumberSource = DEFAULT_SOURCE
+    commendation_source: NumberSource = DEFAULT_SOURCE
     sha256: str = ""  # of the canonical body (profile + the catalogue entries it uses)
     effective_from: int | None = None  # first evaluation year it applies to; None: every year
     # the versions in force before this one (profiles/archive/<id>/), oldest first
@@ -260,3 +308,43 @@ class Profile:
 
     def level_names(self) -> list[str]:
         return [lv.level for lv in self.levels]
+
+    def numbers(self) -> list[tuple[str, str, NumberSource]]:
+        """Every number the profile uses: (what, the number(s) as shown, its source), in reading order."""
+        from dcmetrics.fmt import fmt_num
+
+        out = [("Tổng điểm tối đa", fmt_num(self.total_max), self.total_max_source)]
+        for g in self.groups:
+            out.append((f"Điểm nhóm {g.key} (mục {g.number})", f"{fmt_num(g.points)} điểm", g.source))
+            for it in g.items:
+                out.append((f"Trọng số {it.indicator.code}", fmt_num(it.weight), it.source))
+                if it.rule.type not in ("yesno", "direct") and not (it.rule.type == "failures" and it.rule.mode == "any"):
+                    out.append((f"Cách chấm {it.indicator.code}", it.rule.describe(it.indicator.kind), it.rule_source))
+        for lv in self.levels:
+            out.append((f"Mức «{lv.level}»", f"từ {fmt_num(lv.min_total)} điểm, mỗi nhóm tối thiểu "
+                        f"{fmt_num(lv.floor * 100)} %, trần xếp loại «{lv.cap}»", lv.source))
+        out.append(("Làm tròn điểm", self.rounding.describe(), self.rounding.number_source))
+        for v in self.vetoes:
+            out.append((f"Điều kiện loại trừ {v.indicator.code}", f"{v.op} {fmt_num(v.value)}", v.source))
+        for a in self.adjustments:
+            cap = "" if math.isinf(a.cap) else f", tối đa {fmt_num(a.cap)}"
+            out.append((f"{'Điểm trừ' if a.kind == 'deduction' else 'Điểm thưởng'} {a.indicator.code}",
+                        f"{fmt_num(a.points_each)} mỗi lần{cap}", a.source))
+        if self.adjustment_caps:
+            out.append(("Trần điểm cộng, trừ", ", ".join(f"{k}: {fmt_num(v)}" for k, v in self.adjustment_caps.items()),
+                        self.adjustment_caps_source))
+        for t in self.targets:
+            out.append((f"Mục tiêu {t.key} ({t.indicator.code})", f"{fmt_num(t.goal)} %", t.source))
+        if self.commendation:
+            out.append(("Điều kiện đề nghị khen thưởng", ", ".join(f"{k} = {v}" for k, v in self.commendation.items()),
+                        self.commendation_source))
+        return out
+
+    def defaults_note(self) -> str:
+        """The note exports and printed documents carry: which numbers are the software's defaults."""
+        defaults = [what for what, _, src in self.numbers() if src.is_default]
+        if not defaults:
+            return ""
+        return (f"Ghi chú: {len(defaults)} con số của bộ tiêu chí «{self.id}» phiên bản {self.version} là mặc định "
+                f"của phần mềm — chưa có văn bản quy định (nghị quyết không quy định điểm số, ngưỡng xếp mức, "
+                f"trần xếp loại hay điều kiện khen thưởng): " + "; ".join(defaults) + ".")

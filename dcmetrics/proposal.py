@@ -35,7 +35,8 @@ def heading(sl: Shortlist) -> str:
 
 def header_lines(sl: Shortlist, title: str | None = None) -> dict[str, str]:
     """The lines under the heading, by name, in print order: subtitle (the caller's title, when
-    given and different from the heading), scope, profile, rules, ties, counts, caveat."""
+    given and different from the heading), scope, profile, rules, ties, counts, caveat, and the note on
+    the defaults in force."""
     from dcmetrics.config import UNIT_TYPE_LABELS
 
     scope = sl.area_name + (f" – {UNIT_TYPE_LABELS.get(sl.unit_type, sl.unit_type)}" if sl.unit_type else "")
@@ -51,6 +52,8 @@ def header_lines(sl: Shortlist, title: str | None = None) -> dict[str, str]:
                   f"số đơn vị được xếp loại trong phạm vi: {sl.n_rated}; cần nhắc nhở: {sl.reminders.height}.",
         "caveat": NOT_A_DECISION,
     })
+    if sl.defaults_note:
+        lines["defaults"] = sl.defaults_note
     return lines
 
 
@@ -148,6 +151,7 @@ h1 { font-size: 14pt; text-align: center; margin: 4mm 0 1mm; }
 .subtitle { text-align: center; font-weight: bold; margin: 0 0 3mm; }
 .meta { font-size: 11.5pt; margin: 1mm 0; }
 .meta ul { margin: 1mm 0 1mm 6mm; padding: 0; }
+.defaults { font-size: 9pt; font-style: italic; }
 .caveat { font-style: italic; font-weight: bold; border: 1px solid #000; padding: 2mm 3mm; margin: 3mm 0; }
 h2 { font-size: 13pt; margin: 6mm 0 2mm; }
 table { width: 100%; border-collapse: collapse; font-size: 11pt; page-break-inside: auto; }
@@ -244,6 +248,7 @@ def shortlist_html(sl: Shortlist, title: str | None = None) -> str:
 <p>{_e(lines["counts"])}</p>
 </div>
 <p class="caveat">{_e(NOT_A_DECISION)}</p>
+{f'<p class="defaults">{_e(lines["defaults"])}</p>' if "defaults" in lines else ''}
 <h2>I. Đơn vị đề nghị ({sl.selected.height})</h2>
 {table(["STT", "Đơn vị", "Địa bàn", "Tổng điểm", "Mức", "Thứ hạng trong cụm", "Lý do đề nghị"], sel, 7,
        "Không có đơn vị nào đạt đủ tiêu chí.")}

@@ -162,6 +162,7 @@ class Shortlist:
     unit_type: str | None
     n_rated: int                   # rated units of the scope (the base of max_share)
     data_version: int
+    defaults_note: str = ""        # which of the profile's numbers are the software's defaults
 
     @property
     def selected(self) -> pl.DataFrame:
@@ -472,7 +473,8 @@ def shortlist(store: Store, actor, profile: Profile, year: int, rules: Rules | N
     return Shortlist(units=out, cluster_leaders=leaders, reminders=reminders, rules=rules,
                      profile_id=profile.id, profile_version=profile.version, profile_title=profile.title,
                      year=year, basis=rules.basis, area_code=area_code, area_name=area_name,
-                     unit_type=unit_type, n_rated=n_rated, data_version=store.data_version())
+                     unit_type=unit_type, n_rated=n_rated, data_version=store.data_version(),
+                     defaults_note=profile.defaults_note())
 
 
 def ties_explained(rules: Rules) -> str:

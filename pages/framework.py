@@ -25,18 +25,23 @@ else:
     profile = head
 st.caption(f"Mã {profile.id} · phiên bản {profile.version}, áp dụng {head.period_text(profile.version)} · "
            f"văn bản: {profile.document.title} ({profile.document.number}, {profile.document.date})")
+st.info("Nghị quyết quy định các nhóm biện pháp; điểm số, ngưỡng xếp mức, sàn điểm nhóm, trần xếp loại và điều kiện "
+        "khen thưởng không có trong văn bản: mỗi con số dưới đây ghi rõ nguồn — điều khoản của văn bản (kèm nguyên "
+        "văn), quyết định của tỉnh, hoặc mặc định của phần mềm.", icon=":material/info:")
 for g in profile.groups:
     with st.expander(f"{g.key} · Mục {g.number}: {g.name} — {fmt_num(g.points)} điểm"):
-        st.caption(f"Căn cứ: {g.clause}")
+        st.caption(f"Vị trí trong văn bản: {g.clause} · Điểm nhóm {fmt_num(g.points)}: {g.source.label()}")
         for it in g.items:
             ind = it.indicator
             st.markdown(f"**{ind.code} — {ind.name}** ({KIND_LABELS[ind.kind]})  \n"
                         f"{ind.definition}  \n"
-                        f"Cách chấm: {it.rule.describe(ind.kind)} · Trọng số: {fmt_num(it.weight)}  \n"
-                        f"Căn cứ: {it.clause}")
+                        f"Cách chấm: {it.rule.describe(ind.kind)} (nguồn: {it.rule_source.label()})  \n"
+                        f"Trọng số: {fmt_num(it.weight)} (nguồn: {it.source.label()})  \n"
+                        f"Điều khoản nêu biện pháp: {it.clause}")
 st.subheader("Mức độ thực hiện và trần xếp loại")
 st.table([{"Mức": lv.level, "Điểm tối thiểu": fmt_num(lv.min_total),
-           "Mỗi nhóm tối thiểu": fmt_pct(lv.floor, 0), "Trần xếp loại": lv.cap} for lv in profile.levels])
+           "Mỗi nhóm tối thiểu": fmt_pct(lv.floor, 0), "Trần xếp loại": lv.cap, "Nguồn": lv.source.label()}
+          for lv in profile.levels])
 st.subheader("Làm tròn điểm")
 rounding = profile.rounding
 st.table([{"Quy định": rounding.describe(), "Nguồn": rounding.source}])
@@ -45,14 +50,24 @@ st.caption("Mức độ thực hiện, sàn điểm nhóm, trần xếp loại, 
 if profile.adjustments:
     st.subheader("Điểm cộng, điểm trừ")
     st.table([{"Chỉ tiêu": a.indicator.code, "Loại": "Điểm trừ" if a.kind == "deduction" else "Điểm thưởng",
-               "Mỗi lần": fmt_num(a.points_each), "Tối đa": fmt_num(a.cap), "Căn cứ": a.clause}
+               "Mỗi lần": fmt_num(a.points_each), "Tối đa": fmt_num(a.cap), "Điều khoản": a.clause,
+               "Nguồn của con số": a.source.label()}
               for a in profile.adjustments])
 if profile.vetoes:
     st.subheader("Điều kiện loại trừ")
     ops = {">=": "≥", "<=": "≤", "!=": "≠", ">": "lớn hơn", "<": "nhỏ hơn", "=": "bằng"}
     st.table([{"Chỉ tiêu": v.indicator.code, "Điều kiện": f"{ops[v.op]} {fmt_num(v.value)}",
                "Hệ quả": "Không xếp loại" if v.effect == "not_rated" else f"Tối đa mức {v.cap_level}",
-               "Lý do": v.reason, "Căn cứ": v.clause} for v in profile.vetoes])
+               "Lý do": v.reason, "Điều khoản": v.clause, "Nguồn của con số": v.source.label()}
+              for v in profile.vetoes])
+
+st.subheader("Nguồn của mọi con số")
+numbers = profile.numbers()
+n_default = sum(src.is_default for _, _, src in numbers)
+st.caption(f"{n_default}/{len(numbers)} con số là mặc định của phần mềm — chưa có văn bản quy định; tỉnh thay bằng "
+           "quyết định của mình khi ban hành phiên bản mới của bộ tiêu chí.")
+st.dataframe([{"Con số": what, "Giá trị": shown, "Nguồn": src.label()} for what, shown, src in numbers],
+             hide_index=True, width="stretch", key="fw_numbers")
 
 st.subheader("So sánh hai bộ tiêu chí")
 # other profiles, and the other versions of this one (what changed between two years' rules)

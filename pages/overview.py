@@ -52,7 +52,8 @@ with show_errors():
             pl.col("gap").map_elements(lambda g: f"{fmt_num(g, 1)} điểm %", return_dtype=pl.String).alias("gap_text"))
         vn_dataframe(targets, {"key": "Mục", "text": "Mục tiêu", "goal_text": "Chỉ tiêu", "n_met": "Số đơn vị đạt",
                                "n_units": "Số đơn vị áp dụng", "share_text": "Tỷ lệ đạt", "gap_text": "Còn thiếu",
-                               "clause": "Căn cứ"}, key="targets", alt="Mục tiêu của nghị quyết")
+                               "clause": "Điều khoản", "source": "Nguồn của chỉ tiêu"}, key="targets",
+                     alt="Mục tiêu của nghị quyết")
 
     table = ranking(store, profile, filters, user).filter("rated")
     col1, col2 = st.columns(2)

@@ -70,7 +70,7 @@ with show_errors():
                          pl.col("total").alias(f"Tổng điểm ({BASIS_LABEL[other_basis]})"),
                          pl.col("level").alias(f"Mức độ ({BASIS_LABEL[other_basis]})")),
             on="Mã đơn vị", how="left")
-        st.download_button("Tải Excel", data=lambda: exports.xlsx_bytes(export, "Xếp hạng"),
+        st.download_button("Tải Excel", data=lambda: exports.xlsx_bytes(export, "Xếp hạng", [version.defaults_note()]),
                            file_name=f"xep-hang-{profile.id}-{filters.year}.xlsx", icon=":material/download:",
                            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="rank_xlsx")
         st.download_button("Tải CSV", data=lambda: exports.csv_bytes(export), icon=":material/download:",

@@ -81,7 +81,8 @@ with show_errors():
     st.subheader("Điểm theo nhóm")
     vn_dataframe(d.groups, {"group_key": "Nhóm", "number": "Mục", "name": "Nội dung", "points": "Điểm",
                             "max_points": "Tối đa", "peer_median": "Trung vị cùng loại",
-                            "area_best": "Cao nhất địa bàn", "clause": "Căn cứ"},
+                            "area_best": "Cao nhất địa bàn", "clause": "Vị trí trong văn bản",
+                            "points_source": "Nguồn của điểm nhóm"},
                  points=("points", "max_points", "peer_median", "area_best"), alt="Điểm theo nhóm")
 
     st.subheader("Từng chỉ tiêu")
@@ -99,7 +100,7 @@ with show_errors():
                          "shown_value": "Giá trị", "source": "Nguồn", "rule_text": "Cách chấm",
                          "self_shown": "Tự chấm", "appraisal_reason": "Lý do thẩm định",
                          "attainment": "Mức đạt", "points": "Điểm", "max_points": "Tối đa", "note": "Ghi chú",
-                         "clause": "Căn cứ trong nghị quyết"},
+                         "clause": "Điều khoản nêu biện pháp", "rule_source": "Nguồn của cách chấm"},
                  points=("points", "max_points", "attainment"), alt="Điểm từng chỉ tiêu")
 
     st.subheader("Qua các năm")

@@ -101,3 +101,26 @@ def insert_observations(store: Store, units: list[dict], observations: list[dict
                         {"s": sid, "u": o["unit_code"], "y": year, "i": o["indicator"], "v": o.get("value"),
                          "n": o.get("num"), "d": o.get("den")})
         bump_data_version(cur)
+
+
+def sourced(raw: dict) -> dict:
+    """A profile dict whose every number-bearing table names a source ("mac-dinh", the software's
+    default, where it names none): the loader refuses a number without one."""
+    import copy
+
+    p = copy.deepcopy(raw)
+    if "total_max" in p:
+        p.setdefault("total_max_source", "mac-dinh")
+    for g in p.get("groups", []):
+        g.setdefault("source", "mac-dinh")
+        for it in g.get("items", []):
+            it.setdefault("source", "mac-dinh")
+            it.setdefault("rule_source", "mac-dinh")
+    for key in ("bands", "vetoes", "adjustments", "targets"):
+        for t in p.get(key, []):
+            if isinstance(t, dict):
+                t.setdefault("source", "mac-dinh")
+    for key in ("adjustment_caps", "commendation", "rounding"):
+        if isinstance(p.get(key), dict) and p[key]:
+            p[key].setdefault("source", "mac-dinh")
+    return p

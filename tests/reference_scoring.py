@@ -248,6 +248,8 @@ def _adjustments(catalogue: dict, profile: dict, unit: dict, obs: dict) -> dict[
             amount = min(amount, D(a["cap"]))
         sums[a["kind"]] += amount
     for kind, cap in profile.get("adjustment_caps", {}).items():
+        if kind == "source":  # where the caps come from, not a cap
+            continue
         sums[kind] = min(sums[kind], D(cap))
     return sums
 

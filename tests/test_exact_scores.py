@@ -53,7 +53,9 @@ def one_percent_case(value: str, decimals: int, rule: str) -> tuple[dict, dict, 
     profile = {"groups": [{"key": "G1", "number": "1", "name": "Nhóm", "clause": "Điều 1", "points": 100,
                            "items": [{"indicator": "P", "clause": "Điều 1"}]}],
                "bands": BANDS, "rounding": {"total_decimals": decimals, "group_decimals": decimals,
-                                            "rule": rule, "source": "Quyết định thử"}}
+                                            "rule": rule, "source": "qd-thu"},
+               "sources": {"qd-thu": {"kind": "decision", "number": "12/QĐ-UBND", "date": "05/01/2026",
+                                      "issuer": "UBND tỉnh thử"}}}
     units = [{"code": "A", "type": "commune"}]
     observations = [{"unit_code": "A", "indicator": "P", "value": float(value)}]
     return catalogue, profile, units, observations
@@ -75,7 +77,8 @@ def test_rounding_at_the_edges(raw, decimals, rule, total, level):
     catalogue, profile, units, observations = one_percent_case(raw, decimals, rule)
     result, parsed = sql_scores(catalogue, profile, units, observations)
     row = result.year(YEAR).row(0, named=True)
-    assert parsed.rounding.rule == rule and parsed.rounding.source == "Quyết định thử"
+    assert parsed.rounding.rule == rule
+    assert parsed.rounding.source == "Quyết định số 12/QĐ-UBND ngày 05/01/2026 của UBND tỉnh thử"
     assert row["raw_total"] == float(raw)  # the unrounded value stays for the drill-down
     assert row["total"] == float(total)
     assert row["level"] == level

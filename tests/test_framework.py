@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import sourced
 
 from dcmetrics import config, framework
 from dcmetrics.errors import FrameworkError, NotFound
@@ -130,7 +131,7 @@ def base_catalogue() -> dict:
 
 
 def base_profile() -> dict:
-    return {
+    return sourced({
         "id": "mau",
         "version": "2024.1",
         "title": "Bộ tiêu chí thử",
@@ -172,11 +173,15 @@ def base_profile() -> dict:
         ],
         "adjustment_caps": {"deduction": 10, "bonus": 5},
         "targets": [{"key": "a", "text": "100% đơn vị ban hành quy chế", "indicator": "PCT", "goal": 100,
-                     "clause": "Điều 1, mục 2, điểm a"}],
+                     "clause": "Điều 1, mục 2, điểm a", "source": "muc-tieu-a"}],
         "commendation": {"min_level": "Tốt", "min_total": 90, "require_complete": True,
                          "no_unhandled_violation": True, "previous_years": 1, "max_share": 0.15,
-                         "max_per_area": 5},
-    }
+                         "max_per_area": 5, "source": "qd-12"},
+        "sources": {"muc-tieu-a": {"kind": "clause", "clause": "Điều 1, mục 2, điểm a",
+                                   "quote": "Bảo đảm 100% đơn vị ban hành quy chế"},
+                    "qd-12": {"kind": "decision", "number": "12/QĐ-UBND", "date": "05/01/2026",
+                              "issuer": "UBND tỉnh Mẫu"}},
+    })
 
 
 BASE_CATALOGUE = base_catalogue()
@@ -274,38 +279,38 @@ CASES: list[Case] = [
       "bound, expect, mode, share_each, target, then, type, zero_denominator)"),
     P("unknown-profile-field", SET("colour", "xanh"),
       f"{PRO}: trường «colour» không được hỗ trợ (các trường hợp lệ: adjustment_caps, adjustments, bands, "
-      "commendation, document, effective_from, groups, id, not_rated_if_incomplete, rounding, targets, title, total_max, "
-      "version, vetoes)"),
+      "commendation, document, effective_from, groups, id, not_rated_if_incomplete, rounding, sources, targets, title, "
+      "total_max, total_max_source, version, vetoes)"),
     *[P(f"effective-from-{name}", SET("effective_from", value),
         f"{PRO}: «effective_from» (năm đầu tiên áp dụng) phải là một năm từ 2000 đến 2100, đang là «{shown}»")
       for name, value, shown in [("too-early", 1999, "1999"), ("text", "2024", "2024"), ("bool", True, "true"),
                                  ("fraction", 2024.5, "2024.5")]],
     P("unknown-group-field", SET("groups.0.weight", 1),
       f"{PRO} › nhóm G1: trường «weight» không được hỗ trợ (các trường hợp lệ: clause, items, key, name, "
-      "number, points)"),
+      "number, points, source)"),
     P("unknown-item-field", SET("groups.0.items.0.weigth", 2),
-      f"{ITEM}: trường «weigth» không được hỗ trợ (các trường hợp lệ: clause, indicator, rule, weight)"),
+      f"{ITEM}: trường «weigth» không được hỗ trợ (các trường hợp lệ: clause, indicator, rule, rule_source, source, weight)"),
     P("unknown-rule-field-profile", SET("groups.1.items.3.rule.share", 0.5),
       f"{VIOL_RULE}: trường «share» không được hỗ trợ (các trường hợp lệ: bands, bound, expect, mode, "
       "share_each, target, then, type, zero_denominator)"),
     P("unknown-band-range-field", SET(f"{CNT_BANDS}.0.points", 0),
       f"{CNT_RULE} › khoảng 1: trường «points» không được hỗ trợ (các trường hợp lệ: from, share, to)"),
     P("unknown-level-field", SET("bands.0.color", "green"),
-      f"{PRO} › mức Tốt: trường «color» không được hỗ trợ (các trường hợp lệ: cap, floor, level, min_total)"),
+      f"{PRO} › mức Tốt: trường «color» không được hỗ trợ (các trường hợp lệ: cap, floor, level, min_total, source)"),
     P("unknown-veto-field", SET("vetoes.0.level", "Khá"),
       f"{PRO} › điều kiện loại trừ 1: trường «level» không được hỗ trợ (các trường hợp lệ: cap_level, clause, "
-      "effect, indicator, op, reason, value)"),
+      "effect, indicator, op, reason, source, value)"),
     P("unknown-adjustment-field", SET("adjustments.0.points", 2),
       f"{PRO} › điểm cộng/trừ 1: trường «points» không được hỗ trợ (các trường hợp lệ: cap, clause, indicator, "
-      "kind, points_each)"),
+      "kind, points_each, source)"),
     P("unknown-adjustment-caps-field", SET("adjustment_caps.penalty", 3),
-      f"{PRO} › adjustment_caps: trường «penalty» không được hỗ trợ (các trường hợp lệ: bonus, deduction)"),
+      f"{PRO} › adjustment_caps: trường «penalty» không được hỗ trợ (các trường hợp lệ: bonus, deduction, source)"),
     P("unknown-target-field", SET("targets.0.year", 2025),
       f"{PRO} › mục tiêu a: trường «year» không được hỗ trợ (các trường hợp lệ: clause, goal, indicator, key, "
-      "text)"),
+      "source, text)"),
     P("unknown-commendation-field", SET("commendation.max_units", 3),
       f"{PRO} › commendation: trường «max_units» không được hỗ trợ (các trường hợp lệ: max_per_area, max_share, "
-      "min_level, min_total, no_unhandled_violation, previous_years, require_complete)"),
+      "min_level, min_total, no_unhandled_violation, previous_years, require_complete, source)"),
     # ------------------------------------------------------------ missing required fields
     C("missing-catalogue-version", DEL("version"), f"{CAT}: thiếu trường bắt buộc «version»"),
     C("missing-document-issuer", DEL("documents.doc-a.issuer"),
@@ -776,8 +781,10 @@ CASES: list[Case] = [
       f"{PRO} › mục tiêu 1: trường «key» phải là một chuỗi chữ không rỗng"),
     # the second «a» (the third target) is reported; «b» between them is fine
     P("target-key-twice",
-      [APPEND("targets", {"key": "b", "text": "Có kế hoạch", "indicator": "YN", "clause": "Điều 7"}),
-       APPEND("targets", {"key": "a", "text": "Đủ việc", "indicator": "CNT", "clause": "Điều 8"})],
+      [APPEND("targets", {"key": "b", "text": "Có kế hoạch", "indicator": "YN", "clause": "Điều 7",
+                          "source": "mac-dinh"}),
+       APPEND("targets", {"key": "a", "text": "Đủ việc", "indicator": "CNT", "clause": "Điều 8",
+                          "source": "mac-dinh"})],
       f"{PRO} › mục tiêu a: mục tiêu «a» khai báo hai lần"),
     P("target-unknown-indicator", SET("targets.0.indicator", "XYZ"),
       f"{PRO} › mục tiêu a: chỉ tiêu «XYZ» không có trong danh mục chỉ tiêu"),
@@ -831,20 +838,54 @@ CASES: list[Case] = [
     P("adjustment-cap-seven-decimals", SET("adjustment_caps.deduction", 0.1234567),
       f"{PRO} › adjustment_caps: mức trần «deduction» có quá 6 chữ số thập phân («0.1234567»)"),
     P("rounding-valid", SET("rounding", {"total_decimals": 1, "group_decimals": 3, "rule": "truncate",
-                                         "source": "Quyết định số 12/QĐ-UBND ngày 05/01/2026 của UBND tỉnh"})),
-    P("rounding-decimals-too-many", SET("rounding", {"total_decimals": 5, "source": "Quyết định 12"}),
+                                         "source": "qd-12"})),
+    P("rounding-decimals-too-many", SET("rounding", {"total_decimals": 5, "source": "qd-12"}),
       f"{PRO} › rounding: «total_decimals» (số chữ số thập phân giữ lại) phải là số nguyên từ 0 đến 4, đang là «5»"),
-    P("rounding-group-decimals-float", SET("rounding", {"group_decimals": 2.0, "source": "Quyết định 12"}),
+    P("rounding-group-decimals-float", SET("rounding", {"group_decimals": 2.0, "source": "qd-12"}),
       f"{PRO} › rounding: «group_decimals» (số chữ số thập phân giữ lại) phải là số nguyên từ 0 đến 4, đang là «2.0»"),
-    P("rounding-rule-unknown", SET("rounding", {"rule": "bankers", "source": "Quyết định 12"}),
+    P("rounding-rule-unknown", SET("rounding", {"rule": "bankers", "source": "qd-12"}),
       f"{PRO} › rounding: «rule» phải là một trong \"half_up\", \"truncate\"; đang là «bankers»"),
     P("rounding-without-source", SET("rounding", {"total_decimals": 2}),
-      f"{PRO} › rounding: thiếu trường bắt buộc «source»"),
-    P("rounding-unknown-key", SET("rounding", {"places": 2, "source": "Quyết định 12"}),
+      f"{PRO} › rounding: thiếu nguồn của các con số «source»: tên một nguồn khai báo trong [sources] (điều khoản "
+      "của văn bản kèm nguyên văn, hoặc quyết định của tỉnh), hoặc \"mac-dinh\" nếu là mặc định của phần mềm"),
+    P("rounding-unknown-key", SET("rounding", {"places": 2, "source": "qd-12"}),
       f"{PRO} › rounding: trường «places» không được hỗ trợ (các trường hợp lệ: group_decimals, rule, source, "
       "total_decimals)"),
     P("rounding-not-a-table", SET("rounding", 2),
       f"{PRO}: «rounding» phải là một bảng [rounding]"),
+    # every number carries its source (issue 15)
+    P("group-points-without-source", DEL("groups.0.source"),
+      f"{PRO} › nhóm G1: thiếu nguồn của các con số «source»: tên một nguồn khai báo trong [sources] (điều khoản của văn bản kèm nguyên văn, hoặc quyết định của tỉnh), hoặc \"mac-dinh\" nếu là mặc định của phần mềm"),
+    P("item-weight-without-source", DEL("groups.0.items.0.source"),
+      f"{PRO} › nhóm G1 › chỉ tiêu PCT: thiếu nguồn của các con số «source»: tên một nguồn khai báo trong [sources] (điều khoản của văn bản kèm nguyên văn, hoặc quyết định của tỉnh), hoặc \"mac-dinh\" nếu là mặc định của phần mềm"),
+    P("item-rule-without-source", DEL("groups.1.items.0.rule_source"),
+      f"{PRO} › nhóm G2 › chỉ tiêu CNT: thiếu nguồn của các con số «rule_source»: tên một nguồn khai báo trong [sources] (điều khoản của văn bản kèm nguyên văn, hoặc quyết định của tỉnh), hoặc \"mac-dinh\" nếu là mặc định của phần mềm"),
+    P("yesno-rule-needs-no-source", DEL("groups.0.items.1.rule_source")),
+    P("total-max-without-source", DEL("total_max_source"),
+      f"{PRO}: thiếu nguồn của các con số «total_max_source»: tên một nguồn khai báo trong [sources] (điều khoản của văn bản kèm nguyên văn, hoặc quyết định của tỉnh), hoặc \"mac-dinh\" nếu là mặc định của phần mềm"),
+    P("total-max-absent-needs-no-source", [DEL("total_max"), DEL("total_max_source")]),
+    P("band-without-source", DEL("bands.1.source"),
+      f"{PRO} › mức Khá: thiếu nguồn của các con số «source»: tên một nguồn khai báo trong [sources] (điều khoản của văn bản kèm nguyên văn, hoặc quyết định của tỉnh), hoặc \"mac-dinh\" nếu là mặc định của phần mềm"),
+    P("commendation-without-source", DEL("commendation.source"),
+      f"{PRO} › commendation: thiếu nguồn của các con số «source»: tên một nguồn khai báo trong [sources] (điều khoản của văn bản kèm nguyên văn, hoặc quyết định của tỉnh), hoặc \"mac-dinh\" nếu là mặc định của phần mềm"),
+    P("source-unknown-id", SET("groups.0.source", "nq-99"),
+      f"{PRO} › nhóm G1: nguồn «nq-99» chưa khai báo trong [sources]"),
+    P("source-not-text", SET("vetoes.0.source", 3),
+      f"{PRO} › điều kiện loại trừ 1: nguồn «3» chưa khai báo trong [sources]"),
+    P("sources-redeclare-default", SET("sources.mac-dinh", {"kind": "decision"}),
+      f"{PRO} › nguồn mac-dinh: «mac-dinh» là tên dành sẵn cho mặc định của phần mềm, không khai báo lại"),
+    P("number-source-not-a-table", SET("sources.qd-13", "Quyết định 13"),
+      f"{PRO} › nguồn qd-13: mỗi nguồn phải là một bảng [sources.<tên>]"),
+    P("source-kind-unknown", SET("sources.qd-12.kind", "law"),
+      f"{PRO} › nguồn qd-12: «kind» phải là một trong \"clause\", \"decision\"; đang là «law»"),
+    P("source-clause-without-quote", DEL("sources.muc-tieu-a.quote"),
+      f"{PRO} › nguồn muc-tieu-a: thiếu trường bắt buộc «quote»"),
+    P("source-clause-unknown-doc", SET("sources.muc-tieu-a.doc", "doc-z"),
+      f"{PRO} › nguồn muc-tieu-a: văn bản «doc-z» không có trong [documents] của danh mục"),
+    P("source-decision-without-date", DEL("sources.qd-12.date"),
+      f"{PRO} › nguồn qd-12: thiếu trường bắt buộc «date»"),
+    P("source-decision-unknown-key", SET("sources.qd-12.quote", "…"),
+      f"{PRO} › nguồn qd-12: trường «quote» không được hỗ trợ (các trường hợp lệ: date, issuer, kind, number)"),
 ]
 
 
@@ -890,8 +931,8 @@ def test_several_problems_come_together():
 
 MULTI_EXPECTED = [
     f"{PRO}: trường «colour» không được hỗ trợ (các trường hợp lệ: adjustment_caps, adjustments, bands, "
-    "commendation, document, effective_from, groups, id, not_rated_if_incomplete, rounding, targets, title, "
-    "total_max, version, vetoes)",
+    "commendation, document, effective_from, groups, id, not_rated_if_incomplete, rounding, sources, targets, title, "
+    "total_max, total_max_source, version, vetoes)",
     f"{PRO}: tổng điểm tối đa «total_max» không được nhỏ hơn 100, đang là 99",
     f"{ITEM}: trọng số «weight» phải lớn hơn 0, đang là 0",
     f"{VIOL_RULE}: «share_each» phải lớn hơn 0 và không quá 1, đang là 2",
@@ -1285,3 +1326,59 @@ def test_huge_decimal_integer_in_a_file_is_reported(tmp_path):
     with pytest.raises(FrameworkError) as e:
         load_profiles(folder)
     assert [str(p) for p in e.value.problems] == [f"profiles/mau.toml: {HUGE_INTEGER_MESSAGE}"]
+
+
+# ================================================================= every number carries its source
+
+def _words(text: str) -> str:
+    return " ".join(unicodedata.normalize("NFC", text).split())
+
+
+@pytest.mark.parametrize("pid", sorted(p.stem for p in (config.FRAMEWORKS_DIR / "profiles").glob("*.toml")))
+def test_every_number_of_a_real_profile_names_its_source(profiles, pid):
+    """No number without a source; a clause source quotes words that stand in its seed verbatim."""
+    if not SEEDS_DIR.is_dir():
+        pytest.skip(f"{SEEDS_DIR} không có (../shared vắng mặt)")
+    for version in profiles[pid].versions():
+        numbers = version.numbers()
+        assert len(numbers) > 20
+        for what, _, src in numbers:
+            assert src.kind in ("default", "clause", "decision"), what
+            if src.kind == "clause":
+                seed = next(d for d in framework.load_catalogue()[1].values() if d.title == src.doc_title).seed
+                assert _words(src.quote) in _words((SEEDS_DIR / seed).read_text(encoding="utf-8")), (what, src.quote)
+        note = version.defaults_note()
+        assert note.startswith(f"Ghi chú: {sum(s.is_default for _, _, s in numbers)} con số của bộ tiêu chí «{pid}»")
+
+
+def test_vinh_linh_targets_quote_the_words_their_100_percent_rests_on(profiles):
+    vl = profiles["vinh-linh"]
+    quotes = {t.key: t.source.quote for t in vl.targets}
+    assert quotes["a"].startswith("Bảo đảm 100% cán bộ, công chức, viên chức, người lao động được giao nhiệm vụ")
+    # b's «100%» is for propaganda and legal education, not for the disclosure its target measures:
+    # the disclosure indicator's target of 100 is therefore not attributed to the text
+    assert "thực hiện tuyên truyền, quán triệt, phổ biến, giáo dục pháp luật" in quotes["b"]
+    rule_sources = {it.indicator.code: it.rule_source for _, it in vl.items}
+    assert rule_sources["TRAIN_STAFF"].id == "muc-tieu-a"
+    assert rule_sources["RESP_DISCLOSURE"].is_default
+    # what no seed gives is the software's default
+    assert all(g.source.is_default for g in vl.groups) and all(lv.source.is_default for lv in vl.levels)
+    assert vl.commendation_source.is_default
+
+
+def test_sources_do_not_change_a_version_digest():
+    """A mended citation is documentation: the version scores the same, so its digest stays."""
+    cat = parse_catalogue(copy.deepcopy(BASE_CATALOGUE))
+    base = parse_profile(copy.deepcopy(BASE_PROFILE), cat, PRO, expected_id="mau")
+    cited = copy.deepcopy(BASE_PROFILE)
+    SET("sources.muc-tieu-a.quote", "Bảo đảm 100% cơ quan, đơn vị ban hành quy chế")(cited)
+    SET("groups.0.source", "qd-12")(cited)
+    assert parse_profile(cited, cat, PRO, expected_id="mau").sha256 == base.sha256
+    rescored = copy.deepcopy(BASE_PROFILE)
+    SET("groups.0.points", 45)(rescored)
+    SET("groups.1.points", 55)(rescored)
+    assert parse_profile(rescored, cat, PRO, expected_id="mau").sha256 != base.sha256
+    labels = {what: src.label() for what, _, src in base.numbers()}
+    assert labels["Mục tiêu a (PCT)"] == "Nghị quyết thử, Điều 1, mục 2, điểm a: «Bảo đảm 100% đơn vị ban hành quy chế»"
+    assert labels["Điều kiện đề nghị khen thưởng"] == "Quyết định số 12/QĐ-UBND ngày 05/01/2026 của UBND tỉnh Mẫu"
+    assert labels["Điểm nhóm G1 (mục 1)"] == "mặc định của phần mềm — chưa có văn bản quy định"

@@ -403,6 +403,10 @@ def test_unit_page_matches_unit_detail(app_env, profiles):
         shown = texts(at)
         from dcmetrics.fmt import fmt_num
         assert f"Tổng điểm chưa làm tròn: {fmt_num(u['raw_total'], 6)} · Điểm nhóm giữ 2 chữ số thập phân" in shown, why
+        # the clause where the measure stands, and apart from it the source of the scoring numbers
+        items = next(d.value for d in at.dataframe if "Nguồn của cách chấm" in d.value.columns)
+        assert "Điều khoản nêu biện pháp" in items.columns and "Căn cứ trong nghị quyết" not in items.columns
+        assert set(items["Nguồn của cách chấm"]) <= {it.rule_source.label() for _, it in profile.in_force(year).items}
         if u["rated"]:
             assert u["classification_cap"] in shown, why
         else:
@@ -495,6 +499,15 @@ def test_framework_page_shows_every_group(app_env, profiles, profile_id):
     assert list(rounding["Quy định"]) == ["Điểm nhóm giữ 2 chữ số thập phân, tổng điểm giữ 2 chữ số thập phân; "
                                           "làm tròn (từ 5 trở lên làm tròn lên), trên giá trị thập phân chính xác"]
     assert list(rounding["Nguồn"]) == ["mặc định của phần mềm — chưa có văn bản quy định"]
+    # every number with its source; none headed as the resolution's
+    assert list(levels["Nguồn"]) == [lv.source.label() for lv in profile.levels]
+    numbers = next(d.value for d in at.dataframe if list(d.value.columns) == ["Con số", "Giá trị", "Nguồn"])
+    assert len(numbers) == len(profile.numbers())
+    assert list(numbers["Nguồn"]) == [src.label() for _, _, src in profile.numbers()]
+    n_default = sum(src.is_default for _, _, src in profile.numbers())
+    assert any(c.value.startswith(f"{n_default}/{len(profile.numbers())} con số là mặc định của phần mềm")
+               for c in at.caption)
+    assert "Căn cứ trong nghị quyết" not in body
 
 
 def test_framework_page_shows_each_version_of_a_profile(app_env, profiles):

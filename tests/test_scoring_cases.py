@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 
 import pytest
-from conftest import insert_observations
+from conftest import insert_observations, sourced
 from scoring_cases import CASES
 
 from dcmetrics.framework import parse_catalogue, parse_profile
@@ -45,7 +45,7 @@ def complete_profile(raw: dict) -> dict:
     p.setdefault("version", "1")
     p.setdefault("title", "Bộ thử")
     p.setdefault("document", "t")
-    return p
+    return sourced(p)
 
 
 def run_case(case: dict):

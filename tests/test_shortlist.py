@@ -402,11 +402,21 @@ def test_xlsx_lists_the_selected_units_in_order(modified_list):
     assert "DANH SÁCH ĐỀ NGHỊ KHEN THƯỞNG THỰC HIỆN DÂN CHỦ Ở CƠ SỞ NĂM 2025" in strings
     assert proposal.NOT_A_DECISION in strings
     assert "chung" in strings and "Tối đa 5 đơn vị mỗi địa bàn" in strings
+    # the numbers behind the list that no text gives are named as the software's defaults
+    assert modified_list.defaults_note.startswith("Ghi chú: ")
+    assert "Điều kiện đề nghị khen thưởng" in modified_list.defaults_note
+    assert modified_list.defaults_note.replace("&", "&amp;") in strings
 
 
 def z_styles(data: bytes) -> str:
     with zipfile.ZipFile(io.BytesIO(data)) as z:
         return z.read("xl/styles.xml").decode("utf-8")
+
+
+def html_escape(text: str) -> str:
+    import html
+
+    return html.escape(text, quote=True)
 
 
 def test_html_document(modified_list):
@@ -419,6 +429,7 @@ def test_html_document(modified_list):
     assert "Đề nghị tặng Bằng khen của Chủ tịch UBND tỉnh" in doc
     assert "NGƯỜI LẬP BIỂU" in doc and "CHỦ TỊCH HỘI ĐỒNG" in doc
     assert "không phải quyết định khen thưởng" in doc
+    assert f'<p class="defaults">{html_escape(sl.defaults_note)}</p>' in doc
     import html
 
     for row in sl.selected.iter_rows(named=True):
@@ -431,3 +442,15 @@ def test_html_document(modified_list):
     for code in sl.near["unit_code"]:
         assert code in doc
     assert doc.index("I. Đơn vị đề nghị") < doc.index("II. Đơn vị sát nút")
+
+
+def test_ranking_workbook_carries_the_note_on_defaults(profiles):
+    from dcmetrics import exports
+
+    version = profiles["chung"].in_force(YEAR)
+    data = exports.xlsx_bytes(pl.DataFrame({"Mã đơn vị": ["00004"], "Tổng điểm": [85.24]}), "Xếp hạng",
+                              [version.defaults_note()])
+    sheets = pl.read_excel(io.BytesIO(data), sheet_id=0, has_header=False)
+    assert list(sheets) == ["Xếp hạng", "Ghi chú"]
+    assert sheets["Ghi chú"].row(0)[0] == version.defaults_note()
+    assert sheets["Xếp hạng"].row(1) == ("00004", "85.24")
