@@ -37,6 +37,7 @@ RETURN = "return"
 REOPEN = "reopen"
 APPRAISE = "appraise"
 UNITS_REPLACE = "units_replace"
+UNITS_IMPORT = "units_import"
 FRAMEWORK_REGISTER = "framework_register"
 
 SYSTEM_ACTOR = "(hệ thống)"  # first administrator, demo accounts

@@ -83,12 +83,19 @@ def cmd_import(args) -> int:
 
 def cmd_units_import(args) -> int:
     from dcmetrics import access
-    from dcmetrics.units import official_communes, replace_units
+    from dcmetrics.units import import_official
 
     store = _store(args, create=True)
-    frame = official_communes(args.province)
-    n = replace_units(store, frame, access.SYSTEM)  # whoever holds the database file is its administrator
-    print(f"Đã nạp {n} đơn vị (tỉnh và các xã, phường, đặc khu) của tỉnh mã {args.province}.")
+    # whoever holds the database file is its administrator
+    r = import_official(store, access.SYSTEM, args.province, legacy=args.legacy, commit=not args.dry_run)
+    lines = [f"{r.province_name} (mã {r.province_code}), theo {r.source}:",
+             f"  đơn vị mới (tỉnh và xã, phường, đặc khu, từ năm 2025): {r.new_units}"]
+    if args.legacy:
+        lines += [f"  đơn vị cũ (huyện và xã trước sắp xếp, đến năm 2024): {r.old_units}",
+                  f"  liên kết đơn vị cũ → mới: {r.lineage} (xã cũ chia cho nhiều xã mới: {r.divided})"]
+    lines += [f"  đã có trong danh mục (được cập nhật): {r.existing}; đơn vị khác giữ nguyên: {r.kept}"]
+    print("\n".join(lines))
+    print("Đã ghi vào cơ sở dữ liệu." if r.committed else "Chạy thử: chưa ghi gì (bỏ --dry-run để ghi).")
     return 0
 
 
@@ -145,8 +152,11 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--dry-run", action="store_true", help="chỉ kiểm tra, không lưu")
     sp.set_defaults(func=cmd_import)
 
-    sp = with_db(sub.add_parser("units-import", help="nạp danh mục xã chính thức của một tỉnh (vietnam-provinces)"))
-    sp.add_argument("--province", type=int, required=True, help="mã tỉnh, ví dụ 1 (Hà Nội)")
+    sp = with_db(sub.add_parser("units-import", help="nạp đơn vị hành chính chính thức của một tỉnh (vietnamadminunits)"))
+    sp.add_argument("--province", required=True, help="mã hoặc tên tỉnh sau sắp xếp, ví dụ 24 hoặc «Bắc Ninh»")
+    sp.add_argument("--legacy", action="store_true",
+                    help="nạp cả huyện, xã cũ đang nằm trong tỉnh và liên kết cũ → mới (lịch sử trước sắp xếp)")
+    sp.add_argument("--dry-run", action="store_true", help="chỉ xem trước số đơn vị sẽ tạo, không ghi")
     sp.set_defaults(func=cmd_units_import)
 
     sp = with_db(sub.add_parser("template", help="tạo tệp mẫu nhập số liệu (.xlsx hoặc .csv) của một địa bàn"))

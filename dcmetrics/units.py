@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import polars as pl
 
 from dcmetrics import access, audit, config, sqlfiles
@@ -60,15 +62,86 @@ def replace_units(store: Store, frame: pl.DataFrame, actor) -> int:
     if problems:
         raise ValidationError(problems)
     with store.transaction() as cur:
-        before = cur.execute("SELECT count(*) FROM units").fetchone()[0]
-        cur.execute("DELETE FROM units")
-        cur.register("incoming_units", frame)
-        cur.execute("INSERT INTO units SELECT * FROM incoming_units")
-        cur.unregister("incoming_units")
-        write_name_order(cur)
+        before = _write_registry(cur, frame)
         audit.record(cur, acct, audit.UNITS_REPLACE, "units", before={"units": before}, after={"units": frame.height})
         bump_data_version(cur)
     return frame.height
+
+
+def _write_registry(cur, frame: pl.DataFrame) -> int:
+    """The registry replaced by `frame` (already validated) in the caller's transaction; the count before."""
+    before = cur.execute("SELECT count(*) FROM units").fetchone()[0]
+    cur.execute("DELETE FROM units")
+    cur.register("incoming_units", frame.select(UNIT_COLUMNS))
+    cur.execute("INSERT INTO units SELECT * FROM incoming_units")
+    cur.unregister("incoming_units")
+    write_name_order(cur)
+    return before
+
+
+@dataclass(frozen=True)
+class OfficialImport:
+    """What importing a province's official units does (a preview, or what was committed)."""
+
+    province_code: str
+    province_name: str
+    new_units: int        # the new province and its communes
+    old_units: int        # the old districts and communes now in it (0 without legacy)
+    lineage: int          # old → new links
+    divided: int          # old communes divided between several new ones
+    existing: int         # of the imported codes, those already in the registry (updated)
+    kept: int             # other units of the registry, kept as they are (agencies, other provinces ...)
+    committed: bool
+    source: str           # the package and its version
+
+
+def import_official(store: Store, actor, province: str, legacy: bool = True, commit: bool = True) -> OfficialImport:
+    """A real province's units from `vietnamadminunits`: the new province and communes and, with
+    `legacy`, the old districts and communes now in it with the lineage old → new and official
+    coordinates; validated as a whole, then (with `commit`) written in one transaction, audited.
+    Units of the registry that are not the province's (its agencies ...) are kept."""
+    from dcmetrics import official_units
+
+    acct = access.require(store, actor, access.MANAGE_UNITS)
+    off = official_units.province_units(province)
+    imported = off.units if legacy else off.units.filter(pl.col("level") == "new")
+    lineage = off.lineage if legacy else off.lineage.clear()
+    frame = normalise(imported)
+    codes = set(frame["code"].to_list())
+    registry = all_units(store).select(UNIT_COLUMNS)
+    kept = normalise(registry.filter(~pl.col("code").is_in(list(codes))))
+    union = pl.concat([frame, kept])
+    problems = check_units(union) + (official_units.check_lineage(imported, lineage) if legacy else [])
+    if problems:
+        raise ValidationError(problems)
+    result = OfficialImport(
+        province_code=off.province.code, province_name=off.province.name,
+        new_units=imported.filter(pl.col("level") == "new").height,
+        old_units=imported.filter(pl.col("level") == "old").height, lineage=lineage.height,
+        divided=lineage.group_by("old_code").len().filter(pl.col("len") > 1).height,
+        existing=registry.filter(pl.col("code").is_in(list(codes))).height, kept=kept.height,
+        committed=commit, source=f"{official_units.PACKAGE} {official_units.package_version()}")
+    if not commit:
+        return result
+    with store.transaction() as cur:
+        before = _write_registry(cur, union)
+        cur.execute("DELETE FROM unit_lineage WHERE list_contains($c, old_code) OR list_contains($c, new_code)",
+                    {"c": sorted(codes)})
+        cur.register("incoming_lineage", lineage.select("old_code", "new_code", "effective_date", "share",
+                                                        "share_basis", "is_default", "source"))
+        cur.execute("INSERT INTO unit_lineage (old_code, new_code, effective_date, share, share_basis, is_default, "
+                    "source) SELECT * FROM incoming_lineage")
+        cur.unregister("incoming_lineage")
+        cur.execute("DELETE FROM unit_places WHERE list_contains($c, code)", {"c": sorted(codes)})
+        cur.register("incoming_places", imported.select("code", "lat", "lon"))
+        cur.execute("INSERT INTO unit_places SELECT * FROM incoming_places")
+        cur.unregister("incoming_places")
+        audit.record(cur, acct, audit.UNITS_IMPORT, f"province:{off.province.code}",
+                     before={"units": before},
+                     after={"units": union.height, "new_units": result.new_units, "old_units": result.old_units,
+                            "lineage": result.lineage, "source": result.source})
+        bump_data_version(cur)
+    return result
 
 
 def normalise(frame: pl.DataFrame) -> pl.DataFrame:
