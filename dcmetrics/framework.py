@@ -33,6 +33,8 @@ from dcmetrics.framework_model import (
     DEFAULT_SOURCE,
     ROUNDING_RULES,
     SOFTWARE_DEFAULT_ID,
+    SUBJECT_LABELS,
+    Criterion,
     NumberSource,
     Rounding,
     Rule,
@@ -46,14 +48,15 @@ INDICATOR_KEYS = {"name", "definition", "kind", "applies", "entered_by", "max", 
                   "numerator", "denominator", "sources", "rule"}
 PROFILE_KEYS = {"id", "version", "title", "document", "total_max", "not_rated_if_incomplete",
                 "groups", "bands", "vetoes", "adjustments", "adjustment_caps", "targets",
-                "commendation", "effective_from", "rounding", "sources", "total_max_source"}
+                "commendation", "effective_from", "rounding", "sources", "total_max_source", "criterion"}
 GROUP_KEYS = {"key", "number", "name", "clause", "points", "items", "source"}
 ITEM_KEYS = {"indicator", "clause", "weight", "rule", "source", "rule_source"}
 BAND_KEYS = {"level", "min_total", "floor", "cap", "source"}
 SOURCE_KEYS = {"clause": {"kind", "doc", "clause", "quote"}, "decision": {"kind", "number", "date", "issuer"}}
 # keys that say where numbers come from: documentation, kept out of a version's digest (they do
 # not change how it scores, and a mended citation must not force a new version)
-SOURCE_FIELDS = {"source", "rule_source", "total_max_source", "sources"}
+SOURCE_FIELDS = {"source", "rule_source", "total_max_source", "sources", "criterion"}
+CRITERION_KEYS = {"effect", "subjects", "unit_types", "clause", "quote", "doc"}
 RULE_KEYS = {"type", "target", "bound", "expect", "mode", "share_each", "zero_denominator",
              "then", "bands"}
 COMMENDATION_KEYS = {"min_level", "min_total", "require_complete", "no_unhandled_violation",
@@ -234,6 +237,30 @@ def _source_ref(col: _Collector, where: str, d: dict, key: str, sources: dict[st
         col.add(where, f"nguồn «{_shown(v)}» chưa khai báo trong [sources]")
         return DEFAULT_SOURCE
     return sources[v]
+
+
+def _criteria(col: _Collector, raw: dict, docs: dict[str, Document], doc_id: str | None) -> tuple[Criterion, ...]:
+    """[[criterion]]: what the document says the level does to annual evaluations, in its words."""
+    out = []
+    for ci, c in enumerate(_tables(col, "", raw, "criterion"), 1):
+        w = f"tiêu chí đánh giá {ci}"
+        _unknown_keys(col, w, c, CRITERION_KEYS)
+        effect = _choice(col, w, c, "effect", ("cap", "basis"))
+        lists = {}
+        for key, allowed in (("subjects", tuple(SUBJECT_LABELS)), ("unit_types", config.UNIT_TYPES)):
+            v = c.get(key)
+            if not isinstance(v, list) or not v or not all(isinstance(x, str) and x in allowed for x in v):
+                col.add(w, f"«{key}» phải là danh sách không rỗng gồm: {', '.join(allowed)}; đang là «{_shown(v)}»")
+                v = []
+            lists[key] = tuple(v)
+        doc = c.get("doc", doc_id)
+        if "doc" in c and (not isinstance(doc, str) or doc not in docs):
+            col.add(w, f"văn bản «{_shown(doc)}» không có trong [documents] của danh mục")
+        title = docs[doc].title if isinstance(doc, str) and doc in docs else ""
+        clause, quote = _text(col, w, c, "clause"), _text(col, w, c, "quote")
+        if effect is not None:
+            out.append(Criterion(effect, lists["subjects"], lists["unit_types"], clause, quote, title))
+    return tuple(out)
 
 
 def _has_numbers(rule: Rule) -> bool:
@@ -650,6 +677,7 @@ def parse_profile(raw: dict, catalogue: tuple[str, dict[str, Document], dict[str
         col.add("commendation", f"«min_total» phải từ 0 đến tổng điểm tối đa, đang là «{_shown(comm['min_total'])}»")
 
     rounding = _rounding(col, raw, sources)
+    criteria = _criteria(col, raw, docs, doc_id)
 
     if col.problems:
         raise FrameworkError(col.problems)
@@ -667,7 +695,7 @@ def parse_profile(raw: dict, catalogue: tuple[str, dict[str, Document], dict[str
         vetoes=tuple(vetoes), adjustments=tuple(adjustments), adjustment_caps=dict(caps),
         targets=tuple(targets), commendation=dict(comm), catalogue_version=cat_version,
         rounding=rounding, sources=sources, total_max_source=total_max_source, adjustment_caps_source=caps_source,
-        commendation_source=comm_source, sha256=digest, effective_from=effective_from)
+        commendation_source=comm_source, criteria=criteria, sha256=digest, effective_from=effective_from)
 
 
 def _indicator_body(ind: Indicator) -> dict:

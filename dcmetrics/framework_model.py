@@ -223,6 +223,35 @@ class Rounding:
                 f"thập phân; {ROUNDING_RULES[self.rule]}, trên giá trị thập phân chính xác")
 
 
+CRITERION_EFFECTS = {
+    "cap": "trần bắt buộc: xếp loại không được cao hơn mức đề xuất",
+    "basis": "một trong những căn cứ: mức đề xuất đặt bên cạnh các căn cứ khác, không phải trần bắt buộc",
+}
+SUBJECT_LABELS = {
+    "unit": "đơn vị",
+    "head": "người đứng đầu",
+    "managers": "cán bộ lãnh đạo, quản lý",
+    "staff": "cán bộ, công chức, viên chức, người lao động",
+    "village_workers": "người hoạt động không chuyên trách ở cấp xã, ở thôn, tổ dân phố",
+}
+
+
+@dataclass(frozen=True)
+class Criterion:
+    """What the document says a unit's level does to an annual evaluation: for whom, for which
+    unit types, a binding cap or one of the bases, in its own words."""
+
+    effect: str                    # cap | basis
+    subjects: tuple[str, ...]      # SUBJECT_LABELS keys
+    unit_types: tuple[str, ...]
+    clause: str
+    quote: str                     # the document's words
+    doc_title: str = ""
+
+    def subjects_text(self) -> str:
+        return ", ".join(SUBJECT_LABELS[s] for s in self.subjects)
+
+
 @dataclass(frozen=True)
 class Document:
     id: str
@@ -255,6 +284,7 @@ class Profile:
     total_max_source: NumberSource = DEFAULT_SOURCE
     adjustment_caps_source: NumberSource = DEFAULT_SOURCE
     commendation_source: NumberSource = DEFAULT_SOURCE
+    criteria: tuple[Criterion, ...] = ()
     sha256: str = ""  # of the canonical body (profile + the catalogue entries it uses)
     effective_from: int | None = None  # first evaluation year it applies to; None: every year
     # the versions in force before this one (profiles/archive/<id>/), oldest first
@@ -309,6 +339,32 @@ class Profile:
     def level_names(self) -> list[str]:
         return [lv.level for lv in self.levels]
 
+    def criteria_for(self, unit_type: str) -> tuple[Criterion, ...]:
+        """The criterion entries that cover a unit type (none: its level has no classification effect)."""
+        return tuple(c for c in self.criteria if unit_type in c.unit_types)
+
+    def classification_note(self, unit_type: str, proposed: str | None) -> tuple[str, str]:
+        """(kind, Vietnamese text) of what a unit's level means for its and its head's annual
+        classification under this profile: kind is cap, basis or none."""
+        from dcmetrics.config import UNIT_TYPE_LABELS
+
+        found = self.criteria_for(unit_type)
+        if not found:
+            covered = sorted({UNIT_TYPE_LABELS.get(t, t) for c in self.criteria for t in c.unit_types})
+            said = (f"văn bản chỉ gắn kết quả với việc đánh giá {', '.join(covered)}" if covered
+                    else "bộ tiêu chí chưa ghi văn bản nói kết quả dùng vào việc đánh giá, xếp loại như thế nào")
+            return "none", (f"Đơn vị loại «{UNIT_TYPE_LABELS.get(unit_type, unit_type)}» vẫn được đánh giá và xếp mức, "
+                            f"nhưng không có đề xuất xếp loại theo tiêu chí này: {said}.")
+        kind = "cap" if any(c.effect == "cap" for c in found) else "basis"
+        parts = []
+        for c in found:
+            where = f"{c.doc_title}, {c.clause}" if c.doc_title else c.clause
+            parts.append(f"{where}: «{c.quote}» — áp dụng cho {c.subjects_text()}; {CRITERION_EFFECTS[c.effect]}.")
+        head = (f"Trần xếp loại theo tiêu chí này: {proposed}." if kind == "cap"
+                else f"Đề xuất xếp loại theo tiêu chí này: {proposed} (là một trong những căn cứ, không phải trần "
+                     f"bắt buộc).")
+        return kind, head + " " + " ".join(parts)
+
     def numbers(self) -> list[tuple[str, str, NumberSource]]:
         """Every number the profile uses: (what, the number(s) as shown, its source), in reading order."""
         from dcmetrics.fmt import fmt_num
@@ -322,7 +378,7 @@ class Profile:
                     out.append((f"Cách chấm {it.indicator.code}", it.rule.describe(it.indicator.kind), it.rule_source))
         for lv in self.levels:
             out.append((f"Mức «{lv.level}»", f"từ {fmt_num(lv.min_total)} điểm, mỗi nhóm tối thiểu "
-                        f"{fmt_num(lv.floor * 100)} %, trần xếp loại «{lv.cap}»", lv.source))
+                        f"{fmt_num(lv.floor * 100)} %, đề xuất xếp loại «{lv.cap}»", lv.source))
         out.append(("Làm tròn điểm", self.rounding.describe(), self.rounding.number_source))
         for v in self.vetoes:
             out.append((f"Điều kiện loại trừ {v.indicator.code}", f"{v.op} {fmt_num(v.value)}", v.source))
@@ -347,4 +403,4 @@ class Profile:
             return ""
         return (f"Ghi chú: {len(defaults)} con số của bộ tiêu chí «{self.id}» phiên bản {self.version} là mặc định "
                 f"của phần mềm — chưa có văn bản quy định (nghị quyết không quy định điểm số, ngưỡng xếp mức, "
-                f"trần xếp loại hay điều kiện khen thưởng): " + "; ".join(defaults) + ".")
+                f"đề xuất xếp loại hay điều kiện khen thưởng): " + "; ".join(defaults) + ".")

@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-from dcmetrics.framework_model import KIND_LABELS
+from dcmetrics.config import UNIT_TYPE_LABELS, UNIT_TYPES
+from dcmetrics.framework_model import CRITERION_EFFECTS, KIND_LABELS
 from dcmetrics.fmt import fmt_num, fmt_pct
 from ui.context import current, get_profiles
 
@@ -25,7 +26,7 @@ else:
     profile = head
 st.caption(f"Mã {profile.id} · phiên bản {profile.version}, áp dụng {head.period_text(profile.version)} · "
            f"văn bản: {profile.document.title} ({profile.document.number}, {profile.document.date})")
-st.info("Nghị quyết quy định các nhóm biện pháp; điểm số, ngưỡng xếp mức, sàn điểm nhóm, trần xếp loại và điều kiện "
+st.info("Nghị quyết quy định các nhóm biện pháp; điểm số, ngưỡng xếp mức, sàn điểm nhóm, đề xuất xếp loại và điều kiện "
         "khen thưởng không có trong văn bản: mỗi con số dưới đây ghi rõ nguồn — điều khoản của văn bản (kèm nguyên "
         "văn), quyết định của tỉnh, hoặc mặc định của phần mềm.", icon=":material/info:")
 for g in profile.groups:
@@ -38,14 +39,26 @@ for g in profile.groups:
                         f"Cách chấm: {it.rule.describe(ind.kind)} (nguồn: {it.rule_source.label()})  \n"
                         f"Trọng số: {fmt_num(it.weight)} (nguồn: {it.source.label()})  \n"
                         f"Điều khoản nêu biện pháp: {it.clause}")
-st.subheader("Mức độ thực hiện và trần xếp loại")
+st.subheader("Mức độ thực hiện và đề xuất xếp loại")
 st.table([{"Mức": lv.level, "Điểm tối thiểu": fmt_num(lv.min_total),
-           "Mỗi nhóm tối thiểu": fmt_pct(lv.floor, 0), "Trần xếp loại": lv.cap, "Nguồn": lv.source.label()}
+           "Mỗi nhóm tối thiểu": fmt_pct(lv.floor, 0), "Đề xuất xếp loại": lv.cap, "Nguồn": lv.source.label()}
           for lv in profile.levels])
+st.subheader("Kết quả dùng vào việc đánh giá, xếp loại hằng năm")
+if profile.criteria:
+    st.table([{"Văn bản ghi": f"«{c.quote}»", "Điều khoản": c.clause, "Áp dụng cho": c.subjects_text(),
+               "Loại đơn vị": ", ".join(UNIT_TYPE_LABELS[t] for t in c.unit_types),
+               "Hiệu lực": CRITERION_EFFECTS[c.effect]} for c in profile.criteria])
+    uncovered = [t for t in UNIT_TYPE_LABELS if t in UNIT_TYPES and not profile.criteria_for(t)]
+    if uncovered:
+        st.caption("Văn bản không gắn kết quả với việc xếp loại: " + ", ".join(UNIT_TYPE_LABELS[t] for t in uncovered)
+                   + " — các đơn vị này vẫn được đánh giá và xếp mức, nhưng không có đề xuất xếp loại.")
+else:
+    st.caption("Bộ tiêu chí chưa ghi văn bản nói kết quả dùng vào việc đánh giá, xếp loại như thế nào: không đơn vị "
+               "nào có đề xuất xếp loại.")
 st.subheader("Làm tròn điểm")
 rounding = profile.rounding
 st.table([{"Quy định": rounding.describe(), "Nguồn": rounding.source}])
-st.caption("Mức độ thực hiện, sàn điểm nhóm, trần xếp loại, thứ hạng và danh sách đề nghị khen thưởng dùng điểm "
+st.caption("Mức độ thực hiện, sàn điểm nhóm, đề xuất xếp loại, thứ hạng và danh sách đề nghị khen thưởng dùng điểm "
            "đã làm tròn; điểm chưa làm tròn (chính xác đến 12 chữ số thập phân) xem ở trang Chi tiết đơn vị.")
 if profile.adjustments:
     st.subheader("Điểm cộng, điểm trừ")

@@ -16,7 +16,7 @@ def score_table_for_page(table, profile):
     keys = [g.key for g in version.groups]
     cols = {"rank": "Hạng", "unit_code": "Mã đơn vị", "unit_name": "Đơn vị", "parent_name": "Địa bàn",
             "unit_type": "Loại", "cluster": "Cụm, khối thi đua", "total": "Tổng điểm", "level": "Mức độ",
-            "classification_cap": "Trần xếp loại", "complete": "Đủ số liệu", "not_rated_reason": "Lý do không xếp loại",
+            "classification_cap": "Đề xuất xếp loại", "complete": "Đủ số liệu", "not_rated_reason": "Lý do không xếp loại",
             "rank_parent": "Hạng trong địa bàn", "rank_type": "Hạng theo loại", "rank_cluster": "Hạng trong cụm",
             "rank_change": "Hạng tăng/giảm", "total_change": "Điểm tăng/giảm", "framework_id": "Bộ tiêu chí",
             "framework_version": "Phiên bản", "basis": "Cơ sở tính", **{k: k for k in keys}}

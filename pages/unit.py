@@ -42,8 +42,8 @@ with show_errors():
     st.caption(f"Tổng điểm chưa làm tròn: {fmt_num(u['raw_total'], 6)} · {profile.rounding.describe()} "
                f"({profile.rounding.source}).")
     if u["rated"]:
-        st.info(f"Trần xếp loại của đơn vị và người đứng đầu theo tiêu chí này: **{u['classification_cap']}**.",
-                icon=":material/gavel:")
+        kind, note = profile.classification_note(u["unit_type"], u["classification_cap"])
+        (st.warning if kind == "none" else st.info)(note, icon=":material/gavel:")
     else:
         st.error(f"Không đủ điều kiện xếp loại: {u['not_rated_reason']}.", icon=":material/block:")
     if u["held_by"]:

@@ -279,8 +279,8 @@ CASES: list[Case] = [
       "bound, expect, mode, share_each, target, then, type, zero_denominator)"),
     P("unknown-profile-field", SET("colour", "xanh"),
       f"{PRO}: trường «colour» không được hỗ trợ (các trường hợp lệ: adjustment_caps, adjustments, bands, "
-      "commendation, document, effective_from, groups, id, not_rated_if_incomplete, rounding, sources, targets, title, "
-      "total_max, total_max_source, version, vetoes)"),
+      "commendation, criterion, document, effective_from, groups, id, not_rated_if_incomplete, rounding, sources, "
+      "targets, title, total_max, total_max_source, version, vetoes)"),
     *[P(f"effective-from-{name}", SET("effective_from", value),
         f"{PRO}: «effective_from» (năm đầu tiên áp dụng) phải là một năm từ 2000 đến 2100, đang là «{shown}»")
       for name, value, shown in [("too-early", 1999, "1999"), ("text", "2024", "2024"), ("bool", True, "true"),
@@ -853,6 +853,27 @@ CASES: list[Case] = [
       "total_decimals)"),
     P("rounding-not-a-table", SET("rounding", 2),
       f"{PRO}: «rounding» phải là một bảng [rounding]"),
+    # the criterion as the document words it
+    P("criterion-valid", SET("criterion", [{"effect": "cap", "subjects": ["unit", "head"], "unit_types": ["agency"],
+                                              "clause": "Điều 3", "quote": "làm căn cứ xếp loại"}])),
+    P("criterion-effect-unknown", SET("criterion", [{"effect": "binding", "subjects": ["unit"],
+                                                       "unit_types": ["agency"], "clause": "Điều 3", "quote": "x"}]),
+      f"{PRO} › tiêu chí đánh giá 1: «effect» phải là một trong \"cap\", \"basis\"; đang là «binding»"),
+    P("criterion-subject-unknown", SET("criterion", [{"effect": "basis", "subjects": ["everyone"],
+                                                        "unit_types": ["agency"], "clause": "Điều 3", "quote": "x"}]),
+      f"{PRO} › tiêu chí đánh giá 1: «subjects» phải là danh sách không rỗng gồm: unit, head, managers, staff, "
+      "village_workers; đang là «[everyone]»"),
+    P("criterion-without-types", SET("criterion", [{"effect": "basis", "subjects": ["unit"], "unit_types": [],
+                                                      "clause": "Điều 3", "quote": "x"}]),
+      f"{PRO} › tiêu chí đánh giá 1: «unit_types» phải là danh sách không rỗng gồm: commune, agency, service, "
+      "enterprise; đang là «[]»"),
+    P("criterion-unknown-doc", SET("criterion", [{"effect": "basis", "subjects": ["unit"], "unit_types": ["agency"],
+                                                    "doc": "doc-z", "clause": "Điều 3", "quote": "x"}]),
+      f"{PRO} › tiêu chí đánh giá 1: văn bản «doc-z» không có trong [documents] của danh mục"),
+    P("criterion-unknown-key", SET("criterion", [{"effect": "basis", "subjects": ["unit"], "unit_types": ["agency"],
+                                                    "clause": "Điều 3", "quote": "x", "cap": "Tốt"}]),
+      f"{PRO} › tiêu chí đánh giá 1: trường «cap» không được hỗ trợ (các trường hợp lệ: clause, doc, effect, quote, "
+      "subjects, unit_types)"),
     # every number carries its source (issue 15)
     P("group-points-without-source", DEL("groups.0.source"),
       f"{PRO} › nhóm G1: thiếu nguồn của các con số «source»: tên một nguồn khai báo trong [sources] (điều khoản của văn bản kèm nguyên văn, hoặc quyết định của tỉnh), hoặc \"mac-dinh\" nếu là mặc định của phần mềm"),
@@ -931,8 +952,8 @@ def test_several_problems_come_together():
 
 MULTI_EXPECTED = [
     f"{PRO}: trường «colour» không được hỗ trợ (các trường hợp lệ: adjustment_caps, adjustments, bands, "
-    "commendation, document, effective_from, groups, id, not_rated_if_incomplete, rounding, sources, targets, title, "
-    "total_max, total_max_source, version, vetoes)",
+    "commendation, criterion, document, effective_from, groups, id, not_rated_if_incomplete, rounding, sources, "
+    "targets, title, total_max, total_max_source, version, vetoes)",
     f"{PRO}: tổng điểm tối đa «total_max» không được nhỏ hơn 100, đang là 99",
     f"{ITEM}: trọng số «weight» phải lớn hơn 0, đang là 0",
     f"{VIOL_RULE}: «share_each» phải lớn hơn 0 và không quá 1, đang là 2",
@@ -1382,3 +1403,45 @@ def test_sources_do_not_change_a_version_digest():
     assert labels["Mục tiêu a (PCT)"] == "Nghị quyết thử, Điều 1, mục 2, điểm a: «Bảo đảm 100% đơn vị ban hành quy chế»"
     assert labels["Điều kiện đề nghị khen thưởng"] == "Quyết định số 12/QĐ-UBND ngày 05/01/2026 của UBND tỉnh Mẫu"
     assert labels["Điểm nhóm G1 (mục 1)"] == "mặc định của phần mềm — chưa có văn bản quy định"
+
+
+# ================================================================= the criterion, as each text words it
+
+CRITERION_CASES = [  # profile, unit type, kind, words the note must hold
+    ("thai-nguyen", "agency", "basis", "là một trong những căn cứ đánh giá kết quả thực hiện nhiệm vụ"),
+    ("thai-nguyen", "agency", "basis", "áp dụng cho người đứng đầu, cán bộ lãnh đạo, quản lý"),
+    ("thai-nguyen", "commune", "basis", "áp dụng cho đơn vị;"),
+    ("ca-mau", "enterprise", "none", "văn bản chỉ gắn kết quả với việc đánh giá"),
+    ("ca-mau", "commune", "basis", "Ủy ban nhân dân cấp xã, lãnh đạo cơ quan, đơn vị, tổ chức"),
+    ("bac-giang", "commune", "none", "Cơ quan hành chính nhà nước, Đơn vị sự nghiệp công lập"),
+    ("bac-giang", "agency", "basis", "xếp loại người đứng đầu cơ quan, đơn vị hàng năm"),
+    ("vinh-linh", "service", "basis", "người hoạt động không chuyên trách ở cấp xã, ở thôn, tổ dân phố"),
+    ("tiep-can-phap-luat-mau", "commune", "none", "bộ tiêu chí chưa ghi văn bản"),
+]
+
+
+@pytest.mark.parametrize(("pid", "unit_type", "kind", "words"), CRITERION_CASES)
+def test_what_a_level_does_to_the_classification_is_what_the_text_says(profiles, pid, unit_type, kind, words):
+    got_kind, note = profiles[pid].classification_note(unit_type, "Hoàn thành tốt nhiệm vụ")
+    assert got_kind == kind
+    assert words in note
+    if kind == "basis":
+        assert note.startswith("Đề xuất xếp loại theo tiêu chí này: Hoàn thành tốt nhiệm vụ (là một trong những căn cứ, "
+                               "không phải trần bắt buộc).")
+    if kind == "none":
+        assert "vẫn được đánh giá và xếp mức, nhưng không có đề xuất xếp loại" in note
+
+
+def test_no_seed_makes_the_level_a_binding_cap(profiles):
+    for pid in ("vinh-linh", "bac-giang", "ca-mau", "cao-xanh", "thai-nguyen", "chung"):
+        assert profiles[pid].criteria and {c.effect for c in profiles[pid].criteria} == {"basis"}, pid
+
+
+@pytest.mark.parametrize("pid", ["vinh-linh", "bac-giang", "ca-mau", "cao-xanh", "thai-nguyen", "chung"])
+def test_criterion_quotes_stand_in_their_seed(profiles, pid):
+    if not SEEDS_DIR.is_dir():
+        pytest.skip(f"{SEEDS_DIR} không có (../shared vắng mặt)")
+    docs = framework.load_catalogue()[1]
+    for c in profiles[pid].criteria:
+        seed = next(d.seed for d in docs.values() if d.title == c.doc_title)
+        assert _words(c.quote) in _words((SEEDS_DIR / seed).read_text(encoding="utf-8")), c.quote

@@ -409,6 +409,8 @@ def test_unit_page_matches_unit_detail(app_env, profiles):
         assert set(items["Nguồn của cách chấm"]) <= {it.rule_source.label() for _, it in profile.in_force(year).items}
         if u["rated"]:
             assert u["classification_cap"] in shown, why
+            _, note = profile.in_force(year).classification_note(u["unit_type"], u["classification_cap"])
+            assert note in shown and "là một trong những căn cứ, không phải trần bắt buộc" in note, why
         else:
             assert "Không đủ điều kiện xếp loại" in shown, why
         if why == "held back by a group":
@@ -495,7 +497,8 @@ def test_framework_page_shows_every_group(app_env, profiles, profile_id):
         assert item.indicator.code in body
     levels = at.table[0].value
     assert list(levels["Mức"]) == [lv.level for lv in profile.levels]
-    rounding = at.table[1].value  # the rule that decides a total at a half, and where it comes from
+    # the rule that decides a total at a half, and where it comes from
+    rounding = next(t.value for t in at.table if "Quy định" in t.value.columns)
     assert list(rounding["Quy định"]) == ["Điểm nhóm giữ 2 chữ số thập phân, tổng điểm giữ 2 chữ số thập phân; "
                                           "làm tròn (từ 5 trở lên làm tròn lên), trên giá trị thập phân chính xác"]
     assert list(rounding["Nguồn"]) == ["mặc định của phần mềm — chưa có văn bản quy định"]
@@ -508,6 +511,11 @@ def test_framework_page_shows_every_group(app_env, profiles, profile_id):
     assert any(c.value.startswith(f"{n_default}/{len(profile.numbers())} con số là mặc định của phần mềm")
                for c in at.caption)
     assert "Căn cứ trong nghị quyết" not in body
+    # what the level does to the annual classification, in the document's own words
+    criteria = next(t.value for t in at.table if "Văn bản ghi" in t.value.columns)
+    assert list(criteria["Văn bản ghi"]) == [f"«{c.quote}»" for c in profile.criteria]
+    assert set(criteria["Hiệu lực"]) == {"một trong những căn cứ: mức đề xuất đặt bên cạnh các căn cứ khác, "
+                                         "không phải trần bắt buộc"}
 
 
 def test_framework_page_shows_each_version_of_a_profile(app_env, profiles):
