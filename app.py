@@ -37,6 +37,7 @@ def page_list(user) -> dict[str, list]:
         page("pages/overview.py", title="Tổng quan", icon=":material/dashboard:", default=True),
         page("pages/ranking.py", title="Xếp hạng", icon=":material/leaderboard:"),
         page("pages/trends.py", title="Xu hướng", icon=":material/trending_up:"),
+        page("pages/map.py", title="Bản đồ", icon=":material/map:"),
         page("pages/unit.py", title="Chi tiết đơn vị", icon=":material/account_balance:"),
         page("pages/framework.py", title="Bộ tiêu chí", icon=":material/rule:"),
     ]}

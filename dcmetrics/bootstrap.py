@@ -45,6 +45,20 @@ def load_sample(store: Store, folder: Path | None = None) -> dict:
     folder = folder or config.SAMPLE_DIR
     units = pl.read_csv(folder / "units.csv", infer_schema=False)
     replace_units(store, units, access.SYSTEM)
+    if (folder / "lineage.csv").is_file():
+        lineage = pl.read_csv(folder / "lineage.csv", infer_schema=False)
+        with store.transaction() as cur:
+            cur.register("sample_lineage", lineage)
+            cur.execute("INSERT INTO unit_lineage (old_code, new_code, effective_date, share, share_basis, is_default, "
+                        "source) SELECT old_code, new_code, CAST(effective_date AS DATE), CAST(share AS DOUBLE), "
+                        "share_basis, CAST(is_default AS BOOLEAN), 'dữ liệu mẫu' FROM sample_lineage")
+            cur.unregister("sample_lineage")
+    if (folder / "places.csv").is_file():
+        places = pl.read_csv(folder / "places.csv", schema={"code": pl.String, "lat": pl.Float64, "lon": pl.Float64})
+        with store.transaction() as cur:
+            cur.register("sample_places", places)
+            cur.execute("INSERT INTO unit_places SELECT code, lat, lon FROM sample_places")
+            cur.unregister("sample_places")
     files = 0
     for year_dir in sorted(p for p in folder.iterdir() if p.is_dir() and p.name.isdigit()):
         for path in sorted(year_dir.glob("*.csv")):

@@ -20,7 +20,18 @@ def _store(args, create: bool = False):
 def cmd_init(args) -> int:
     from dcmetrics.bootstrap import init_db, sample_loaded
 
+    if args.sample and args.province:
+        raise DcmetricsError("Chọn một: --sample (tỉnh mẫu giả định) hoặc --province (đơn vị thật của một tỉnh).")
     store, admin_password = init_db(args.db, sample=args.sample)
+    if args.province:
+        from dcmetrics import access
+        from dcmetrics.units import import_official
+
+        # a real province: its units old and new with the lineage, no figures yet
+        r = import_official(store, access.SYSTEM, args.province, legacy=True)
+        print(f"{r.province_name} (mã {r.province_code}): {r.new_units} đơn vị mới, {r.old_units} đơn vị cũ, "
+              f"{r.lineage} liên kết cũ → mới ({r.source}). Chưa có số liệu: tải tệp mẫu bằng "
+              "«dcmetrics template» hoặc trên trang Nhập số liệu.")
     n = store.rows("SELECT count(*) FROM units")[0][0]
     print(f"Cơ sở dữ liệu: {store.path}")
     print(f"Đơn vị: {n}; dữ liệu mẫu: {'có' if sample_loaded(store) else 'không'}")
@@ -130,6 +141,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     sp = with_db(sub.add_parser("init", help="tạo cơ sở dữ liệu"))
     sp.add_argument("--sample", action="store_true", help="nạp dữ liệu mẫu")
+    sp.add_argument("--province", help="tạo đơn vị thật (cũ và mới) của một tỉnh, ví dụ «Cà Mau» hoặc 96; chưa có số liệu")
     sp.set_defaults(func=cmd_init)
 
     sp = sub.add_parser("frameworks", help="liệt kê các bộ tiêu chí")

@@ -11,6 +11,7 @@ from dcmetrics.errors import NotFound
 from dcmetrics.fmt import sort_vi
 from dcmetrics.framework_model import Profile
 from dcmetrics.ingest.commit import submissions_for_unit
+from dcmetrics.lineage import PredecessorHistory, predecessor_history
 from dcmetrics.store import Store
 
 
@@ -44,6 +45,15 @@ def ranking(store: Store, profile: Profile, f: Filters, actor) -> pl.DataFrame:
     result = scoring.cached_score(store, profile, [f.year], f.basis)
     # the scores come best first, equal totals in Vietnamese name order (scoring's ORDER BY)
     return _in_scope(store, result.wide(f.year), f, area)
+
+
+def map_points(store: Store, profile: Profile, f: Filters, actor) -> pl.DataFrame:
+    """The ranking's units of the year with their official coordinates, for the map: unit_code,
+    unit_name, unit_type, parent_name, total, level, rated, lat, lon (units without a place left out)."""
+    units = ranking(store, profile, f, actor)
+    places = store.frame("SELECT code AS unit_code, lat, lon FROM unit_places WHERE lat IS NOT NULL AND lon IS NOT NULL")
+    return (units.select("unit_code", "unit_name", "unit_type", "parent_name", "total", "level", "rated")
+            .join(places, on="unit_code", how="inner", maintain_order="left"))
 
 
 @dataclass(frozen=True)
@@ -89,10 +99,15 @@ def overview(store: Store, profile: Profile, f: Filters, actor) -> Overview:
 def _targets(profile: Profile, result, cur: pl.DataFrame, year: int) -> pl.DataFrame:
     """The resolution's "100%" targets: the share of units (where the indicator applies) that
     fully attain the indicator, against the goal."""
-    items = result.items_for(indicators=[t.indicator.code for t in profile.targets]).filter(
+    items = result.items_for(indicators=[t.indicator.code for t in profile.targets if t.indicator is not None]).filter(
         (pl.col("year") == year) & pl.col("unit_code").is_in(cur["unit_code"].implode()))
     rows = []
     for t in profile.targets:
+        if t.indicator is None:  # what it asks, no indicator measures: shown, not counted
+            rows.append({"key": t.key, "text": t.text, "clause": t.clause, "source": t.source.label(),
+                         "indicator": None, "goal": t.goal, "n_units": None, "n_met": None, "share_met": None,
+                         "gap": None})
+            continue
         it = items.filter((pl.col("indicator") == t.indicator.code) & ~pl.col("not_applicable"))
         n = it.height
         met = it.filter(pl.col("attainment") >= 1 - 1e-9).height
@@ -115,6 +130,7 @@ class UnitDetail:
     sources: pl.DataFrame      # files that carried the figures
     bases: pl.DataFrame        # self-assessed beside appraised: total, level, points per group
     version: Profile           # the profile version that scored the year
+    before: PredecessorHistory | None = None  # the predecessors' results, for a unit born of a merger
 
 
 def unit_detail(store: Store, profile: Profile, unit_code: str, f: Filters, actor) -> UnitDetail:
@@ -151,7 +167,8 @@ def unit_detail(store: Store, profile: Profile, unit_code: str, f: Filters, acto
     history = (scoring.unit_history(store, head, unit_code, years, f.basis)
                .select("year", "total", "level", "rank", "rated", "framework_version").sort("year"))
     return UnitDetail(unit, groups, items, history, submissions_for_unit(store, unit_code, f.year),
-                      compare_bases(store, profile, unit_code, f.year), profile)
+                      compare_bases(store, profile, unit_code, f.year), profile,
+                      predecessor_history(store, head, unit_code, f.basis, actor))
 
 
 def compare_bases(store: Store, profile: Profile, unit_code: str, year: int) -> pl.DataFrame:

@@ -35,6 +35,7 @@ from dcmetrics.framework_model import (
     SOFTWARE_DEFAULT_ID,
     SUBJECT_LABELS,
     Criterion,
+    Exclusion,
     NumberSource,
     Rounding,
     Rule,
@@ -48,14 +49,15 @@ INDICATOR_KEYS = {"name", "definition", "kind", "applies", "entered_by", "max", 
                   "numerator", "denominator", "sources", "rule"}
 PROFILE_KEYS = {"id", "version", "title", "document", "total_max", "not_rated_if_incomplete",
                 "groups", "bands", "vetoes", "adjustments", "adjustment_caps", "targets",
-                "commendation", "effective_from", "rounding", "sources", "total_max_source", "criterion"}
+                "commendation", "effective_from", "rounding", "sources", "total_max_source", "criterion", "excluded"}
 GROUP_KEYS = {"key", "number", "name", "clause", "points", "items", "source"}
-ITEM_KEYS = {"indicator", "clause", "weight", "rule", "source", "rule_source"}
+ITEM_KEYS = {"indicator", "clause", "weight", "rule", "source", "rule_source", "applies"}
 BAND_KEYS = {"level", "min_total", "floor", "cap", "source"}
 SOURCE_KEYS = {"clause": {"kind", "doc", "clause", "quote"}, "decision": {"kind", "number", "date", "issuer"}}
 # keys that say where numbers come from: documentation, kept out of a version's digest (they do
 # not change how it scores, and a mended citation must not force a new version)
-SOURCE_FIELDS = {"source", "rule_source", "total_max_source", "sources", "criterion"}
+SOURCE_FIELDS = {"source", "rule_source", "total_max_source", "sources", "criterion", "excluded"}
+EXCLUDED_KEYS = {"indicator", "clause", "quote", "reason"}
 CRITERION_KEYS = {"effect", "subjects", "unit_types", "clause", "quote", "doc"}
 RULE_KEYS = {"type", "target", "bound", "expect", "mode", "share_each", "zero_denominator",
              "then", "bands"}
@@ -551,6 +553,14 @@ def parse_profile(raw: dict, catalogue: tuple[str, dict[str, Document], dict[str
                 continue
             seen_in[code] = str(key)
             rule = _rule(col, iw, it["rule"], ind.kind) if "rule" in it else ind.rule
+            if "applies" in it:  # the profile narrows who is scored on it (a duty of communes only ...)
+                narrowed = it["applies"]
+                if (not isinstance(narrowed, list) or not narrowed
+                        or not all(isinstance(a, str) and a in ind.applies for a in narrowed)):
+                    col.add(iw, f"«applies» của mục phải là danh sách không rỗng, lấy trong các loại đơn vị của chỉ tiêu "
+                                f"({', '.join(ind.applies)}); đang là «{_shown(narrowed)}»")
+                else:
+                    ind = replace(ind, applies=tuple(a for a in ind.applies if a in narrowed))
             src = _source_ref(col, iw, it, "source", sources)
             rule_src = (_source_ref(col, iw, it, "rule_source", sources) if rule is not None and _has_numbers(rule)
                         else DEFAULT_SOURCE)
@@ -649,14 +659,15 @@ def parse_profile(raw: dict, catalogue: tuple[str, dict[str, Document], dict[str
         if tkey and tkey in target_keys:
             col.add(tw, f"mục tiêu «{tkey}» khai báo hai lần")
         target_keys.append(tkey)
-        ind = indicator(tw, t)
+        # no indicator: what the target asks is tracked by none (indicator = "" says so on purpose)
+        ind = indicator(tw, t) if t.get("indicator") != "" else None
         goal = _number(col, tw, t, "goal", required=False, default=100.0)
         if goal is not None and not 0 < goal <= 100:
             col.add(tw, f"«goal» phải trong (0, 100], đang là {goal:g}")
         tx = _text(col, tw, t, "text")
         cl = _text(col, tw, t, "clause")
         src = _source_ref(col, tw, t, "source", sources)
-        if ind is not None:
+        if ind is not None or t.get("indicator") == "":
             targets.append(Target(tkey, tx, ind, goal or 100.0, cl, src))
 
     comm = dict(_table(col, "", raw, "commendation"))
@@ -678,12 +689,21 @@ def parse_profile(raw: dict, catalogue: tuple[str, dict[str, Document], dict[str
 
     rounding = _rounding(col, raw, sources)
     criteria = _criteria(col, raw, docs, doc_id)
+    excluded = []
+    for ei, e in enumerate(_tables(col, "", raw, "excluded"), 1):
+        ew = f"không chấm {ei}"
+        _unknown_keys(col, ew, e, EXCLUDED_KEYS)
+        code = _code(col, ew, e, "indicator")
+        if code is not None and code not in indicators:
+            col.add(ew, f"chỉ tiêu «{code}» không có trong danh mục chỉ tiêu")
+        excluded.append(Exclusion(code or "", _text(col, ew, e, "clause"), _text(col, ew, e, "quote"),
+                                  _text(col, ew, e, "reason")))
 
     if col.problems:
         raise FrameworkError(col.problems)
     used = sorted({i.code for g in groups for it in g.items for i in [it.indicator]}
                   | {v.indicator.code for v in vetoes} | {a.indicator.code for a in adjustments}
-                  | {t.indicator.code for t in targets})
+                  | {t.indicator.code for t in targets if t.indicator is not None})
     # the years a version applies to do not change how it scores, so they stay out of its digest
     body = {"profile": _without_sources({k: v for k, v in raw.items() if k != "effective_from"}),
             "catalogue_version": cat_version,
@@ -695,7 +715,7 @@ def parse_profile(raw: dict, catalogue: tuple[str, dict[str, Document], dict[str
         vetoes=tuple(vetoes), adjustments=tuple(adjustments), adjustment_caps=dict(caps),
         targets=tuple(targets), commendation=dict(comm), catalogue_version=cat_version,
         rounding=rounding, sources=sources, total_max_source=total_max_source, adjustment_caps_source=caps_source,
-        commendation_source=comm_source, criteria=criteria, sha256=digest, effective_from=effective_from)
+        commendation_source=comm_source, criteria=criteria, excluded=tuple(excluded), sha256=digest, effective_from=effective_from)
 
 
 def _indicator_body(ind: Indicator) -> dict:

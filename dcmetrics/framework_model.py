@@ -198,10 +198,21 @@ class Adjustment:
 class Target:
     key: str
     text: str
-    indicator: Indicator
+    indicator: Indicator | None  # None: no indicator tracks what the target asks (the page says so)
     goal: float
     clause: str
     source: NumberSource = DEFAULT_SOURCE
+
+
+@dataclass(frozen=True)
+class Exclusion:
+    """An indicator (or a target on it) a profile leaves out of the units' score, with the words
+    of the clause that show why (a duty of another level, a clause that asks something else)."""
+
+    indicator: str
+    clause: str
+    quote: str
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -285,6 +296,7 @@ class Profile:
     adjustment_caps_source: NumberSource = DEFAULT_SOURCE
     commendation_source: NumberSource = DEFAULT_SOURCE
     criteria: tuple[Criterion, ...] = ()
+    excluded: tuple[Exclusion, ...] = ()
     sha256: str = ""  # of the canonical body (profile + the catalogue entries it uses)
     effective_from: int | None = None  # first evaluation year it applies to; None: every year
     # the versions in force before this one (profiles/archive/<id>/), oldest first
@@ -332,7 +344,7 @@ class Profile:
         seen: dict[str, Indicator] = {}
         for _, it in self.items:
             seen.setdefault(it.indicator.code, it.indicator)
-        for x in (*self.vetoes, *self.adjustments, *self.targets):
+        for x in (*self.vetoes, *self.adjustments, *(t for t in self.targets if t.indicator is not None)):
             seen.setdefault(x.indicator.code, x.indicator)
         return list(seen.values())
 
@@ -390,7 +402,8 @@ class Profile:
             out.append(("Trần điểm cộng, trừ", ", ".join(f"{k}: {fmt_num(v)}" for k, v in self.adjustment_caps.items()),
                         self.adjustment_caps_source))
         for t in self.targets:
-            out.append((f"Mục tiêu {t.key} ({t.indicator.code})", f"{fmt_num(t.goal)} %", t.source))
+            tracked = t.indicator.code if t.indicator is not None else "chưa có chỉ tiêu đo"
+            out.append((f"Mục tiêu {t.key} ({tracked})", f"{fmt_num(t.goal)} %", t.source))
         if self.commendation:
             out.append(("Điều kiện đề nghị khen thưởng", ", ".join(f"{k} = {v}" for k, v in self.commendation.items()),
                         self.commendation_source))

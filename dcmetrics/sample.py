@@ -5,6 +5,9 @@
 - `units.csv`: the registry (code,name,type,parent_code,cluster,active_from,active_to);
 - `<year>/<area>.csv`: what each district (and the province, `99.csv`) would upload for the
   units of its area, in the upload format of data/frameworks/README.md (UTF-8 with BOM);
+- `places.csv`: fictitious coordinates for the map (code,lat,lon);
+- `lineage.csv`: which old communes each merged commune continues (old_code,new_code,effective_date,
+  share,share_basis,is_default);
 - `appraisals.csv`: appraised values (unit_code,year,indicator,value,numerator,denominator,
   reason,appraiser); yes/no values there are written 1/0, ratios as numerator/denominator.
 
@@ -22,6 +25,7 @@ from __future__ import annotations
 import argparse
 import csv
 import itertools
+import math
 import random
 import tomllib
 from dataclasses import dataclass, field
@@ -41,6 +45,10 @@ PROVINCE_AREA = "990"  # area digits in the codes of province-level bodies (CQ99
 YES, NO = "Có", "Không"
 
 UNITS_COLUMNS = ["code", "name", "type", "parent_code", "cluster", "active_from", "active_to"]
+PLACE_COLUMNS = ["code", "lat", "lon"]
+# the fictitious province lies around here (a point in the sea off central Vietnam: no real place)
+PLACE_CENTRE = (15.2, 110.2)
+LINEAGE_COLUMNS = ["old_code", "new_code", "effective_date", "share", "share_basis", "is_default"]
 APPRAISAL_COLUMNS = ["unit_code", "year", "indicator", "value", "numerator", "denominator",
                      "reason", "appraiser"]
 TYPE_ORDER = ("province", "district", "commune", "agency", "service", "enterprise")
@@ -168,6 +176,7 @@ class Unit:
     active_from: int | None = None
     active_to: int | None = None
     area: str = PROVINCE_CODE  # the upload file (district or province) the unit belongs to
+    predecessors: tuple[str, ...] = ()  # the communes merged into this one (lineage.csv)
 
     def active(self, year: int) -> bool:
         return ((self.active_from is None or self.active_from <= year)
@@ -302,7 +311,7 @@ def merge_communes(rng: random.Random, units: list[Unit], names) -> None:
         k = [d[0] for d in DISTRICTS].index(dcode) + 1
         code = f"99{(k - 1) * COMMUNE_BLOCK + COMMUNE_BLOCK - 1:03d}"
         units.append(Unit(code, f"Xã {next(names)} (sáp nhập)", "commune", dcode, pair[0].cluster,
-                          active_from=MERGE_YEAR, area=dcode))
+                          active_from=MERGE_YEAR, area=dcode, predecessors=tuple(sorted(o.code for o in pair))))
 
 
 # ---------------------------------------------------------------- latent quality
@@ -595,6 +604,22 @@ def write_csv(path: Path, header: list[str], rows: list[list[str]],
         writer.writerows(rows)
 
 
+def place_rows(seed: int, units: list[Unit]) -> list[list[str]]:
+    """Fictitious coordinates for the map: each district a cluster, its units scattered round it;
+    provincial bodies at the province's centre. Clearly not any real place."""
+    rng = rng_for(seed, "places")
+    centre = {PROVINCE_CODE: PLACE_CENTRE}
+    for i, (dcode, _, _) in enumerate(DISTRICTS):
+        angle = 2 * math.pi * i / len(DISTRICTS)
+        centre[dcode] = (PLACE_CENTRE[0] + 0.35 * math.sin(angle), PLACE_CENTRE[1] + 0.45 * math.cos(angle))
+    rows = []
+    for u in units:
+        lat0, lon0 = centre.get(u.code) or centre.get(u.parent_code) or PLACE_CENTRE
+        spread = 0.0 if u.code in centre else (0.12 if u.parent_code != PROVINCE_CODE else 0.05)
+        rows.append([u.code, f"{lat0 + rng.uniform(-spread, spread):.5f}", f"{lon0 + rng.uniform(-spread, spread):.5f}"])
+    return rows
+
+
 def unit_row(unit: Unit) -> list[str]:
     years = ["" if y is None else str(y) for y in (unit.active_from, unit.active_to)]
     return [unit.code, unit.name, unit.type, unit.parent_code, unit.cluster, *years]
@@ -629,6 +654,10 @@ def generate(out_dir: Path, seed: int = 2024, catalogue: Path | None = None) -> 
     unit_of = {u.code: u for u in units}
     latents = assign_latents(seed, units, indicators)
     write_csv(out_dir / "units.csv", UNITS_COLUMNS, [unit_row(u) for u in units])
+    # each merged commune continues both of its old communes, whole
+    write_csv(out_dir / "lineage.csv", LINEAGE_COLUMNS,
+              [[old, u.code, f"{MERGE_YEAR}-07-01", "1", "whole", "true"] for u in units for old in u.predecessors])
+    write_csv(out_dir / "places.csv", PLACE_COLUMNS, place_rows(seed, units))
     areas = [PROVINCE_CODE] + [code for code, _, _ in DISTRICTS]
     appraisals = []
     for year in YEARS:

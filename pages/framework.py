@@ -39,6 +39,10 @@ for g in profile.groups:
                         f"Cách chấm: {it.rule.describe(ind.kind)} (nguồn: {it.rule_source.label()})  \n"
                         f"Trọng số: {fmt_num(it.weight)} (nguồn: {it.source.label()})  \n"
                         f"Điều khoản nêu biện pháp: {it.clause}")
+if profile.excluded:
+    st.subheader("Không chấm cho đơn vị")
+    st.table([{"Chỉ tiêu": e.indicator, "Điều khoản": e.clause, "Văn bản ghi": f"«{e.quote}»", "Lý do": e.reason}
+              for e in profile.excluded])
 st.subheader("Mức độ thực hiện và đề xuất xếp loại")
 st.table([{"Mức": lv.level, "Điểm tối thiểu": fmt_num(lv.min_total),
            "Mỗi nhóm tối thiểu": fmt_pct(lv.floor, 0), "Đề xuất xếp loại": lv.cap, "Nguồn": lv.source.label()}

@@ -49,7 +49,10 @@ with show_errors():
         targets = ov.targets.with_columns(
             pl.col("share_met").map_elements(fmt_pct, return_dtype=pl.String).alias("share_text"),
             pl.col("goal").map_elements(lambda g: f"{fmt_num(g)} %", return_dtype=pl.String).alias("goal_text"),
-            pl.col("gap").map_elements(lambda g: f"{fmt_num(g, 1)} điểm %", return_dtype=pl.String).alias("gap_text"))
+            pl.col("gap").map_elements(lambda g: f"{fmt_num(g, 1)} điểm %", return_dtype=pl.String).alias("gap_text")
+        ).with_columns(  # a target no indicator measures: said, not counted
+            pl.when(pl.col("indicator").is_null()).then(pl.lit("chưa có chỉ tiêu đo")).otherwise(pl.col("share_text"))
+            .alias("share_text"), pl.col("gap_text").fill_null("–"))
         vn_dataframe(targets, {"key": "Mục", "text": "Mục tiêu", "goal_text": "Chỉ tiêu", "n_met": "Số đơn vị đạt",
                                "n_units": "Số đơn vị áp dụng", "share_text": "Tỷ lệ đạt", "gap_text": "Còn thiếu",
                                "clause": "Điều khoản", "source": "Nguồn của chỉ tiêu"}, key="targets",

@@ -107,6 +107,18 @@ with show_errors():
     vn_dataframe(d.history, {"year": "Năm", "total": "Tổng điểm", "level": "Mức độ", "rank": "Hạng",
                              "framework_version": "Phiên bản bộ tiêu chí"},
                  points=("total",), alt="Điểm qua các năm")
+    if d.before is not None and not d.before.empty:
+        st.subheader("Trước sắp xếp")
+        st.info(d.before.label, icon=":material/call_merge:")
+        combined = d.before.combined.with_columns(
+            pl.when(pl.col("comparable")).then(pl.lit("Điểm gộp của các đơn vị trước sắp xếp"))
+            .otherwise(pl.format("Không đủ để so sánh: {}/{} đơn vị cũ có điểm", pl.col("n_scored"),
+                                 pl.col("n_predecessors"))).alias("what"))
+        vn_dataframe(combined, {"year": "Năm", "what": "Kết quả", "total": "Điểm gộp"}, points=("total",),
+                     key="before_combined", alt="Điểm gộp của các đơn vị trước sắp xếp")
+        vn_dataframe(d.before.rows, {"year": "Năm", "old_name": "Đơn vị trước sắp xếp", "old_code": "Mã",
+                                     "total": "Tổng điểm của đơn vị cũ", "level": "Mức độ của đơn vị cũ"},
+                     points=("total",), key="before_rows", alt="Kết quả của từng đơn vị trước sắp xếp")
 
     st.subheader("Nguồn số liệu")
     sources = d.sources.with_columns(

@@ -124,3 +124,16 @@ def sourced(raw: dict) -> dict:
         if isinstance(p.get(key), dict) and p[key]:
             p[key].setdefault("source", "mac-dinh")
     return p
+
+
+def raw_profile_of(profile) -> dict:
+    """The TOML of one profile version as written (the current file or its archived copy)."""
+    import tomllib
+
+    from dcmetrics import config
+
+    folder = config.FRAMEWORKS_DIR / "profiles"
+    raw = tomllib.loads((folder / f"{profile.id}.toml").read_text(encoding="utf-8"))
+    if raw.get("version") != profile.version:
+        raw = tomllib.loads((folder / "archive" / profile.id / f"{profile.version}.toml").read_text(encoding="utf-8"))
+    return raw

@@ -207,7 +207,8 @@ def _group_points(catalogue: dict, profile: dict, unit: dict, obs: dict, roundin
         remaining = []  # (weight, attainment) of the items that stay in the group
         for it in g["items"]:
             code = it["indicator"]
-            if not _applies(catalogue, code, unit["type"]):
+            # a profile may narrow an item to some unit types ("applies" on the item)
+            if not _applies(catalogue, code, unit["type"]) or unit["type"] not in it.get("applies", [unit["type"]]):
                 continue
             ind = catalogue["indicators"][code]
             value, num, den = obs.get((unit["code"], code), (None, None, None))

@@ -36,7 +36,7 @@ def test_score_writes_one_row_per_unit(db, tmp_path, capsys):
                                   "framework_version", "basis", "total", "level", "rank", "complete"]
     assert {"classification_cap", "G1", "G7", "total_self", "level_self"} <= set(frame.columns)
     assert frame.height == 241
-    assert set(frame["framework_id"]) == {"vinh-linh"} and set(frame["framework_version"]) == {"2024.1"}
+    assert set(frame["framework_id"]) == {"vinh-linh"} and set(frame["framework_version"]) == {"2025.1"}
     top = frame.row(0, named=True)
     assert top["rank"] == 1 and top["total"] == frame["total"].max()
     group_sum = sum(top[f"G{i}"] for i in range(1, 8))

@@ -4,12 +4,11 @@ a stored run, a stored run rescored after a partial upload, a full rebuild, the 
 
 from __future__ import annotations
 
-import copy
 from decimal import Decimal
 
 import polars as pl
 import pytest
-from conftest import insert_observations
+from conftest import insert_observations, raw_profile_of
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from reference_scoring import reference_scores
@@ -236,7 +235,7 @@ def test_chain_stored_run_partial_rescore_rebuild_and_reference_agree(profiles, 
         obs = pl.DataFrame(final_observations(first, changed, again),
                            schema={"unit_code": pl.String, "indicator": pl.String, "value": pl.Float64,
                                    "num": pl.Float64, "den": pl.Float64})
-        ref = reference_scores(catalogue_raw(), profile_raw(profile), pl.DataFrame(units), obs).sort("unit_code")
+        ref = reference_scores(catalogue_raw(), raw_profile_of(profile), pl.DataFrame(units), obs).sort("unit_code")
         totals = partial.rows("SELECT unit_code, total, raw_total, level FROM score_units WHERE run_id = $r "
                               "ORDER BY unit_code", {"r": run})
         assert [t[1] for t in totals] == ref["total"].to_list()
@@ -252,15 +251,3 @@ def catalogue_raw() -> dict:
 
     from dcmetrics import config
     return tomllib.loads((config.FRAMEWORKS_DIR / "catalogue.toml").read_text(encoding="utf-8"))
-
-
-def profile_raw(profile) -> dict:
-    import tomllib
-
-    from dcmetrics import config
-    folder = config.FRAMEWORKS_DIR / "profiles"
-    path = folder / f"{profile.id}.toml"
-    raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    if raw.get("version") != profile.version:
-        raw = tomllib.loads((folder / "archive" / profile.id / f"{profile.version}.toml").read_text(encoding="utf-8"))
-    return copy.deepcopy(raw)

@@ -279,8 +279,8 @@ CASES: list[Case] = [
       "bound, expect, mode, share_each, target, then, type, zero_denominator)"),
     P("unknown-profile-field", SET("colour", "xanh"),
       f"{PRO}: trường «colour» không được hỗ trợ (các trường hợp lệ: adjustment_caps, adjustments, bands, "
-      "commendation, criterion, document, effective_from, groups, id, not_rated_if_incomplete, rounding, sources, "
-      "targets, title, total_max, total_max_source, version, vetoes)"),
+      "commendation, criterion, document, effective_from, excluded, groups, id, not_rated_if_incomplete, rounding, "
+      "sources, targets, title, total_max, total_max_source, version, vetoes)"),
     *[P(f"effective-from-{name}", SET("effective_from", value),
         f"{PRO}: «effective_from» (năm đầu tiên áp dụng) phải là một năm từ 2000 đến 2100, đang là «{shown}»")
       for name, value, shown in [("too-early", 1999, "1999"), ("text", "2024", "2024"), ("bool", True, "true"),
@@ -289,7 +289,7 @@ CASES: list[Case] = [
       f"{PRO} › nhóm G1: trường «weight» không được hỗ trợ (các trường hợp lệ: clause, items, key, name, "
       "number, points, source)"),
     P("unknown-item-field", SET("groups.0.items.0.weigth", 2),
-      f"{ITEM}: trường «weigth» không được hỗ trợ (các trường hợp lệ: clause, indicator, rule, rule_source, source, weight)"),
+      f"{ITEM}: trường «weigth» không được hỗ trợ (các trường hợp lệ: applies, clause, indicator, rule, rule_source, source, weight)"),
     P("unknown-rule-field-profile", SET("groups.1.items.3.rule.share", 0.5),
       f"{VIOL_RULE}: trường «share» không được hỗ trợ (các trường hợp lệ: bands, bound, expect, mode, "
       "share_each, target, then, type, zero_denominator)"),
@@ -874,6 +874,18 @@ CASES: list[Case] = [
                                                     "clause": "Điều 3", "quote": "x", "cap": "Tốt"}]),
       f"{PRO} › tiêu chí đánh giá 1: trường «cap» không được hỗ trợ (các trường hợp lệ: clause, doc, effect, quote, "
       "subjects, unit_types)"),
+    P("item-applies-wider-than-indicator", SET("groups.0.items.0.applies", ["village"]),
+      f"{PRO} › nhóm G1 › chỉ tiêu PCT: «applies» của mục phải là danh sách không rỗng, lấy trong các loại đơn vị của "
+      "chỉ tiêu (commune, agency, service, enterprise); đang là «[village]»"),
+    P("excluded-unknown-indicator", SET("excluded", [{"indicator": "NOPE", "clause": "Điều 9", "quote": "x",
+                                                      "reason": "y"}]),
+      f"{PRO} › không chấm 1: chỉ tiêu «NOPE» không có trong danh mục chỉ tiêu"),
+    P("excluded-without-reason", SET("excluded", [{"indicator": "PCT", "clause": "Điều 9", "quote": "x"}]),
+      f"{PRO} › không chấm 1: thiếu trường bắt buộc «reason»"),
+    P("excluded-unknown-key", SET("excluded", [{"indicator": "PCT", "clause": "Điều 9", "quote": "x", "reason": "y",
+                                                "points": 1}]),
+      f"{PRO} › không chấm 1: trường «points» không được hỗ trợ (các trường hợp lệ: clause, indicator, quote, reason)"),
+    P("target-without-indicator", SET("targets.0.indicator", "")),
     # every number carries its source (issue 15)
     P("group-points-without-source", DEL("groups.0.source"),
       f"{PRO} › nhóm G1: thiếu nguồn của các con số «source»: tên một nguồn khai báo trong [sources] (điều khoản của văn bản kèm nguyên văn, hoặc quyết định của tỉnh), hoặc \"mac-dinh\" nếu là mặc định của phần mềm"),
@@ -952,8 +964,8 @@ def test_several_problems_come_together():
 
 MULTI_EXPECTED = [
     f"{PRO}: trường «colour» không được hỗ trợ (các trường hợp lệ: adjustment_caps, adjustments, bands, "
-    "commendation, criterion, document, effective_from, groups, id, not_rated_if_incomplete, rounding, sources, "
-    "targets, title, total_max, total_max_source, version, vetoes)",
+    "commendation, criterion, document, effective_from, excluded, groups, id, not_rated_if_incomplete, rounding, "
+    "sources, targets, title, total_max, total_max_source, version, vetoes)",
     f"{PRO}: tổng điểm tối đa «total_max» không được nhỏ hơn 100, đang là 99",
     f"{ITEM}: trọng số «weight» phải lớn hơn 0, đang là 0",
     f"{VIOL_RULE}: «share_each» phải lớn hơn 0 và không quá 1, đang là 2",
@@ -1102,15 +1114,15 @@ def test_versions_load_in_order_and_each_year_has_its_version(tmp_path):
 
 
 def test_a_profile_without_versions_covers_every_year(profiles):
-    p = profiles["ca-mau"]
+    p = profiles["tiep-can-phap-luat-mau"]
     assert p.versions() == (p,) and p.in_force(1990) is p and p.period_text() == "mọi năm"
 
 
 def test_the_real_general_profile_keeps_its_first_version(profiles):
     head = profiles["chung"]
     assert [(v.version, head.period_text(v.version)) for v in head.versions()] == [
-        ("2023.1", "2021–2023"), ("2025.1", "từ năm 2024")]
-    old, new = head.versions()
+        ("2023.1", "2021–2023"), ("2025.1", "2024"), ("2025.2", "từ năm 2025")]
+    old, _, new = head.versions()
     assert [lv.min_total for lv in old.levels] == [85, 70, 50, 0] and old.vetoes == ()
     assert [g.key for g in old.groups] == [g.key for g in new.groups]
 
@@ -1445,3 +1457,73 @@ def test_criterion_quotes_stand_in_their_seed(profiles, pid):
     for c in profiles[pid].criteria:
         seed = next(d.seed for d in docs.values() if d.title == c.doc_title)
         assert _words(c.quote) in _words((SEEDS_DIR / seed).read_text(encoding="utf-8")), c.quote
+
+
+# ================================================================= misread clauses, mended (from 2025)
+
+MENDED = [  # profile, indicator, what the 2025 version does, the clause's words it now rests on
+    ("vinh-linh", "BOARD_RECOMMEND", "excluded",
+     "tiếp nhận, giải quyết kịp thời hoặc báo cáo cấp có thẩm quyền giải quyết các kiến nghị, phản ánh của công chức, "
+     "viên chức, người lao động và Nhân dân"),
+    ("chung", "BOARD_RECOMMEND", "excluded",
+     "tiếp nhận, giải quyết kịp thời hoặc báo cáo cấp có thẩm quyền giải quyết các kiến nghị, phản ánh của công chức, "
+     "viên chức, người lao động và Nhân dân"),
+    ("ca-mau", "IT_SECTION", "excluded", "Xây dựng chuyên mục thực hiện dân chủ ở cơ sở trên Cổng Thông tin điện tử tỉnh"),
+    ("thai-nguyen", "IT_SECTION", "excluded",
+     "Xây dựng chuyên mục thực hiện dân chủ ở cơ sở trên Cổng thông tin điện tử của tỉnh"),
+    ("cao-xanh", "IT_FEEDBACK", "excluded", "hoặc trên các thiết bị di động Facebook, Zalo"),
+    ("bac-giang", "TRAIN_CLASSES", "target",
+     "Hàng năm tổ chức từ 01 đến 02 lớp bồi dưỡng, tập huấn trong kế hoạch đào tạo, bồi dưỡng cán bộ, công chức, "
+     "viên chức, người lao động của UBND tỉnh"),
+]
+
+
+@pytest.mark.parametrize(("pid", "code", "how", "words"), MENDED, ids=[f"{m[0]}-{m[1]}" for m in MENDED])
+def test_a_misread_clause_is_mended_from_2025_and_kept_for_earlier_years(profiles, pid, code, how, words):
+    head = profiles[pid]
+    old, new = head.in_force(2024), head.in_force(2025)
+    assert old.version != new.version and new.effective_from == 2025
+    scored = lambda p: {it.indicator.code for _, it in p.items}  # noqa: E731
+    targeted = lambda p: {t.indicator.code for t in p.targets if t.indicator is not None}  # noqa: E731
+    if how == "excluded":
+        assert code in scored(old) and code not in scored(new)
+    else:
+        assert code in targeted(old) and code not in targeted(new)
+    reason = next(e for e in new.excluded if e.indicator == code)
+    assert reason.quote == words and reason.reason
+    if SEEDS_DIR.is_dir():
+        seed = (SEEDS_DIR / head.document.seed).read_text(encoding="utf-8") if pid != "chung" else \
+            (SEEDS_DIR / framework.load_catalogue()[1]["vinh-linh"].seed).read_text(encoding="utf-8")
+        assert _words(words) in _words(seed)
+
+
+def test_thai_nguyen_inspection_plan_is_the_communes_duty(profiles):
+    """2.e: «Hằng năm, Ủy ban nhân dân các cấp xây dựng kế hoạch thanh tra, kiểm tra, giám sát …; các cơ quan, đơn
+    vị, địa phương, tổ chức chủ động thực hiện công tác tự kiểm tra»: the plan is scored for communes only."""
+    tn = profiles["thai-nguyen"]
+    plan = {it.indicator.code: it.indicator for _, it in tn.in_force(2025).items}["INSP_PLAN"]
+    assert plan.applies == ("commune",)
+    before = {it.indicator.code: it.indicator for _, it in tn.in_force(2024).items}["INSP_PLAN"]
+    assert set(before.applies) == {"commune", "agency", "service", "enterprise"}
+    chung = {it.indicator.code: it.indicator for _, it in profiles["chung"].in_force(2025).items}
+    assert chung["IT_SECTION"].applies == ("commune",)
+
+
+def test_vinh_linh_target_b_is_no_longer_read_as_disclosure(profiles):
+    """Mục tiêu b: «Bảo đảm 100% cơ quan, đơn vị, địa phương và tổ chức thực hiện tuyên truyền, quán triệt, phổ biến,
+    giáo dục pháp luật …»: no indicator tracks it, and the target says so instead of counting disclosure."""
+    vl = profiles["vinh-linh"]
+    b_new = next(t for t in vl.in_force(2025).targets if t.key == "b")
+    b_old = next(t for t in vl.in_force(2024).targets if t.key == "b")
+    assert b_new.indicator is None and b_old.indicator.code == "RESP_DISCLOSURE"
+    assert b_new.text.startswith("Bảo đảm 100% cơ quan, đơn vị, địa phương và tổ chức thực hiện tuyên truyền")
+    assert b_new.text == b_new.source.quote  # the target's words are the text's, verbatim
+
+
+def test_item_applies_must_narrow_the_indicator():
+    cat = parse_catalogue(copy.deepcopy(BASE_CATALOGUE))
+    raw = copy.deepcopy(BASE_PROFILE)
+    SET("groups.0.items.0.applies", ["commune"])(raw)
+    p = parse_profile(raw, cat, PRO, expected_id="mau")
+    assert p.groups[0].items[0].indicator.applies == ("commune",)
+    assert cat[2]["PCT"].applies != ("commune",)  # the catalogue's stays as it is

@@ -38,7 +38,7 @@ DEMO = {"lanhdao.tinh": "demo-leader", "thiduakhenthuong": "demo-committee", "ca
         "canbo.992": "demo-officer", "thamdinh.tinh": "demo-reviewer", "quantri.demo": "demo-admin"}
 
 # The menus, written out (not read from app.py): section -> page titles, in order.
-RESULTS = ["Tổng quan", "Xếp hạng", "Xu hướng", "Chi tiết đơn vị", "Bộ tiêu chí"]
+RESULTS = ["Tổng quan", "Xếp hạng", "Xu hướng", "Bản đồ", "Chi tiết đơn vị", "Bộ tiêu chí"]
 MENUS = {
     "lanhdao.tinh": {"Kết quả": RESULTS, "Hệ thống": ["Tài khoản của tôi"]},
     "thiduakhenthuong": {"Kết quả": RESULTS, "Nghiệp vụ": ["Thi đua – Khen thưởng"],
@@ -318,20 +318,21 @@ def test_trends_page_matches_dcmetrics(app_env, store, username):
         assert set(t.units["unit_code"]) <= set(units.subtree(store, "991")["code"])
     assert set(at.multiselect(key="trend_units").value) == set(t.movers["unit_code"].head(3))
 
-    # the sample's general profile changed version in 2024: the page says so, and each chart
-    # draws the dashed line between 2023 and 2024
+    # the sample's general profile changed version in 2024 and again in 2025 (the mended clauses):
+    # the page says so, and each chart draws a dashed line before each of those years
     assert t.versions.rows() == [(2023, "2023.1", 2021, None, False), (2024, "2025.1", 2024, "2023.1", True),
-                                 (2025, "2025.1", 2024, "2025.1", False)]
-    assert any(w.value.startswith("Bộ tiêu chí đổi phiên bản từ năm 2024 (đường nét đứt trên biểu đồ)")
+                                 (2025, "2025.2", 2025, "2025.1", True)]
+    assert any(w.value.startswith("Bộ tiêu chí đổi phiên bản từ năm 2024, 2025 (đường nét đứt trên biểu đồ)")
                for w in at.warning)
-    assert any("mỗi năm tính theo phiên bản có hiệu lực năm đó (phiên bản 2023.1: 2023; phiên bản 2025.1: 2024–2025)"
-               in c.value for c in at.caption)
+    assert any("mỗi năm tính theo phiên bản có hiệu lực năm đó (phiên bản 2023.1: 2023; phiên bản 2025.1: 2024; "
+               "phiên bản 2025.2: 2025)" in c.value for c in at.caption)
     charts = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
     assert len(charts) == 4
     for spec in charts:
         shapes = spec["layout"]["shapes"]
-        assert [(s["x0"], s["x1"], s["line"]["dash"]) for s in shapes] == [(0.5, 0.5, "dash")]
-        assert [a["text"] for a in spec["layout"]["annotations"]] == ["Đổi bộ tiêu chí: 2023.1 → 2025.1"]
+        assert [(s["x0"], s["x1"], s["line"]["dash"]) for s in shapes] == [(0.5, 0.5, "dash"), (1.5, 1.5, "dash")]
+        assert [a["text"] for a in spec["layout"]["annotations"]] == ["Đổi bộ tiêu chí: 2023.1 → 2025.1",
+                                                                      "Đổi bộ tiêu chí: 2025.1 → 2025.2"]
 
 
 def test_commendation_page_matches_shortlist(app_env, store):

@@ -7,6 +7,7 @@ with the sample province by the app itself on the first run, exactly as on a fre
 
 from __future__ import annotations
 
+import json
 import re
 import sys
 from pathlib import Path
@@ -31,7 +32,7 @@ APP = str(ROOT / "app.py")
 _found = re.search(r'\b(?:st\.Page|page)\(\s*"([\w./-]+)/overview\.py"', (ROOT / "app.py").read_text(encoding="utf-8"))
 assert _found, "app.py names no overview page script"
 PAGE_DIR = _found.group(1)
-PAGES = ("overview", "ranking", "unit", "framework")
+PAGES = ("overview", "ranking", "unit", "framework", "map")
 SAMPLE_NOTICE = "dữ liệu mẫu"
 NO_DATA = "Chưa có số liệu năm nào"
 NO_MATCH = "Không có đơn vị nào khớp bộ lọc đã chọn."
@@ -219,7 +220,7 @@ def vn_points(x: float) -> str:
 
 def expected_units(store: Store, profile, year: int, unit_type: str | None = None) -> pl.DataFrame:
     """Scored units of `year` straight from the scoring chain (no cache, no dashboard module)."""
-    scored = scoring.score(store, profile, [year]).year(year)
+    scored = scoring.score(store, profile.in_force(year), [year]).year(year)
     if unit_type:
         scored = scored.filter(pl.col("unit_type") == unit_type)
     return scored
@@ -495,7 +496,7 @@ def test_framework_page_shows_every_group(app_env, profiles, profile_id):
     body = texts(at)
     for _, item in profile.items:
         assert item.indicator.code in body
-    levels = at.table[0].value
+    levels = next(t.value for t in at.table if "Mức" in t.value.columns)
     assert list(levels["Mức"]) == [lv.level for lv in profile.levels]
     # the rule that decides a total at a half, and where it comes from
     rounding = next(t.value for t in at.table if "Quy định" in t.value.columns)
@@ -512,7 +513,7 @@ def test_framework_page_shows_every_group(app_env, profiles, profile_id):
                for c in at.caption)
     assert "Căn cứ trong nghị quyết" not in body
     # what the level does to the annual classification, in the document's own words
-    criteria = next(t.value for t in at.table if "Văn bản ghi" in t.value.columns)
+    criteria = next(t.value for t in at.table if "Hiệu lực" in t.value.columns)
     assert list(criteria["Văn bản ghi"]) == [f"«{c.quote}»" for c in profile.criteria]
     assert set(criteria["Hiệu lực"]) == {"một trong những căn cứ: mức đề xuất đặt bên cạnh các căn cứ khác, "
                                          "không phải trần bắt buộc"}
@@ -524,12 +525,14 @@ def test_framework_page_shows_each_version_of_a_profile(app_env, profiles):
     at = run_app("framework")
     head = profiles["chung"]
     box = at.selectbox(key="fw_version_2025")
-    assert box.options == ["2025.1 — áp dụng từ năm 2024 (hiện hành)", "2023.1 — áp dụng 2021–2023"]
-    assert box.value == "2025.1"  # the sample's newest year is 2025
-    assert [float(x) for x in at.table[0].value["Điểm tối thiểu"]] == [90, 75, 50, 0]
+    assert box.options == ["2025.2 — áp dụng từ năm 2025 (hiện hành)", "2025.1 — áp dụng 2024",
+                           "2023.1 — áp dụng 2021–2023"]
+    assert box.value == "2025.2"  # the sample's newest year is 2025
+    levels = lambda: next(t.value for t in at.table if "Điểm tối thiểu" in t.value.columns)  # noqa: E731
+    assert [float(x) for x in levels()["Điểm tối thiểu"]] == [90, 75, 50, 0]
     at.selectbox(key="year").select(2023).run()
     assert not at.exception and at.selectbox(key="fw_version_2023").value == "2023.1"
-    assert [float(x) for x in at.table[0].value["Điểm tối thiểu"]] == [85, 70, 50, 0]
+    assert [float(x) for x in levels()["Điểm tối thiểu"]] == [85, 70, 50, 0]
     assert "phiên bản 2023.1, áp dụng 2021–2023" in texts(at)
     assert not any(t.value == "Điều kiện loại trừ" for t in at.subheader)  # the first version had no veto
     compare = at.selectbox(key="compare_with")
@@ -538,7 +541,7 @@ def test_framework_page_shows_each_version_of_a_profile(app_env, profiles):
     compare.select("chung@2025.1").run()
     assert not at.exception
     assert list(at.table[-1].value.columns) == ["Chỉ tiêu", "chung 2023.1", "chung 2025.1"]
-    assert len(head.versions()) == 2
+    assert len(head.versions()) == 3
 
 
 def _empty_scope(store: Store, profile, year: int) -> tuple[str, str]:
@@ -610,3 +613,41 @@ def test_no_data_yet(no_data_db, profiles, page_name):
         assert len(at.expander) == len(first.groups)
     else:
         assert not at.dataframe and not at.metric
+
+
+def test_unit_page_of_a_merged_commune_shows_its_predecessors_as_theirs(app_env):
+    at = run_app()
+    at.switch_page(f"{PAGE_DIR}/unit.py")
+    at.session_state["unit_code"] = "99049"
+    at.run()
+    assert not at.exception
+    assert "Trước sắp xếp" in [s.value for s in at.subheader]
+    label = next(i.value for i in at.info if i.value.startswith("Kết quả của các đơn vị trước sắp xếp: "))
+    assert "không phải của đơn vị này" in label
+    combined = next(d.value for d in at.dataframe if "Điểm gộp" in d.value.columns)
+    assert list(combined["Năm"]) == [2023, 2024]
+    assert set(combined["Kết quả"]) == {"Điểm gộp của các đơn vị trước sắp xếp"}
+    rows = next(d.value for d in at.dataframe if "Đơn vị trước sắp xếp" in d.value.columns)
+    assert set(rows["Mã"]) == {"99032", "99036"} and len(rows) == 4
+
+
+def test_map_page_draws_every_unit_at_its_place_coloured_by_level_offline(app_env, profiles):
+    from ui.levels import level_colors
+
+    at = run_app("map")
+    store = store_of(at)
+    year = at.selectbox(key="year").value
+    units = expected_units(store, profiles[DEFAULT_PROFILE], year)
+    [chart] = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    # no map tiles, no geo projection: nothing to fetch from another host
+    assert "mapbox" not in chart["layout"] and "geo" not in chart["layout"] and "map" not in chart["layout"]
+    assert {t["type"] for t in chart["data"]} == {"scatter"}
+    drawn = {t["name"]: len(t["hovertext"]) for t in chart["data"]}
+    counts = units.group_by(pl.col("level").fill_null("Không xếp loại")).len()
+    assert drawn == dict(counts.iter_rows())  # every scored unit of the sample has a place
+    colours = level_colors(profiles[DEFAULT_PROFILE].in_force(year).level_names())
+    assert {t["name"]: t["marker"]["color"] for t in chart["data"]} == {k: colours[k] for k in drawn}
+    assert colours["Tốt"] == "#1b7837" and colours["Yếu"] == "#b2182b"
+    assert chart["layout"]["yaxis"]["scaleanchor"] == "x"
+    codes = {c[0] for t in chart["data"] for c in t["customdata"]}
+    assert codes == set(units["unit_code"])

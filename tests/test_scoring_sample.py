@@ -7,7 +7,7 @@ import tomllib
 
 import polars as pl
 import pytest
-from conftest import insert_observations
+from conftest import insert_observations, raw_profile_of
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from reference_scoring import reference_scores
@@ -53,10 +53,10 @@ def resolved_observations(store: Store, year: int, basis: str) -> tuple[pl.DataF
 def test_sql_equals_polars_reference_unit_by_unit(sample_store, profiles, pid, basis):
     profile = profiles[pid]
     for year in (2024, 2025):
-        result = scoring.score(sample_store, profile, [year], basis)
+        result = scoring.score(sample_store, profile.in_force(year), [year], basis)
         sql = result.wide(year).sort("unit_code")
         units, values = resolved_observations(sample_store, year, basis)
-        ref = reference_scores(RAW_CATALOGUE, raw_profile(pid), units, values).sort("unit_code")
+        ref = reference_scores(RAW_CATALOGUE, raw_profile_of(profile.in_force(year)), units, values).sort("unit_code")
         assert sql["unit_code"].to_list() == ref["unit_code"].to_list()
         assert sql.height > 200
         # to the last digit: the same decimals give the same floats

@@ -118,7 +118,7 @@ def test_defaults_invariants_and_counts(default_list, chung):
     _check_invariants(sl, chung, sl.rules)
     assert sl.units.height == sl.n_rated == 241  # every scored unit of the province, all rated
     assert sl.selected.height == 12
-    assert sl.reminders.height == 26
+    assert sl.reminders.height == 27  # (chung 2025.2 no longer scores BOARD_RECOMMEND)
     assert set(sl.units["status"]) <= {SELECTED, NEAR, FAILED}
     assert sl.profile_id == "chung" and sl.profile_version == chung.version and sl.year == YEAR
     assert sl.area_code == "99"  # the committee's own area when none is given

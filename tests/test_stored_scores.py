@@ -3,6 +3,8 @@ from the change log for the units a change names; always equal to scoring from s
 
 from __future__ import annotations
 
+import shutil
+
 import polars as pl
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -10,7 +12,7 @@ from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 from test_ingest import edit
 
-from dcmetrics import access, scoring
+from dcmetrics import access, config, scoring
 from dcmetrics.appraisal import set_appraisals
 from dcmetrics.ingest import commit as ingest
 from dcmetrics.units import replace_units
@@ -176,11 +178,11 @@ def test_any_sequence_of_appraisals_keeps_stored_scores_exact(fresh_sample_store
 
 def test_each_year_is_scored_with_the_version_in_force_that_year(sample_store, profiles):
     head = profiles["chung"]
-    old, new = head.versions()
+    old, new, newest = head.versions()
     kept = assert_same_as_from_scratch(sample_store, head, (2023, 2024, 2025))  # the sample's years
-    assert {y: kept.profile_of(y).version for y in kept.years} == {2023: "2023.1", 2024: "2025.1", 2025: "2025.1"}
+    assert {y: kept.profile_of(y).version for y in kept.years} == {2023: "2023.1", 2024: "2025.1", 2025: "2025.2"}
     assert dict(kept.units.group_by("year").agg(pl.col("framework_version").unique().first()).iter_rows()) == {
-        2023: "2023.1", 2024: "2025.1", 2025: "2025.1"}
+        2023: "2023.1", 2024: "2025.1", 2025: "2025.2"}
     # the old bands: Tốt from 85 points (the current version asks 90 and group floors)
     y23 = kept.year(2023).filter(pl.col("rated") & pl.col("total").is_between(85, 90, closed="left"))
     assert y23.height > 0 and set(y23["level"]) <= {"Tốt"} and "Tốt" in set(y23["level"])
@@ -192,7 +194,7 @@ def test_each_year_is_scored_with_the_version_in_force_that_year(sample_store, p
                              "WHERE framework_id = 'chung' AND basis = 'appraised' ORDER BY year")
     # (2022 has no data: its run, made for 2023's change columns, holds no units)
     assert runs == [(2022, "2023.1", old.sha256), (2023, "2023.1", old.sha256),
-                    (2024, "2025.1", new.sha256), (2025, "2025.1", new.sha256)]
+                    (2024, "2025.1", new.sha256), (2025, "2025.2", newest.sha256)]
 
 
 def test_a_database_from_before_stored_ranks_upgrades_and_scores_the_same(tmp_path, monkeypatch, profiles):
@@ -208,7 +210,10 @@ def test_a_database_from_before_stored_ranks_upgrades_and_scores_the_same(tmp_pa
     monkeypatch.setattr(units_module, "write_name_order", lambda cur: None)  # that release had none
     old = Store(path)
     bootstrap.register_frameworks(old)
-    bootstrap.load_sample(old)
+    # that release's sample had no lineage (unit_lineage came with migration 008)
+    sample = tmp_path / "sample"
+    shutil.copytree(config.SAMPLE_DIR, sample, ignore=shutil.ignore_patterns("lineage.csv"))
+    bootstrap.load_sample(old, sample)
     head = profiles["chung"]
     with old.transaction() as cur:  # a stored run as 004 kept it: rows without ranks
         cur.execute("INSERT INTO score_runs (framework_id, framework_version, framework_sha256, basis, year, "

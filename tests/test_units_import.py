@@ -84,3 +84,22 @@ def test_cli_units_import(tmp_path, capsys):
     assert "đơn vị mới (tỉnh và xã, phường, đặc khu, từ năm 2025): 65" in capsys.readouterr().out
     assert cli.main(["units-import", "--db", str(db), "--province", "Xyz"]) == 1
     assert "Không tìm thấy tỉnh, thành phố «Xyz»" in capsys.readouterr().err
+
+
+def test_init_with_a_real_province_creates_its_units_and_no_figures(tmp_path, capsys):
+    from dcmetrics.store import Store
+
+    db = tmp_path / "ca-mau.duckdb"
+    assert cli.main(["init", "--db", str(db), "--province", "Cà Mau"]) == 0
+    out = capsys.readouterr().out
+    assert "Tỉnh Cà Mau (mã 96): 65 đơn vị mới, 180 đơn vị cũ, 186 liên kết cũ → mới" in out
+    assert "Chưa có số liệu: tải tệp mẫu" in out and "dữ liệu mẫu: không" in out
+    s = Store(db)
+    try:
+        assert s.rows("SELECT count(*) FROM units")[0][0] == 245
+        assert s.rows("SELECT count(*) FROM observations")[0][0] == 0
+        assert s.rows("SELECT count(*) FROM unit_lineage")[0][0] == 186
+    finally:
+        s.close()
+    assert cli.main(["init", "--db", str(tmp_path / "x.duckdb"), "--sample", "--province", "96"]) == 1
+    assert "Chọn một: --sample" in capsys.readouterr().err
