@@ -10,11 +10,11 @@ in HTML.
 
 from __future__ import annotations
 
-import html
 import io
 
 import polars as pl
 
+from dcmetrics.documents import document, esc as _e, national_header, signatures, table
 from dcmetrics.exports import neutralise, safe_cell
 from dcmetrics.fmt import fmt_num, fmt_points
 from dcmetrics.shortlist import NEAR, Shortlist, ties_explained
@@ -136,49 +136,7 @@ def shortlist_xlsx(sl: Shortlist, title: str | None = None) -> bytes:
 
 # --- HTML ----------------------------------------------------------------------------------------
 
-_CSS = """
-@page { size: A4 portrait; margin: 20mm 15mm 20mm 25mm; }
-* { box-sizing: border-box; }
-body { font-family: "Times New Roman", Times, serif; font-size: 13pt; line-height: 1.35; color: #000;
-       max-width: 190mm; margin: 0 auto; padding: 10mm 0; }
-.national { display: flex; justify-content: space-between; text-align: center; margin-bottom: 8mm; }
-.national .left { width: 42%; font-weight: bold; }
-.national .right { width: 58%; }
-.national .right .motto { font-weight: bold; }
-.national .right .motto span { border-bottom: 1px solid #000; padding-bottom: 1px; }
-.national .right .country { font-weight: bold; }
-h1 { font-size: 14pt; text-align: center; margin: 4mm 0 1mm; }
-.subtitle { text-align: center; font-weight: bold; margin: 0 0 3mm; }
-.meta { font-size: 11.5pt; margin: 1mm 0; }
-.meta ul { margin: 1mm 0 1mm 6mm; padding: 0; }
-.defaults { font-size: 9pt; font-style: italic; }
-.caveat { font-style: italic; font-weight: bold; border: 1px solid #000; padding: 2mm 3mm; margin: 3mm 0; }
-h2 { font-size: 13pt; margin: 6mm 0 2mm; }
-table { width: 100%; border-collapse: collapse; font-size: 11pt; page-break-inside: auto; }
-th, td { border: 1px solid #000; padding: 1.2mm 1.5mm; vertical-align: top; }
-th { background: #eee; text-align: center; }
-td.num { text-align: right; white-space: nowrap; }
-td.stt { text-align: center; }
-tr { page-break-inside: avoid; }
-thead { display: table-header-group; }
-.empty { font-style: italic; }
-.signatures { display: flex; justify-content: space-between; margin-top: 12mm; text-align: center;
-              page-break-inside: avoid; }
-.signatures > div { width: 45%; }
-.signatures .role { font-weight: bold; }
-.signatures .hint { font-style: italic; font-size: 11pt; }
-.signatures .space { height: 25mm; }
-.date { text-align: right; font-style: italic; margin-top: 8mm; }
-@media print {
-  body { padding: 0; max-width: none; }
-  .no-print { display: none; }
-  a { color: #000; text-decoration: none; }
-}
-"""
 
-
-def _e(value) -> str:
-    return html.escape("" if value is None else str(value), quote=True)
 
 
 def _rows(frame: pl.DataFrame, cells) -> str:
@@ -216,26 +174,7 @@ def shortlist_html(sl: Shortlist, title: str | None = None) -> str:
         f'<td class="num">{_e(_rank(r["rank_cluster"]))}/{_e(_rank(r["n_cluster"]))}</td>',
         f"<td>{_e(r['status'])}</td>"])
 
-    def table(headers: list[str], body: str, cols: int, empty: str) -> str:
-        if not body:
-            body = f'<tr><td colspan="{cols}" class="empty">{_e(empty)}</td></tr>'
-        ths = "".join(f"<th>{_e(h)}</th>" for h in headers)
-        return f"<table>\n<thead><tr>{ths}</tr></thead>\n<tbody>\n{body}\n</tbody>\n</table>"
-
-    body = f"""<!DOCTYPE html>
-<html lang="vi">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{_e(title.strip() if title and title.strip() else head)}</title>
-<style>{_CSS}</style>
-</head>
-<body>
-<div class="national">
-  <div class="left">HỘI ĐỒNG THI ĐUA – KHEN THƯỞNG<br>{_e(sl.area_name.upper())}</div>
-  <div class="right"><div class="country">CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM</div>
-  <div class="motto"><span>Độc lập - Tự do - Hạnh phúc</span></div></div>
-</div>
+    body = f"""{national_header(["HỘI ĐỒNG THI ĐUA – KHEN THƯỞNG", sl.area_name.upper()])}
 <h1>{_e(head)}</h1>
 {f'<p class="subtitle">{_e(subtitle)}</p>' if subtitle else ''}
 <div class="meta">
@@ -250,21 +189,14 @@ def shortlist_html(sl: Shortlist, title: str | None = None) -> str:
 <p class="caveat">{_e(NOT_A_DECISION)}</p>
 {f'<p class="defaults">{_e(lines["defaults"])}</p>' if "defaults" in lines else ''}
 <h2>I. Đơn vị đề nghị ({sl.selected.height})</h2>
-{table(["STT", "Đơn vị", "Địa bàn", "Tổng điểm", "Mức", "Thứ hạng trong cụm", "Lý do đề nghị"], sel, 7,
+{table(["STT", "Đơn vị", "Địa bàn", "Tổng điểm", "Mức", "Thứ hạng trong cụm", "Lý do đề nghị"], sel,
        "Không có đơn vị nào đạt đủ tiêu chí.")}
 <h2>II. Đơn vị sát nút ({sl.near.height})</h2>
-{table(["STT", "Đơn vị", "Địa bàn", "Tổng điểm", "Mức", "Lý do chưa đề nghị"], near, 6,
+{table(["STT", "Đơn vị", "Địa bàn", "Tổng điểm", "Mức", "Lý do chưa đề nghị"], near,
        f"Không có đơn vị {NEAR.lower()}.")}
 <h2>III. Đơn vị đứng đầu cụm thi đua ({sl.cluster_leaders.height})</h2>
-{table(["STT", "Cụm thi đua", "Đơn vị", "Tổng điểm", "Mức", "Thứ hạng trong cụm", "Tình trạng"], leaders, 7,
+{table(["STT", "Cụm thi đua", "Đơn vị", "Tổng điểm", "Mức", "Thứ hạng trong cụm", "Tình trạng"], leaders,
        "Không có cụm thi đua nào trong phạm vi.")}
-<p class="date">…………, ngày …… tháng …… năm ……</p>
-<div class="signatures">
-  <div><div class="role">NGƯỜI LẬP BIỂU</div><div class="hint">(Ký, ghi rõ họ tên)</div><div class="space"></div></div>
-  <div><div class="role">CHỦ TỊCH HỘI ĐỒNG</div><div class="hint">(Ký, ghi rõ họ tên, đóng dấu)</div><div class="space"></div></div>
-</div>
-<p class="meta"><small>Bộ tiêu chí {_e(sl.profile_id)}, phiên bản {_e(sl.profile_version)}; {_e(BASIS_LABELS.get(sl.basis, sl.basis))}; dữ liệu phiên bản {_e(sl.data_version)}.</small></p>
-</body>
-</html>
-"""
-    return body
+{signatures([("NGƯỜI LẬP BIỂU", "(Ký, ghi rõ họ tên)"), ("CHỦ TỊCH HỘI ĐỒNG", "(Ký, ghi rõ họ tên, đóng dấu)")])}
+<p class="meta"><small>Bộ tiêu chí {_e(sl.profile_id)}, phiên bản {_e(sl.profile_version)}; {_e(BASIS_LABELS.get(sl.basis, sl.basis))}; dữ liệu phiên bản {_e(sl.data_version)}.</small></p>"""
+    return document(title.strip() if title and title.strip() else head, body)

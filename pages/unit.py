@@ -6,6 +6,7 @@ import streamlit as st
 from dcmetrics import config
 from dcmetrics.dashboard import ranking, unit_detail
 from dcmetrics.fmt import fmt_num, fmt_points, sort_vi
+from dcmetrics.notice import result_notice_html
 from ui.context import current, show_errors
 from ui.tables import vn_dataframe
 
@@ -14,6 +15,7 @@ ctx = current()
 if ctx is None:
     st.stop()
 store, filters, profile, user = ctx
+head = profile  # (profile becomes the version that scored the year, below)
 
 with show_errors():
     table = sort_vi(ranking(store, profile, filters, user), "unit_name")
@@ -39,6 +41,9 @@ with show_errors():
         st.metric("Hạng chung", "–" if u["rank"] is None else f"{u['rank']}/{u['n_rated']}", border=True)
         st.metric("Hạng trong địa bàn", "–" if u["rank_parent"] is None else str(u["rank_parent"]), border=True)
         st.metric("Hạng trong cụm", "–" if u["rank_cluster"] is None else str(u["rank_cluster"]), border=True)
+    st.download_button("Phiếu kết quả (in được)", icon=":material/print:", mime="text/html", key="unit_notice",
+                       data=lambda: result_notice_html(store, head, code, filters, user).encode("utf-8"),
+                       file_name=f"phieu-ket-qua-{u['unit_code']}-{filters.year}.html")
     st.caption(f"Tổng điểm chưa làm tròn: {fmt_num(u['raw_total'], 6)} · {profile.rounding.describe()} "
                f"({profile.rounding.source}).")
     if u["rated"]:
