@@ -53,6 +53,8 @@ def page_list(user) -> dict[str, list]:
     admin = [page("pages/my_account.py", title="Tài khoản của tôi", icon=":material/person:")]
     if allowed(access.MANAGE_ACCOUNTS):
         admin.append(page("pages/accounts.py", title="Quản lý tài khoản", icon=":material/group:"))
+    if allowed(access.MANAGE_UNITS):
+        admin.append(page("pages/units_admin.py", title="Đơn vị hành chính", icon=":material/account_tree:"))
     if allowed(access.READ_AUDIT):
         admin.append(page("pages/audit_log.py", title="Nhật ký hoạt động", icon=":material/history_edu:"))
     pages["Hệ thống"] = admin

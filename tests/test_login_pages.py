@@ -48,13 +48,13 @@ MENUS = {
     "thamdinh.tinh": {"Kết quả": RESULTS, "Nghiệp vụ": ["Thẩm định, phê duyệt"], "Hệ thống": ["Tài khoản của tôi"]},
     "quantri.demo": {"Kết quả": RESULTS,
                      "Nghiệp vụ": ["Thi đua – Khen thưởng", "Nhập số liệu", "Thẩm định, phê duyệt"],
-                     "Hệ thống": ["Tài khoản của tôi", "Quản lý tài khoản", "Nhật ký hoạt động"]},
+                     "Hệ thống": ["Tài khoản của tôi", "Quản lý tài khoản", "Đơn vị hành chính", "Nhật ký hoạt động"]},
 }
 ROLE_LABEL = {"lanhdao.tinh": "Lãnh đạo", "thiduakhenthuong": "Hội đồng Thi đua – Khen thưởng",
               "canbo.991": "Cán bộ nhập liệu", "canbo.992": "Cán bộ nhập liệu", "thamdinh.tinh": "Người thẩm định",
               "quantri.demo": "Quản trị"}
 ALL_PAGES = sorted(RESULTS + ["Thi đua – Khen thưởng", "Nhập số liệu", "Thẩm định, phê duyệt", "Tài khoản của tôi",
-                              "Quản lý tài khoản", "Nhật ký hoạt động"])
+                              "Quản lý tài khoản", "Đơn vị hành chính", "Nhật ký hoạt động"])
 
 
 # ---------------------------------------------------------------- fixtures
@@ -521,3 +521,31 @@ def test_commendation_numbers_the_vietnamese_way(app_env):
             bad = [v for v in shown["Hạng xét"] if v != "–" and not re.fullmatch(r"\d+", v)]
             assert not bad, bad[:5]
     assert any("Hạng xét" in display_values(f).columns for f in at.dataframe)
+
+
+
+def test_administrator_previews_then_loads_a_real_province(app_env, store):
+    at = go(login("quantri.demo"), "units_admin")
+    assert at.title[0].value == "Đơn vị hành chính chính thức"
+    before = store.rows("SELECT count(*) FROM units")[0][0]
+    at.text_input(key="official_province").input("Cà Mau")
+    at.button[0].click().run()  # «Xem trước» (the form's submit)
+    assert not at.exception and not errors(at)
+    shown = {m.label: m.value for m in at.metric}
+    assert shown == {"Đơn vị mới (tỉnh, xã)": "65", "Đơn vị cũ (huyện, xã)": "180", "Liên kết cũ → mới": "186",
+                     "Xã cũ chia cho nhiều xã mới": "19"}
+    assert store.rows("SELECT count(*) FROM units")[0][0] == before  # a preview stores nothing
+    at.button(key="official_commit").click().run()
+    assert not at.exception and not errors(at)
+    assert at.success[0].value == "Đã nạp 245 đơn vị của Tỉnh Cà Mau và 186 liên kết cũ → mới."
+    assert store.rows("SELECT count(*) FROM units")[0][0] == before + 245
+    assert store.rows("SELECT count(*) FROM audit WHERE action = 'units_import'")[0][0] == 1
+
+
+def test_a_leader_is_refused_the_province_import_in_the_core(store):
+    leader = access.get_account(store, "lanhdao.tinh")
+    from dcmetrics.errors import AccessDenied
+    from dcmetrics.units import import_official
+
+    with pytest.raises(AccessDenied):
+        import_official(store, leader, "96", commit=False)
