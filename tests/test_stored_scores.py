@@ -210,9 +210,9 @@ def test_a_database_from_before_stored_ranks_upgrades_and_scores_the_same(tmp_pa
     monkeypatch.setattr(units_module, "write_name_order", lambda cur: None)  # that release had none
     old = Store(path)
     bootstrap.register_frameworks(old)
-    # that release's sample had no lineage (unit_lineage came with migration 008)
+    # that release's sample had no lineage nor places (their tables came with migration 008)
     sample = tmp_path / "sample"
-    shutil.copytree(config.SAMPLE_DIR, sample, ignore=shutil.ignore_patterns("lineage.csv"))
+    shutil.copytree(config.SAMPLE_DIR, sample, ignore=shutil.ignore_patterns("lineage.csv", "places.csv"))
     bootstrap.load_sample(old, sample)
     head = profiles["chung"]
     with old.transaction() as cur:  # a stored run as 004 kept it: rows without ranks
