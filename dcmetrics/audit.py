@@ -38,6 +38,7 @@ REOPEN = "reopen"
 APPRAISE = "appraise"
 UNITS_REPLACE = "units_replace"
 UNITS_IMPORT = "units_import"
+ASSIGNMENTS_SET = "assignments_set"
 FRAMEWORK_REGISTER = "framework_register"
 
 SYSTEM_ACTOR = "(hệ thống)"  # first administrator, demo accounts

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from dcmetrics import access, scoring, units
+from dcmetrics import access, scoring, territory, units
 from dcmetrics.errors import NotFound
 from dcmetrics.fmt import sort_vi
 from dcmetrics.framework_model import Profile
@@ -29,8 +29,14 @@ def _scope_area(store: Store, f: Filters, actor) -> str | None:
     return f.area or (None if acct.area_code == access.ALL_AREAS or acct.role == access.ADMIN else acct.area_code)
 
 
-def _in_scope(store: Store, frame: pl.DataFrame, f: Filters, area: str | None) -> pl.DataFrame:
-    """The rows the filters ask for, within `area` (see _scope_area)."""
+def _in_scope(store: Store, frame: pl.DataFrame, f: Filters, area: str | None,
+              profile_id: str | None = None) -> pl.DataFrame:
+    """The rows the filters ask for, within `area` (see _scope_area); where profiles are assigned
+    by territory, only the units `profile_id` evaluates that year (each profile's units apart)."""
+    if profile_id is not None:
+        assigned = territory.units_of(store, profile_id, f.year)
+        if assigned is not None:
+            frame = frame.filter(pl.col("unit_code").is_in(assigned))
     if area:
         frame = frame.filter(pl.col("unit_code").is_in(units.subtree(store, area)["code"].implode()))
     if f.unit_type:
@@ -44,7 +50,7 @@ def ranking(store: Store, profile: Profile, f: Filters, actor) -> pl.DataFrame:
     scoring.require_year(store, f.year)
     result = scoring.cached_score(store, profile, [f.year], f.basis)
     # the scores come best first, equal totals in Vietnamese name order (scoring's ORDER BY)
-    return _in_scope(store, result.wide(f.year), f, area)
+    return _in_scope(store, result.wide(f.year), f, area, profile.id)
 
 
 def map_points(store: Store, profile: Profile, f: Filters, actor) -> pl.DataFrame:
@@ -75,7 +81,7 @@ def overview(store: Store, profile: Profile, f: Filters, actor) -> Overview:
     # comparison needs of the year before
     result = scoring.cached_score(store, profile, [f.year], f.basis)
     profile = result.profile_of(f.year)
-    cur = _in_scope(store, result.year(f.year), f, area)
+    cur = _in_scope(store, result.year(f.year), f, area, profile.id)
     prev = _in_scope(store, scoring.year_totals(store, result.profile, f.year - 1, f.basis), f, area)
     rated = cur.filter(pl.col("rated"))
     names = pl.DataFrame({"level": profile.level_names(), "level_ord": list(range(1, len(profile.levels) + 1))},

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from dcmetrics import access, bootstrap, config, framework, scoring, units
+from dcmetrics import access, bootstrap, config, framework, scoring, territory, units
 from dcmetrics.dashboard import Filters
 from dcmetrics.errors import DcmetricsError, ValidationError
 
@@ -68,6 +68,11 @@ def sidebar_filters(store, profiles, account) -> tuple[Filters, object] | None:
                              format_func=lambda t: "Tất cả" if t is None else config.UNIT_TYPE_LABELS[t])
         basis = st.segmented_control("Điểm tính theo", ["appraised", "self"], key="basis", default="appraised",
                                      format_func=lambda b: "Sau thẩm định" if b == "appraised" else "Tự chấm")
+        applying = territory.profiles_in_area(store, area, int(year))
+        if applying is not None:  # profiles assigned by territory: say which evaluate this area
+            st.caption("Bộ tiêu chí đánh giá địa bàn này năm " + f"{year}: "
+                       + (", ".join(profiles[p].title if p in profiles else p for p in applying) or "chưa phân công")
+                       + ("" if pid in applying else " — bộ đang chọn không đánh giá đơn vị nào ở đây."))
     return Filters(int(year), area, utype, basis or "appraised"), profiles[pid]
 
 

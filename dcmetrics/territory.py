@@ -1,0 +1,105 @@
+"""Which profile evaluates which units in which years (profile_assignments): by area, unit types
+and years, the nearest area deciding. Validated as a whole: every evaluated unit of every year
+asked for has exactly one profile, and each gap or overlap is named unit by unit."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from dcmetrics import access, audit, config, sqlfiles
+from dcmetrics.errors import Problem, ValidationError
+from dcmetrics.framework_model import Profile
+from dcmetrics.store import Store, bump_data_version
+
+ASSIGNMENT_SCHEMA = {"profile_id": pl.String, "area_code": pl.String, "unit_types": pl.List(pl.String),
+                     "year_from": pl.Int32, "year_to": pl.Int32, "reason": pl.String}
+
+
+def assignments(store: Store) -> pl.DataFrame:
+    return store.frame("SELECT profile_id, area_code, unit_types, year_from, year_to, reason, set_by, set_at "
+                       "FROM profile_assignments ORDER BY year_from, area_code, profile_id")
+
+
+def _resolved(store: Store, frame: pl.DataFrame, years: list[int]) -> pl.DataFrame:
+    cur = store.cursor()
+    try:
+        cur.register("p_assignments", frame.select(list(ASSIGNMENT_SCHEMA)))
+        return cur.sql(sqlfiles.load("profile_of_units"), params={"years": sorted(set(years))}).pl()
+    finally:
+        cur.close()
+
+
+def coverage_problems(store: Store, frame: pl.DataFrame, years: list[int]) -> list[Problem]:
+    """Every evaluated unit active in `years` must get exactly one profile."""
+    problems = []
+    for r in _resolved(store, frame, years).iter_rows(named=True):
+        where = f"năm {r['year']}, đơn vị {r['unit_name']} ({r['unit_code']})"
+        found = r["profiles"] or []
+        if not found:
+            problems.append(Problem(where, "chưa có bộ tiêu chí nào đánh giá đơn vị này"))
+        elif len(found) > 1:
+            problems.append(Problem(where, f"được giao cho {len(found)} bộ tiêu chí cùng lúc: " + ", ".join(found)))
+    return problems
+
+
+def set_assignments(store: Store, actor, frame: pl.DataFrame, profiles: dict[str, Profile], years: list[int]) -> int:
+    """Replace every assignment with `frame` (columns of ASSIGNMENT_SCHEMA): each row checked, then
+    the coverage of `years`; stored in one transaction, audited; nothing stored on any problem."""
+    acct = access.require(store, actor, access.MANAGE_FRAMEWORKS)
+    frame = frame.select([pl.col(c).cast(t) if c in frame.columns else pl.lit(None, t).alias(c)
+                          for c, t in ASSIGNMENT_SCHEMA.items()])
+    known = {c for (c,) in store.rows("SELECT code FROM units")}
+    problems = []
+    for i, r in enumerate(frame.iter_rows(named=True), 1):
+        where = f"phân công {i}"
+        if r["profile_id"] not in profiles:
+            problems.append(Problem(where, f"bộ tiêu chí «{r['profile_id']}» không có", r["profile_id"]))
+        if r["area_code"] not in known:
+            problems.append(Problem(where, f"địa bàn «{r['area_code']}» không có trong danh mục đơn vị", r["area_code"]))
+        bad = [t for t in (r["unit_types"] or []) if t not in config.UNIT_TYPES]
+        if bad:
+            problems.append(Problem(where, f"loại đơn vị không hợp lệ: {', '.join(bad)}", ", ".join(bad)))
+        if r["year_from"] is None or (r["year_to"] is not None and r["year_to"] < r["year_from"]):
+            problems.append(Problem(where, "năm bắt đầu phải có và không sau năm kết thúc"))
+        if not (r["reason"] or "").strip():
+            problems.append(Problem(where, "thiếu lý do (văn bản nào còn hiệu lực trên địa bàn này)"))
+    if not problems:
+        problems = coverage_problems(store, frame, years)
+    if problems:
+        raise ValidationError(problems)
+    with store.transaction() as cur:
+        before = cur.execute("SELECT count(*) FROM profile_assignments").fetchone()[0]
+        cur.execute("DELETE FROM profile_assignments")
+        cur.register("incoming_assignments", frame.with_columns(pl.lit(acct.username).alias("set_by")))
+        cur.execute("INSERT INTO profile_assignments (profile_id, area_code, unit_types, year_from, year_to, reason, "
+                    "set_by) SELECT profile_id, area_code, unit_types, year_from, year_to, reason, set_by "
+                    "FROM incoming_assignments")
+        cur.unregister("incoming_assignments")
+        audit.record(cur, acct, audit.ASSIGNMENTS_SET, "profile_assignments",
+                     before={"rows": before}, after={"rows": frame.height})
+        bump_data_version(cur)
+    return frame.height
+
+
+def units_of(store: Store, profile_id: str, year: int) -> list[str] | None:
+    """The units `profile_id` evaluates in `year`; None when no assignment exists at all (every
+    profile may then score every unit)."""
+    stored = assignments(store)
+    if stored.is_empty():
+        return None
+    resolved = _resolved(store, stored, [year])
+    return [r["unit_code"] for r in resolved.iter_rows(named=True) if (r["profiles"] or []) == [profile_id]]
+
+
+def profiles_in_area(store: Store, area_code: str | None, year: int) -> list[str] | None:
+    """The profiles that evaluate the units of an area in a year (None: no assignment exists)."""
+    stored = assignments(store)
+    if stored.is_empty():
+        return None
+    resolved = _resolved(store, stored, [year])
+    if area_code:
+        from dcmetrics.units import subtree
+
+        inside = set(subtree(store, area_code)["code"].to_list())
+        resolved = resolved.filter(pl.col("unit_code").is_in(list(inside)))
+    return sorted({p for ps in resolved["profiles"].to_list() if ps for p in ps})
