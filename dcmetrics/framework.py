@@ -49,7 +49,8 @@ INDICATOR_KEYS = {"name", "definition", "kind", "applies", "entered_by", "max", 
                   "numerator", "denominator", "sources", "rule"}
 PROFILE_KEYS = {"id", "version", "title", "document", "total_max", "not_rated_if_incomplete",
                 "groups", "bands", "vetoes", "adjustments", "adjustment_caps", "targets",
-                "commendation", "effective_from", "rounding", "sources", "total_max_source", "criterion", "excluded"}
+                "commendation", "effective_from", "rounding", "sources", "total_max_source", "criterion", "excluded",
+                "unit_types"}
 GROUP_KEYS = {"key", "number", "name", "clause", "points", "items", "source"}
 ITEM_KEYS = {"indicator", "clause", "weight", "rule", "source", "rule_source", "applies"}
 BAND_KEYS = {"level", "min_total", "floor", "cap", "source"}
@@ -689,6 +690,12 @@ def parse_profile(raw: dict, catalogue: tuple[str, dict[str, Document], dict[str
 
     rounding = _rounding(col, raw, sources)
     criteria = _criteria(col, raw, docs, doc_id)
+    unit_types = raw.get("unit_types", list(config.UNIT_TYPES))
+    if (not isinstance(unit_types, list) or not unit_types
+            or not all(isinstance(t, str) and t in config.UNIT_TYPES for t in unit_types)):
+        col.add("", f"«unit_types» (loại đơn vị bộ tiêu chí đánh giá) phải là danh sách không rỗng gồm: "
+                    f"{', '.join(config.UNIT_TYPES)}; đang là «{_shown(unit_types)}»")
+        unit_types = list(config.UNIT_TYPES)
     excluded = []
     for ei, e in enumerate(_tables(col, "", raw, "excluded"), 1):
         ew = f"không chấm {ei}"
@@ -715,7 +722,8 @@ def parse_profile(raw: dict, catalogue: tuple[str, dict[str, Document], dict[str
         vetoes=tuple(vetoes), adjustments=tuple(adjustments), adjustment_caps=dict(caps),
         targets=tuple(targets), commendation=dict(comm), catalogue_version=cat_version,
         rounding=rounding, sources=sources, total_max_source=total_max_source, adjustment_caps_source=caps_source,
-        commendation_source=comm_source, criteria=criteria, excluded=tuple(excluded), sha256=digest, effective_from=effective_from)
+        commendation_source=comm_source, criteria=criteria, excluded=tuple(excluded),
+        unit_types=tuple(t for t in config.UNIT_TYPES if t in unit_types), sha256=digest, effective_from=effective_from)
 
 
 def _indicator_body(ind: Indicator) -> dict:

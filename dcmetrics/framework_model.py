@@ -297,6 +297,8 @@ class Profile:
     commendation_source: NumberSource = DEFAULT_SOURCE
     criteria: tuple[Criterion, ...] = ()
     excluded: tuple[Exclusion, ...] = ()
+    # the unit types the profile evaluates (a resolution for agencies only ...): others are not scored
+    unit_types: tuple[str, ...] = ("commune", "agency", "service", "enterprise")
     sha256: str = ""  # of the canonical body (profile + the catalogue entries it uses)
     effective_from: int | None = None  # first evaluation year it applies to; None: every year
     # the versions in force before this one (profiles/archive/<id>/), oldest first

@@ -136,6 +136,7 @@ def profile_tables(profile: Profile, basis: str) -> dict[str, pl.DataFrame]:
         "fw_indicators": pl.DataFrame(
             [{"indicator": i.code, "kind": i.kind, "entered_by": i.entered_by} for i in used],
             schema={"indicator": pl.String, "kind": pl.String, "entered_by": pl.String}),
+        "fw_unit_types": pl.DataFrame({"unit_type": list(profile.unit_types)}, schema={"unit_type": pl.String}),
         "fw_applies": pl.DataFrame(
             [{"indicator": i.code, "unit_type": t} for i in used for t in i.applies],
             schema={"indicator": pl.String, "unit_type": pl.String}),

@@ -44,7 +44,7 @@ from dataclasses import asdict, dataclass, replace
 
 import polars as pl
 
-from dcmetrics import access, scoring, sqlfiles, units
+from dcmetrics import access, scoring, sqlfiles, territory, units
 from dcmetrics.config import UNIT_TYPE_LABELS, UNIT_TYPES
 from dcmetrics.errors import DcmetricsError
 from dcmetrics.fmt import fmt_num, fmt_points
@@ -319,7 +319,12 @@ def shortlist(store: Store, actor, profile: Profile, year: int, rules: Rules | N
     result = scoring.cached_score(store, head, [*[y for y in history_years if head.has_version_for(y)], year],
                                   rules.basis)
 
+    # where profiles are assigned by territory, a profile shortlists only the units it evaluates
+    assigned = territory.units_of(store, head.id, year)
+
     def in_scope(frame: pl.DataFrame) -> pl.DataFrame:
+        if assigned is not None:
+            frame = frame.filter(pl.col("unit_code").is_in(assigned))
         if scope_codes is not None:
             frame = frame.filter(pl.col("unit_code").is_in(list(scope_codes)))
         if unit_type is not None:

@@ -26,6 +26,8 @@ else:
     profile = head
 st.caption(f"Mã {profile.id} · phiên bản {profile.version}, áp dụng {head.period_text(profile.version)} · "
            f"văn bản: {profile.document.title} ({profile.document.number}, {profile.document.date})")
+st.caption("Loại đơn vị được đánh giá: " + ", ".join(UNIT_TYPE_LABELS[t] for t in profile.unit_types)
+           + ("" if len(profile.unit_types) == len(UNIT_TYPES) else " (các loại khác không được bộ tiêu chí này chấm)"))
 st.info("Nghị quyết quy định các nhóm biện pháp; điểm số, ngưỡng xếp mức, sàn điểm nhóm, đề xuất xếp loại và điều kiện "
         "khen thưởng không có trong văn bản: mỗi con số dưới đây ghi rõ nguồn — điều khoản của văn bản (kèm nguyên "
         "văn), quyết định của tỉnh, hoặc mặc định của phần mềm.", icon=":material/info:")

@@ -251,3 +251,18 @@ def catalogue_raw() -> dict:
 
     from dcmetrics import config
     return tomllib.loads((config.FRAMEWORKS_DIR / "catalogue.toml").read_text(encoding="utf-8"))
+
+
+def test_a_profile_limited_to_some_unit_types_scores_only_those(profiles):
+    """A resolution for agencies only: its communes are not scored by it (SQL and reference)."""
+    catalogue, profile, _, _ = one_percent_case("80", 2, "half_up")
+    profile["unit_types"] = ["agency", "service"]
+    units = [{"code": "X", "type": "commune"}, {"code": "Y", "type": "agency"}]
+    observations = [{"unit_code": u, "indicator": "P", "value": 80.0} for u in ("X", "Y")]
+    result, parsed = sql_scores(catalogue, profile, units, observations)
+    assert parsed.unit_types == ("agency", "service")
+    assert result.year(YEAR)["unit_code"].to_list() == ["Y"]
+    ref = reference_scores(catalogue, profile, pl.DataFrame(units),
+                           pl.DataFrame(observations, schema={"unit_code": pl.String, "indicator": pl.String,
+                                                              "value": pl.Float64}))
+    assert ref["unit_code"].to_list() == ["Y"]

@@ -280,7 +280,7 @@ CASES: list[Case] = [
     P("unknown-profile-field", SET("colour", "xanh"),
       f"{PRO}: trường «colour» không được hỗ trợ (các trường hợp lệ: adjustment_caps, adjustments, bands, "
       "commendation, criterion, document, effective_from, excluded, groups, id, not_rated_if_incomplete, rounding, "
-      "sources, targets, title, total_max, total_max_source, version, vetoes)"),
+      "sources, targets, title, total_max, total_max_source, unit_types, version, vetoes)"),
     *[P(f"effective-from-{name}", SET("effective_from", value),
         f"{PRO}: «effective_from» (năm đầu tiên áp dụng) phải là một năm từ 2000 đến 2100, đang là «{shown}»")
       for name, value, shown in [("too-early", 1999, "1999"), ("text", "2024", "2024"), ("bool", True, "true"),
@@ -886,6 +886,10 @@ CASES: list[Case] = [
                                                 "points": 1}]),
       f"{PRO} › không chấm 1: trường «points» không được hỗ trợ (các trường hợp lệ: clause, indicator, quote, reason)"),
     P("target-without-indicator", SET("targets.0.indicator", "")),
+    P("profile-unit-types-valid", SET("unit_types", ["agency"])),
+    P("profile-unit-types-unknown", SET("unit_types", ["village"]),
+      f"{PRO}: «unit_types» (loại đơn vị bộ tiêu chí đánh giá) phải là danh sách không rỗng gồm: commune, agency, "
+      "service, enterprise; đang là «[village]»"),
     # every number carries its source (issue 15)
     P("group-points-without-source", DEL("groups.0.source"),
       f"{PRO} › nhóm G1: thiếu nguồn của các con số «source»: tên một nguồn khai báo trong [sources] (điều khoản của văn bản kèm nguyên văn, hoặc quyết định của tỉnh), hoặc \"mac-dinh\" nếu là mặc định của phần mềm"),
@@ -965,7 +969,7 @@ def test_several_problems_come_together():
 MULTI_EXPECTED = [
     f"{PRO}: trường «colour» không được hỗ trợ (các trường hợp lệ: adjustment_caps, adjustments, bands, "
     "commendation, criterion, document, effective_from, excluded, groups, id, not_rated_if_incomplete, rounding, "
-    "sources, targets, title, total_max, total_max_source, version, vetoes)",
+    "sources, targets, title, total_max, total_max_source, unit_types, version, vetoes)",
     f"{PRO}: tổng điểm tối đa «total_max» không được nhỏ hơn 100, đang là 99",
     f"{ITEM}: trọng số «weight» phải lớn hơn 0, đang là 0",
     f"{VIOL_RULE}: «share_each» phải lớn hơn 0 và không quá 1, đang là 2",

@@ -79,3 +79,15 @@ def test_only_a_methodologist_or_administrator_assigns(merged, profiles):
 
     with pytest.raises(AccessDenied):
         territory.set_assignments(merged, leader, rows(("chung", "P", None, 2021, None, "x")), profiles, [2025])
+
+
+def test_the_commendation_shortlist_is_per_profile(merged, profiles):
+    from dcmetrics.shortlist import Rules, shortlist
+
+    territory.set_assignments(merged, access.SYSTEM, rows(
+        ("chung", "P", None, 2021, None, "bộ chung của tỉnh"),
+        ("bac-giang", "B", None, 2025, None, "địa bàn tỉnh cũ")), profiles, [2025])
+    for pid, codes in (("chung", {"A1", "A2"}), ("bac-giang", {"B1", "B2"})):
+        p = profiles[pid]
+        sl = shortlist(merged, access.SYSTEM, p, 2025, Rules.from_profile(p, basis="appraised"))
+        assert set(sl.units["unit_code"]) == codes, pid

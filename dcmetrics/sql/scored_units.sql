@@ -28,4 +28,4 @@ JOIN units u ON u.code = o.unit_code
 LEFT JOIN units par ON par.code = u.parent_code
 LEFT JOIN district d ON d.unit_code = u.code
 LEFT JOIN units ar ON ar.code = d.area_code
-WHERE u.type IN ('commune', 'agency', 'service', 'enterprise')
+WHERE u.type IN (SELECT unit_type FROM fw_unit_types)  -- the evaluated types the profile covers
