@@ -5,6 +5,7 @@ import streamlit as st
 
 from dcmetrics.errors import DcmetricsError
 from dcmetrics.fmt import fmt_num
+from dcmetrics.unit_list import import_unit_list
 from dcmetrics.units import import_official
 from ui.context import account, get_store, show_errors
 
@@ -51,4 +52,20 @@ if preview:
             st.session_state.pop("official_preview", None)
             st.session_state[FLASH] = (f"Đã nạp {fmt_num(done.new_units + done.old_units)} đơn vị của "
                                        f"{done.province_name} và {fmt_num(done.lineage)} liên kết cũ → mới.")
+            st.rerun()
+
+st.subheader("Cơ quan, đơn vị sự nghiệp, doanh nghiệp của tỉnh")
+st.caption("Tệp .xlsx hoặc .csv với các cột ma_don_vi, ten_don_vi, loai (Cơ quan, Đơn vị sự nghiệp, Doanh nghiệp), "
+           "ma_cap_tren, cum_thi_dua, nam_bat_dau, nam_ket_thuc. Mã đã có được cập nhật; đơn vị hành chính không đổi.")
+listed = st.file_uploader("Danh sách đơn vị", type=["xlsx", "csv"], key="unit_list_file")
+if listed is not None:
+    content = listed.getvalue()
+    with show_errors():
+        check = import_unit_list(store, user, content, listed.name, commit=False)
+        st.info(f"Tệp hợp lệ: {fmt_num(check.added)} đơn vị mới, {fmt_num(check.updated)} đơn vị cập nhật.",
+                icon=":material/check_circle:")
+        if st.button("Lưu danh sách đơn vị", type="primary", key="unit_list_commit"):
+            done = import_unit_list(store, user, content, listed.name, commit=True)
+            st.session_state[FLASH] = (f"Đã lưu {fmt_num(done.added)} đơn vị mới và cập nhật "
+                                       f"{fmt_num(done.updated)} đơn vị từ {listed.name}.")
             st.rerun()

@@ -549,3 +549,19 @@ def test_a_leader_is_refused_the_province_import_in_the_core(store):
 
     with pytest.raises(AccessDenied):
         import_official(store, leader, "96", commit=False)
+
+
+def test_administrator_uploads_the_province_s_own_bodies(app_env, store):
+    at = go(login("quantri.demo"), "units_admin")
+    bad = "ma_don_vi,ten_don_vi,loai,ma_cap_tren\nSTT99,Sở Thử,Sở,99\n".encode("utf-8")
+    at.file_uploader(key="unit_list_file").set_value(("don-vi.csv", bad, "text/csv")).run()
+    assert not at.exception
+    assert at.error[0].value == "Tệp có 1 lỗi, chưa lưu dữ liệu nào."
+    assert store.rows("SELECT count(*) FROM units WHERE code = 'STT99'") == [(0,)]
+    good = "ma_don_vi,ten_don_vi,loai,ma_cap_tren\nSTT99,Sở Thử,Cơ quan,99\n".encode("utf-8")
+    at.file_uploader(key="unit_list_file").set_value(("don-vi.csv", good, "text/csv")).run()
+    assert not errors(at)
+    assert at.info[0].value == "Tệp hợp lệ: 1 đơn vị mới, 0 đơn vị cập nhật."
+    at.button(key="unit_list_commit").click().run()
+    assert not at.exception and not errors(at)
+    assert store.rows("SELECT name, type, parent_code FROM units WHERE code = 'STT99'") == [("Sở Thử", "agency", "99")]
