@@ -20,6 +20,7 @@ class Trends:
     by_type: pl.DataFrame      # year, unit_type, type_label, mean_total, n_units
     movers: pl.DataFrame       # units of the chosen year with total_change, best first
     transitions: pl.DataFrame  # from_level, to_level, count (previous year → chosen year)
+    merged_note: str           # how units born of a merger were compared (empty when none)
     units: pl.DataFrame        # unit_code, unit_name, year, total, level (every unit, every year)
     versions: pl.DataFrame     # year, version, effective_from, previous_version (of the year shown before), changed
 
@@ -46,22 +47,56 @@ def trends(store: Store, actor, profile: Profile, f: Filters) -> Trends:
                .agg(pl.col("total").mean().alias("mean_total"), pl.len().alias("n_units"))
                .with_columns(pl.col("unit_type").replace_strict(config.UNIT_TYPE_LABELS).alias("type_label"))
                .sort("year", "unit_type"))
-    this_year = frame.filter(pl.col("year") == f.year)
+    this_year, merged_note = _across_mergers(store, result, frame.filter(pl.col("year") == f.year), f.year)
     movers = (this_year.filter(pl.col("total_change").is_not_null())
               .select("unit_code", "unit_name", "parent_name", "unit_type", "prev_total", "total", "total_change",
-                      "prev_level", "level")
+                      "prev_level", "level", "compared_with")
               .sort(["total_change", "unit_name"], descending=[True, False]))
     order = {lv: i for i, lv in enumerate(level_names)}
     labelled = this_year.with_columns(
         pl.col("prev_level").fill_null("Không xếp loại / chưa có").alias("from_level"),
         pl.col("level").fill_null("Không xếp loại").alias("to_level"))
-    transitions = (labelled.filter(pl.col("prev_total").is_not_null())
+    transitions = (labelled.filter(pl.col("compared_with") == "chính đơn vị")  # (a merger's units: see merged_note)
                    .group_by("from_level", "to_level").len("count")
                    .with_columns(pl.col("from_level").replace_strict(order, default=99).alias("_f"),
                                  pl.col("to_level").replace_strict(order, default=99).alias("_t"))
                    .sort("_f", "_t").drop("_f", "_t"))
-    return Trends(years, overall, by_area, by_type, movers, transitions,
+    return Trends(years, overall, by_area, by_type, movers, transitions, merged_note,
                   frame.select("unit_code", "unit_name", "year", "total", "level"), _versions(result, years))
+
+
+def _across_mergers(store: Store, result: scoring.ScoreResult, this_year: pl.DataFrame,
+                    year: int) -> tuple[pl.DataFrame, str]:
+    """The chosen year's units with, for a unit born of a merger, last year's figure taken from its
+    predecessors (their totals weighted by the share of each that went into it), said so in
+    `compared_with`; only where every predecessor has a rated total last year, else no change."""
+    own = this_year.with_columns(pl.when(pl.col("prev_total").is_not_null()).then(pl.lit("chính đơn vị"))
+                                 .alias("compared_with"))
+    lineage = store.frame("SELECT old_code, new_code, share FROM unit_lineage")
+    born = lineage.filter(pl.col("new_code").is_in(own.filter(pl.col("prev_total").is_null())["unit_code"].implode()))
+    if born.is_empty():
+        return own, ""
+    before = (result.units.filter((pl.col("year") == year - 1) & pl.col("rated"))
+              .select(pl.col("unit_code").alias("old_code"), pl.col("total").alias("old_total")))
+    combined = (born.join(before, on="old_code", how="left").group_by("new_code")
+                .agg(pl.len().alias("n"), pl.col("old_total").count().alias("n_scored"),
+                     ((pl.col("old_total") * pl.col("share")).sum() / pl.col("share").sum()).alias("combined"))
+                .filter(pl.col("n") == pl.col("n_scored"))
+                .select(pl.col("new_code").alias("unit_code"), pl.col("combined").round(2)))
+    out = (own.join(combined, on="unit_code", how="left")
+           .with_columns(pl.when(pl.col("prev_total").is_null() & pl.col("combined").is_not_null())
+                         .then(pl.lit("các đơn vị trước sắp xếp (điểm gộp)")).otherwise(pl.col("compared_with"))
+                         .alias("compared_with"),
+                         pl.coalesce("prev_total", "combined").alias("prev_total"))
+           .with_columns(pl.coalesce("total_change", pl.col("total") - pl.col("prev_total")).alias("total_change"))
+           .drop("combined"))
+    n_born, n_compared = born["new_code"].n_unique(), combined.height
+    note = (f"{n_born} đơn vị hình thành do sắp xếp: tăng/giảm so với điểm gộp của các đơn vị trước sắp xếp "
+            f"({n_compared} đơn vị; điểm gộp là bình quân theo phần nhập vào)"
+            + (f", {n_born - n_compared} đơn vị không so sánh được vì có đơn vị cũ không có điểm năm trước" if
+               n_born > n_compared else "")
+            + "; bảng chuyển mức không tính các đơn vị này vì năm trước chúng chưa có mức của chính mình.")
+    return out, note
 
 
 def _versions(result: scoring.ScoreResult, years: list[int]) -> pl.DataFrame:

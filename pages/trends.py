@@ -89,7 +89,9 @@ with show_errors():
 
     labels = {"unit_name": "Đơn vị", "parent_name": "Địa bàn", "prev_total": f"Năm {filters.year - 1}",
               "total": f"Năm {filters.year}", "total_change": "Tăng/giảm", "prev_level": "Mức trước",
-              "level": "Mức nay"}
+              "level": "Mức nay", "compared_with": "So với"}
+    if t.merged_note:
+        st.caption(t.merged_note)
     col1, col2 = st.columns(2)
     with col1:
         st.subheader("Tiến bộ nhiều nhất")

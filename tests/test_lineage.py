@@ -64,3 +64,22 @@ def test_combined_figure_weighs_each_predecessor_by_its_share(divided_store, uni
     row = h.combined.row(0, named=True)
     assert (row["year"], row["comparable"]) == (2024, True)
     assert row["total"] == pytest.approx(total)
+
+
+def test_most_improved_compares_a_merged_commune_with_its_predecessors_and_says_so(sample_store, profiles):
+    from dcmetrics.dashboard import Filters
+    from dcmetrics.trends import trends
+
+    chung = profiles["chung"]
+    t = trends(sample_store, access.SYSTEM, chung, Filters(2025))
+    row = t.movers.filter(t.movers["unit_code"] == "99049").row(0, named=True)
+    h = lineage.predecessor_history(sample_store, chung, "99049", "appraised", access.SYSTEM)
+    combined_2024 = h.combined.filter(h.combined["year"] == 2024)["total"].item()
+    assert row["compared_with"] == "các đơn vị trước sắp xếp (điểm gộp)"
+    assert row["prev_total"] == pytest.approx(combined_2024)
+    assert row["total_change"] == pytest.approx(row["total"] - combined_2024)
+    assert t.merged_note.startswith("3 đơn vị hình thành do sắp xếp: tăng/giảm so với điểm gộp")
+    assert set(t.movers.filter(t.movers["unit_code"] != "99049")["compared_with"]) <= {
+        "chính đơn vị", "các đơn vị trước sắp xếp (điểm gộp)"}
+    # level transitions count only units compared with themselves
+    assert t.transitions["count"].sum() == t.movers.filter(t.movers["compared_with"] == "chính đơn vị").height
