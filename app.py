@@ -53,6 +53,8 @@ def page_list(user) -> dict[str, list]:
     admin = [page("pages/my_account.py", title="Tài khoản của tôi", icon=":material/person:")]
     if allowed(access.MANAGE_ACCOUNTS):
         admin.append(page("pages/accounts.py", title="Quản lý tài khoản", icon=":material/group:"))
+    if allowed(access.MANAGE_FRAMEWORKS):
+        admin.append(page("pages/framework_editor.py", title="Soạn bộ tiêu chí", icon=":material/edit_note:"))
     if allowed(access.MANAGE_UNITS):
         admin.append(page("pages/units_admin.py", title="Đơn vị hành chính", icon=":material/account_tree:"))
     if allowed(access.READ_AUDIT):

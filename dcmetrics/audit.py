@@ -39,6 +39,8 @@ APPRAISE = "appraise"
 UNITS_REPLACE = "units_replace"
 UNITS_IMPORT = "units_import"
 ASSIGNMENTS_SET = "assignments_set"
+DRAFT_CREATE = "framework_draft"
+DRAFT_PUBLISH = "framework_publish"
 FRAMEWORK_REGISTER = "framework_register"
 
 SYSTEM_ACTOR = "(hệ thống)"  # first administrator, demo accounts

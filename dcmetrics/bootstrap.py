@@ -15,13 +15,13 @@ from dcmetrics.units import replace_units
 
 
 
-def register_frameworks(store: Store) -> int:
+def register_frameworks(store: Store, folder: Path | None = None) -> int:
     """Record every profile version; a changed profile under an old version is refused."""
     import json
     from dataclasses import asdict
 
     added = 0
-    profiles = framework.load_profiles()
+    profiles = framework.load_profiles(folder)
     with store.transaction() as cur:
         for p in (v for head in profiles.values() for v in head.versions()):
             row = cur.execute("SELECT sha256 FROM frameworks WHERE id = $i AND version = $v",

@@ -16,6 +16,7 @@ ACTIONS = {
     audit.RETURN: "Trả lại", audit.REOPEN: "Mở lại", audit.APPRAISE: "Thẩm định chỉ tiêu",
     audit.UNITS_REPLACE: "Thay danh mục đơn vị", audit.UNITS_IMPORT: "Nạp đơn vị hành chính chính thức",
     audit.ASSIGNMENTS_SET: "Phân công bộ tiêu chí theo địa bàn",
+    audit.DRAFT_CREATE: "Tạo bản nháp bộ tiêu chí", audit.DRAFT_PUBLISH: "Ban hành phiên bản bộ tiêu chí",
     audit.FRAMEWORK_REGISTER: "Ghi nhận bộ tiêu chí",
     audit.ACCOUNT_CREATE: "Tạo tài khoản", audit.ACCOUNT_UPDATE: "Sửa tài khoản",
     audit.ACCOUNT_PASSWORD: "Đổi mật khẩu", audit.ACCOUNT_ACTIVE: "Khóa/mở tài khoản",

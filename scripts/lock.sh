@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 python3 -m pip install --quiet --disable-pip-version-check "pip-tools>=7.4"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
+export CUSTOM_COMPILE_COMMAND="bash scripts/lock.sh"  # the header the lock files carry
 compile() {  # compile OUT [--extra test]
   local out=$1; shift
   python3 -m piptools compile --quiet --upgrade --generate-hashes --strip-extras --allow-unsafe \
