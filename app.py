@@ -64,7 +64,8 @@ def page_list(user) -> dict[str, list]:
 
 
 menu = page_list(user)
-nav = st.navigation(menu, position="hidden" if user is None else "sidebar")
+# every page listed: an administrator has 15, and a folded «View N more» hides the ones they came for
+nav = st.navigation(menu, position="hidden" if user is None else "sidebar", expanded=True)
 # A link opened while Streamlit was still in its pages-folder mode (the first visit after a
 # restart) ran its page alone, which sent it here (ui.context.ensure_routed): open that page now,
 # with its query parameters. Logged out, every page is in the (hidden) menu, so the login form
