@@ -143,7 +143,7 @@ def metric_value(page, label: str):
 
 
 def nav(page, title: str) -> None:
-    page.get_by_test_id("stSidebarNav").get_by_role("link", name=title).click()
+    page.get_by_test_id("stSidebarNav").get_by_role("link", name=title, exact=True).click()
     wait_for_app(page, STEP_MS)
 
 
