@@ -1472,6 +1472,13 @@ MENDED = [  # profile, indicator, what the 2025 version does, the clause's words
     ("chung", "BOARD_RECOMMEND", "excluded",
      "tiếp nhận, giải quyết kịp thời hoặc báo cáo cấp có thẩm quyền giải quyết các kiến nghị, phản ánh của công chức, "
      "viên chức, người lao động và Nhân dân"),
+    ("vinh-linh", "REWARD_MODEL", "excluded",
+     "Lựa chọn những tổ chức, cá nhân điển hình, những mô hình tiêu biểu trong thực hiện công tác dân chủ ở cơ sở để "
+     "tuyên truyền, phổ biến, nhân rộng trong các cơ quan, đơn vị, doanh nghiệp, địa phương và trong toàn huyện"),
+    ("vinh-linh", "IT_STAFF_TRAINED", "excluded",
+     "Kiện toàn, nâng cao chất lượng cán bộ, công chức, viên chức, người thực hiện chuyên trách, kiêm nhiệm công nghệ "
+     "thông tin ở các cơ quan, đơn vị, địa phương đi đôi với việc bồi dưỡng, nâng cao khả năng khai thác, sử dụng "
+     "công nghệ thông tin về thực hiện dân chủ ở cơ sở trong giai đoạn mới"),
     ("ca-mau", "IT_SECTION", "excluded", "Xây dựng chuyên mục thực hiện dân chủ ở cơ sở trên Cổng Thông tin điện tử tỉnh"),
     ("thai-nguyen", "IT_SECTION", "excluded",
      "Xây dựng chuyên mục thực hiện dân chủ ở cơ sở trên Cổng thông tin điện tử của tỉnh"),
