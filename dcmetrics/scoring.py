@@ -6,7 +6,6 @@ The drill-down reads the very rows the ranking used (ScoreResult.items / .groups
 
 from __future__ import annotations
 
-import math
 import threading
 from collections import OrderedDict
 from collections.abc import Callable

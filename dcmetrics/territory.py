@@ -81,22 +81,36 @@ def set_assignments(store: Store, actor, frame: pl.DataFrame, profiles: dict[str
     return frame.height
 
 
+# Resolving walks the whole unit tree; pages ask on every rerun (sidebar, ranking, overview), so
+# the answer is kept per data version: set_assignments and any registry change bump it.
+_CACHE: dict[tuple, pl.DataFrame | None] = {}
+
+
+def _stored_resolved(store: Store, year: int) -> pl.DataFrame | None:
+    """The stored assignments resolved for `year` (None: there are none)."""
+    key = (str(store.path), id(store), store.data_version(), year)
+    if key not in _CACHE:
+        stored = assignments(store)
+        if len(_CACHE) > 64:
+            _CACHE.clear()
+        _CACHE[key] = None if stored.is_empty() else _resolved(store, stored, [year])
+    return _CACHE[key]
+
+
 def units_of(store: Store, profile_id: str, year: int) -> list[str] | None:
     """The units `profile_id` evaluates in `year`; None when no assignment exists at all (every
     profile may then score every unit)."""
-    stored = assignments(store)
-    if stored.is_empty():
+    resolved = _stored_resolved(store, year)
+    if resolved is None:
         return None
-    resolved = _resolved(store, stored, [year])
     return [r["unit_code"] for r in resolved.iter_rows(named=True) if (r["profiles"] or []) == [profile_id]]
 
 
 def profiles_in_area(store: Store, area_code: str | None, year: int) -> list[str] | None:
     """The profiles that evaluate the units of an area in a year (None: no assignment exists)."""
-    stored = assignments(store)
-    if stored.is_empty():
+    resolved = _stored_resolved(store, year)
+    if resolved is None:
         return None
-    resolved = _resolved(store, stored, [year])
     if area_code:
         from dcmetrics.units import subtree
 

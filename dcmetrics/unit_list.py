@@ -13,7 +13,7 @@ from dcmetrics import access, audit
 from dcmetrics.errors import Problem, ValidationError
 from dcmetrics.ingest.read import ROW, read_table
 from dcmetrics.store import Store, bump_data_version
-from dcmetrics.units import UNIT_COLUMNS, _write_registry, all_units, check_units, normalise
+from dcmetrics.units import UNIT_COLUMNS, write_registry, all_units, check_units, normalise
 
 # header (as a spreadsheet user writes it, folded) -> column
 HEADERS = {
@@ -97,7 +97,7 @@ def import_unit_list(store: Store, actor, content: bytes, file_name: str, commit
                             updated=sum(c in known for c in frame["code"]), committed=commit)
     if commit:
         with store.transaction() as cur:
-            before = _write_registry(cur, union)
+            before = write_registry(cur, union)
             audit.record(cur, acct, audit.UNITS_REPLACE, f"unit_list:{file_name}", before={"units": before},
                          after={"units": union.height, "added": result.added, "updated": result.updated})
             bump_data_version(cur)

@@ -62,13 +62,13 @@ def replace_units(store: Store, frame: pl.DataFrame, actor) -> int:
     if problems:
         raise ValidationError(problems)
     with store.transaction() as cur:
-        before = _write_registry(cur, frame)
+        before = write_registry(cur, frame)
         audit.record(cur, acct, audit.UNITS_REPLACE, "units", before={"units": before}, after={"units": frame.height})
         bump_data_version(cur)
     return frame.height
 
 
-def _write_registry(cur, frame: pl.DataFrame) -> int:
+def write_registry(cur, frame: pl.DataFrame) -> int:
     """The registry replaced by `frame` (already validated) in the caller's transaction; the count before."""
     before = cur.execute("SELECT count(*) FROM units").fetchone()[0]
     cur.execute("DELETE FROM units")
@@ -124,7 +124,7 @@ def import_official(store: Store, actor, province: str, legacy: bool = True, com
     if not commit:
         return result
     with store.transaction() as cur:
-        before = _write_registry(cur, union)
+        before = write_registry(cur, union)
         cur.execute("DELETE FROM unit_lineage WHERE list_contains($c, old_code) OR list_contains($c, new_code)",
                     {"c": sorted(codes)})
         cur.register("incoming_lineage", lineage.select("old_code", "new_code", "effective_date", "share",
