@@ -51,7 +51,8 @@ def default_list(sample_store, chung):
 @pytest.fixture(scope="module")
 def modified_store() -> Store:
     """The sample with two proposed units renamed (a formula, a script tag) and one proposed unit
-    given an unhandled violation (appraised: 1 found, 0 handled)."""
+    given an unhandled violation (appraised: 2 found, 1 handled; with none of them handled, DISC_HANDLED alone
+    would take its group under the Tốt floor)."""
     s = Store(":memory:")
     bootstrap.register_frameworks(s)
     bootstrap.load_sample(s)
@@ -60,8 +61,10 @@ def modified_store() -> Store:
         .otherwise(pl.col("name")).alias("name"))
     units.replace_units(s, frame, access.SYSTEM)
     appraisal.set_appraisals(s, access.SYSTEM, [
-        {"unit_code": VIOLATOR, "year": YEAR, "indicator": "DISC_HANDLED", "num": 0, "den": 1,
-         "reason": "Đoàn kiểm tra phát hiện 01 vi phạm chưa được xử lý"}])
+        {"unit_code": VIOLATOR, "year": YEAR, "indicator": "DISC_HANDLED", "num": 1, "den": 2,
+         "reason": "Đoàn kiểm tra phát hiện 02 vi phạm, 01 vi phạm chưa được xử lý"},
+        {"unit_code": VIOLATOR, "year": YEAR, "indicator": "DISC_VIOLATIONS", "value": 2,
+         "reason": "Đoàn kiểm tra phát hiện 02 vi phạm"}])
     yield s
     s.close()
 
@@ -117,8 +120,10 @@ def test_defaults_invariants_and_counts(default_list, chung):
     sl = default_list
     _check_invariants(sl, chung, sl.rules)
     assert sl.units.height == sl.n_rated == 241  # every scored unit of the province, all rated
-    assert sl.selected.height == 12
-    assert sl.reminders.height == 27  # (chung 2025.2 no longer scores BOARD_RECOMMEND)
+    # (chung 2025.2 no longer scores BOARD_RECOMMEND, PROP_PORTAL, INSP_REPORT_ON_TIME, DISC_VIOLATIONS, nor the
+    # Boards for enterprises)
+    assert sl.selected.height == 13
+    assert sl.reminders.height == 32
     assert set(sl.units["status"]) <= {SELECTED, NEAR, FAILED}
     assert sl.profile_id == "chung" and sl.profile_version == chung.version and sl.year == YEAR
     assert sl.area_code == "99"  # the committee's own area when none is given
@@ -217,8 +222,11 @@ def test_not_rated_units(sample_store, profiles):
 # --- history -------------------------------------------------------------------------------------
 
 def test_history_premise(sample_store, chung):
-    u = scoring.score(sample_store, chung, [2024, YEAR]).units.filter(pl.col("unit_code") == TOT_2025_KHA_2024)
-    levels = dict(zip(u["year"], u["level"]))
+    """Each year as the shortlist sees it: by the version in force that year."""
+    levels = {}
+    for y in (2024, YEAR):
+        u = scoring.score(sample_store, chung.in_force(y), [y]).year(y).filter(pl.col("unit_code") == TOT_2025_KHA_2024)
+        levels[y] = u["level"].item()
     assert levels == {2024: "Khá", 2025: "Tốt"}
 
 
@@ -231,7 +239,8 @@ def test_previous_years_excludes_unit_not_good_last_year(sample_store, chung):
     assert not row["selected"] and row["ok_history"] is False and row["ok_level"]
     assert row["reasons"] == "Năm 2024 chỉ đạt Khá" and row["status"] == NEAR
     # every unit the history rule adds to the refusals was below Tốt (or not scored) in 2024
-    prev = scoring.score(sample_store, chung, [2024]).year(2024).select("unit_code", pl.col("level").alias("l24"))
+    prev = (scoring.score(sample_store, chung.in_force(2024), [2024]).year(2024)
+            .select("unit_code", pl.col("level").alias("l24")))
     lost = (without.selected.join(with_.units.filter(~pl.col("selected")), on="unit_code", how="semi")
             .join(prev, on="unit_code", how="left"))
     assert lost.height > 0 and (lost["l24"].fill_null("") != "Tốt").all()
