@@ -30,7 +30,7 @@ class Draft:
 
 
 def _folder(folder: Path | None) -> Path:
-    return folder or config.FRAMEWORKS_DIR
+    return folder or config.frameworks_dir()
 
 
 def get_draft(store: Store, draft_id: int) -> Draft:

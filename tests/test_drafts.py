@@ -3,7 +3,6 @@ version immutable; the version in force archived unchanged; audited."""
 
 from __future__ import annotations
 
-import shutil
 import tomllib
 
 import pytest
@@ -15,10 +14,8 @@ DECISION = {"number": "15/QĐ-UBND", "date": "10/01/2026", "issuer": "UBND tỉn
 
 
 @pytest.fixture
-def folder(tmp_path):
-    dest = tmp_path / "frameworks"
-    shutil.copytree(config.FRAMEWORKS_DIR, dest)
-    return dest
+def folder(frameworks_copy):
+    return frameworks_copy
 
 
 def test_draft_preview_publish(fresh_sample_store, folder):
