@@ -270,3 +270,94 @@ def test_a_new_key_goes_under_its_own_table_not_under_the_next_table_s_comment()
     edit = draft_form.with_values(text, {"g1.i1.rule.target": "90"}, {}, DECISION, folder)
     assert ('  clause = "Mẫu; Vĩnh Linh Điều 1, mục 2 (Mục tiêu cụ thể), điểm a; Cà Mau Điều 1, khoản 1, điểm a"\n'
             '  rule = {type = "proportional", target = 90}\n\n  # Có/Không (yesno).\n') in edit.text
+
+
+# ---------------------------------------------------------------- the page, through AppTest
+
+from test_login_pages import errors, go, login, login_waits  # noqa: E402,F401 (fixture)
+from test_pages import _admin_credentials, _navigation_not_pages_dir, app_env, sample_db  # noqa: E402,F401
+
+
+def _save(at):
+    [b for b in at.button if b.label == "Lưu và kiểm tra"][0].click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_page_draft_edit_preview_publish(frameworks_copy, app_env):
+    from ui.context import get_store
+
+    store = get_store()
+    in_force = (frameworks_copy / "profiles" / "vinh-linh.toml").read_bytes()
+    at = go(login("quantri.demo"), "framework_editor")
+    at.selectbox(key="draft_profile").select("vinh-linh").run()
+    at.button(key="draft_new").click().run()
+    assert not at.exception and not errors(at)
+    assert at.success[0].value == "Bản nháp hợp lệ."
+    did = at.session_state["draft_id"]
+    field = lambda key: at.text_input(key=f"dv{did}_{key}")  # noqa: E731
+
+    # a float's dot is refused, naming the field and the value; nothing saved
+    field("b1.min_total").input("95.5")
+    _save(at)
+    assert at.error[0].value == "Chưa lưu: 1 giá trị cần sửa."
+    assert any(m.value == "- Mức «Tốt» › Từ (điểm): «95.5»: phần thập phân viết sau dấu phẩy («95,5»), không dùng "
+                          "dấu chấm" for m in at.markdown)
+    assert drafts.get_draft(store, did).text == in_force.decode()
+
+    # a number the groups cannot carry: the loader's message after the save
+    field("b1.min_total").input("90")
+    field("g1.points").input("40")
+    _save(at)
+    assert at.error[0].value == "Bản nháp còn 1 lỗi, chưa ban hành được:"
+    assert "- bản nháp vinh-linh: tổng điểm các nhóm là 125, phải bằng 100" in [m.value for m in at.markdown]
+    assert [w.value for w in at.warning if "Chưa ghi quyết định" in w.value] == [
+        "Chưa ghi quyết định của tỉnh nên các con số đã đổi sau đây được ghi là mặc định của phần mềm — chưa có văn "
+        "bản quy định: Điểm nhóm G1."]
+
+    # back to 15; a weight, a rule's target and the top band changed by the province's decision
+    field("g1.points").input("15")
+    field("g1.i1.weight").input("3")
+    field("g1.i1.rule.target").input("90")
+    field("b1.min_total").input("95")
+    at.text_input(key="dd_number").input("15/QĐ-UBND")
+    at.text_input(key="dd_date").input("10/01/2026")
+    at.text_input(key="dd_issuer").input("UBND tỉnh Mẫu An Hòa")
+    _save(at)
+    assert not errors(at) and at.success[0].value == "Đã lưu 4 thay đổi vào bản nháp số %d." % did
+    assert at.success[1].value == "Bản nháp hợp lệ."
+    diff = next(df.value for df in at.dataframe if "Con số" in df.value.columns)
+    assert diff[["Con số", "Mục", "Trước", "Sau"]].values.tolist() == [
+        ["Điểm nhóm G1", "Nguồn", "mac-dinh", "qd-15-qd-ubnd"],
+        ["Trọng số TRAIN_STAFF", "Trọng số", "2", "3"],
+        ["Cách chấm TRAIN_STAFF (tỷ lệ %: tỷ lệ với chỉ tiêu)", "Chỉ tiêu (%)", "100", "90"],
+        ["Mức «Tốt»", "Từ (điểm)", "90", "95"]]
+    assert set(diff["Nguồn"].iloc[1:]) == {"Quyết định số 15/QĐ-UBND ngày 10/01/2026 của UBND tỉnh Mẫu An Hòa"}
+
+    # the preview: the units that move, as the core computes them
+    year = at.selectbox(key="draft_year").value
+    moves = drafts.preview(store, access.SYSTEM, did, int(year))
+    moved = moves.filter(moves["changed"])
+    assert moved.height > 0
+    assert next(m.value for m in at.metric if m.label == "Đơn vị đổi mức") == f"{moved.height}/{moves.height}"
+
+    # publish: the version in force archived byte for byte, the new file in the folder the setting names
+    at.text_input(key="dpub_version").input("2026.1")
+    at.text_area(key="dpub_reason").input("Quyết định 15/QĐ-UBND ngày 10/01/2026")
+    [b for b in at.button if b.label == "Ban hành"][0].click().run()
+    assert not at.exception and not errors(at)
+    assert at.success[0].value == ("Đã ban hành «vinh-linh» phiên bản 2026.1, áp dụng từ năm 2026; phiên bản 2025.1 "
+                                   "được lưu nguyên tại profiles/archive/vinh-linh/2025.1.toml.")
+    assert (frameworks_copy / "profiles" / "archive" / "vinh-linh" / "2025.1.toml").read_bytes() == in_force
+    new = tomllib.loads((frameworks_copy / "profiles" / "vinh-linh.toml").read_text(encoding="utf-8"))
+    assert (new["version"], new["effective_from"], new["bands"][0]["min_total"]) == ("2026.1", 2026, 95)
+    assert new["groups"][0]["items"][0]["rule"] == {"type": "proportional", "target": 90}
+    assert tomllib.loads((config.FRAMEWORKS_DIR / "profiles" / "vinh-linh.toml").read_text())["version"] == "2025.1"
+    assert store.rows("SELECT actor, after_json::JSON->>'reason' FROM audit WHERE action = 'framework_publish' "
+                      "AND object = 'framework:vinh-linh:2026.1'") == [("quantri.demo", "Quyết định 15/QĐ-UBND ngày "
+                                                                                           "10/01/2026")]
+    # the published draft: shown, never edited again
+    assert at.info[0].value == "Bản nháp này đã ban hành thành phiên bản 2026.1: chỉ xem, không sửa."
+    assert not [b for b in at.button if b.label == "Lưu và kiểm tra"]
+    with pytest.raises(Conflict, match="phiên bản đã ban hành không sửa được; hãy tạo bản nháp mới"):
+        drafts.edit(store, access.SYSTEM, did, {"b1.min_total": "96"}, {}, DECISION)
