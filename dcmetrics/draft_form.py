@@ -55,6 +55,7 @@ class Entry:
     label: str
     source: str  # the source id it names now ("" when the file names none)
     fields: tuple[Field, ...]
+    note: str = ""  # what an item measures (the catalogue's name of its indicator)
 
 
 @dataclass(frozen=True)
@@ -145,9 +146,11 @@ def _same(a: Any, b: Any) -> bool:
 
 # ---------------------------------------------------------------- the form's entries
 
-def _catalogue_rules(folder: Path) -> dict[str, tuple[str, dict]]:
+def _catalogue_rules(folder: Path) -> dict[str, tuple[str, dict, str]]:
+    """Each indicator's kind, default rule and name, as the catalogue writes them."""
     raw = tomllib.loads((folder / "catalogue.toml").read_text(encoding="utf-8-sig"))
-    return {code: (d.get("kind", ""), d.get("rule") or {}) for code, d in raw.get("indicators", {}).items()}
+    return {code: (d.get("kind", ""), d.get("rule") or {}, d.get("name", ""))
+            for code, d in raw.get("indicators", {}).items()}
 
 
 def _inline(v: Any) -> Any:
@@ -229,13 +232,13 @@ def _rule_slots(rule: dict, kind: str, item: Any, base: dict, prefix: str, code:
     return out
 
 
-def _slots(doc: Any, rules: dict[str, tuple[str, dict]]) -> list[_Slot]:
+def _slots(doc: Any, rules: dict[str, tuple[str, dict, str]]) -> list[_Slot]:
     slots: list[_Slot] = []
 
-    def entry(key, section, label, table, source_key, values, source=None):
+    def entry(key, section, label, table, source_key, values, source=None, note=""):
         if values:
             src = table.get(source_key, "") if source is None else source
-            slots.append(_Slot(Entry(key, section, label, str(src), tuple(f for f, _, _ in values)),
+            slots.append(_Slot(Entry(key, section, label, str(src), tuple(f for f, _, _ in values), note),
                                table, source_key, tuple(values)))
 
     def plain(table, prefix, key, label, **kw):
@@ -253,9 +256,9 @@ def _slots(doc: Any, rules: dict[str, tuple[str, dict]]) -> list[_Slot]:
               [plain(g, f"g{gi}", "points", "Điểm của nhóm")])
         for ii, it in enumerate(g.get("items", []), 1):
             code = str(it.get("indicator", ii))
-            kind, base = rules.get(code, ("", {}))
+            kind, base, name = rules.get(code, ("", {}, ""))
             entry(f"g{gi}.i{ii}", section, f"Trọng số {code}", it, "source",
-                  [plain(it, f"g{gi}.i{ii}", "weight", "Trọng số")])
+                  [plain(it, f"g{gi}.i{ii}", "weight", "Trọng số")], note=name)
             rule = it.get("rule", base)
             how = RULE_LABELS.get(rule.get("type"), str(rule.get("type")))
             if rule.get("type") == "ratio":

@@ -46,7 +46,7 @@ with show_errors():
 
 def source_label(choices: dict[str, str], sid: str) -> str:
     if sid == draft_form.AUTO:
-        return "Tự động: giữ nguồn nếu không đổi; đổi thì theo quyết định ghi ở cuối"
+        return "Tự động (đổi số: quyết định ghi ở cuối)"
     if sid == draft_form.NEW_DECISION:
         return "Quyết định ghi ở cuối biểu mẫu"
     text = choices.get(sid, f"{sid} (chưa khai báo)")
@@ -68,7 +68,9 @@ def number_form(d: drafts.Draft) -> None:
         for section, group in sections.items():
             with st.expander(section):
                 for e in group:
-                    st.markdown(f"**{e.label}** · nguồn hiện tại: {choices.get(e.source, e.source or 'chưa ghi')}")
+                    if e.note:  # an item: what it measures, above its weight and its rule
+                        st.markdown(f"**{e.note}**")
+                    st.markdown(f"{e.label} · nguồn hiện tại: {choices.get(e.source, e.source or 'chưa ghi')}")
                     cols = st.columns([1] * len(e.fields) + [2])
                     for col, f in zip(cols, e.fields):
                         key = f"dv{d.id}_{f.key}"
