@@ -40,6 +40,7 @@ UNITS_REPLACE = "units_replace"
 UNITS_IMPORT = "units_import"
 ASSIGNMENTS_SET = "assignments_set"
 DRAFT_CREATE = "framework_draft"
+DRAFT_SAVE = "framework_draft_save"
 DRAFT_PUBLISH = "framework_publish"
 FRAMEWORK_REGISTER = "framework_register"
 

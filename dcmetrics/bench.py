@@ -44,7 +44,7 @@ import numpy as np
 import polars as pl
 
 from dcmetrics import bootstrap, dashboard, framework, sample, scoring, sqlfiles, units
-from dcmetrics.config import FRAMEWORKS_DIR
+from dcmetrics.config import frameworks_dir
 from dcmetrics.ingest import commit as ingest
 from dcmetrics.ingest.read import read_table
 from dcmetrics.ingest.validate import validate
@@ -151,7 +151,7 @@ def machine() -> dict:
 def _province_job(args) -> dict:
     """Worker: one province's frames (and, for province 0, the upload files of its first district)."""
     seed, index, districts, bodies, years, n_files = args
-    indicators = sample.load_catalogue(FRAMEWORKS_DIR / "catalogue.toml")
+    indicators = sample.load_catalogue(frameworks_dir() / "catalogue.toml")
     prov = sample.scaled_province(seed, index, districts, bodies, years, indicators)
     out = sample.scaled_frames(prov, indicators)
     if index == 0 and n_files:

@@ -145,7 +145,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp.set_defaults(func=cmd_init)
 
     sp = sub.add_parser("frameworks", help="liệt kê các bộ tiêu chí")
-    sp.add_argument("--folder", help="thư mục bộ tiêu chí (mặc định data/frameworks)")
+    sp.add_argument("--folder", help="thư mục bộ tiêu chí (mặc định DCMETRICS_FRAMEWORKS_DIR, không đặt thì data/frameworks)")
     sp.set_defaults(func=cmd_frameworks)
 
     sp = with_db(sub.add_parser("score", help="tính điểm một năm, ghi CSV"))

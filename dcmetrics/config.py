@@ -7,7 +7,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = ROOT / "data"
-FRAMEWORKS_DIR = DATA_DIR / "frameworks"
+FRAMEWORKS_DIR = DATA_DIR / "frameworks"  # the repository's frameworks; a deployment may set its own
 SAMPLE_DIR = DATA_DIR / "sample"
 DEFAULT_DB = DATA_DIR / "dcmetrics.duckdb"
 
@@ -32,6 +32,14 @@ def db_path(explicit: str | os.PathLike | None = None) -> Path:
         return Path(explicit)
     env = os.environ.get("DCMETRICS_DB")
     return Path(env) if env else DEFAULT_DB
+
+
+def frameworks_dir() -> Path:
+    """The frameworks folder (catalogue.toml, profiles/): DCMETRICS_FRAMEWORKS_DIR, else the
+    repository's data/frameworks. Read at every call, so publishing from the editor writes where
+    the deployment (or a test) points, never into the code's own copy unless told to."""
+    env = os.environ.get("DCMETRICS_FRAMEWORKS_DIR")
+    return Path(env) if env else FRAMEWORKS_DIR
 
 
 def max_upload_bytes() -> int:

@@ -13,10 +13,10 @@ from pathlib import Path
 import polars as pl
 import tomlkit
 
-from dcmetrics import access, audit, config, framework, scoring
-from dcmetrics.errors import DcmetricsError, FrameworkError, NotFound, Problem, ValidationError
+from dcmetrics import access, audit, config, draft_form, framework, scoring
+from dcmetrics.errors import Conflict, FrameworkError, NotFound, Problem, ValidationError
 from dcmetrics.framework_model import Profile
-from dcmetrics.store import Store
+from dcmetrics.store import Store, bump_data_version
 
 
 @dataclass(frozen=True)
@@ -30,7 +30,7 @@ class Draft:
 
 
 def _folder(folder: Path | None) -> Path:
-    return folder or config.FRAMEWORKS_DIR
+    return folder or config.frameworks_dir()
 
 
 def get_draft(store: Store, draft_id: int) -> Draft:
@@ -59,6 +59,7 @@ def new_draft(store: Store, actor, profile_id: str, folder: Path | None = None) 
                                "VALUES ($p, $v, $t, $u) RETURNING id",
                                {"p": profile_id, "v": version, "t": text, "u": acct.username}).fetchone()[0]
         audit.record(cur, acct, audit.DRAFT_CREATE, f"framework:{profile_id}:{version}", after={"draft": draft_id})
+        bump_data_version(cur, None, [])  # a draft scores nothing
     return draft_id
 
 
@@ -76,58 +77,65 @@ def check(text: str, profile_id: str, folder: Path | None = None) -> tuple[Profi
         return None, list(e.problems)
 
 
-def numbers_of(text: str) -> dict | None:
-    """The numbers the editor's form shows, read from the draft's text (None if it is not TOML):
-    groups (key, number, points), bands (level, min_total, floor), total_max."""
-    try:
-        raw = tomllib.loads(text)
-        return {"groups": [(g["key"], g.get("number", ""), float(g["points"])) for g in raw["groups"]],
-                "bands": [(b["level"], float(b["min_total"]), float(b.get("floor", 0))) for b in raw["bands"]],
-                "total_max": float(raw.get("total_max", 100))}
-    except (tomllib.TOMLDecodeError, KeyError, TypeError, ValueError):
-        return None
+def base_text(d: Draft, folder: Path | None = None) -> str:
+    """The published file the draft was copied from (the current file, or its archived copy)."""
+    profiles = _folder(folder) / "profiles"
+    current = profiles / f"{d.profile_id}.toml"
+    text = current.read_text(encoding="utf-8")
+    if tomllib.loads(text).get("version") == d.base_version:
+        return text
+    archived = profiles / "archive" / d.profile_id / f"{d.base_version}.toml"
+    if not archived.is_file():
+        raise NotFound(f"Không còn tệp phiên bản {d.base_version} của bộ tiêu chí «{d.profile_id}».")
+    return archived.read_text(encoding="utf-8")
 
 
-def with_numbers(text: str, group_points: dict[str, float], bands: dict[str, tuple[float, float]],
-                 decision: dict | None = None) -> str:
-    """`text` with new group points (key → points) and band thresholds (level → min_total, floor).
-    A number that changes takes `decision` (number, date, issuer) as its source, declared once in
-    [sources]; without one it is the software's default. Comments and layout are kept."""
-    doc = tomlkit.parse(text)
-    source_id = None
-    if decision:
-        source_id = "qd-" + re.sub(r"[^0-9a-z]+", "-", decision["number"].lower()).strip("-")
-        sources = doc.setdefault("sources", tomlkit.table(is_super_table=True))
-        sources[source_id] = {"kind": "decision", "number": decision["number"], "date": decision["date"],
-                              "issuer": decision["issuer"]}
-    for g in doc["groups"]:
-        new = group_points.get(g["key"])
-        if new is not None and float(new) != float(g["points"]):
-            g["points"] = int(new) if float(new).is_integer() else float(new)
-            g["source"] = source_id or "mac-dinh"
-    for b in doc["bands"]:
-        new = bands.get(b["level"])
-        if new is None:
-            continue
-        mt, fl = new
-        if float(mt) != float(b["min_total"]) or float(fl) != float(b.get("floor", 0)):
-            b["min_total"] = int(mt) if float(mt).is_integer() else float(mt)
-            b["floor"] = float(fl)
-            b["source"] = source_id or "mac-dinh"
-    return tomlkit.dumps(doc)
+def form(d: Draft, folder: Path | None = None) -> list[draft_form.Entry]:
+    """Every number of the draft with its source, as the editor's form shows it."""
+    return draft_form.entries(d.text, _folder(folder))
 
 
-def save(store: Store, actor, draft_id: int, text: str) -> list[Problem]:
-    """Keep the draft's new text (even with problems, which are returned for the page to show)."""
-    access.require(store, actor, access.MANAGE_FRAMEWORKS)
+def changes(d: Draft, folder: Path | None = None) -> list[draft_form.Change]:
+    """What the draft changes against the version it was copied from: numbers and sources."""
+    return draft_form.differences(base_text(d, folder), d.text, _folder(folder))
+
+
+def _editable(store: Store, draft_id: int) -> Draft:
     d = get_draft(store, draft_id)
     if d.state != "draft":
-        raise DcmetricsError(f"Bản nháp số {draft_id} đã ban hành thành phiên bản {d.published_version}: "
-                             "phiên bản đã ban hành không sửa được; hãy tạo bản nháp mới.")
+        raise Conflict(f"Bản nháp số {draft_id} đã ban hành thành phiên bản {d.published_version}: "
+                       "phiên bản đã ban hành không sửa được; hãy tạo bản nháp mới.")
+    return d
+
+
+def edit(store: Store, actor, draft_id: int, values: dict[str, str], sources: dict[str, str] | None = None,
+         decision: dict | None = None, folder: Path | None = None) -> tuple[draft_form.Edit, list[Problem]]:
+    """The numbers typed in the form (field key → text, Vietnamese decimals) with their sources
+    (entry key → choice, see draft_form.with_values) and the province's decision written into the
+    draft and saved; the loader's problems with the result come back for the page to show. A value
+    that cannot be read (ValidationError, each field named) saves nothing."""
+    access.require(store, actor, access.MANAGE_FRAMEWORKS)
+    d = _editable(store, draft_id)
+    result = draft_form.with_values(d.text, values, sources or {}, decision, _folder(folder))
+    return result, save(store, actor, draft_id, result.text, result.changes, folder)
+
+
+def save(store: Store, actor, draft_id: int, text: str, made: tuple[draft_form.Change, ...] = (),
+         folder: Path | None = None) -> list[Problem]:
+    """Keep the draft's new text (even with problems, which are returned for the page to show);
+    audited with the numbers that changed."""
+    acct = access.require(store, actor, access.MANAGE_FRAMEWORKS)
+    d = _editable(store, draft_id)
     with store.transaction() as cur:
-        cur.execute("UPDATE framework_drafts SET body_toml = $t, updated_at = current_timestamp WHERE id = $i",
-                    {"t": text, "i": draft_id})
-    return check(text, d.profile_id)[1]
+        done = cur.execute("UPDATE framework_drafts SET body_toml = $t, updated_at = current_timestamp "
+                           "WHERE id = $i AND state = 'draft' RETURNING id", {"t": text, "i": draft_id}).fetchall()
+        if not done:  # (published in between by another session)
+            raise Conflict(f"Bản nháp số {draft_id} vừa được ban hành: phiên bản đã ban hành không sửa được.")
+        audit.record(cur, acct, audit.DRAFT_SAVE, f"framework:{d.profile_id}:draft-{draft_id}",
+                     after={"changes": [{"what": f"{c.entry} › {c.field}", "from": c.before, "to": c.after,
+                                         "source": c.source} for c in made]})
+        bump_data_version(cur, None, [])  # a draft scores nothing: no stored score to redo
+    return check(text, d.profile_id, folder)[1]
 
 
 def preview(store: Store, actor, draft_id: int, year: int, basis: str = "appraised",
@@ -158,19 +166,21 @@ def publish(store: Store, actor, draft_id: int, version: str, effective_from: in
     acct = access.require(store, actor, access.MANAGE_FRAMEWORKS)
     d = get_draft(store, draft_id)
     if d.state != "draft":
-        raise DcmetricsError(f"Bản nháp số {draft_id} đã ban hành thành phiên bản {d.published_version}.")
+        raise Conflict(f"Bản nháp số {draft_id} đã ban hành thành phiên bản {d.published_version}.")
     if not reason.strip():
-        raise DcmetricsError("Cần ghi lý do ban hành (văn bản, quyết định của tỉnh).")
+        raise Conflict("Cần ghi lý do ban hành (văn bản, quyết định của tỉnh).")
+    if not re.fullmatch(r"[0-9A-Za-z][0-9A-Za-z._-]{0,39}", version):
+        raise Conflict(f"Số phiên bản «{version}» không hợp lệ: chỉ chữ số, chữ cái, dấu chấm, gạch (ví dụ 2026.1).")
     base = _folder(folder)
     head = framework.load_profiles(base)[d.profile_id]
     if head.version != d.base_version:
-        raise DcmetricsError(f"Bộ tiêu chí «{d.profile_id}» đã có phiên bản {head.version} sau khi tạo bản nháp "
+        raise Conflict(f"Bộ tiêu chí «{d.profile_id}» đã có phiên bản {head.version} sau khi tạo bản nháp "
                              f"(từ {d.base_version}): hãy tạo bản nháp mới.")
     if version in {v.version for v in head.versions()}:
-        raise DcmetricsError(f"Phiên bản «{version}» đã có: hãy đặt số phiên bản mới.")
+        raise Conflict(f"Phiên bản «{version}» đã có: hãy đặt số phiên bản mới.")
     last_from = max((v.effective_from or 0) for v in head.versions())
     if effective_from <= last_from:
-        raise DcmetricsError(f"Năm áp dụng {effective_from} phải sau năm áp dụng của phiên bản hiện hành ({last_from}).")
+        raise Conflict(f"Năm áp dụng {effective_from} phải sau năm áp dụng của phiên bản hiện hành ({last_from}).")
     doc = tomlkit.parse(d.text)
     doc["version"] = version
     doc["effective_from"] = effective_from
@@ -181,26 +191,38 @@ def publish(store: Store, actor, draft_id: int, version: str, effective_from: in
     current = base / "profiles" / f"{d.profile_id}.toml"
     original = current.read_text(encoding="utf-8")
     old = tomlkit.parse(original)
-    if "effective_from" not in old:  # (out of the digest: the archived version scores as before)
+    if "effective_from" in old:
+        kept = original  # byte for byte: the archived version is the file that was in force
+    else:  # (out of the digest: the archived version scores as before)
         old["effective_from"] = head.versions()[0].effective_from or 2021
+        kept = tomlkit.dumps(old)
     archived = base / "profiles" / "archive" / d.profile_id / f"{head.version}.toml"
+    if archived.exists() and archived.read_text(encoding="utf-8") != kept:
+        raise Conflict(f"Đã có tệp lưu trữ «{archived.name}» khác phiên bản hiện hành: kiểm tra thư mục bộ tiêu chí.")
+    created = not archived.exists()
     archived.parent.mkdir(parents=True, exist_ok=True)
-    archived.write_text(tomlkit.dumps(old), encoding="utf-8")
+    archived.write_text(kept, encoding="utf-8")
     current.write_text(text, encoding="utf-8")
     try:
         framework.load_profiles(base)  # the folder as a whole still loads
-    except FrameworkError:  # nothing half-published: the folder as it was
-        current.write_text(original, encoding="utf-8")
-        archived.unlink()
-        raise
-    from dcmetrics.bootstrap import register_frameworks
+        from dcmetrics.bootstrap import register_frameworks
 
-    register_frameworks(store, base)
-    with store.transaction() as cur:
-        cur.execute("UPDATE framework_drafts SET state = 'published', published_version = $v, effective_from = $e, "
-                    "reason = $r, updated_at = current_timestamp WHERE id = $i",
-                    {"v": version, "e": effective_from, "r": reason, "i": draft_id})
-        audit.record(cur, acct, audit.DRAFT_PUBLISH, f"framework:{d.profile_id}:{version}",
-                     before={"version": head.version}, after={"version": version, "effective_from": effective_from,
-                                                              "reason": reason})
+        register_frameworks(store, base)
+        with store.transaction() as cur:
+            done = cur.execute("UPDATE framework_drafts SET state = 'published', published_version = $v, "
+                               "effective_from = $e, reason = $r, updated_at = current_timestamp "
+                               "WHERE id = $i AND state = 'draft' RETURNING id",
+                               {"v": version, "e": effective_from, "r": reason, "i": draft_id}).fetchall()
+            if not done:
+                raise Conflict(f"Bản nháp số {draft_id} vừa được ban hành ở một phiên làm việc khác.")
+            audit.record(cur, acct, audit.DRAFT_PUBLISH, f"framework:{d.profile_id}:{version}",
+                         before={"version": head.version},
+                         after={"version": version, "effective_from": effective_from, "reason": reason,
+                                "draft": draft_id})
+            bump_data_version(cur, None, [])  # scores are kept per version: none of the stored ones changes
+    except Exception:  # nothing half-published: the folder as it was
+        current.write_text(original, encoding="utf-8")
+        if created:
+            archived.unlink()
+        raise
     return profile

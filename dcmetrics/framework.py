@@ -745,7 +745,7 @@ def _read_toml(path: Path, place: str) -> dict:
 
 
 def load_catalogue(folder: Path | None = None):
-    folder = folder or config.FRAMEWORKS_DIR
+    folder = folder or config.frameworks_dir()
     path = folder / "catalogue.toml"
     if not path.exists():
         raise FrameworkError([Problem(path.name, f"không tìm thấy danh mục chỉ tiêu trong thư mục «{folder}»")])
@@ -755,7 +755,7 @@ def load_catalogue(folder: Path | None = None):
 def load_profiles(folder: Path | None = None) -> dict[str, Profile]:
     """Every profile of the folder, validated, each carrying its earlier versions
     (profiles/archive/<id>/<version>.toml); problems of all files are reported together."""
-    folder = folder or config.FRAMEWORKS_DIR
+    folder = folder or config.frameworks_dir()
     catalogue = load_catalogue(folder)
     profiles: dict[str, Profile] = {}
     problems: list[Problem] = []

@@ -34,7 +34,7 @@ from pathlib import Path
 
 import polars as pl
 
-from dcmetrics.config import FRAMEWORKS_DIR, SAMPLE_DIR
+from dcmetrics.config import SAMPLE_DIR, frameworks_dir
 
 YEARS = (2023, 2024, 2025)
 MERGE_YEAR = 2025  # the first year of the merged communes
@@ -648,7 +648,7 @@ def lowering_row(year: int, unit: Unit, ind: Indicator, value) -> list[str]:
 def generate(out_dir: Path, seed: int = 2024, catalogue: Path | None = None) -> None:
     """Write units.csv, <year>/<area>.csv and appraisals.csv into out_dir."""
     out_dir = Path(out_dir)
-    indicators = load_catalogue(catalogue or FRAMEWORKS_DIR / "catalogue.toml")
+    indicators = load_catalogue(catalogue or frameworks_dir() / "catalogue.toml")
     by_code = {ind.code: ind for ind in indicators}
     units = build_units(seed)
     unit_of = {u.code: u for u in units}
@@ -795,7 +795,7 @@ def scaled_province(seed: int, index: int, districts: list[int], bodies: int,
     """Units, self-assessed values and appraisals of one province, drawn by the sample's own
     functions (latents, plan_year, unit_values, superior_rows, plan_lowerings) with a seed of
     the province's own."""
-    indicators = indicators or load_catalogue(FRAMEWORKS_DIR / "catalogue.toml")
+    indicators = indicators or load_catalogue(frameworks_dir() / "catalogue.toml")
     by_code = {ind.code: ind for ind in indicators}
     pseed = seed * 1000 + index
     units = scaled_province_units(seed, index, districts, bodies)
@@ -823,7 +823,7 @@ def scaled_frames(province: ScaledProvince, indicators: list[Indicator] | None =
     """The province as the stored tables would hold it after every area uploaded its file:
     units (UNITS_COLUMNS), observations (SCALED_OBS_SCHEMA: one row per unit and applicable
     unit-entered indicator, an empty value stored as nulls like an upload does) and appraisals."""
-    indicators = indicators or load_catalogue(FRAMEWORKS_DIR / "catalogue.toml")
+    indicators = indicators or load_catalogue(frameworks_dir() / "catalogue.toml")
     cols: dict[str, list] = {c: [] for c in SCALED_OBS_SCHEMA}
     for year, by_unit in province.values.items():
         for unit in province.units:
@@ -864,7 +864,7 @@ def upload_bytes(year: int, units: list[Unit], values: dict[str, dict],
     """The upload file of `units` for `year`, byte for byte as generate() writes one (UTF-8 with BOM)."""
     import io
 
-    indicators = indicators or load_catalogue(FRAMEWORKS_DIR / "catalogue.toml")
+    indicators = indicators or load_catalogue(frameworks_dir() / "catalogue.toml")
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(upload_columns(indicators))

@@ -44,6 +44,28 @@ def fresh_sample_store() -> Store:
     s.close()
 
 
+@pytest.fixture
+def frameworks_copy(tmp_path, monkeypatch):
+    """A copy of data/frameworks that DCMETRICS_FRAMEWORKS_DIR points at: what a test publishes
+    is written there, never into the repository. The app's cached profiles are forgotten on both
+    sides, so no other test reads the copy's versions."""
+    import shutil
+
+    from dcmetrics import config
+
+    dest = tmp_path / "frameworks"
+    shutil.copytree(config.FRAMEWORKS_DIR, dest)
+    monkeypatch.setenv("DCMETRICS_FRAMEWORKS_DIR", str(dest))
+
+    def forget():
+        if "ui.context" in sys.modules:  # (only once a page test has imported it)
+            sys.modules["ui.context"].get_profiles.clear()
+
+    forget()
+    yield dest
+    forget()
+
+
 @pytest.fixture(scope="session")
 def profiles():
     return framework.load_profiles()
