@@ -165,7 +165,8 @@ def _share_problems(links: list[_Link]) -> list[Problem]:
         total = sum(ln.share for ln in rows)
         if abs(total - 1) > SHARE_TOLERANCE:
             problems.append(Problem(where, f"tổng tỷ lệ chuyển sang các đơn vị mới là {fmt_num(total, 6)}, "
-                                    "phải bằng 1", str(total)))
+                                    "phải bằng 1 (các phần của một đơn vị cũ chuyển sang các đơn vị mới cộng lại là cả "
+                                    "đơn vị cũ)", str(total)))
         defaults = sum(bool(ln.default) for ln in rows)
         if len(rows) > 1 and defaults != 1:
             problems.append(Problem(where, f"được chia cho {len(rows)} đơn vị mới nhưng có {defaults} đơn vị "
