@@ -91,3 +91,56 @@ def test_the_commendation_shortlist_is_per_profile(merged, profiles):
         p = profiles[pid]
         sl = shortlist(merged, access.SYSTEM, p, 2025, Rules.from_profile(p, basis="appraised"))
         assert set(sl.units["unit_code"]) == codes, pid
+
+
+# ---------------------------------------------------------------- levels across profiles
+
+def assign_two(store, profiles):
+    territory.set_assignments(store, access.SYSTEM, rows(
+        ("chung", "P", None, 2021, None, "bộ chung của tỉnh"),
+        ("bac-giang", "B", None, 2025, None, "địa bàn tỉnh cũ")), profiles, [2025])
+
+
+def test_levels_only_across_profiles_each_unit_under_its_own(merged, profiles):
+    from dcmetrics.dashboard import WHY_NOT_POINTS, cross_profile_levels
+
+    assign_two(merged, profiles)
+    view = cross_profile_levels(merged, profiles, Filters(2025), access.SYSTEM)
+    assert "total" not in view.units.columns and "total" not in view.distribution.columns  # no points at all
+    by_unit = {r["unit_code"]: r for r in view.units.iter_rows(named=True)}
+    assert {c: r["profile_id"] for c, r in by_unit.items()} == {"A1": "chung", "A2": "chung",
+                                                               "B1": "bac-giang", "B2": "bac-giang"}
+    for pid in ("chung", "bac-giang"):  # the level each profile's own ranking gives, and its order there
+        names = profiles[pid].in_force(2025).level_names()
+        for r in ranking(merged, profiles[pid], Filters(2025), access.SYSTEM).iter_rows(named=True):
+            assert by_unit[r["unit_code"]]["level"] == r["level"] == "Yếu"  # 90% of one item: a few points
+            assert by_unit[r["unit_code"]]["level_ord"] == names.index(r["level"]) + 1 == 4
+    dist = {(r["profile_id"], r["level"]): (r["count"], r["share"]) for r in view.distribution.iter_rows(named=True)}
+    assert dist[("chung", "Yếu")] == (2, 1.0) and dist[("bac-giang", "Yếu")] == (2, 1.0)
+    assert dist[("chung", "Tốt")] == (0, 0.0)
+    assert view.why == WHY_NOT_POINTS and "không so sánh được" in view.why
+    why = {r["profile_id"]: r for r in view.profiles.iter_rows(named=True)}
+    assert (why["chung"]["n_groups"], why["bac-giang"]["n_groups"]) == (7, 5)
+    assert why["bac-giang"]["document"].startswith("46/NQ-HĐND")
+    assert why["chung"]["bands"] == "Tốt từ 90; Khá từ 75; Trung bình từ 50; Yếu từ 0"
+    assert why["chung"]["bands_source"] == "mặc định của phần mềm — chưa có văn bản quy định"
+
+
+def test_levels_across_profiles_only_for_units_the_account_reads(merged, profiles):
+    from dcmetrics.dashboard import cross_profile_levels
+    from dcmetrics.errors import AccessDenied
+
+    assign_two(merged, profiles)
+    access.create_account(merged, access.SYSTEM, "lanhdao.b", "mat-khau-dai-2025", access.LEADER, "B")
+    view = cross_profile_levels(merged, profiles, Filters(2025), "lanhdao.b")
+    assert set(view.units["unit_code"]) == {"B1", "B2"} and set(view.units["profile_id"]) == {"bac-giang"}
+    with pytest.raises(AccessDenied):
+        cross_profile_levels(merged, profiles, Filters(2025, area="A"), "lanhdao.b")
+
+
+def test_without_assignments_there_is_nothing_to_set_side_by_side(merged, profiles):
+    from dcmetrics.dashboard import cross_profile_levels
+    from dcmetrics.errors import Conflict
+
+    with pytest.raises(Conflict, match="Chưa phân công bộ tiêu chí theo địa bàn"):
+        cross_profile_levels(merged, profiles, Filters(2025), access.SYSTEM)
