@@ -281,3 +281,9 @@ def cross_profile_levels(store: Store, profiles: dict[str, Profile], f: Filters,
                                            "bands": pl.String, "bands_source": pl.String,
                                            "points_source": pl.String}),
         WHY_NOT_POINTS)
+
+
+def profiles_in_scope(store: Store, f: Filters, actor) -> list[str] | None:
+    """The profiles that evaluate the units the actor reads in the filters' area and year (None:
+    no assignment by territory exists): the ranking offers the levels-only view when there are two or more."""
+    return territory.profiles_in_area(store, _scope_area(store, f, actor), f.year)

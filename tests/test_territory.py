@@ -144,3 +144,62 @@ def test_without_assignments_there_is_nothing_to_set_side_by_side(merged, profil
 
     with pytest.raises(Conflict, match="Chưa phân công bộ tiêu chí theo địa bàn"):
         cross_profile_levels(merged, profiles, Filters(2025), access.SYSTEM)
+
+
+# ---------------------------------------------------------------- the ranking page's toggle (AppTest)
+
+from test_pages import (_admin_credentials, _navigation_not_pages_dir, app_env, run_app,  # noqa: E402,F401
+                        sample_db)
+
+
+@pytest.fixture
+def two_profiles(app_env, profiles):
+    """The app's sample province: district 997 evaluated under Bắc Giang's resolution from 2025."""
+    from ui.context import get_store
+
+    store = get_store()
+    territory.set_assignments(store, access.SYSTEM, rows(
+        ("chung", "99", None, 2021, None, "bộ chung của tỉnh"),
+        ("bac-giang", "997", None, 2025, None, "địa bàn tỉnh cũ: nghị quyết cũ còn hiệu lực")), profiles, [2025])
+    yield store
+    territory.set_assignments(store, access.SYSTEM, rows(), profiles, [])
+
+
+def test_ranking_page_compares_levels_only_across_profiles(two_profiles, profiles):
+    from dcmetrics.dashboard import WHY_NOT_POINTS, cross_profile_levels
+
+    at = run_app("ranking")
+    at.selectbox(key="year").set_value(2025).run()
+    toggle = at.toggle(key="cross_profile")
+    assert toggle.label == "So sánh giữa các bộ tiêu chí (chỉ so mức độ)" and toggle.value is False
+    assert any("Tổng điểm" in d.value.columns for d in at.dataframe)  # each profile's own ranking by default
+    toggle.set_value(True).run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert [i.value for i in at.info] == [WHY_NOT_POINTS]
+    expected = cross_profile_levels(two_profiles, profiles, Filters(2025), access.SYSTEM).units
+    assert set(expected["profile_id"]) == {"chung", "bac-giang"}
+    table = next(d.value for d in at.dataframe if "Bộ tiêu chí đánh giá" in d.value.columns)
+    assert "Tổng điểm" not in table.columns and not any("Tổng điểm" in d.value.columns for d in at.dataframe)
+    assert list(table["Mã"]) == expected["unit_code"].to_list()
+    assert list(table["Mức độ"]) == expected["level"].to_list()
+    from dcmetrics.units import subtree
+
+    in_997 = set(subtree(two_profiles, "997")["code"].to_list())
+    titles = {p: profiles[p].in_force(2025).title for p in ("chung", "bac-giang")}
+    assert {c: t for c, t in zip(table["Mã"], table["Bộ tiêu chí đánh giá"])} == {
+        c: titles["bac-giang" if c in in_997 else "chung"] for c in table["Mã"]}
+    assert in_997 & set(table["Mã"]) and set(table["Mã"]) - in_997
+    reasons = next(d.value for d in at.dataframe if "Nguồn ngưỡng mức độ" in d.value.columns)
+    assert sorted(reasons["Số nhóm biện pháp"]) == sorted(
+        len(profiles[p].in_force(2025).groups) for p in ("chung", "bac-giang"))
+
+
+def test_the_toggle_is_offered_only_where_units_sit_under_several_profiles(two_profiles):
+    at = run_app("ranking")
+    at.selectbox(key="year").set_value(2025).run()
+    at.selectbox(key="area").set_value("991").run()  # a district under the province's profile alone
+    assert not at.exception
+    assert not [t for t in at.toggle if t.key == "cross_profile"]
+    at.selectbox(key="year").set_value(2024).run()  # before Bắc Giang's assignment begins
+    at.selectbox(key="area").set_value(None).run()
+    assert not [t for t in at.toggle if t.key == "cross_profile"]
