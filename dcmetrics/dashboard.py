@@ -196,9 +196,10 @@ def compare_bases(store: Store, profile: Profile, unit_code: str, year: int) -> 
 
 NOT_RATED = "Không xếp loại"
 WHY_NOT_POINTS = (
-    "Điểm của các bộ tiêu chí không so sánh được với nhau: mỗi bộ có nhóm biện pháp riêng, điểm từng nhóm và "
-    "ngưỡng xếp loại riêng, do văn bản riêng của bộ đó quy định hoặc là mặc định của phần mềm (bảng dưới nêu nguồn "
-    "của từng bộ). Cùng một số điểm ở hai bộ không nói cùng một mức thực hiện. Vì vậy ở đây chỉ so sánh mức độ xếp "
+    "Điểm của các bộ tiêu chí không so sánh được với nhau: mỗi bộ có nhóm biện pháp, điểm từng nhóm và ngưỡng "
+    "xếp loại của riêng mình, do văn bản của bộ đó quy định hoặc là mặc định của phần mềm (bảng dưới nêu nguồn "
+    "của từng bộ). Kể cả khi hai bộ dùng cùng ngưỡng, điểm được cộng từ những biện pháp khác nhau, nên cùng một số "
+    "điểm không nói cùng một mức thực hiện. Vì vậy ở đây chỉ so sánh mức độ xếp "
     "loại, mỗi đơn vị theo bộ tiêu chí đánh giá chính đơn vị đó; thứ bậc của mức (1 là mức cao nhất) là thứ bậc "
     "trong bộ của đơn vị.")
 

@@ -39,9 +39,10 @@ def show_cross_profile() -> None:
     """Units of every profile that evaluates the area, side by side by level only: no points."""
     view = cross_profile_levels(store, get_profiles(), filters, user)
     st.info(view.why, icon=":material/compare_arrows:")
-    vn_dataframe(view.profiles, {"profile_title": "Bộ tiêu chí", "document": "Văn bản", "n_groups": "Số nhóm biện pháp",
-                                 "total_max": "Tổng điểm tối đa", "points_source": "Nguồn điểm các nhóm",
-                                 "bands": "Ngưỡng mức độ", "bands_source": "Nguồn ngưỡng mức độ"},
+    vn_dataframe(view.profiles, {"profile_id": "Mã bộ", "n_groups": "Số nhóm biện pháp", "total_max": "Tổng điểm tối đa",
+                                 "bands": "Ngưỡng mức độ", "bands_source": "Nguồn ngưỡng mức độ",
+                                 "points_source": "Nguồn điểm các nhóm", "document": "Văn bản",
+                                 "profile_title": "Bộ tiêu chí"},
                  numbers=("n_groups", "total_max"), alt="Vì sao điểm của các bộ tiêu chí không so sánh được")
     colors = {}
     for pid in view.profiles["profile_id"].to_list():  # each profile's levels, best green to worst red
@@ -50,7 +51,7 @@ def show_cross_profile() -> None:
     dist = view.distribution.with_columns((pl.col("share") * 100).alias("pct"))
     fig = px.bar(dist, x="pct", y="profile_id", color="level", orientation="h", color_discrete_map=colors,
                  category_orders={"level": list(dict.fromkeys(dist.sort("level_ord", nulls_last=True)["level"]))},
-                 labels={"pct": "% đơn vị của bộ tiêu chí", "profile_id": "Bộ tiêu chí", "level": "Mức độ"},
+                 labels={"pct": "% đơn vị của bộ tiêu chí", "profile_id": "Mã bộ tiêu chí", "level": "Mức độ"},
                  custom_data=["count"])
     fig.update_traces(hovertemplate="%{y}: %{x:.1f}% (%{customdata[0]} đơn vị)")
     fig.update_layout(separators=",.", barmode="stack", height=140 + 50 * view.profiles.height)
@@ -59,9 +60,10 @@ def show_cross_profile() -> None:
         pl.col("unit_type").replace_strict(config.UNIT_TYPE_LABELS, default=pl.col("unit_type")),
         pl.when(pl.col("level_ord").is_not_null())
         .then(pl.format("{}/{}", pl.col("level_ord"), pl.col("n_levels"))).otherwise(pl.lit("–")).alias("order"))
-    vn_dataframe(shown, {"unit_name": "Đơn vị", "parent_name": "Địa bàn", "unit_type": "Loại",
-                         "profile_title": "Bộ tiêu chí đánh giá", "level": "Mức độ", "order": "Thứ bậc mức trong bộ",
-                         "unit_code": "Mã"}, alt="Mức độ của từng đơn vị theo bộ tiêu chí của đơn vị")
+    vn_dataframe(shown, {"unit_name": "Đơn vị", "level": "Mức độ", "order": "Thứ bậc mức trong bộ",
+                         "profile_id": "Mã bộ", "parent_name": "Địa bàn", "unit_type": "Loại",
+                         "profile_title": "Bộ tiêu chí đánh giá", "unit_code": "Mã"},
+                 alt="Mức độ của từng đơn vị theo bộ tiêu chí của đơn vị")
     st.caption(f"«{NOT_RATED}»: đơn vị không được xếp mức theo bộ tiêu chí của mình; lý do ở bảng xếp hạng của bộ đó.")
 
 

@@ -97,7 +97,7 @@ links = lineage_edit.links(store)
 vn_dataframe(links.with_columns(pl.col("effective_date").dt.strftime("%d/%m/%Y"),
                                 pl.col("share_basis").replace(lineage.SHARE_BASIS_LABELS),
                                 pl.when(pl.col("is_default")).then(pl.lit("Có")).otherwise(pl.lit(""))
-                                .alias("is_default")),
+                                .alias("is_default"), pl.col("reason").fill_null("–")),
              {"old_code": "Mã cũ", "old_name": "Đơn vị cũ", "new_code": "Mã mới", "new_name": "Đơn vị mới",
               "effective_date": "Ngày hiệu lực", "share": "Tỷ lệ", "share_basis": "Cách tính tỷ lệ",
               "is_default": "Mặc định", "source": "Nguồn", "reason": "Lý do", "recorded_at": "Ghi lúc"},

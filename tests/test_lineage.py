@@ -262,3 +262,74 @@ def test_the_unit_page_shows_a_link_the_administrator_entered(fresh_sample_store
     assert d.before.rows.filter(pl.col("old_code") == "99036")["year"].to_list() == [2023, 2024]
     assert "Xã Thanh Đông (99036, cả đơn vị)" in d.before.label
     assert d.before.label.endswith("Nguồn liên kết: dữ liệu mẫu; quản trị viên (hệ thống) (lý do: Nghị quyết sáp nhập xã).")
+
+
+# ---------------------------------------------------------------- the administrator's page (AppTest)
+
+from test_pages import (PAGE_DIR, _admin_credentials, _navigation_not_pages_dir, app_env, run_app,  # noqa: E402,F401
+                        sample_db)
+
+
+def click(at, label):
+    next(b for b in at.button if b.label == label).click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_administrator_removes_then_enters_a_link_and_the_unit_page_shows_it(app_env):
+    from ui.context import get_store
+
+    at = run_app("units_admin")
+    store = get_store()
+    assert "Liên kết đơn vị cũ → đơn vị mới" in [s.value for s in at.subheader]
+    assert "Mọi xã cũ đều đã có đơn vị kế thừa." in [s.value for s in at.success]
+    table = next(d.value for d in at.dataframe if "Mã cũ" in d.value.columns)
+    assert len(table) == store.rows("SELECT count(*) FROM unit_lineage")[0][0] == 6
+    # removing without a reason: the problem listed, nothing stored
+    before = table_digest(store)
+    at.selectbox(key="lineage_pick").set_value("99036").run()
+    at.multiselect(key="lineage_drop").set_value(["99049"])  # inside the form: sent with the click
+    click(at, "Xoá liên kết đã chọn")
+    assert [e.value for e in at.error] == ["Chưa lưu gì: có 1 lỗi.\n- lý do: " + lineage_edit.MSG_REASON]
+    assert table_digest(store) == before
+    at.text_area(key="lineage_change_reason").input("Nhập nhầm, thử lại")
+    click(at, "Xoá liên kết đã chọn")
+    assert not at.error and at.success[0].value == "Đã xoá 1 liên kết của Xã Thanh Đông (99036)."
+    assert [w.value for w in at.warning if "kế thừa" in w.value] == [  # (the other: the sample's notice)
+        "Tỉnh Mẫu An Hòa (dữ liệu mẫu): 1 đơn vị cũ chưa có đơn vị kế thừa nào: Xã Thanh Đông (99036)"]
+    # entered again with its reason
+    at.selectbox(key="lineage_old").set_value("99036")
+    at.multiselect(key="lineage_new").set_value(["99049"])
+    at.text_area(key="lineage_reason").input("Nghị quyết sáp nhập xã Thanh Đông vào xã Thạch Thành")
+    click(at, "Thêm liên kết")
+    assert not at.error and at.success[0].value == "Đã thêm 1 liên kết từ Xã Thanh Đông (99036)."
+    assert "Mọi xã cũ đều đã có đơn vị kế thừa." in [s.value for s in at.success]
+    assert store.rows("SELECT source, reason, share_basis FROM unit_lineage WHERE old_code = '99036'") == [
+        ("quản trị viên quantri", "Nghị quyết sáp nhập xã Thanh Đông vào xã Thạch Thành", "whole")]
+    assert store.rows("SELECT count(*) FROM audit WHERE action = 'lineage_edit' AND actor = 'quantri'") == [(2,)]
+    # the merged commune's page: both old communes again, the entry's source named
+    at.session_state["unit_code"] = "99049"
+    at.switch_page(f"{PAGE_DIR}/unit.py").run()
+    assert not at.exception
+    label = next(i.value for i in at.info if i.value.startswith("Kết quả của các đơn vị trước sắp xếp: "))
+    assert "Xã Thanh Đông (99036, cả đơn vị)" in label
+    assert "quản trị viên quantri (lý do: Nghị quyết sáp nhập xã Thanh Đông vào xã Thạch Thành)" in label
+    rows = next(d.value for d in at.dataframe if "Đơn vị trước sắp xếp" in d.value.columns)
+    assert set(rows["Mã"]) == {"99032", "99036"} and len(rows) == 4
+
+
+def test_a_division_entered_in_the_form_with_shares_that_do_not_sum_to_one_is_refused(app_env):
+    from ui.context import get_store
+
+    at = run_app("units_admin")
+    store = get_store()
+    before = table_digest(store)
+    at.selectbox(key="lineage_old").set_value("99151")
+    at.multiselect(key="lineage_new").set_value(["99049", "99174"])
+    at.text_input(key="lineage_shares").input("0,6; 0,3")
+    at.text_area(key="lineage_reason").input("thử")
+    click(at, "Thêm liên kết")
+    assert at.error[0].value.startswith("Chưa lưu gì: có 2 lỗi.\n")
+    assert "- đơn vị 99151: «Thị trấn Đức Phong» đã có đơn vị kế thừa nhưng chưa có năm kết thúc" in at.error[0].value
+    assert "- đơn vị 99151: tổng tỷ lệ chuyển sang các đơn vị mới là 0,9, phải bằng 1" in at.error[0].value
+    assert table_digest(store) == before
