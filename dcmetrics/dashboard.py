@@ -190,3 +190,101 @@ def compare_bases(store: Store, profile: Profile, unit_code: str, year: int) -> 
         rows.append({"basis": basis, "total": row["total"], "level": row["level"] or "Không xếp loại",
                      **dict(zip(keys, row["group_points"] or []))})
     return pl.DataFrame(rows)
+
+
+# ---------------------------------------------------------------- levels across profiles
+
+NOT_RATED = "Không xếp loại"
+WHY_NOT_POINTS = (
+    "Điểm của các bộ tiêu chí không so sánh được với nhau: mỗi bộ có nhóm biện pháp, điểm từng nhóm và ngưỡng "
+    "xếp loại của riêng mình, do văn bản của bộ đó quy định hoặc là mặc định của phần mềm (bảng dưới nêu nguồn "
+    "của từng bộ). Kể cả khi hai bộ dùng cùng ngưỡng, điểm được cộng từ những biện pháp khác nhau, nên cùng một số "
+    "điểm không nói cùng một mức thực hiện. Vì vậy ở đây chỉ so sánh mức độ xếp "
+    "loại, mỗi đơn vị theo bộ tiêu chí đánh giá chính đơn vị đó; thứ bậc của mức (1 là mức cao nhất) là thứ bậc "
+    "trong bộ của đơn vị.")
+
+
+@dataclass(frozen=True)
+class CrossProfileLevels:
+    units: pl.DataFrame         # profile_id, profile_title, unit_code, unit_name, parent_name, unit_type,
+                                # level, level_ord, n_levels (no points)
+    distribution: pl.DataFrame  # profile_id, profile_title, level, level_ord, count, share (of the profile's units)
+    profiles: pl.DataFrame      # profile_id, profile_title, document, n_groups, total_max, bands, bands_source,
+                                # points_source: what makes the points of one profile unlike another's
+    why: str
+
+
+def _source_short(src) -> str:
+    if src.kind == "clause":
+        return f"{src.doc_title}, {src.clause}"
+    if src.kind == "decision":
+        return f"Quyết định số {src.number} ngày {src.date} của {src.issuer}"
+    from dcmetrics.framework_model import SOFTWARE_DEFAULT
+
+    return SOFTWARE_DEFAULT
+
+
+def cross_profile_levels(store: Store, profiles: dict[str, Profile], f: Filters, actor) -> CrossProfileLevels:
+    """Every unit of the year and area the actor may read, each with the profile that evaluates it
+    and its level there, the level's order in that profile; per profile, how many units are at each
+    level. Points are left out on purpose (WHY_NOT_POINTS). Without assignments by territory every
+    profile scores every unit and there is nothing to set side by side."""
+    area = _scope_area(store, f, actor)
+    ids = territory.profiles_in_area(store, area, f.year)
+    if ids is None:
+        from dcmetrics.errors import Conflict
+
+        raise Conflict("Chưa phân công bộ tiêu chí theo địa bàn: mọi bộ tiêu chí chấm mọi đơn vị, nên không có "
+                       "đơn vị của các bộ khác nhau để so sánh mức độ.")
+    unit_rows, dist_rows, profile_rows = [], [], []
+    for pid in ids:
+        if pid not in profiles:
+            raise NotFound(f"Không có bộ tiêu chí «{pid}» được phân công cho địa bàn này năm {f.year}.")
+        head = profiles[pid]
+        version = head.in_force(f.year)
+        names = version.level_names()
+        order = {name: i for i, name in enumerate(names, 1)}
+        # ranking reads the profile's own units only, within what the actor may read
+        table = ranking(store, head, f, actor)
+        levels = [lv if rated and lv in order else NOT_RATED for lv, rated in
+                  zip(table["level"].to_list(), table["rated"].to_list())]
+        for r, lv in zip(table.select("unit_code", "unit_name", "parent_name", "unit_type").iter_rows(named=True),
+                         levels):
+            unit_rows.append({"profile_id": pid, "profile_title": version.title, **r, "level": lv,
+                              "level_ord": order.get(lv), "n_levels": len(names)})
+        n = max(table.height, 1)
+        for name in [*names, NOT_RATED]:
+            count = levels.count(name)
+            if name == NOT_RATED and not count:
+                continue
+            dist_rows.append({"profile_id": pid, "profile_title": version.title, "level": name,
+                              "level_ord": order.get(name), "count": count, "share": count / n})
+        doc = version.document
+        profile_rows.append({
+            "profile_id": pid, "profile_title": version.title,
+            "document": ", ".join(x for x in (doc.number, doc.issuer) if x) or doc.title,
+            "n_groups": len(version.groups), "total_max": version.total_max,
+            "bands": "; ".join(f"{lv.level} từ {lv.min_total:g}".replace(".", ",") for lv in version.levels),
+            "bands_source": "; ".join(dict.fromkeys(_source_short(lv.source) for lv in version.levels)),
+            "points_source": "; ".join(dict.fromkeys(_source_short(g.source) for g in version.groups))})
+    unit_schema = {"profile_id": pl.String, "profile_title": pl.String, "unit_code": pl.String,
+                   "unit_name": pl.String, "parent_name": pl.String, "unit_type": pl.String, "level": pl.String,
+                   "level_ord": pl.Int32, "n_levels": pl.Int32}
+    out = pl.DataFrame(unit_rows, schema=unit_schema)
+    # best level first across profiles (order within each unit's own profile), then by name
+    out = sort_vi(out, "unit_name").sort("level_ord", nulls_last=True, maintain_order=True)
+    return CrossProfileLevels(
+        out,
+        pl.DataFrame(dist_rows, schema={"profile_id": pl.String, "profile_title": pl.String, "level": pl.String,
+                                        "level_ord": pl.Int32, "count": pl.Int64, "share": pl.Float64}),
+        pl.DataFrame(profile_rows, schema={"profile_id": pl.String, "profile_title": pl.String,
+                                           "document": pl.String, "n_groups": pl.Int64, "total_max": pl.Float64,
+                                           "bands": pl.String, "bands_source": pl.String,
+                                           "points_source": pl.String}),
+        WHY_NOT_POINTS)
+
+
+def profiles_in_scope(store: Store, f: Filters, actor) -> list[str] | None:
+    """The profiles that evaluate the units the actor reads in the filters' area and year (None:
+    no assignment by territory exists): the ranking offers the levels-only view when there are two or more."""
+    return territory.profiles_in_area(store, _scope_area(store, f, actor), f.year)

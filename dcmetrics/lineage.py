@@ -61,8 +61,16 @@ def predecessor_history(store: Store, profile: Profile, unit_code: str, basis: s
                       + ("" if r["share"] == 1 else f", phần {r['share']:.0%}".replace(".", ",")) + ")"
                       for r in preds.iter_rows(named=True))
     label = (f"Kết quả của các đơn vị trước sắp xếp: {names}. Đây là kết quả của các đơn vị cũ, không phải của "
-             f"đơn vị này; điểm gộp mỗi năm là bình quân điểm của các đơn vị cũ theo phần nhập vào đơn vị này.")
+             f"đơn vị này; điểm gộp mỗi năm là bình quân điểm của các đơn vị cũ theo phần nhập vào đơn vị này. "
+             f"Nguồn liên kết: {_sources(preds)}.")
     return PredecessorHistory(preds, rows, _combined(rows, preds.height), label)
+
+
+def _sources(preds: pl.DataFrame) -> str:
+    """Where the links come from: the package and its version, the sample, or who entered them and why."""
+    seen = dict.fromkeys(r["source"] + (f" (lý do: {r['reason']})" if r["reason"] else "")
+                         for r in preds.iter_rows(named=True))
+    return "; ".join(seen)
 
 
 def _combined(rows: pl.DataFrame, n_predecessors: int) -> pl.DataFrame:

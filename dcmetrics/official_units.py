@@ -47,9 +47,9 @@ from pathlib import Path
 
 import polars as pl
 
-from dcmetrics import config
+from dcmetrics import config, lineage_rules
 from dcmetrics.errors import DcmetricsError, NotFound, Problem
-from dcmetrics.fmt import fmt_num, nfc
+from dcmetrics.fmt import nfc
 from dcmetrics.units import UNIT_SCHEMA
 
 PACKAGE = "vietnamadminunits"
@@ -61,7 +61,6 @@ OFFICIAL_UNIT_SCHEMA = {**UNIT_SCHEMA, "level": pl.String, "lat": pl.Float64, "l
 LINEAGE_SCHEMA = {"old_code": pl.String, "new_code": pl.String, "effective_date": pl.Date,
                   "share": pl.Float64, "share_basis": pl.String, "is_default": pl.Boolean,
                   "source": pl.String}
-SHARE_TOLERANCE = 1e-9
 
 
 @dataclass(frozen=True)
@@ -349,92 +348,18 @@ def province_units(name_or_code: str, reorg: Reorganisation | None = None) -> Of
 
 # --- checks --------------------------------------------------------------------------------------
 
-def _cycles(edges: dict[str, set[str]]) -> list[list[str]]:
-    """Each cycle of old → new links once, as a path that ends where it starts."""
-    found, done = [], set()
-
-    def walk(node, path, on_path):
-        for nxt in sorted(edges.get(node, ())):
-            if nxt in on_path:
-                cycle = path[path.index(nxt):] + [nxt]
-                if frozenset(cycle) not in {frozenset(c) for c in found}:
-                    found.append(cycle)
-            elif nxt not in done:
-                walk(nxt, path + [nxt], on_path | {nxt})
-        done.add(node)
-
-    for start in sorted(edges):
-        if start not in done:
-            walk(start, [start], {start})
-    return found
-
-
 def check_lineage(units: pl.DataFrame, lineage: pl.DataFrame) -> list[Problem]:
-    """Problems of a lineage against its units: unknown codes, cycles, units both ended and
-    continued, old units without successor, shares not summing to 1, new communes without
-    predecessor. Run `units.check_units` for the tree itself."""
+    """Problems of a lineage against its units (dcmetrics.lineage_rules, the validator an
+    administrator's entries go through too), every old unit without successor among them, and,
+    the package's list being the whole new map, every new commune without predecessor. Run
+    `units.check_units` for the tree itself."""
     names = dict(zip(units["code"].to_list(),
                      units["name"].to_list() if "name" in units.columns else units["code"].to_list()))
-    links = list(lineage.select("old_code", "new_code", "share", "is_default").iter_rows())
-    return (_unknown_codes(links, names) + _cycle_problems(links) + _ended_and_continued(units, links, names)
-            + _without_successor(units, links, names) + _share_problems(links)
-            + _without_predecessor(units, links, names))
+    news = set(lineage["new_code"].to_list())
+    return lineage_rules.check(units, lineage).all + _without_predecessor(units, news, names)
 
 
-def _unknown_codes(links, names) -> list[Problem]:
-    return [Problem(f"liên kết {o} → {n}", f"mã «{code}» không có trong danh sách đơn vị", code)
-            for o, n, _, _ in links for code in dict.fromkeys((o, n)) if code not in names]
-
-
-def _cycle_problems(links) -> list[Problem]:
-    edges: dict[str, set[str]] = {}
-    for o, n, _, _ in links:
-        edges.setdefault(o, set()).add(n)
-    return [Problem(f"đơn vị {c[0]}", "vòng lặp kế thừa: " + " → ".join(c), c[0]) for c in _cycles(edges)]
-
-
-def _ended_and_continued(units, links, names) -> list[Problem]:
-    olds, news = {o for o, *_ in links}, {n for _, n, *_ in links}
-    ended = set(units.filter(pl.col("active_to").is_not_null())["code"].to_list())
-    problems = [Problem(f"đơn vị {c}", f"«{names.get(c, c)}» vừa là đơn vị đã kết thúc (có đơn vị kế thừa) "
-                        "vừa là đơn vị kế thừa", c) for c in sorted(olds & news)]
-    problems += [Problem(f"đơn vị {c}", f"«{names[c]}» đã có đơn vị kế thừa nhưng chưa có năm kết thúc "
-                         "(active_to trống)", c) for c in sorted(olds - ended) if c in names]
-    return problems
-
-
-def _without_successor(units, links, names) -> list[Problem]:
-    # the lowest old units (communes, island districts without communes) must all go somewhere
-    ended = set(units.filter(pl.col("active_to").is_not_null())["code"].to_list())
-    parents = set(units["parent_code"].drop_nulls().to_list())
-    olds = {o for o, *_ in links}
-    return [Problem(f"đơn vị {c}", f"đơn vị cũ «{names[c]}» không có đơn vị kế thừa nào", c)
-            for c in sorted(ended - parents - olds)]
-
-
-def _share_problems(links) -> list[Problem]:
-    parts: dict[str, list[tuple[float | None, bool | None]]] = {}
-    for o, _, share, default in links:
-        parts.setdefault(o, []).append((share, default))
-    problems = []
-    for code, rows in sorted(parts.items()):
-        where = f"đơn vị {code}"
-        if any(s is None for s, _ in rows):
-            problems.append(Problem(where, "thiếu tỷ lệ chuyển sang đơn vị mới (share)", code))
-            continue
-        total = sum(s for s, _ in rows)
-        if abs(total - 1) > SHARE_TOLERANCE:
-            problems.append(Problem(where, f"tổng tỷ lệ chuyển sang các đơn vị mới là {fmt_num(total, 6)}, "
-                                    "phải bằng 1", str(total)))
-        defaults = sum(bool(d) for _, d in rows)
-        if len(rows) > 1 and defaults != 1:
-            problems.append(Problem(where, f"được chia cho {len(rows)} đơn vị mới nhưng có {defaults} đơn vị "
-                                    "mặc định, phải có đúng 1", code))
-    return problems
-
-
-def _without_predecessor(units, links, names) -> list[Problem]:
-    news = {n for _, n, *_ in links}
+def _without_predecessor(units, news, names) -> list[Problem]:
     current = units.filter((pl.col("type") == "commune") & pl.col("active_to").is_null())["code"].to_list()
     return [Problem(f"đơn vị {c}", f"xã, phường mới «{names[c]}» không có đơn vị tiền thân nào", c)
             for c in current if c not in news]

@@ -7,9 +7,12 @@ import polars as pl
 import streamlit as st
 
 from dcmetrics import config, exports
-from dcmetrics.dashboard import ranking
-from ui.context import current, show_errors
+from dcmetrics.dashboard import cross_profile_levels, profiles_in_scope, ranking
+from ui.context import current, get_profiles, show_errors
+from ui.levels import NOT_RATED, level_colors
 from ui.tables import vn_dataframe
+
+CROSS_PROFILE = "So sánh giữa các bộ tiêu chí (chỉ so mức độ)"
 
 def score_table_for_page(table, profile):
     """The table as exported: Vietnamese headers, both ranks and the points of every group."""
@@ -30,6 +33,45 @@ ctx = current()
 if ctx is None:
     st.stop()
 store, filters, profile, user = ctx
+
+
+def show_cross_profile() -> None:
+    """Units of every profile that evaluates the area, side by side by level only: no points."""
+    view = cross_profile_levels(store, get_profiles(), filters, user)
+    st.info(view.why, icon=":material/compare_arrows:")
+    vn_dataframe(view.profiles, {"profile_id": "Mã bộ", "n_groups": "Số nhóm biện pháp", "total_max": "Tổng điểm tối đa",
+                                 "bands": "Ngưỡng mức độ", "bands_source": "Nguồn ngưỡng mức độ",
+                                 "points_source": "Nguồn điểm các nhóm", "document": "Văn bản",
+                                 "profile_title": "Bộ tiêu chí"},
+                 numbers=("n_groups", "total_max"), alt="Vì sao điểm của các bộ tiêu chí không so sánh được")
+    colors = {}
+    for pid in view.profiles["profile_id"].to_list():  # each profile's levels, best green to worst red
+        for name, color in level_colors(get_profiles()[pid].in_force(filters.year).level_names()).items():
+            colors.setdefault(name, color)
+    dist = view.distribution.with_columns((pl.col("share") * 100).alias("pct"))
+    fig = px.bar(dist, x="pct", y="profile_id", color="level", orientation="h", color_discrete_map=colors,
+                 category_orders={"level": list(dict.fromkeys(dist.sort("level_ord", nulls_last=True)["level"]))},
+                 labels={"pct": "% đơn vị của bộ tiêu chí", "profile_id": "Mã bộ tiêu chí", "level": "Mức độ"},
+                 custom_data=["count"])
+    fig.update_traces(hovertemplate="%{y}: %{x:.1f}% (%{customdata[0]} đơn vị)")
+    fig.update_layout(separators=",.", barmode="stack", height=140 + 50 * view.profiles.height)
+    st.plotly_chart(fig, key="cross_profile_levels")
+    shown = view.units.with_columns(
+        pl.col("unit_type").replace_strict(config.UNIT_TYPE_LABELS, default=pl.col("unit_type")),
+        pl.when(pl.col("level_ord").is_not_null())
+        .then(pl.format("{}/{}", pl.col("level_ord"), pl.col("n_levels"))).otherwise(pl.lit("–")).alias("order"))
+    vn_dataframe(shown, {"unit_name": "Đơn vị", "level": "Mức độ", "order": "Thứ bậc mức trong bộ",
+                         "profile_id": "Mã bộ", "parent_name": "Địa bàn", "unit_type": "Loại",
+                         "profile_title": "Bộ tiêu chí đánh giá", "unit_code": "Mã"},
+                 alt="Mức độ của từng đơn vị theo bộ tiêu chí của đơn vị")
+    st.caption(f"«{NOT_RATED}»: đơn vị không được xếp mức theo bộ tiêu chí của mình; lý do ở bảng xếp hạng của bộ đó.")
+
+
+with show_errors():
+    applying = profiles_in_scope(store, filters, user)
+    if applying is not None and len(applying) > 1 and st.toggle(CROSS_PROFILE, key="cross_profile"):
+        show_cross_profile()
+        st.stop()
 
 with show_errors():
     version = profile.in_force(filters.year)  # the version that scored the chosen year

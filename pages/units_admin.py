@@ -1,9 +1,15 @@
 """Đơn vị hành chính: the administrator loads a real province's official units (old and new, with
-the lineage of the 2025 reorganisation) after a preview of what will be created."""
+the lineage of the 2025 reorganisation) after a preview of what will be created, and enters,
+changes or removes links old unit → new unit with a reason."""
 
+import polars as pl
 import streamlit as st
 
-from dcmetrics.errors import DcmetricsError
+from dcmetrics import lineage, lineage_edit
+from dcmetrics.errors import DcmetricsError, Problem, ValidationError
+from dcmetrics.official_units import reorganisation
+from dcmetrics.units import all_units
+from ui.tables import vn_dataframe
 from dcmetrics.fmt import fmt_num
 from dcmetrics.unit_list import import_unit_list
 from dcmetrics.units import import_official
@@ -69,3 +75,113 @@ if listed is not None:
             st.session_state[FLASH] = (f"Đã lưu {fmt_num(done.added)} đơn vị mới và cập nhật "
                                        f"{fmt_num(done.updated)} đơn vị từ {listed.name}.")
             st.rerun()
+
+
+st.subheader("Liên kết đơn vị cũ → đơn vị mới")
+st.caption("Đơn vị mới thừa hưởng lịch sử kết quả của các đơn vị cũ theo các liên kết này (trang Chi tiết đơn vị, "
+           "Xu hướng). Mỗi liên kết quản trị viên nhập, sửa hoặc xoá phải ghi lý do; nguồn ghi tên quản trị viên. "
+           "Một đơn vị cũ chia cho nhiều đơn vị mới thì tổng các phần phải bằng 1.")
+
+
+def lineage_errors(e: ValidationError) -> None:
+    st.error(f"Chưa lưu gì: có {len(e.problems)} lỗi.\n" + "\n".join(f"- {p}" for p in e.problems),
+             icon=":material/error:")
+
+
+def saved(text: str) -> None:
+    st.session_state[FLASH] = text
+    st.rerun()
+
+
+links = lineage_edit.links(store)
+vn_dataframe(links.with_columns(pl.col("effective_date").dt.strftime("%d/%m/%Y"),
+                                pl.col("share_basis").replace(lineage.SHARE_BASIS_LABELS),
+                                pl.when(pl.col("is_default")).then(pl.lit("Có")).otherwise(pl.lit(""))
+                                .alias("is_default"), pl.col("reason").fill_null("–")),
+             {"old_code": "Mã cũ", "old_name": "Đơn vị cũ", "new_code": "Mã mới", "new_name": "Đơn vị mới",
+              "effective_date": "Ngày hiệu lực", "share": "Tỷ lệ", "share_basis": "Cách tính tỷ lệ",
+              "is_default": "Mặc định", "source": "Nguồn", "reason": "Lý do", "recorded_at": "Ghi lúc"},
+             numbers=("share",), alt="Liên kết đơn vị cũ → đơn vị mới")
+
+missing = lineage_edit.unaccounted(store)
+if missing.is_empty():
+    st.success("Mọi xã cũ đều đã có đơn vị kế thừa.", icon=":material/task_alt:")
+for (province,), rows in missing.group_by(["province_name"], maintain_order=True):
+    st.warning(f"{province}: {fmt_num(rows.height)} đơn vị cũ chưa có đơn vị kế thừa nào: "
+               + "; ".join(f"{r['name']} ({r['code']})" for r in rows.iter_rows(named=True)),
+               icon=":material/warning:")
+
+registry = all_units(store)
+unit_names = dict(zip(registry["code"].to_list(), registry["name"].to_list()))
+
+
+def unit_label(code: str) -> str:
+    return f"{unit_names.get(code, code)} ({code})"
+
+
+with st.form("lineage_add", clear_on_submit=False):
+    st.markdown("**Thêm liên kết**")
+    codes = registry["code"].to_list()
+    old_code = st.selectbox("Đơn vị cũ", codes, index=None, format_func=unit_label, key="lineage_old",
+                            placeholder="Chọn đơn vị đã kết thúc")
+    new_codes = st.multiselect("Đơn vị mới (chọn nhiều nếu đơn vị cũ được chia)", codes, format_func=unit_label,
+                               key="lineage_new", placeholder="Chọn đơn vị kế thừa")
+    shares_text = st.text_input("Tỷ lệ từng phần, theo thứ tự đơn vị mới (để trống: cả đơn vị hoặc chia đều)",
+                                placeholder="ví dụ: 0,6; 0,4 hoặc 1/3; 1/3; 1/3", key="lineage_shares")
+    on = st.date_input("Ngày hiệu lực", value=reorganisation().effective_date, format="DD/MM/YYYY",
+                       key="lineage_date")
+    reason = st.text_area("Lý do (bắt buộc)", key="lineage_reason",
+                          placeholder="ví dụ: Nghị quyết số .../NQ-UBTVQH15 sắp xếp đơn vị hành chính cấp xã")
+    add = st.form_submit_button("Thêm liên kết", icon=":material/add_link:")
+
+if add:
+    try:
+        if not old_code or not new_codes:
+            raise ValidationError([Problem("liên kết", "hãy chọn đơn vị cũ và ít nhất một đơn vị mới")])
+        parts = shares_text.split(";") if shares_text.strip() else []
+        shares = [lineage_edit.parse_share(t) for t in parts]
+        if shares and len(shares) != len(new_codes):
+            raise ValidationError([Problem(
+                "tỷ lệ", f"có {len(shares)} tỷ lệ cho {len(new_codes)} đơn vị mới: mỗi đơn vị mới một tỷ lệ")])
+        entries = [lineage_edit.LinkEntry(old_code, n, on, shares[i] if shares else None)
+                   for i, n in enumerate(new_codes)]
+        done = lineage_edit.add_links(store, user, entries, reason)
+    except ValidationError as e:
+        lineage_errors(e)
+    except DcmetricsError as e:
+        st.error(str(e), icon=":material/error:")
+    else:
+        saved(f"Đã thêm {fmt_num(done.added)} liên kết từ {unit_label(old_code)}.")
+
+olds = list(dict.fromkeys(links["old_code"].to_list()))
+picked = st.selectbox("Sửa hoặc xoá liên kết của đơn vị cũ", olds, index=None, format_func=unit_label,
+                      key="lineage_pick", placeholder="Chọn đơn vị cũ")
+if picked:
+    mine = links.filter(pl.col("old_code") == picked)
+    with st.form("lineage_change"):
+        shares_in = {r["new_code"]: st.text_input(f"Tỷ lệ sang {unit_label(r['new_code'])}",
+                                                  value=fmt_num(r["share"], 6), key=f"lineage_share_{r['new_code']}")
+                     for r in mine.iter_rows(named=True)}
+        news = mine["new_code"].to_list()
+        current_default = next((r["new_code"] for r in mine.iter_rows(named=True) if r["is_default"]), news[0])
+        default = st.radio("Đơn vị mới mặc định (khi đơn vị cũ được chia)", news, index=news.index(current_default),
+                           format_func=unit_label, key="lineage_default") if len(news) > 1 else news[0]
+        drop = st.multiselect("Liên kết cần xoá", news, format_func=lambda n: f"{unit_label(picked)} → {unit_label(n)}",
+                              key="lineage_drop")
+        change_reason = st.text_area("Lý do (bắt buộc)", key="lineage_change_reason")
+        with st.container(horizontal=True):
+            change = st.form_submit_button("Lưu tỷ lệ", icon=":material/save:")
+            remove = st.form_submit_button("Xoá liên kết đã chọn", icon=":material/link_off:")
+    try:
+        if change:
+            done = lineage_edit.update_links(store, user, [
+                lineage_edit.LinkEntry(picked, n, share=lineage_edit.parse_share(t), is_default=(n == default))
+                for n, t in shares_in.items()], change_reason)
+            saved(f"Đã sửa {fmt_num(done.changed)} liên kết của {unit_label(picked)}.")
+        if remove:
+            done = lineage_edit.remove_links(store, user, [(picked, n) for n in drop], change_reason)
+            saved(f"Đã xoá {fmt_num(done.removed)} liên kết của {unit_label(picked)}.")
+    except ValidationError as e:
+        lineage_errors(e)
+    except DcmetricsError as e:
+        st.error(str(e), icon=":material/error:")

@@ -185,7 +185,8 @@ def test_check_lineage_shares_not_summing_to_one():
     units, lineage = hand_made([("A@63", "N1", 0.5, True), ("A@63", "N2", 0.4, False), ("B@63", "N2", 1.0, True),
                                 ("C@63", "N1", 1.0, True)])
     problems = ou.check_lineage(units, lineage)
-    assert messages(problems) == ["đơn vị A@63: tổng tỷ lệ chuyển sang các đơn vị mới là 0,9, phải bằng 1"]
+    assert messages(problems) == ["đơn vị A@63: tổng tỷ lệ chuyển sang các đơn vị mới là 0,9, phải bằng 1 (các phần của một đơn vị cũ "
+        "chuyển sang các đơn vị mới cộng lại là cả đơn vị cũ)"]
     assert float(problems[0].value) == pytest.approx(0.9)
 
 

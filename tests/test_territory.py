@@ -91,3 +91,115 @@ def test_the_commendation_shortlist_is_per_profile(merged, profiles):
         p = profiles[pid]
         sl = shortlist(merged, access.SYSTEM, p, 2025, Rules.from_profile(p, basis="appraised"))
         assert set(sl.units["unit_code"]) == codes, pid
+
+
+# ---------------------------------------------------------------- levels across profiles
+
+def assign_two(store, profiles):
+    territory.set_assignments(store, access.SYSTEM, rows(
+        ("chung", "P", None, 2021, None, "bộ chung của tỉnh"),
+        ("bac-giang", "B", None, 2025, None, "địa bàn tỉnh cũ")), profiles, [2025])
+
+
+def test_levels_only_across_profiles_each_unit_under_its_own(merged, profiles):
+    from dcmetrics.dashboard import WHY_NOT_POINTS, cross_profile_levels
+
+    assign_two(merged, profiles)
+    view = cross_profile_levels(merged, profiles, Filters(2025), access.SYSTEM)
+    assert "total" not in view.units.columns and "total" not in view.distribution.columns  # no points at all
+    by_unit = {r["unit_code"]: r for r in view.units.iter_rows(named=True)}
+    assert {c: r["profile_id"] for c, r in by_unit.items()} == {"A1": "chung", "A2": "chung",
+                                                               "B1": "bac-giang", "B2": "bac-giang"}
+    for pid in ("chung", "bac-giang"):  # the level each profile's own ranking gives, and its order there
+        names = profiles[pid].in_force(2025).level_names()
+        for r in ranking(merged, profiles[pid], Filters(2025), access.SYSTEM).iter_rows(named=True):
+            assert by_unit[r["unit_code"]]["level"] == r["level"] == "Yếu"  # 90% of one item: a few points
+            assert by_unit[r["unit_code"]]["level_ord"] == names.index(r["level"]) + 1 == 4
+    dist = {(r["profile_id"], r["level"]): (r["count"], r["share"]) for r in view.distribution.iter_rows(named=True)}
+    assert dist[("chung", "Yếu")] == (2, 1.0) and dist[("bac-giang", "Yếu")] == (2, 1.0)
+    assert dist[("chung", "Tốt")] == (0, 0.0)
+    assert view.why == WHY_NOT_POINTS and "không so sánh được" in view.why
+    why = {r["profile_id"]: r for r in view.profiles.iter_rows(named=True)}
+    assert (why["chung"]["n_groups"], why["bac-giang"]["n_groups"]) == (7, 5)
+    assert why["bac-giang"]["document"].startswith("46/NQ-HĐND")
+    assert why["chung"]["bands"] == "Tốt từ 90; Khá từ 75; Trung bình từ 50; Yếu từ 0"
+    assert why["chung"]["bands_source"] == "mặc định của phần mềm — chưa có văn bản quy định"
+
+
+def test_levels_across_profiles_only_for_units_the_account_reads(merged, profiles):
+    from dcmetrics.dashboard import cross_profile_levels
+    from dcmetrics.errors import AccessDenied
+
+    assign_two(merged, profiles)
+    access.create_account(merged, access.SYSTEM, "lanhdao.b", "mat-khau-dai-2025", access.LEADER, "B")
+    view = cross_profile_levels(merged, profiles, Filters(2025), "lanhdao.b")
+    assert set(view.units["unit_code"]) == {"B1", "B2"} and set(view.units["profile_id"]) == {"bac-giang"}
+    with pytest.raises(AccessDenied):
+        cross_profile_levels(merged, profiles, Filters(2025, area="A"), "lanhdao.b")
+
+
+def test_without_assignments_there_is_nothing_to_set_side_by_side(merged, profiles):
+    from dcmetrics.dashboard import cross_profile_levels
+    from dcmetrics.errors import Conflict
+
+    with pytest.raises(Conflict, match="Chưa phân công bộ tiêu chí theo địa bàn"):
+        cross_profile_levels(merged, profiles, Filters(2025), access.SYSTEM)
+
+
+# ---------------------------------------------------------------- the ranking page's toggle (AppTest)
+
+from test_pages import (_admin_credentials, _navigation_not_pages_dir, app_env, run_app,  # noqa: E402,F401
+                        sample_db)
+
+
+@pytest.fixture
+def two_profiles(app_env, profiles):
+    """The app's sample province: district 997 evaluated under Bắc Giang's resolution from 2025."""
+    from ui.context import get_store
+
+    store = get_store()
+    territory.set_assignments(store, access.SYSTEM, rows(
+        ("chung", "99", None, 2021, None, "bộ chung của tỉnh"),
+        ("bac-giang", "997", None, 2025, None, "địa bàn tỉnh cũ: nghị quyết cũ còn hiệu lực")), profiles, [2025])
+    yield store
+    territory.set_assignments(store, access.SYSTEM, rows(), profiles, [])
+
+
+def test_ranking_page_compares_levels_only_across_profiles(two_profiles, profiles):
+    from dcmetrics.dashboard import WHY_NOT_POINTS, cross_profile_levels
+
+    at = run_app("ranking")
+    at.selectbox(key="year").set_value(2025).run()
+    toggle = at.toggle(key="cross_profile")
+    assert toggle.label == "So sánh giữa các bộ tiêu chí (chỉ so mức độ)" and toggle.value is False
+    assert any("Tổng điểm" in d.value.columns for d in at.dataframe)  # each profile's own ranking by default
+    toggle.set_value(True).run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert [i.value for i in at.info] == [WHY_NOT_POINTS]
+    expected = cross_profile_levels(two_profiles, profiles, Filters(2025), access.SYSTEM).units
+    assert set(expected["profile_id"]) == {"chung", "bac-giang"}
+    table = next(d.value for d in at.dataframe if "Bộ tiêu chí đánh giá" in d.value.columns)
+    assert "Tổng điểm" not in table.columns and not any("Tổng điểm" in d.value.columns for d in at.dataframe)
+    assert list(table["Mã"]) == expected["unit_code"].to_list()
+    assert list(table["Mức độ"]) == expected["level"].to_list()
+    from dcmetrics.units import subtree
+
+    in_997 = set(subtree(two_profiles, "997")["code"].to_list())
+    titles = {p: profiles[p].in_force(2025).title for p in ("chung", "bac-giang")}
+    assert {c: t for c, t in zip(table["Mã"], table["Bộ tiêu chí đánh giá"])} == {
+        c: titles["bac-giang" if c in in_997 else "chung"] for c in table["Mã"]}
+    assert in_997 & set(table["Mã"]) and set(table["Mã"]) - in_997
+    reasons = next(d.value for d in at.dataframe if "Nguồn ngưỡng mức độ" in d.value.columns)
+    assert sorted(reasons["Số nhóm biện pháp"]) == sorted(
+        len(profiles[p].in_force(2025).groups) for p in ("chung", "bac-giang"))
+
+
+def test_the_toggle_is_offered_only_where_units_sit_under_several_profiles(two_profiles):
+    at = run_app("ranking")
+    at.selectbox(key="year").set_value(2025).run()
+    at.selectbox(key="area").set_value("991").run()  # a district under the province's profile alone
+    assert not at.exception
+    assert not [t for t in at.toggle if t.key == "cross_profile"]
+    at.selectbox(key="year").set_value(2024).run()  # before Bắc Giang's assignment begins
+    at.selectbox(key="area").set_value(None).run()
+    assert not [t for t in at.toggle if t.key == "cross_profile"]
