@@ -354,6 +354,18 @@ def test_the_ranking_page_lists_khu_pho_with_their_label_and_filters_them(villag
     assert list(raw["Mức độ"]) == ["Khá", "Trung bình", "Yếu"]
     assert set(raw["Loại"]) == {"Thôn, tổ dân phố, khu phố, ấp"}
 
+    # the unit page of a khu phố: its type, its level and what the text says that level means
+    at.session_state["unit_code"] = KP[1]
+    at.switch_page("pages/unit.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.selectbox(key="unit_code").value == KP[1]
+    assert any(c.value.startswith("Thôn, tổ dân phố, khu phố, ấp · Phường Cao Xanh · ") for c in at.caption)
+    assert [m.value for m in at.metric if m.label == "Mức độ thực hiện"] == ["Trung bình"]
+    warnings = [w.value for w in at.warning]
+    assert any(w.startswith("Đơn vị loại «Thôn, tổ dân phố, khu phố, ấp» vẫn được đánh giá và xếp mức") for w in warnings)
+    assert any("G5" in w and "chưa đạt mức điểm tối thiểu" in w for w in warnings)
+    at.switch_page("pages/ranking.py").run()
+
     # a profile that does not evaluate villages: the filter matches nothing, the page says so
     at.selectbox(key="profile").select("chung").run()
     assert not at.exception, [e.value for e in at.exception]
