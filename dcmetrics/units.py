@@ -54,7 +54,10 @@ def check_units(frame: pl.DataFrame) -> list[Problem]:
 
 def village_parent_problem(unit_type: str | None, parent_code: str, parent_type: str | None) -> str | None:
     """Why `parent_code` cannot be the parent of a unit of `unit_type`, or None: a village (thôn, tổ
-    dân phố, khu phố, ấp) belongs to a commune, and nothing is registered below a village."""
+    dân phố, khu phố, ấp) belongs to a commune, and nothing is registered below a village. A parent
+    of no known type is judged on its own row."""
+    if parent_type is None:
+        return None
     if unit_type == "village" and parent_type != "commune":
         return (f"{config.UNIT_TYPE_LABELS['village']} phải thuộc một {config.UNIT_TYPE_LABELS['commune'].lower()}; "
                 f"đơn vị cấp trên «{parent_code}» là {config.UNIT_TYPE_LABELS.get(parent_type, parent_type).lower()}")

@@ -139,7 +139,9 @@ WRONG_PARENTS = ("ma_don_vi,ten_don_vi,loai,ma_cap_tren\n"
                  "SVH22,Sở Văn hóa,Cơ quan,22\n"
                  "T2,Tổ dân phố 5,Tổ dân phố,SVH22\n"
                  "T3,Ấp Mới,Ấp,SVH99\n"
-                 f"TH1,Trường Tiểu học,Đơn vị sự nghiệp,{KP[0]}\n").encode()
+                 f"TH1,Trường Tiểu học,Đơn vị sự nghiệp,{KP[0]}\n"
+                 "X1,Phòng Văn hóa,Phòng,22\n"     # a type unknown: its own row says so ...
+                 "T4,Thôn 4,Thôn,X1\n").encode()  # ... and a village under it is not judged on a guess
 
 
 def test_a_village_whose_parent_is_not_a_commune_is_refused_by_row_column_value(with_villages):
@@ -154,6 +156,8 @@ def test_a_village_whose_parent_is_not_a_commune_is_refused_by_row_column_value(
         "dòng 5, cột «ma_cap_tren»: đơn vị cấp trên «SVH99» không có trong danh mục hay trong tệp [SVH99]",
         (f"dòng 6, cột «ma_cap_tren»: đơn vị cấp trên «{KP[0]}» là thôn, tổ dân phố, khu phố, ấp: không có đơn vị "
         f"nào thuộc cấp này [{KP[0]}]"),
+        ("dòng 7, cột «loai»: loại đơn vị phải là «Cơ quan», «Đơn vị sự nghiệp», «Doanh nghiệp» hoặc «Thôn», "
+         "«Tổ dân phố», «Khu phố», «Ấp» [Phòng]"),
     ]
     assert table_digest(with_villages) == before
 
