@@ -11,8 +11,11 @@ FRAMEWORKS_DIR = DATA_DIR / "frameworks"  # the repository's frameworks; a deplo
 SAMPLE_DIR = DATA_DIR / "sample"
 DEFAULT_DB = DATA_DIR / "dcmetrics.duckdb"
 
-# Evaluated unit types (applicability codes) and the area types above them.
-UNIT_TYPES = ("commune", "agency", "service", "enterprise")
+# Evaluated unit types (applicability codes) and the area types above them. A village (thôn, tổ
+# dân phố, khu phố, ấp) sits below a commune and is evaluated only by a profile that names it in
+# its `unit_types`: a profile naming none evaluates PROFILE_DEFAULT_TYPES.
+UNIT_TYPES = ("commune", "agency", "service", "enterprise", "village")
+PROFILE_DEFAULT_TYPES = ("commune", "agency", "service", "enterprise")
 AREA_TYPES = ("province", "district")
 UNIT_TYPE_LABELS = {
     "province": "Tỉnh, thành phố",
@@ -21,6 +24,7 @@ UNIT_TYPE_LABELS = {
     "agency": "Cơ quan hành chính nhà nước",
     "service": "Đơn vị sự nghiệp công lập",
     "enterprise": "Doanh nghiệp, tổ chức có sử dụng lao động",
+    "village": "Thôn, tổ dân phố, khu phố, ấp",
 }
 
 SAMPLE_PROVINCE_CODE = "99"

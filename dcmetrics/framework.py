@@ -690,12 +690,13 @@ def parse_profile(raw: dict, catalogue: tuple[str, dict[str, Document], dict[str
 
     rounding = _rounding(col, raw, sources)
     criteria = _criteria(col, raw, docs, doc_id)
-    unit_types = raw.get("unit_types", list(config.UNIT_TYPES))
+    # villages are evaluated only by a profile that names them (a text that asks something of them)
+    unit_types = raw.get("unit_types", list(config.PROFILE_DEFAULT_TYPES))
     if (not isinstance(unit_types, list) or not unit_types
             or not all(isinstance(t, str) and t in config.UNIT_TYPES for t in unit_types)):
         col.add("", f"«unit_types» (loại đơn vị bộ tiêu chí đánh giá) phải là danh sách không rỗng gồm: "
                     f"{', '.join(config.UNIT_TYPES)}; đang là «{_shown(unit_types)}»")
-        unit_types = list(config.UNIT_TYPES)
+        unit_types = list(config.PROFILE_DEFAULT_TYPES)
     excluded = []
     for ei, e in enumerate(_tables(col, "", raw, "excluded"), 1):
         ew = f"không chấm {ei}"
@@ -714,7 +715,7 @@ def parse_profile(raw: dict, catalogue: tuple[str, dict[str, Document], dict[str
     # the years a version applies to do not change how it scores, so they stay out of its digest
     body = {"profile": _without_sources({k: v for k, v in raw.items() if k != "effective_from"}),
             "catalogue_version": cat_version,
-            "indicators": {c: _indicator_body(indicators[c]) for c in used}}
+            "indicators": {c: _indicator_body(indicators[c], unit_types) for c in used}}
     digest = hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()
     return Profile(
         id=pid, version=version, title=title, document=docs[doc_id], total_max=total_max,
@@ -726,9 +727,14 @@ def parse_profile(raw: dict, catalogue: tuple[str, dict[str, Document], dict[str
         unit_types=tuple(t for t in config.UNIT_TYPES if t in unit_types), sha256=digest, effective_from=effective_from)
 
 
-def _indicator_body(ind: Indicator) -> dict:
+def _indicator_body(ind: Indicator, unit_types: list[str]) -> dict:
+    """An indicator as it enters a profile's digest: its applicability to types the profile does
+    not evaluate cannot change how the profile scores (villages added to the catalogue leave the
+    digest of every profile that does not evaluate villages as it was)."""
     from dataclasses import asdict
-    return asdict(ind)
+    body = asdict(ind)
+    body["applies"] = [t for t in body["applies"] if t in unit_types]
+    return body
 
 
 # ---------------------------------------------------------------- files

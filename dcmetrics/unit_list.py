@@ -1,4 +1,5 @@
-"""A province's own bodies (agencies, public service units, enterprises) from an xlsx/CSV unit
+"""A province's own bodies (agencies, public service units, enterprises) and the villages of its
+communes (thôn, tổ dân phố, khu phố, ấp: no official list carries them) from an xlsx/CSV unit
 list, with the same care as figures: every problem named by row, column and value, nothing
 stored on any; the administrative units (province, districts, communes) come from
 units.import_official and are not changed here."""
@@ -13,7 +14,7 @@ from dcmetrics import access, audit
 from dcmetrics.errors import Problem, ValidationError
 from dcmetrics.ingest.read import ROW, read_table
 from dcmetrics.store import Store, bump_data_version
-from dcmetrics.units import UNIT_COLUMNS, write_registry, all_units, check_units, normalise
+from dcmetrics.units import UNIT_COLUMNS, write_registry, all_units, check_units, normalise, village_parent_problem
 
 # header (as a spreadsheet user writes it, folded) -> column
 HEADERS = {
@@ -24,7 +25,10 @@ HEADERS = {
 }
 TYPE_WORDS = {"agency": "agency", "cơ quan": "agency", "cơ quan hành chính nhà nước": "agency",
               "service": "service", "đơn vị sự nghiệp": "service", "đơn vị sự nghiệp công lập": "service",
-              "enterprise": "enterprise", "doanh nghiệp": "enterprise"}
+              "enterprise": "enterprise", "doanh nghiệp": "enterprise",
+              "village": "village", "thôn": "village", "tổ dân phố": "village", "khu phố": "village", "ấp": "village",
+              "khóm": "village", "bản": "village", "thôn, tổ dân phố, khu phố, ấp": "village",
+              "thôn, tổ dân phố": "village"}
 
 
 @dataclass(frozen=True)
@@ -50,12 +54,15 @@ def import_unit_list(store: Store, actor, content: bytes, file_name: str, commit
             for m in missing))])
     registry = all_units(store).select(UNIT_COLUMNS)
     known = dict(zip(registry["code"].to_list(), registry["type"].to_list()))
-    in_file = {(r[column_of["code"]] or "").strip() for r in table.frame.iter_rows(named=True)}
+    # the type each code of the file is given (a village's parent may be named before or after it)
+    in_file = {(r[column_of["code"]] or "").strip(): TYPE_WORDS.get(" ".join((r[column_of["type"]] or "").split())
+                                                                    .casefold())
+               for r in table.frame.iter_rows(named=True)}
     problems, rows, seen = [], [], {}
     for r in table.frame.iter_rows(named=True):
         n = r[ROW]
         cell = {k: (r[c] or "").strip() for k, c in column_of.items()}
-        code, kind = cell["code"], TYPE_WORDS.get(cell["type"].casefold())
+        code, kind = cell["code"], TYPE_WORDS.get(" ".join(cell["type"].split()).casefold())
         if not code:
             problems.append(_problem(n, column_of["code"], "thiếu mã đơn vị", None))
             continue
@@ -68,12 +75,15 @@ def import_unit_list(store: Store, actor, content: bytes, file_name: str, commit
         if not cell["name"]:
             problems.append(_problem(n, column_of["name"], "thiếu tên đơn vị", None))
         if kind is None:
-            problems.append(_problem(n, column_of["type"], "loại đơn vị phải là «Cơ quan», «Đơn vị sự nghiệp» hoặc "
-                                                           "«Doanh nghiệp»", cell["type"] or None))
+            problems.append(_problem(n, column_of["type"], "loại đơn vị phải là «Cơ quan», «Đơn vị sự nghiệp», "
+                                                           "«Doanh nghiệp» hoặc «Thôn», «Tổ dân phố», «Khu phố», «Ấp»",
+                                     cell["type"] or None))
         parent = cell["parent_code"]
         if not parent or (parent not in known and parent not in in_file):
             problems.append(_problem(n, column_of["parent_code"], f"đơn vị cấp trên «{parent}» không có trong danh "
                                                                   "mục hay trong tệp", parent or None))
+        elif kind and (wrong := village_parent_problem(kind, parent, in_file.get(parent) or known.get(parent))):
+            problems.append(_problem(n, column_of["parent_code"], wrong, parent))
         years = {}
         for key in ("active_from", "active_to"):
             text = cell.get(key, "")

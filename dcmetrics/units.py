@@ -21,6 +21,7 @@ def check_units(frame: pl.DataFrame) -> list[Problem]:
     problems: list[Problem] = []
     valid = set(config.UNIT_TYPES) | set(config.AREA_TYPES)
     codes = frame["code"].to_list()
+    type_of = dict(zip(codes, frame["type"].to_list()))
     seen: set[str] = set()
     for i, row in enumerate(frame.iter_rows(named=True), 2):
         where = f"dòng {i}"
@@ -34,6 +35,9 @@ def check_units(frame: pl.DataFrame) -> list[Problem]:
         if row["parent_code"] and row["parent_code"] not in codes:
             problems.append(Problem(where, f"đơn vị cấp trên «{row['parent_code']}» không có trong danh sách",
                                     row["parent_code"]))
+        elif row["parent_code"] and (problem := village_parent_problem(row["type"], row["parent_code"],
+                                                                     type_of[row["parent_code"]])):
+            problems.append(Problem(where, problem, row["parent_code"]))
         if row["active_from"] and row["active_to"] and row["active_to"] < row["active_from"]:
             problems.append(Problem(where, f"năm kết thúc {row['active_to']} trước năm bắt đầu {row['active_from']}"))
     parent = dict(zip(codes, frame["parent_code"].to_list()))
@@ -46,6 +50,20 @@ def check_units(frame: pl.DataFrame) -> list[Problem]:
             walk.add(node)
             node = parent.get(node)
     return problems
+
+
+def village_parent_problem(unit_type: str | None, parent_code: str, parent_type: str | None) -> str | None:
+    """Why `parent_code` cannot be the parent of a unit of `unit_type`, or None: a village (thôn, tổ
+    dân phố, khu phố, ấp) belongs to a commune, and nothing is registered below a village. A parent
+    of no known type is judged on its own row."""
+    if parent_type is None:
+        return None
+    if unit_type == "village" and parent_type != "commune":
+        return (f"{config.UNIT_TYPE_LABELS['village']} phải thuộc một {config.UNIT_TYPE_LABELS['commune'].lower()}; "
+                f"đơn vị cấp trên «{parent_code}» là {config.UNIT_TYPE_LABELS.get(parent_type, parent_type).lower()}")
+    if parent_type == "village":
+        return f"đơn vị cấp trên «{parent_code}» là thôn, tổ dân phố, khu phố, ấp: không có đơn vị nào thuộc cấp này"
+    return None
 
 
 def write_name_order(cur) -> None:

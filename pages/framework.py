@@ -54,7 +54,7 @@ if profile.criteria:
     st.table([{"Văn bản ghi": f"«{c.quote}»", "Điều khoản": c.clause, "Áp dụng cho": c.subjects_text(),
                "Loại đơn vị": ", ".join(UNIT_TYPE_LABELS[t] for t in c.unit_types),
                "Hiệu lực": CRITERION_EFFECTS[c.effect]} for c in profile.criteria])
-    uncovered = [t for t in UNIT_TYPE_LABELS if t in UNIT_TYPES and not profile.criteria_for(t)]
+    uncovered = [t for t in UNIT_TYPE_LABELS if t in profile.unit_types and not profile.criteria_for(t)]
     if uncovered:
         st.caption("Văn bản không gắn kết quả với việc xếp loại: " + ", ".join(UNIT_TYPE_LABELS[t] for t in uncovered)
                    + " — các đơn vị này vẫn được đánh giá và xếp mức, nhưng không có đề xuất xếp loại.")

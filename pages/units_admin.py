@@ -60,9 +60,11 @@ if preview:
                                        f"{done.province_name} và {fmt_num(done.lineage)} liên kết cũ → mới.")
             st.rerun()
 
-st.subheader("Cơ quan, đơn vị sự nghiệp, doanh nghiệp của tỉnh")
-st.caption("Tệp .xlsx hoặc .csv với các cột ma_don_vi, ten_don_vi, loai (Cơ quan, Đơn vị sự nghiệp, Doanh nghiệp), "
-           "ma_cap_tren, cum_thi_dua, nam_bat_dau, nam_ket_thuc. Mã đã có được cập nhật; đơn vị hành chính không đổi.")
+st.subheader("Cơ quan, đơn vị sự nghiệp, doanh nghiệp, thôn, tổ dân phố của tỉnh")
+st.caption("Tệp .xlsx hoặc .csv với các cột ma_don_vi, ten_don_vi, loai (Cơ quan, Đơn vị sự nghiệp, Doanh nghiệp, "
+           "Thôn, Tổ dân phố, Khu phố, Ấp), ma_cap_tren, cum_thi_dua, nam_bat_dau, nam_ket_thuc. Thôn, tổ dân phố, "
+           "khu phố, ấp phải thuộc một xã, phường, đặc khu (mã cấp trên là mã của xã). Mã đã có được cập nhật; đơn vị "
+           "hành chính không đổi.")
 listed = st.file_uploader("Danh sách đơn vị", type=["xlsx", "csv"], key="unit_list_file")
 if listed is not None:
     content = listed.getvalue()

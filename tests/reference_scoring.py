@@ -284,9 +284,10 @@ def reference_scores(
     catalogue: dict, profile: dict, units: pl.DataFrame, observations: pl.DataFrame
 ) -> pl.DataFrame:
     """Score every unit of `units` under `profile`; one row per unit, by unit code."""
-    # a profile may be limited to some unit types: the others are not scored at all
-    types = profile.get("unit_types")
-    unit_rows = [u for u in _units(units) if types is None or u["type"] in types]
+    # a profile may be limited to some unit types: the others are not scored at all; one that
+    # names none evaluates the four of the law's scope (villages only where a profile names them)
+    types = profile.get("unit_types", ["commune", "agency", "service", "enterprise"])
+    unit_rows = [u for u in _units(units) if u["type"] in types]
     obs = _observations(observations)
     groups = profile["groups"]
     group_keys = [g["key"] for g in groups]

@@ -528,8 +528,8 @@ CASES: list[Case] = [
       f"{CAT} › chỉ tiêu PCT: «applies» phải liệt kê ít nhất một loại đơn vị"),
     C("applies-not-a-list", SET("indicators.PCT.applies", "commune"),
       f"{CAT} › chỉ tiêu PCT: «applies» phải liệt kê ít nhất một loại đơn vị"),
-    C("bad-unit-type", SET("indicators.PCT.applies", ["commune", "village"]),
-      f"{CAT} › chỉ tiêu PCT: loại đơn vị «village» không hợp lệ (hợp lệ: commune, agency, service, enterprise)"),
+    C("bad-unit-type", SET("indicators.PCT.applies", ["commune", "thon"]),
+      f"{CAT} › chỉ tiêu PCT: loại đơn vị «thon» không hợp lệ (hợp lệ: commune, agency, service, enterprise, village)"),
     C("bad-entered-by", SET("indicators.HEAD.entered_by", "province"),
       f"{CAT} › chỉ tiêu HEAD: «entered_by» phải là một trong \"unit\", \"superior\"; đang là «province»"),
     C("entered-by-boolean", SET("indicators.HEAD.entered_by", True),
@@ -866,7 +866,7 @@ CASES: list[Case] = [
     P("criterion-without-types", SET("criterion", [{"effect": "basis", "subjects": ["unit"], "unit_types": [],
                                                       "clause": "Điều 3", "quote": "x"}]),
       f"{PRO} › tiêu chí đánh giá 1: «unit_types» phải là danh sách không rỗng gồm: commune, agency, service, "
-      "enterprise; đang là «[]»"),
+      "enterprise, village; đang là «[]»"),
     P("criterion-unknown-doc", SET("criterion", [{"effect": "basis", "subjects": ["unit"], "unit_types": ["agency"],
                                                     "doc": "doc-z", "clause": "Điều 3", "quote": "x"}]),
       f"{PRO} › tiêu chí đánh giá 1: văn bản «doc-z» không có trong [documents] của danh mục"),
@@ -887,9 +887,9 @@ CASES: list[Case] = [
       f"{PRO} › không chấm 1: trường «points» không được hỗ trợ (các trường hợp lệ: clause, indicator, quote, reason)"),
     P("target-without-indicator", SET("targets.0.indicator", "")),
     P("profile-unit-types-valid", SET("unit_types", ["agency"])),
-    P("profile-unit-types-unknown", SET("unit_types", ["village"]),
+    P("profile-unit-types-unknown", SET("unit_types", ["thon"]),
       f"{PRO}: «unit_types» (loại đơn vị bộ tiêu chí đánh giá) phải là danh sách không rỗng gồm: commune, agency, "
-      "service, enterprise; đang là «[village]»"),
+      "service, enterprise, village; đang là «[thon]»"),
     # every number carries its source (issue 15)
     P("group-points-without-source", DEL("groups.0.source"),
       f"{PRO} › nhóm G1: thiếu nguồn của các con số «source»: tên một nguồn khai báo trong [sources] (điều khoản của văn bản kèm nguyên văn, hoặc quyết định của tỉnh), hoặc \"mac-dinh\" nếu là mặc định của phần mềm"),

@@ -54,9 +54,9 @@ def test_nearest_area_decides_and_each_profile_shows_its_own_units(merged, profi
     ([("chung", "P", None, 2021, None, "bộ chung"), ("ca-mau", "A", ["commune"], 2025, None, "x"),
       ("vinh-linh", "A", ["commune"], 2025, None, "y")],
      ["năm 2025, đơn vị Xã An (A1): được giao cho 2 bộ tiêu chí cùng lúc: ca-mau, vinh-linh"]),
-    ([("khong-co", "Z", ["village"], 2026, 2025, " ")],
+    ([("khong-co", "Z", ["thon"], 2026, 2025, " ")],
      ["phân công 1: bộ tiêu chí «khong-co» không có", "phân công 1: địa bàn «Z» không có trong danh mục đơn vị",
-      "phân công 1: loại đơn vị không hợp lệ: village", "phân công 1: năm bắt đầu phải có và không sau năm kết thúc",
+      "phân công 1: loại đơn vị không hợp lệ: thon", "phân công 1: năm bắt đầu phải có và không sau năm kết thúc",
       "phân công 1: thiếu lý do (văn bản nào còn hiệu lực trên địa bàn này)"]),
 ], ids=["gap", "overlap", "bad-rows"])
 def test_gaps_and_overlaps_are_named_unit_by_unit_and_nothing_is_stored(merged, profiles, spec, messages):

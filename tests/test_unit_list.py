@@ -48,7 +48,8 @@ def test_a_bad_unit_list_names_every_problem_and_stores_nothing(ca_mau):
     with pytest.raises(ValidationError) as e:
         import_unit_list(ca_mau, access.SYSTEM, BAD, "don-vi.csv")
     assert [f"{p}" + (f" [{p.value}]" if p.value is not None else "") for p in e.value.problems] == [
-        "dòng 2, cột «loai»: loại đơn vị phải là «Cơ quan», «Đơn vị sự nghiệp» hoặc «Doanh nghiệp» [Sở]",
+        "dòng 2, cột «loai»: loại đơn vị phải là «Cơ quan», «Đơn vị sự nghiệp», «Doanh nghiệp» hoặc «Thôn», "
+        "«Tổ dân phố», «Khu phố», «Ấp» [Sở]",
         "dòng 3, cột «ma_don_vi»: mã «SNV96» đã có ở dòng 2 [SNV96]",
         "dòng 4, cột «ma_don_vi»: «32002» là đơn vị hành chính chính thức: không sửa bằng danh sách này [32002]",
         "dòng 5, cột «ten_don_vi»: thiếu tên đơn vị",

@@ -13,7 +13,7 @@ from decimal import Decimal, InvalidOperation
 
 import polars as pl
 
-from dcmetrics import exact
+from dcmetrics import config, exact
 from dcmetrics.errors import Problem
 from dcmetrics.fmt import fmt_num
 from dcmetrics.framework_model import Indicator
@@ -102,7 +102,7 @@ def _unit_problem(code: str, where: str, unit_type: dict, active: dict, allowed:
         return Problem(where, f"mã đơn vị «{code}» không có trong danh mục đơn vị", code)
     if code not in allowed:
         return Problem(where, f"đơn vị «{code}» không thuộc địa bàn được phép gửi số liệu", code)
-    if unit_type[code] not in ("commune", "agency", "service", "enterprise"):
+    if unit_type[code] not in config.UNIT_TYPES:
         return Problem(where, f"«{code}» là địa bàn (tỉnh, huyện), không phải đơn vị được đánh giá", code)
     a_from, a_to = active[code]
     if (a_from and year < a_from) or (a_to and year > a_to):

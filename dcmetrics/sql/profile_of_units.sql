@@ -3,7 +3,7 @@
 -- The nearest area decides (a district's rule overrides the province's); two profiles at the
 -- same nearest distance are an overlap, none a gap (territory.py names both unit by unit).
 WITH RECURSIVE up(unit_code, code, depth) AS (
-    SELECT code, code, 0 FROM units WHERE type IN ('commune', 'agency', 'service', 'enterprise')
+    SELECT code, code, 0 FROM units WHERE type IN ('commune', 'agency', 'service', 'enterprise', 'village')
     UNION ALL
     SELECT up.unit_code, u.parent_code, up.depth + 1
     FROM up JOIN units u ON u.code = up.code
@@ -12,7 +12,7 @@ WITH RECURSIVE up(unit_code, code, depth) AS (
 unit_years AS (
     SELECT u.code AS unit_code, u.name AS unit_name, u.type AS unit_type, y.year
     FROM units u CROSS JOIN (SELECT unnest($years) AS year) y
-    WHERE u.type IN ('commune', 'agency', 'service', 'enterprise')
+    WHERE u.type IN ('commune', 'agency', 'service', 'enterprise', 'village')
       AND (u.active_from IS NULL OR u.active_from <= y.year) AND (u.active_to IS NULL OR y.year <= u.active_to)
 ),
 reached AS (
