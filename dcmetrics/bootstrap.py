@@ -59,6 +59,8 @@ def load_sample(store: Store, folder: Path | None = None) -> dict:
             cur.register("sample_places", places)
             cur.execute("INSERT INTO unit_places SELECT code, lat, lon FROM sample_places")
             cur.unregister("sample_places")
+    if (folder / "assignments.csv").is_file():
+        load_assignments(store, folder / "assignments.csv")
     files = 0
     for year_dir in sorted(p for p in folder.iterdir() if p.is_dir() and p.name.isdigit()):
         for path in sorted(year_dir.glob("*.csv")):
@@ -77,6 +79,20 @@ def load_sample(store: Store, folder: Path | None = None) -> dict:
         set_meta(cur, "sample_loaded", "1")
     access.create_demo_accounts(store)
     return {"units": units.height, "files": files, "appraisals": len(records)}
+
+
+def load_assignments(store: Store, path: Path) -> int:
+    """The sample's profile assignments, through the same validation as the administrator's."""
+    from dcmetrics import territory
+
+    raw = pl.read_csv(path, infer_schema=False)
+    frame = raw.select(
+        "profile_id", "area_code",
+        pl.when(pl.col("unit_types").fill_null("") == "").then(None)
+        .otherwise(pl.col("unit_types").str.split(" ")).alias("unit_types"),
+        pl.col("year_from").cast(pl.Int32), pl.col("year_to").cast(pl.Int32), "reason")
+    years = sorted({int(p.name) for p in path.parent.iterdir() if p.is_dir() and p.name.isdigit()})
+    return territory.set_assignments(store, access.SYSTEM, frame, framework.load_profiles(), years)
 
 
 def init_db(path: str | Path | None, sample: bool) -> tuple[Store, str | None]:

@@ -6,7 +6,9 @@
 - `<year>/<area>.csv`: what each district (and the province, `99.csv`) would upload for the
   units of its area, in the upload format of data/frameworks/README.md (UTF-8 with BOM);
 - `places.csv`: fictitious coordinates for the map (code,lat,lon);
-- `lineage.csv`: which old communes each merged commune continues (old_code,new_code,effective_date,
+- `assignments.csv`: which profile evaluates which area in which years (profile_id,area_code,
+  unit_types,year_from,year_to,reason);
+- `lineage.csv`: which old units each new unit continues (old_code,new_code,effective_date,
   share,share_basis,is_default);
 - `appraisals.csv`: appraised values (unit_code,year,indicator,value,numerator,denominator,
   reason,appraiser); yes/no values there are written 1/0, ratios as numerator/denominator.
@@ -16,8 +18,12 @@ the files follow the catalogue. Every random draw comes from a `random.Random` s
 string naming what it is for (seed, purpose, year, unit): no global random state, hash seed,
 dict order or clock is involved, so the same seed always gives byte-identical files.
 
-The districts stay in the registry for 2025 (the 2025 reform abolished them on 1 July) so that
-every year has the same upload areas; the reform is exercised by three commune mergers.
+The shape is a merged province's: 2023–2024 with three tiers (the sample province's eight
+districts and the two of the province it absorbed, each uploading its file); 2025 with two
+tiers (the reform of 1 July 2025): new communes formed from the old ones (one old commune divided
+between two), each uploading its own file with the school and cooperative it now manages; two
+departments uploading for their service units; the province for the rest. `assignments.csv` puts
+the absorbed province's former territory under a second profile (see assignment_rows).
 """
 
 from __future__ import annotations
@@ -37,11 +43,29 @@ import polars as pl
 from dcmetrics.config import SAMPLE_DIR, frameworks_dir
 
 YEARS = (2023, 2024, 2025)
-MERGE_YEAR = 2025  # the first year of the merged communes
-MERGES = 3  # pairs of communes merged into one from MERGE_YEAR
+REFORM_YEAR = 2025  # the first year of two tiers: districts abolished, communes merged (1 July 2025)
 PROVINCE_CODE = "99"
 PROVINCE_NAME = "Tỉnh Mẫu An Hòa (dữ liệu mẫu)"
 PROVINCE_AREA = "990"  # area digits in the codes of province-level bodies (CQ990xx, ...)
+# The province the sample province absorbed in 2025. Its history is held under the province that
+# now evaluates its territory (so the province's accounts read it); its communes stay under its
+# own resolution after the merger (amended Law on Promulgation of Legal Documents 2025, Art. 54(2)).
+FORMER_CODE = "98"
+FORMER_NAME = "Tỉnh Mẫu Hải Xuân (cũ, nhập vào tỉnh Mẫu An Hòa từ 01/7/2025)"
+FORMER_AREA = "980"
+FORMER_DISTRICTS = [("981", "Huyện", "Mẫu Hải Xuân"), ("982", "Thị xã", "Mẫu Vạn Ninh")]
+FORMER_COMMUNES = (10, 12)  # communes per district of the absorbed province
+FORMER_CLUSTER = "Cụm thi đua tỉnh Mẫu Hải Xuân cũ"
+FORMER_NEW_CLUSTER = "Cụm thi đua số 5"
+# the absorbed province's departments, each merged into the province's own (code)
+FORMER_DEPARTMENTS = [("Sở Nội vụ", "CQ99001"), ("Sở Tư pháp", "CQ99002")]
+FORMER_ENTERPRISE = "Công ty Cổ phần Công trình đô thị Mẫu Hải Xuân"
+FORMER_PROFILE = "tiep-can-phap-luat-mau"  # the absorbed province's "resolution" in the sample
+PROVINCE_PROFILE = "chung"
+NEW_COMMUNE_BLOCK = "994"  # new communes 99401, 99402, ...
+DIVIDED_DISTRICT = "993"   # one of its old communes is divided between two new ones
+DIVIDED_SHARE = 0.6        # the part that goes to the first (the default successor)
+HEALTH_DEPARTMENT = "CQ99007"  # Sở Y tế: the district health centres come under it
 YES, NO = "Có", "Không"
 
 UNITS_COLUMNS = ["code", "name", "type", "parent_code", "cluster", "active_from", "active_to"]
@@ -49,6 +73,7 @@ PLACE_COLUMNS = ["code", "lat", "lon"]
 # the fictitious province lies around here (a point in the sea off central Vietnam: no real place)
 PLACE_CENTRE = (15.2, 110.2)
 LINEAGE_COLUMNS = ["old_code", "new_code", "effective_date", "share", "share_basis", "is_default"]
+ASSIGNMENT_COLUMNS = ["profile_id", "area_code", "unit_types", "year_from", "year_to", "reason"]
 APPRAISAL_COLUMNS = ["unit_code", "year", "indicator", "value", "numerator", "denominator",
                      "reason", "appraiser"]
 TYPE_ORDER = ("province", "district", "commune", "agency", "service", "enterprise")
@@ -109,6 +134,8 @@ CLUSTER_DEPARTMENTS = "Khối các sở, ban, ngành tỉnh"
 CLUSTER_DISTRICT_AGENCIES = "Khối phòng, ban cấp huyện"
 CLUSTER_SERVICES = "Khối đơn vị sự nghiệp"
 CLUSTER_ENTERPRISES = "Khối doanh nghiệp"
+# Departments that upload for their service units from the reform on (the province uploads the rest).
+DEPARTMENT_AREAS = {"Sở Giáo dục và Đào tạo", "Sở Y tế"}
 
 # Tiers of the latent quality: (name, share of units, base quality range).
 TIERS = [("strong", 0.2, (0.88, 0.94)), ("good", 0.4, (0.77, 0.87)),
@@ -175,12 +202,25 @@ class Unit:
     cluster: str = ""
     active_from: int | None = None
     active_to: int | None = None
-    area: str = PROVINCE_CODE  # the upload file (district or province) the unit belongs to
-    predecessors: tuple[str, ...] = ()  # the communes merged into this one (lineage.csv)
+    area: str = PROVINCE_CODE  # the upload file (district, commune, department, province) of the unit
+    area_new: str | None = None  # another upload area from REFORM_YEAR (a department's service units)
 
     def active(self, year: int) -> bool:
         return ((self.active_from is None or self.active_from <= year)
                 and (self.active_to is None or year <= self.active_to))
+
+    def area_in(self, year: int) -> str:
+        return self.area_new if self.area_new and year >= REFORM_YEAR else self.area
+
+
+@dataclass(frozen=True)
+class Link:
+    """One row of lineage.csv: an old unit continued (whole or a share) in a new one."""
+    old_code: str
+    new_code: str
+    share: float
+    share_basis: str  # whole | area
+    is_default: bool
 
 
 @dataclass
@@ -248,22 +288,46 @@ def commune_prefixes(district_kind: str, count: int, k: int) -> list[str]:
 
 
 def build_units(seed: int) -> list[Unit]:
+    """The registry before and after the reform: two provinces' districts and communes up to
+    2024, then one province of two tiers (see reorganise)."""
+    return build_registry(seed)[0]
+
+
+def build_registry(seed: int) -> tuple[list[Unit], list[Link]]:
     rng = rng_for(seed, "units")
     counts = commune_counts(rng)
-    # Names for the communes, each district's school and cooperative, and the merged communes.
-    names = iter(commune_names(rng, sum(counts) + len(DISTRICTS) * 2 + MERGES))
-    units = [Unit(PROVINCE_CODE, PROVINCE_NAME, "province")]
+    # Names for the communes, each district's school and cooperative (drawn as before the reform
+    # was added, so the old units keep their names), then the absorbed province's and the new ones.
+    first = commune_names(rng, sum(counts) + len(DISTRICTS) * 2 + 3)
+    later = rng_for(seed, "units-after")
+    former_counts = [later.randint(*FORMER_COMMUNES) for _ in FORMER_DISTRICTS]
+    unused = [n for n in commune_names(later, 1000) if n not in set(first)]
+    names = iter(first[:-3] + unused)
+    units = [Unit(PROVINCE_CODE, PROVINCE_NAME, "province"),
+             Unit(FORMER_CODE, FORMER_NAME, "province", PROVINCE_CODE, active_to=REFORM_YEAR - 1, area=FORMER_CODE)]
     for k, ((dcode, dkind, dname), count) in enumerate(zip(DISTRICTS, counts), start=1):
-        units.append(Unit(dcode, f"{dkind} {dname}", "district", PROVINCE_CODE, area=dcode))
-        cluster = f"Cụm thi đua số {(k + 1) // 2}"
-        for i, prefix in enumerate(commune_prefixes(dkind, count, k)):
-            code = f"99{(k - 1) * COMMUNE_BLOCK + i + 1:03d}"
-            units.append(Unit(code, f"{prefix} {next(names)}", "commune", dcode, cluster,
-                              area=dcode))
-        units += district_bodies(k, dcode, dkind, dname, names)
+        units += district_units(k, dcode, dkind, dname, count, PROVINCE_CODE, f"Cụm thi đua số {(k + 1) // 2}", names)
+    for k, ((dcode, dkind, dname), count) in enumerate(zip(FORMER_DISTRICTS, former_counts), start=1):
+        units += district_units(len(DISTRICTS) + k, dcode, dkind, dname, count, FORMER_CODE, FORMER_CLUSTER, names,
+                                block=FORMER_CODE)
     units += province_bodies()
-    merge_communes(rng, units, names)
-    return sorted(units, key=lambda u: (TYPE_ORDER.index(u.type), u.code))
+    units += former_bodies()
+    links = reorganise(rng, units, names)
+    return sorted(units, key=lambda u: (TYPE_ORDER.index(u.type), u.code)), links
+
+
+def district_units(k: int, dcode: str, dkind: str, dname: str, count: int, parent: str, cluster: str,
+                   names, block: str = PROVINCE_CODE) -> list[Unit]:
+    """A district of the old three tiers, its communes and its bodies (all ended by the reform)."""
+    out = [Unit(dcode, f"{dkind} {dname}", "district", parent, area=dcode)]
+    first = (k - 1 if block == PROVINCE_CODE else k - 1 - len(DISTRICTS)) * COMMUNE_BLOCK
+    for i, prefix in enumerate(commune_prefixes(dkind, count, k)):
+        out.append(Unit(f"{block}{first + i + 1:03d}", f"{prefix} {next(names)}", "commune", dcode, cluster,
+                        area=dcode))
+    out += district_bodies(k, dcode, dkind, dname, names)
+    for u in out:
+        u.active_to = REFORM_YEAR - 1
+    return out
 
 
 def district_bodies(k: int, dcode: str, dkind: str, dname: str, names) -> list[Unit]:
@@ -293,31 +357,96 @@ def province_bodies() -> list[Unit]:
         bodies.append(Unit(dept_code, dept, "agency", PROVINCE_CODE, CLUSTER_DEPARTMENTS))
         for name in services:
             service_no += 1
+            # from the reform the departments that manage service units upload their figures
             bodies.append(Unit(f"SN{PROVINCE_AREA}{service_no:02d}", name, "service", dept_code,
-                               CLUSTER_SERVICES))
+                               CLUSTER_SERVICES, area_new=dept_code if dept in DEPARTMENT_AREAS else None))
     bodies += [Unit(f"DN{PROVINCE_AREA}{i:02d}", name, "enterprise", PROVINCE_CODE,
                     CLUSTER_ENTERPRISES) for i, name in enumerate(PROVINCE_ENTERPRISES, 1)]
     return bodies
 
 
-def merge_communes(rng: random.Random, units: list[Unit], names) -> None:
-    """Three pairs of rural communes become one new commune each from MERGE_YEAR."""
-    rural = [code for code, kind, _ in DISTRICTS if kind == "Huyện"]
-    for dcode in sorted(rng.sample(rural, MERGES)):
-        villages = [u for u in units if u.parent_code == dcode and u.name.startswith("Xã ")]
-        pair = rng.sample(villages, 2)
-        for old in pair:
-            old.active_to = MERGE_YEAR - 1
-        k = [d[0] for d in DISTRICTS].index(dcode) + 1
-        code = f"99{(k - 1) * COMMUNE_BLOCK + COMMUNE_BLOCK - 1:03d}"
-        units.append(Unit(code, f"Xã {next(names)} (sáp nhập)", "commune", dcode, pair[0].cluster,
-                          active_from=MERGE_YEAR, area=dcode, predecessors=tuple(sorted(o.code for o in pair))))
+def former_bodies() -> list[Unit]:
+    """The absorbed province's own departments and enterprise, ended by the reform."""
+    bodies = [Unit(f"CQ{FORMER_AREA}{i:02d}", f"{dept} tỉnh Mẫu Hải Xuân", "agency", FORMER_CODE,
+                   CLUSTER_DEPARTMENTS, active_to=REFORM_YEAR - 1, area=FORMER_CODE)
+              for i, (dept, _) in enumerate(FORMER_DEPARTMENTS, 1)]
+    bodies.append(Unit(f"DN{FORMER_AREA}01", FORMER_ENTERPRISE, "enterprise", FORMER_CODE, CLUSTER_ENTERPRISES,
+                       active_to=REFORM_YEAR - 1, area=FORMER_CODE))
+    return bodies
+
+
+def group_sizes(rng: random.Random, count: int) -> list[int]:
+    """How many old communes form each new one: mostly three, sometimes two or four."""
+    sizes = []
+    while sum(sizes) < count:
+        sizes.append(rng.choice((2, 3, 3, 3, 4)))
+    over = sum(sizes) - count
+    sizes[-1] -= over
+    if sizes[-1] < 2:  # a remainder of one joins the group before it
+        last = sizes.pop()
+        sizes[-1] += last
+    return sizes
+
+
+def reorganise(rng: random.Random, units: list[Unit], names) -> list[Link]:
+    """The 1 July 2025 reform: districts abolished, the old communes of both provinces merged
+    into new ones directly under the province (one old commune divided between two), district
+    offices closed, the district bodies that live on re-registered under their new parent (a
+    new code, one old unit each), the absorbed province's departments merged into the
+    province's own. Every link goes into lineage.csv."""
+    links: list[Link] = []
+    by_parent: dict[str, list[Unit]] = {}
+    for u in units:
+        by_parent.setdefault(u.parent_code, []).append(u)
+    districts = [(d, PROVINCE_CODE) for d in DISTRICTS] + [(d, FORMER_CODE) for d in FORMER_DISTRICTS]
+    new_no = 0
+    for n, ((dcode, dkind, dname), _) in enumerate(districts, 1):
+        olds = sorted((u for u in by_parent[dcode] if u.type == "commune"), key=lambda u: u.code)
+        cluster = FORMER_NEW_CLUSTER if dcode in {d[0] for d in FORMER_DISTRICTS} else olds[0].cluster
+        made = []
+        for size in group_sizes(rng, len(olds)):
+            group, olds = olds[:size], olds[size:]
+            new_no += 1
+            code = f"{NEW_COMMUNE_BLOCK}{new_no:02d}"
+            prefix = "Phường" if any(o.name.startswith("Phường") for o in group) else "Xã"
+            new = Unit(code, f"{prefix} {next(names)}", "commune", PROVINCE_CODE, cluster,
+                       active_from=REFORM_YEAR, area=code)
+            made.append(new)
+            links += [Link(o.code, code, 1.0, "whole", True) for o in group]
+        if dcode == DIVIDED_DISTRICT:
+            # the last old commune of the first group: part of it goes to the second new commune
+            divided = [link for link in links if link.new_code == made[0].code][-1]
+            links.remove(divided)
+            links += [Link(divided.old_code, made[0].code, DIVIDED_SHARE, "area", True),
+                      Link(divided.old_code, made[1].code, 1 - DIVIDED_SHARE, "area", False)]
+        units += made
+        bodies = {u.code: u for u in by_parent[dcode]}
+        moved = [  # (old code, new code, new name or None, parent, cluster, upload area)
+            (f"SN{dcode}01", f"SN971{n:02d}", f"Trung tâm Y tế khu vực {dname}", HEALTH_DEPARTMENT, CLUSTER_SERVICES,
+             HEALTH_DEPARTMENT),
+            (f"SN{dcode}02", f"SN972{n:02d}", None, made[0].code, CLUSTER_SERVICES, made[0].code),
+            (f"DN{dcode}01", f"DN971{n:02d}", None, PROVINCE_CODE, CLUSTER_ENTERPRISES, PROVINCE_CODE),
+            (f"DN{dcode}02", f"DN972{n:02d}", None, made[-1].code, CLUSTER_ENTERPRISES, made[-1].code),
+        ]
+        for old, code, name, parent, cluster_of, area in moved:
+            was = bodies[old]
+            units.append(Unit(code, name or was.name, was.type, parent, cluster_of, active_from=REFORM_YEAR,
+                              area=area))
+            links.append(Link(old, code, 1.0, "whole", True))
+    for i, (_, into) in enumerate(FORMER_DEPARTMENTS, 1):
+        links.append(Link(f"CQ{FORMER_AREA}{i:02d}", into, 1.0, "whole", True))
+    units.append(Unit(f"DN97301", FORMER_ENTERPRISE, "enterprise", PROVINCE_CODE, CLUSTER_ENTERPRISES,
+                      active_from=REFORM_YEAR))
+    links.append(Link(f"DN{FORMER_AREA}01", "DN97301", 1.0, "whole", True))
+    return links
 
 
 # ---------------------------------------------------------------- latent quality
 
-def assign_latents(seed: int, units: list[Unit], indicators: list[Indicator]) -> dict[str, Latent]:
-    """Tier by quota (20/40/30/10 %), base quality and trend per unit, a leader per cluster."""
+def assign_latents(seed: int, units: list[Unit], indicators: list[Indicator],
+                   links: list[Link] = ()) -> dict[str, Latent]:
+    """Tier by quota (20/40/30/10 %), base quality and trend per unit, a leader per cluster; a unit
+    created by the reform inherits its predecessors' quality, weighted by the share of each."""
     rng = rng_for(seed, "tiers")
     evaluated = [u for u in units if u.type in EVALUATED]
     shuffled = rng.sample(evaluated, len(evaluated))
@@ -339,14 +468,37 @@ def assign_latents(seed: int, units: list[Unit], indicators: list[Indicator]) ->
         sizes = {code: r.randint(*PERCENT_SPEC.get(code, DEFAULT_PERCENT)[:2])
                  for code in percent_codes}
         latents[unit.code] = Latent(tier, base, trend, sizes=sizes)
+    inherit(latents, links)
     for cluster in sorted({u.cluster for u in evaluated}):
-        # A leader exists in every year, so it must not be a merged commune.
-        members = [u.code for u in evaluated if u.cluster == cluster
-                   and u.active_from is None and u.active_to is None]
-        strong = [c for c in members if latents[c].tier == "strong"]
-        leader = latents[rng.choice(strong or members)]
-        leader.tier, leader.base, leader.trend, leader.leader = "strong", LEADER_QUALITY, 0.0, True
+        members = [u for u in evaluated if u.cluster == cluster]
+        # A leader in every year: one among the first year's units (those of every year first),
+        # another among the reform's new units where the first year's have all ended.
+        for year in (YEARS[0], YEARS[-1]):
+            present = [u for u in members if u.active(year)]
+            if not present or any(latents[u.code].leader for u in present):
+                continue
+            lasting = [u.code for u in present if u.active_from is None and u.active_to is None]
+            pool = lasting or [u.code for u in present]
+            strong = [c for c in pool if latents[c].tier == "strong"]
+            leader = latents[rng.choice(strong or pool)]
+            leader.tier, leader.base, leader.trend, leader.leader = "strong", LEADER_QUALITY, 0.0, True
     return latents
+
+
+def inherit(latents: dict[str, Latent], links: list[Link]) -> None:
+    """A new unit's quality is its predecessors' (shares as weights): the trend across the merger
+    then means something; percentages rest on the predecessors' bases put together."""
+    parts: dict[str, list[tuple[Latent, float]]] = {}
+    for link in links:
+        if link.old_code in latents and link.new_code in latents:
+            parts.setdefault(link.new_code, []).append((latents[link.old_code], link.share))
+    for code, pairs in parts.items():
+        weight = sum(w for _, w in pairs)
+        base = sum(lat.base * w for lat, w in pairs) / weight
+        trend = sum(lat.trend * w for lat, w in pairs) / weight
+        tier = max(pairs, key=lambda p: p[1])[0].tier
+        sizes = {k: max(1, round(sum(lat.sizes[k] * w for lat, w in pairs))) for k in pairs[0][0].sizes}
+        latents[code] = Latent(tier, min(base, MAX_QUALITY), trend, sizes=sizes)
 
 
 def quality(seed: int, code: str, latent: Latent, year: int) -> float:
@@ -560,7 +712,7 @@ def superior_rows(seed: int, year: int, active: list[Unit], q_of: dict[str, floa
             if ind.kind != "points":
                 raise ValueError(f"superior indicator {ind.code} must be of kind points")
             rows.append([unit.code, str(year), ind.code, fmt_value(ind, value), "", "",
-                         SUPERIOR_REASON, f"thamdinh.{unit.area}"])
+                         SUPERIOR_REASON, appraiser(unit, year)])
     return rows
 
 
@@ -604,20 +756,52 @@ def write_csv(path: Path, header: list[str], rows: list[list[str]],
         writer.writerows(rows)
 
 
-def place_rows(seed: int, units: list[Unit]) -> list[list[str]]:
-    """Fictitious coordinates for the map: each district a cluster, its units scattered round it;
-    provincial bodies at the province's centre. Clearly not any real place."""
+def place_rows(seed: int, units: list[Unit], links: list[Link] = ()) -> list[list[str]]:
+    """Fictitious coordinates for the map: each district a cluster, its units scattered round it,
+    the absorbed province's districts to the north; provincial bodies at the province's centre; a
+    new commune at the share-weighted centre of its old ones, a moved body at its old place.
+    Clearly not any real place."""
     rng = rng_for(seed, "places")
-    centre = {PROVINCE_CODE: PLACE_CENTRE}
+    centre = {PROVINCE_CODE: PLACE_CENTRE, FORMER_CODE: (PLACE_CENTRE[0] + 0.8, PLACE_CENTRE[1])}
     for i, (dcode, _, _) in enumerate(DISTRICTS):
         angle = 2 * math.pi * i / len(DISTRICTS)
         centre[dcode] = (PLACE_CENTRE[0] + 0.35 * math.sin(angle), PLACE_CENTRE[1] + 0.45 * math.cos(angle))
-    rows = []
+    for i, (dcode, _, _) in enumerate(FORMER_DISTRICTS):
+        centre[dcode] = (centre[FORMER_CODE][0], centre[FORMER_CODE][1] + (i - 0.5) * 0.4)
+    at: dict[str, tuple[float, float]] = {}
+    later = []
     for u in units:
+        if u.active_from == REFORM_YEAR:
+            later.append(u)
+            continue
         lat0, lon0 = centre.get(u.code) or centre.get(u.parent_code) or PLACE_CENTRE
-        spread = 0.0 if u.code in centre else (0.12 if u.parent_code != PROVINCE_CODE else 0.05)
-        rows.append([u.code, f"{lat0 + rng.uniform(-spread, spread):.5f}", f"{lon0 + rng.uniform(-spread, spread):.5f}"])
+        spread = 0.0 if u.code in centre else (0.12 if u.parent_code not in (PROVINCE_CODE, FORMER_CODE) else 0.05)
+        at[u.code] = (lat0 + rng.uniform(-spread, spread), lon0 + rng.uniform(-spread, spread))
+    for u in later:
+        olds = [(at[link.old_code], link.share) for link in links if link.new_code == u.code and link.old_code in at]
+        weight = sum(w for _, w in olds) or 1.0
+        at[u.code] = ((sum(p[0] * w for p, w in olds) / weight, sum(p[1] * w for p, w in olds) / weight)
+                      if olds else PLACE_CENTRE)
+    return [[u.code, f"{at[u.code][0]:.5f}", f"{at[u.code][1]:.5f}"] for u in units]
+
+
+def assignment_rows(units: list[Unit], links: list[Link]) -> list[list[str]]:
+    """Which profile evaluates which units: the province's for all, the absorbed province's
+    resolution on its former territory (its own area up to 2024; from the reform the new
+    communes whose old communes all lay there, derived from the lineage)."""
+    former = {u.code for u in units if u.parent_code in {d[0] for d in FORMER_DISTRICTS} and u.type == "commune"}
+    successors = sorted({link.new_code for link in links if link.old_code in former})
+    why = ("dữ liệu mẫu: địa bàn tỉnh Mẫu Hải Xuân cũ, nghị quyết của HĐND tỉnh cũ còn hiệu lực trên địa bàn này đến "
+           "khi HĐND tỉnh mới thay thế (Luật Ban hành văn bản quy phạm pháp luật sửa đổi năm 2025, Điều 54 khoản 2)")
+    rows = [[PROVINCE_PROFILE, PROVINCE_CODE, "", "2021", "", "dữ liệu mẫu: bộ tiêu chí của tỉnh"],
+            [FORMER_PROFILE, FORMER_CODE, "", "2021", str(REFORM_YEAR - 1), why]]
+    rows += [[FORMER_PROFILE, code, "", str(REFORM_YEAR), "", why] for code in successors]
     return rows
+
+
+def appraiser(unit: Unit, year: int) -> str:
+    """Who appraises: the district's reviewer up to the reform, the province's from then on."""
+    return f"thamdinh.{unit.area if year < REFORM_YEAR else PROVINCE_CODE}"
 
 
 def unit_row(unit: Unit) -> list[str]:
@@ -642,7 +826,7 @@ def lowering_row(year: int, unit: Unit, ind: Indicator, value) -> list[str]:
         cells = ["", str(value[0]), str(value[1])]
     else:
         cells = [fmt_value(ind, value), "", ""]
-    return [unit.code, str(year), ind.code, *cells, REASONS[ind.code], f"thamdinh.{unit.area}"]
+    return [unit.code, str(year), ind.code, *cells, REASONS[ind.code], appraiser(unit, year)]
 
 
 def generate(out_dir: Path, seed: int = 2024, catalogue: Path | None = None) -> None:
@@ -650,15 +834,15 @@ def generate(out_dir: Path, seed: int = 2024, catalogue: Path | None = None) -> 
     out_dir = Path(out_dir)
     indicators = load_catalogue(catalogue or frameworks_dir() / "catalogue.toml")
     by_code = {ind.code: ind for ind in indicators}
-    units = build_units(seed)
+    units, links = build_registry(seed)
     unit_of = {u.code: u for u in units}
-    latents = assign_latents(seed, units, indicators)
+    latents = assign_latents(seed, units, indicators, links)
     write_csv(out_dir / "units.csv", UNITS_COLUMNS, [unit_row(u) for u in units])
-    # each merged commune continues both of its old communes, whole
     write_csv(out_dir / "lineage.csv", LINEAGE_COLUMNS,
-              [[old, u.code, f"{MERGE_YEAR}-07-01", "1", "whole", "true"] for u in units for old in u.predecessors])
-    write_csv(out_dir / "places.csv", PLACE_COLUMNS, place_rows(seed, units))
-    areas = [PROVINCE_CODE] + [code for code, _, _ in DISTRICTS]
+              [[k.old_code, k.new_code, f"{REFORM_YEAR}-07-01", fmt_decimal(k.share, 6), k.share_basis,
+                "true" if k.is_default else "false"] for k in sorted(links, key=lambda k: (k.new_code, k.old_code))])
+    write_csv(out_dir / "places.csv", PLACE_COLUMNS, place_rows(seed, units, links))
+    write_csv(out_dir / "assignments.csv", ASSIGNMENT_COLUMNS, assignment_rows(units, links))
     appraisals = []
     for year in YEARS:
         active = [u for u in units if u.type in EVALUATED and u.active(year)]
@@ -668,8 +852,8 @@ def generate(out_dir: Path, seed: int = 2024, catalogue: Path | None = None) -> 
                                       indicators, plan) for u in active}
         for stale in sorted((out_dir / str(year)).glob("*.csv")):
             stale.unlink()  # an area dropped from the generator must not linger
-        for area in areas:
-            members = [u for u in active if u.area == area]
+        for area in sorted({u.area_in(year) for u in active}):
+            members = [u for u in active if u.area_in(year) == area]
             write_csv(out_dir / str(year) / f"{area}.csv", upload_columns(indicators),
                       upload_rows(year, members, values, indicators), encoding="utf-8-sig")
         appraisals += superior_rows(seed, year, active, q_of, latents, indicators)

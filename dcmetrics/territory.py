@@ -97,11 +97,16 @@ def _stored_resolved(store: Store, year: int) -> pl.DataFrame | None:
     return _CACHE[key]
 
 
+def assigned_profiles(store: Store) -> set[str]:
+    return {r for (r,) in store.rows("SELECT DISTINCT profile_id FROM profile_assignments")}
+
+
 def units_of(store: Store, profile_id: str, year: int) -> list[str] | None:
-    """The units `profile_id` evaluates in `year`; None when no assignment exists at all (every
-    profile may then score every unit)."""
+    """The units `profile_id` evaluates in `year`; None when the profile has no assignment at all:
+    it may then score every unit as a trial (the pages say so), like every profile before any
+    assignment exists."""
     resolved = _stored_resolved(store, year)
-    if resolved is None:
+    if resolved is None or profile_id not in assigned_profiles(store):
         return None
     return [r["unit_code"] for r in resolved.iter_rows(named=True) if (r["profiles"] or []) == [profile_id]]
 

@@ -10,6 +10,7 @@ from dcmetrics import access, config, scoring, units
 from dcmetrics.dashboard import Filters
 from dcmetrics.framework_model import Profile
 from dcmetrics.store import Store
+from dcmetrics.lineage import weighted_total
 
 
 @dataclass(frozen=True)
@@ -78,11 +79,12 @@ def _across_mergers(store: Store, result: scoring.ScoreResult, this_year: pl.Dat
         return own, ""
     before = (result.units.filter((pl.col("year") == year - 1) & pl.col("rated"))
               .select(pl.col("unit_code").alias("old_code"), pl.col("total").alias("old_total")))
-    combined = (born.join(before, on="old_code", how="left").group_by("new_code")
-                .agg(pl.len().alias("n"), pl.col("old_total").count().alias("n_scored"),
-                     ((pl.col("old_total") * pl.col("share")).sum() / pl.col("share").sum()).alias("combined"))
-                .filter(pl.col("n") == pl.col("n_scored"))
-                .select(pl.col("new_code").alias("unit_code"), pl.col("combined").round(2)))
+    groups = (born.join(before, on="old_code", how="left").group_by("new_code")
+              .agg(pl.len().alias("n"), pl.col("old_total").count().alias("n_scored"), "old_total", "share")
+              .filter(pl.col("n") == pl.col("n_scored")))
+    combined = pl.DataFrame({"unit_code": groups["new_code"],
+                             "combined": [weighted_total(t, s) for t, s in zip(groups["old_total"], groups["share"])]},
+                            schema={"unit_code": pl.String, "combined": pl.Float64})
     out = (own.join(combined, on="unit_code", how="left")
            .with_columns(pl.when(pl.col("prev_total").is_null() & pl.col("combined").is_not_null())
                          .then(pl.lit("các đơn vị trước sắp xếp (điểm gộp)")).otherwise(pl.col("compared_with"))

@@ -187,9 +187,17 @@ def subtree(store: Store, area_code: str) -> pl.DataFrame:
     return store.frame(sqlfiles.load("unit_subtree"), {"area": area_code})
 
 
-def areas(store: Store) -> pl.DataFrame:
-    """Nodes that have units below them (province, districts, departments with units), for filters."""
-    return store.frame(sqlfiles.load("unit_areas"))
+def areas(store: Store, year: int | None = None) -> pl.DataFrame:
+    """Nodes an area filter offers (province, districts, departments with units, communes); with
+    `year`, only those that existed that year (no district after the 2025 reform)."""
+    frame = store.frame(sqlfiles.load("unit_areas"))
+    return frame if year is None else active_in(frame, year)
+
+
+def active_in(frame: pl.DataFrame, year: int) -> pl.DataFrame:
+    """The rows of a units or areas frame that existed in `year`."""
+    return frame.filter((pl.col("active_from").is_null() | (pl.col("active_from") <= year))
+                        & (pl.col("active_to").is_null() | (pl.col("active_to") >= year)))
 
 
 def official_communes(province_code: int) -> pl.DataFrame:

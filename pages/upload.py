@@ -17,16 +17,25 @@ ctx = current()
 profile = ctx[2] if ctx else get_profiles()["chung"]
 
 with show_errors():
-    area_rows = units.areas(store)
-    if user.role != access.ADMIN:
-        area_rows = area_rows.filter(pl.col("code").is_in(sorted(access.allowed_areas(store, user))))
-    names = dict(zip(area_rows["code"], area_rows["name"]))
     with st.container(horizontal=True, vertical_alignment="bottom"):
+        scored = scoring.scored_years(store)
+        years = sorted(set(scored) | {max(scored or [2024]) + 1}, reverse=True)
+        mine = units.areas(store)
+        if user.role != access.ADMIN:
+            mine = mine.filter(pl.col("code").is_in(sorted(access.allowed_areas(store, user))))
+        # the latest year with data in which the account's area existed (a district's officer: 2024)
+        usable = [i for i, y in enumerate(years) if y in scored and not units.active_in(mine, y).is_empty()]
+        year = st.selectbox("Năm số liệu", years, index=usable[0] if usable else min(1, len(years) - 1),
+                            key="upload_year")
+        # the areas of that year: districts up to 2024, new communes and departments from 2025
+        area_rows = units.active_in(mine, year)
+        names = dict(zip(area_rows["code"], area_rows["name"]))
         area = st.selectbox("Địa bàn gửi số liệu", list(names), format_func=lambda c: f"{names[c]} ({c})",
                             key="upload_area")
-        years = sorted(set(scoring.scored_years(store)) | {max(scoring.scored_years(store) or [2024]) + 1},
-                       reverse=True)
-        year = st.selectbox("Năm số liệu", years, index=min(1, len(years) - 1), key="upload_year")
+    if area is None:
+        st.info(f"Năm {year}, tài khoản này không có địa bàn nào đang hoạt động để gửi số liệu (sau sắp xếp năm 2025, "
+                "huyện không còn; số liệu do xã, phường, các sở và tỉnh gửi). Hãy chọn năm khác.", icon=":material/info:")
+        st.stop()
 
     status = ingest.area_status(store, user, year).filter(pl.col("area_code") == area)
     locks = ingest.upload_locks(store, user, area, year)  # exactly what a commit would refuse

@@ -35,13 +35,13 @@ def test_score_writes_one_row_per_unit(db, tmp_path, capsys):
     assert frame.columns[:12] == ["unit_code", "unit_name", "unit_type", "parent_code", "year", "framework_id",
                                   "framework_version", "basis", "total", "level", "rank", "complete"]
     assert {"classification_cap", "G1", "G7", "total_self", "level_self"} <= set(frame.columns)
-    assert frame.height == 241
+    assert frame.height == 132
     assert set(frame["framework_id"]) == {"vinh-linh"} and set(frame["framework_version"]) == {"2025.1"}
     top = frame.row(0, named=True)
     assert top["rank"] == 1 and top["total"] == frame["total"].max()
     group_sum = sum(top[f"G{i}"] for i in range(1, 8))
     assert top["total"] == pytest.approx(round(group_sum, 2))
-    assert "Đã ghi 241 đơn vị" in capsys.readouterr().out
+    assert "Đã ghi 132 đơn vị" in capsys.readouterr().out
 
 
 def test_self_basis_differs_where_appraisals_lowered_values(db, tmp_path):
@@ -77,11 +77,11 @@ def test_missing_database_is_refused_without_traceback(tmp_path):
 def test_import_dry_run_and_bad_file(db, tmp_path, capsys):
     from dcmetrics import config
 
-    good = config.SAMPLE_DIR / "2025" / "992.csv"
-    assert main(["import", str(good), "--db", str(db), "--year", "2025", "--user", "canbo.992", "--dry-run"]) == 0
+    good = config.SAMPLE_DIR / "2024" / "992.csv"
+    assert main(["import", str(good), "--db", str(db), "--year", "2024", "--user", "canbo.992", "--dry-run"]) == 0
     assert "Tệp hợp lệ" in capsys.readouterr().out
     bad = tmp_path / "sai.csv"
-    bad.write_bytes(good.read_bytes().replace(b",2025,", b",2024,", 1))
-    assert main(["import", str(bad), "--db", str(db), "--year", "2025", "--user", "canbo.992"]) == 2
+    bad.write_bytes(good.read_bytes().replace(b",2024,", b",2023,", 1))
+    assert main(["import", str(bad), "--db", str(db), "--year", "2024", "--user", "canbo.992"]) == 2
     err = capsys.readouterr().err
-    assert "dòng 2, cột «nam»: năm 2024 khác năm đang nhập số liệu 2025" in err
+    assert "dòng 2, cột «nam»: năm 2023 khác năm đang nhập số liệu 2024" in err

@@ -36,9 +36,9 @@ def problems_of(store, content: bytes, year: int = 2024, area: str | None = "991
 
 
 def test_sample_loaded_every_file_and_unit(sample_store):
-    assert sample_store.rows("SELECT count(*) FROM submissions")[0][0] == 27
+    assert sample_store.rows("SELECT count(*) FROM submissions")[0][0] == 89  # 12 areas in 2023 and 2024 each; 65 in 2025 (new communes, two departments, the province)
     per_year = dict(sample_store.rows("SELECT year, count(DISTINCT unit_code) FROM observations GROUP BY year"))
-    assert per_year == {2023: 244, 2024: 244, 2025: 241}
+    assert per_year == {2023: 283, 2024: 283, 2025: 132}  # two provinces' units, then one province of two tiers
     # a ratio keeps numerator and denominator; a yes/no is stored as 1/0 with the text as sent
     row = sample_store.rows("SELECT num, den, raw FROM observations WHERE unit_code = '99001' AND year = 2024 "
                             "AND indicator = 'RESP_COMPLAINTS'")[0]

@@ -3,32 +3,35 @@ theirs; one combined figure per year only where every predecessor was scored."""
 
 from __future__ import annotations
 
+from decimal import ROUND_HALF_UP, Decimal
+
 import pytest
 from conftest import insert_observations
 from test_exact_scores import one_percent_case
 from test_scoring_cases import complete_catalogue, complete_profile
 
-from dcmetrics import access, lineage, scoring
+from dcmetrics import access, config, lineage, scoring
 from dcmetrics.framework import parse_catalogue, parse_profile
 from dcmetrics.store import Store
 
 
 def test_the_sample_merged_commune_shows_its_two_old_communes(sample_store, profiles):
     chung = profiles["chung"]
-    preds = lineage.predecessors(sample_store, "99049")
-    assert sorted(preds["old_code"]) == ["99032", "99036"]
+    preds = lineage.predecessors(sample_store, "99411")
+    assert sorted(preds["old_code"]) == ["99036", "99037"]
     assert preds["share"].to_list() == [1.0, 1.0] and set(preds["share_basis"]) == {"whole"}
-    h = lineage.predecessor_history(sample_store, chung, "99049", "appraised", access.SYSTEM)
+    h = lineage.predecessor_history(sample_store, chung, "99411", "appraised", access.SYSTEM)
     assert h.label.startswith("Kết quả của các đơn vị trước sắp xếp: ")
     assert "không phải của đơn vị này" in h.label
     assert sorted(set(h.rows["year"].to_list())) == [2023, 2024]  # the old communes ended in 2024
     for year in (2023, 2024):
         own = {c: scoring.unit_history(sample_store, chung, c, [year], "appraised")["total"][0]
-               for c in ("99032", "99036")}
+               for c in ("99037", "99036")}
         row = h.combined.filter(h.combined["year"] == year).row(0, named=True)
         assert row["comparable"] and row["n_scored"] == row["n_predecessors"] == 2
-        assert row["total"] == pytest.approx(round((own["99032"] + own["99036"]) / 2, 2))
-    assert lineage.predecessor_history(sample_store, chung, "99032", "appraised", access.SYSTEM).empty
+        half = (Decimal(str(own["99037"])) + Decimal(str(own["99036"]))) / 2  # exact, half up
+        assert row["total"] == float(half.quantize(Decimal("0.01"), ROUND_HALF_UP))
+    assert lineage.predecessor_history(sample_store, chung, "99037", "appraised", access.SYSTEM).empty
 
 
 @pytest.fixture
@@ -72,14 +75,16 @@ def test_most_improved_compares_a_merged_commune_with_its_predecessors_and_says_
 
     chung = profiles["chung"]
     t = trends(sample_store, access.SYSTEM, chung, Filters(2025))
-    row = t.movers.filter(t.movers["unit_code"] == "99049").row(0, named=True)
-    h = lineage.predecessor_history(sample_store, chung, "99049", "appraised", access.SYSTEM)
+    row = t.movers.filter(t.movers["unit_code"] == "99411").row(0, named=True)
+    h = lineage.predecessor_history(sample_store, chung, "99411", "appraised", access.SYSTEM)
     combined_2024 = h.combined.filter(h.combined["year"] == 2024)["total"].item()
     assert row["compared_with"] == "các đơn vị trước sắp xếp (điểm gộp)"
     assert row["prev_total"] == pytest.approx(combined_2024)
     assert row["total_change"] == pytest.approx(row["total"] - combined_2024)
-    assert t.merged_note.startswith("3 đơn vị hình thành do sắp xếp: tăng/giảm so với điểm gộp")
-    assert set(t.movers.filter(t.movers["unit_code"] != "99049")["compared_with"]) <= {
+    merged = t.movers.filter(t.movers["compared_with"] == "các đơn vị trước sắp xếp (điểm gộp)").height
+    assert merged > 50  # in 2025 the new communes and the bodies moved under a new parent
+    assert t.merged_note.startswith(f"{merged} đơn vị hình thành do sắp xếp: tăng/giảm so với điểm gộp")
+    assert set(t.movers.filter(t.movers["unit_code"] != "99411")["compared_with"]) <= {
         "chính đơn vị", "các đơn vị trước sắp xếp (điểm gộp)"}
     # level transitions count only units compared with themselves
     assert t.transitions["count"].sum() == t.movers.filter(t.movers["compared_with"] == "chính đơn vị").height
@@ -253,12 +258,12 @@ def test_the_unit_page_shows_a_link_the_administrator_entered(fresh_sample_store
     from dcmetrics.dashboard import Filters, unit_detail
 
     store, chung = fresh_sample_store, profiles["chung"]
-    lineage_edit.remove_links(store, access.SYSTEM, [("99036", "99049")], "thử xoá")
-    d = unit_detail(store, chung, "99049", Filters(2025), access.SYSTEM)
-    assert set(d.before.rows["old_code"]) == {"99032"}
-    lineage_edit.add_links(store, access.SYSTEM, [LinkEntry("99036", "99049", D)], "Nghị quyết sáp nhập xã")
-    d = unit_detail(store, chung, "99049", Filters(2025), access.SYSTEM)
-    assert set(d.before.rows["old_code"]) == {"99032", "99036"}
+    lineage_edit.remove_links(store, access.SYSTEM, [("99036", "99411")], "thử xoá")
+    d = unit_detail(store, chung, "99411", Filters(2025), access.SYSTEM)
+    assert set(d.before.rows["old_code"]) == {"99037"}
+    lineage_edit.add_links(store, access.SYSTEM, [LinkEntry("99036", "99411", D)], "Nghị quyết sáp nhập xã")
+    d = unit_detail(store, chung, "99411", Filters(2025), access.SYSTEM)
+    assert set(d.before.rows["old_code"]) == {"99037", "99036"}
     assert d.before.rows.filter(pl.col("old_code") == "99036")["year"].to_list() == [2023, 2024]
     assert "Xã Thanh Đông (99036, cả đơn vị)" in d.before.label
     assert d.before.label.endswith("Nguồn liên kết: dữ liệu mẫu; quản trị viên (hệ thống) (lý do: Nghị quyết sáp nhập xã).")
@@ -284,11 +289,12 @@ def test_administrator_removes_then_enters_a_link_and_the_unit_page_shows_it(app
     assert "Liên kết đơn vị cũ → đơn vị mới" in [s.value for s in at.subheader]
     assert "Mọi xã cũ đều đã có đơn vị kế thừa." in [s.value for s in at.success]
     table = next(d.value for d in at.dataframe if "Mã cũ" in d.value.columns)
-    assert len(table) == store.rows("SELECT count(*) FROM unit_lineage")[0][0] == 6
+    shipped = (config.SAMPLE_DIR / "lineage.csv").read_text(encoding="utf-8").count("\n") - 1
+    assert len(table) == store.rows("SELECT count(*) FROM unit_lineage")[0][0] == shipped
     # removing without a reason: the problem listed, nothing stored
     before = table_digest(store)
     at.selectbox(key="lineage_pick").set_value("99036").run()
-    at.multiselect(key="lineage_drop").set_value(["99049"])  # inside the form: sent with the click
+    at.multiselect(key="lineage_drop").set_value(["99411"])  # inside the form: sent with the click
     click(at, "Xoá liên kết đã chọn")
     assert [e.value for e in at.error] == ["Chưa lưu gì: có 1 lỗi.\n- lý do: " + lineage_edit.MSG_REASON]
     assert table_digest(store) == before
@@ -299,7 +305,7 @@ def test_administrator_removes_then_enters_a_link_and_the_unit_page_shows_it(app
         "Tỉnh Mẫu An Hòa (dữ liệu mẫu): 1 đơn vị cũ chưa có đơn vị kế thừa nào: Xã Thanh Đông (99036)"]
     # entered again with its reason
     at.selectbox(key="lineage_old").set_value("99036")
-    at.multiselect(key="lineage_new").set_value(["99049"])
+    at.multiselect(key="lineage_new").set_value(["99411"])
     at.text_area(key="lineage_reason").input("Nghị quyết sáp nhập xã Thanh Đông vào xã Thạch Thành")
     click(at, "Thêm liên kết")
     assert not at.error and at.success[0].value == "Đã thêm 1 liên kết từ Xã Thanh Đông (99036)."
@@ -308,14 +314,14 @@ def test_administrator_removes_then_enters_a_link_and_the_unit_page_shows_it(app
         ("quản trị viên quantri", "Nghị quyết sáp nhập xã Thanh Đông vào xã Thạch Thành", "whole")]
     assert store.rows("SELECT count(*) FROM audit WHERE action = 'lineage_edit' AND actor = 'quantri'") == [(2,)]
     # the merged commune's page: both old communes again, the entry's source named
-    at.session_state["unit_code"] = "99049"
+    at.session_state["unit_code"] = "99411"
     at.switch_page(f"{PAGE_DIR}/unit.py").run()
     assert not at.exception
     label = next(i.value for i in at.info if i.value.startswith("Kết quả của các đơn vị trước sắp xếp: "))
     assert "Xã Thanh Đông (99036, cả đơn vị)" in label
     assert "quản trị viên quantri (lý do: Nghị quyết sáp nhập xã Thanh Đông vào xã Thạch Thành)" in label
     rows = next(d.value for d in at.dataframe if "Đơn vị trước sắp xếp" in d.value.columns)
-    assert set(rows["Mã"]) == {"99032", "99036"} and len(rows) == 4
+    assert set(rows["Mã"]) == {"99037", "99036"} and len(rows) == 4
 
 
 def test_a_division_entered_in_the_form_with_shares_that_do_not_sum_to_one_is_refused(app_env):
@@ -325,11 +331,11 @@ def test_a_division_entered_in_the_form_with_shares_that_do_not_sum_to_one_is_re
     store = get_store()
     before = table_digest(store)
     at.selectbox(key="lineage_old").set_value("99151")
-    at.multiselect(key="lineage_new").set_value(["99049", "99174"])
+    at.multiselect(key="lineage_new").set_value(["99411", "99418"])
     at.text_input(key="lineage_shares").input("0,6; 0,3")
     at.text_area(key="lineage_reason").input("thử")
     click(at, "Thêm liên kết")
-    assert at.error[0].value.startswith("Chưa lưu gì: có 2 lỗi.\n")
-    assert "- đơn vị 99151: «Thị trấn Đức Phong» đã có đơn vị kế thừa nhưng chưa có năm kết thúc" in at.error[0].value
-    assert "- đơn vị 99151: tổng tỷ lệ chuyển sang các đơn vị mới là 0,9, phải bằng 1" in at.error[0].value
+    # 99151 already goes whole into its new commune: with 0,6 and 0,3 more it would be 1,9 of itself
+    assert at.error[0].value.startswith("Chưa lưu gì: có 1 lỗi.\n")
+    assert "- đơn vị 99151: tổng tỷ lệ chuyển sang các đơn vị mới là 1,9, phải bằng 1" in at.error[0].value
     assert table_digest(store) == before

@@ -273,7 +273,7 @@ def test_typing_the_upload_url_when_logged_in(app_env, store, username):
     assert not at.file_uploader
     assert at.title[0].value == "Tổng quan"
     # and the core refuses the leader anyway
-    content = (config.SAMPLE_DIR / "2025" / "991.csv").read_bytes()
+    content = (config.SAMPLE_DIR / "2024" / "991.csv").read_bytes()
     with pytest.raises(AccessDenied, match="«lanhdao.tinh» .*không được gửi số liệu cho Thành phố Mẫu An Hòa"):
         ingest.import_file(store, content, "991.csv", 2025, me, area_code="991", dry_run=True)
 

@@ -17,13 +17,13 @@ from dcmetrics.notice import heading, result_notice_html
 
 def test_notice_of_a_commune_holds_its_result_and_its_meaning(sample_store, profiles):
     chung = profiles["chung"]
-    f = Filters(2025)
+    f = Filters(2024)
     officer = access.get_account(sample_store, "canbo.991")
     code = ranking(sample_store, chung, f, officer).filter(pl.col("rated"))["unit_code"][0]
     d = unit_detail(sample_store, chung, code, f, officer)
     u, v = d.unit, d.version
     doc = result_notice_html(sample_store, chung, code, f, officer)
-    assert doc.startswith("<!DOCTYPE html>") and heading(2025) in doc
+    assert doc.startswith("<!DOCTYPE html>") and heading(2024) in doc
     assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in doc and "THỦ TRƯỞNG CƠ QUAN ĐÁNH GIÁ" in doc
     assert html.escape(u["unit_name"]) in doc and f"(mã {u['unit_code']})" in doc
     assert f"{fmt_points(u['total'])} / 100" in doc and html.escape(u["level"]) in doc
@@ -38,4 +38,4 @@ def test_notice_of_a_commune_holds_its_result_and_its_meaning(sample_store, prof
 def test_another_area_s_officer_cannot_print_it(sample_store, profiles):
     other = access.get_account(sample_store, "canbo.992")
     with pytest.raises(AccessDenied):
-        result_notice_html(sample_store, profiles["chung"], "99001", Filters(2025), other)
+        result_notice_html(sample_store, profiles["chung"], "99001", Filters(2024), other)

@@ -66,9 +66,9 @@ def test_approve_locks_until_reopened(fresh_sample_store):
 def test_return_needs_a_reason_the_uploader_sees(fresh_sample_store):
     store = fresh_sample_store
     with pytest.raises(Conflict, match="phải ghi rõ lý do"):
-        ingest.return_submission(store, "thamdinh.tinh", "992", 2025, "  ")
-    ingest.return_submission(store, "thamdinh.tinh", "992", 2025, "Thiếu số liệu xã Ân Phú")
-    row = ingest.history(store, "thamdinh.tinh", "992", 2025).row(0, named=True)
+        ingest.return_submission(store, "thamdinh.tinh", "992", 2024, "  ")
+    ingest.return_submission(store, "thamdinh.tinh", "992", 2024, "Thiếu số liệu xã Ân Phú")
+    row = ingest.history(store, "thamdinh.tinh", "992", 2024).row(0, named=True)
     assert (row["review_state"], row["review_reason"], row["reviewed_by"]) == (
         "returned", "Thiếu số liệu xã Ân Phú", "thamdinh.tinh")
     with pytest.raises(NotFound, match="chưa gửi số liệu năm 2031"):
@@ -106,7 +106,7 @@ def test_long_layout(fresh_sample_store):
             "99001,RESP_COMPLAINTS,,3,4,2025\n"
             "99001,\"tỷ lệ hộ gia đình  tham gia bàn, quyết định việc của cộng đồng\",70,,,2025\n"
             "99002,PROP_PLAN,Có,,,2025\n")
-    checked = ingest.check_file(fresh_sample_store, text.encode(), "doc.csv", 2025, "canbo.991", "991")
+    checked = ingest.check_file(fresh_sample_store, text.encode(), "doc.csv", 2024, "canbo.991", "991")
     obs = {(r["unit_code"], r["indicator"]): (r["value"], r["num"], r["den"])
            for r in checked.observations.filter(pl.col("raw").is_not_null()).iter_rows(named=True)}
     assert obs[("99001", "TRAIN_STAFF")] == (50.5, None, None)
@@ -115,7 +115,7 @@ def test_long_layout(fresh_sample_store):
     assert obs[("99001", "RESP_HOUSEHOLDS")] == (70.0, None, None)  # matched by name, case and spaces aside
     bad = text + "99002,PROP_PLAN,Không,,,2025\n99003,KHONG_CO,1,,,2025\n"
     with pytest.raises(ValidationError) as err:
-        ingest.check_file(fresh_sample_store, bad.encode(), "doc.csv", 2025, "canbo.991", "991")
+        ingest.check_file(fresh_sample_store, bad.encode(), "doc.csv", 2024, "canbo.991", "991")
     assert [f"{p}" for p in err.value.problems] == [
         "dòng 6, cột «ma_chi_tieu»: đơn vị «99002» có chỉ tiêu PROP_PLAN hai lần (dòng 5 và dòng 6)",
         "dòng 7, cột «ma_chi_tieu»: «KHONG_CO» không phải mã hay tên chỉ tiêu trong danh mục"]
@@ -146,7 +146,7 @@ def test_a_lock_covers_the_units_of_the_locked_file_not_the_whole_tree(fresh_sam
     # the province's own file (its departments, enterprises, service units) approved and locked
     ingest.approve(store, "thamdinh.tinh", "99", 2025)
     assert _refusal(store, _file_of("991"), "991", "canbo.991") is None  # the districts stay open
-    assert ingest.upload_locks(store, "canbo.991", "991", 2025).is_empty()
+    assert ingest.upload_locks(store, "canbo.991", "991", 2024).is_empty()
     assert _refusal(store, _file_of("99"), "99", "quantri.demo") == [
         "tệp: Số liệu năm 2025 của Tỉnh Mẫu An Hòa (dữ liệu mẫu) (99) đã được phê duyệt và khóa (người duyệt: "
         "thamdinh.tinh). Đề nghị người thẩm định mở lại trước khi gửi tệp mới."]
@@ -161,7 +161,7 @@ def test_a_lock_covers_the_units_of_the_locked_file_not_the_whole_tree(fresh_sam
     ingest.reopen(store, "thamdinh.tinh", "99", 2025)
 
     # a district locked: a province-wide file is refused for the district's units only
-    ingest.approve(store, "thamdinh.tinh", "991", 2025)
+    ingest.approve(store, "thamdinh.tinh", "991", 2024)
     assert _refusal(store, _file_of("99"), "99", "quantri.demo") is None
     mixed = b"ma_don_vi,TRAIN_STAFF\nCQ99001,80\n99030,75\n99002,60\n"
     assert _refusal(store, mixed, "99", "quantri.demo") == [
@@ -175,10 +175,10 @@ def test_a_lock_covers_the_units_of_the_locked_file_not_the_whole_tree(fresh_sam
     assert ingest.history(store, "thamdinh.tinh", "99", 2025).filter(pl.col("state") == "current")["id"].to_list() \
         == [older[0][0]]
     # and an old district file may not replace the approved one
-    ingest.reopen(store, "thamdinh.tinh", "991", 2025)
-    sent = ingest.import_file(store, _file_of("991").replace(b"\n", b"\r\n"), "991-crlf.csv", 2025, "canbo.991",
+    ingest.reopen(store, "thamdinh.tinh", "991", 2024)
+    sent = ingest.import_file(store, _file_of("991").replace(b"\n", b"\r\n"), "991-crlf.csv", 2024, "canbo.991",
                               area_code="991").submission_id
-    ingest.approve(store, "thamdinh.tinh", "991", 2025)
+    ingest.approve(store, "thamdinh.tinh", "991", 2024)
     old_991 = store.rows("SELECT id FROM submissions WHERE area_code = '991' AND year = 2025 AND id <> $i", {"i": sent})
     before = table_digest(store)
     with pytest.raises(Conflict) as err:

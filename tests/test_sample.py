@@ -20,6 +20,8 @@ COMMITTED = ROOT / "data" / "sample"
 CATALOGUE = ROOT / "data" / "frameworks" / "catalogue.toml"
 YEARS = (2023, 2024, 2025)
 DISTRICT_CODES = [f"99{i}" for i in range(1, 9)]
+FORMER_DISTRICTS = ["981", "982"]  # the absorbed province's (98)
+REFORM = 2025  # two tiers from this year
 EVALUATED = {"commune", "agency", "service", "enterprise"}
 # Plausible upper bounds of the counts (the generator's promise to the demo).
 COUNT_BOUNDS = {"PROP_EVENTS": 12, "INSP_DONE": 4, "TRAIN_CLASSES": 3, "BONUS_INITIATIVE": 2,
@@ -79,11 +81,23 @@ def active(unit: dict, year: int) -> bool:
     return (lo == "" or int(lo) <= year) and (hi == "" or year <= int(hi))
 
 
-def area_of(units, code) -> str:
-    """The district above a unit, or the province for province-level bodies."""
-    while units[code]["type"] not in ("district", "province"):
-        code = units[code]["parent_code"]
-    return code
+def area_of(units, code, year: int = 2024) -> str:
+    """The upload area of a unit: before the reform the district above it, or the province
+    (either one) for province-level bodies; from the reform the commune above it (or itself),
+    Sở Giáo dục / Sở Y tế for their service units, else the province."""
+    if year < REFORM:
+        while units[code]["type"] not in ("district", "province"):
+            code = units[code]["parent_code"]
+        return code
+    unit = units[code]
+    if unit["type"] == "commune":
+        return code
+    parent = units[unit["parent_code"]]
+    if parent["type"] == "commune":
+        return parent["code"]
+    if unit["type"] == "service" and parent["name"] in ("Sở Giáo dục và Đào tạo", "Sở Y tế"):
+        return parent["code"]
+    return "99"
 
 
 # ---------------------------------------------------------------- determinism
@@ -112,34 +126,40 @@ def test_cli_writes_the_same_files(out, tmp_path):
 
 def test_unit_counts(units):
     types = Counter(u["type"] for u in units.values())
-    assert types["province"] == 1
-    assert types["district"] == 8
-    assert types["commune"] >= 150
+    assert types["province"] == 2  # the province and the one it absorbed in 2025
+    assert types["district"] == 10
     assert types["agency"] + types["service"] >= 60
     assert types["enterprise"] >= 20
-    for year in YEARS:
-        assert sum(u["type"] == "commune" and active(u, year) for u in units.values()) >= 150
+    communes = {y: sum(u["type"] == "commune" and active(u, y) for u in units.values()) for y in YEARS}
+    assert communes[2023] == communes[2024] >= 170
+    # about three old communes to one new (a real merged province went from ~10,000 to 3,321)
+    assert 2.5 <= communes[2024] / communes[2025] <= 3.5
+    assert not any(u["type"] == "district" and active(u, REFORM) for u in units.values())
 
 
 def test_unit_codes_names_and_parents(units):
-    pattern = {"province": r"99", "district": r"99[1-8]", "commune": r"99\d{3}",
+    pattern = {"province": r"9[89]", "district": r"99[1-8]|98[12]", "commune": r"9[89]\d{3}",
                "agency": r"CQ\d{5}", "service": r"SN\d{5}", "enterprise": r"DN\d{5}"}
     for code, unit in units.items():
         assert re.fullmatch(pattern[unit["type"]], code), (code, unit["type"])
-        if unit["type"] == "province":
+        if unit["code"] == "99":
             assert unit["parent_code"] == "" and unit["cluster"] == ""
             assert unit["name"] == "Tỉnh Mẫu An Hòa (dữ liệu mẫu)"
+        elif unit["code"] == "98":  # the absorbed province: its history under the province that evaluates it now
+            assert unit["parent_code"] == "99" and unit["active_to"] == "2024"
+            assert unit["name"].startswith("Tỉnh Mẫu Hải Xuân (cũ")
         else:
             assert unit["parent_code"] in units, code
     districts = [u for u in units.values() if u["type"] == "district"]
-    assert sorted(u["code"] for u in districts) == DISTRICT_CODES
+    assert sorted(u["code"] for u in districts) == FORMER_DISTRICTS + DISTRICT_CODES
     assert all(re.match(r"(Huyện|Thị xã|Thành phố) Mẫu ", u["name"]) for u in districts)
     assert any(not u["name"].startswith("Huyện") for u in districts)
     prefixes = {u["name"].split(" ")[0] for u in units.values() if u["type"] == "commune"}
     assert prefixes == {"Xã", "Phường", "Thị"}  # Thị trấn
     per_district = Counter(u["parent_code"] for u in units.values()
                            if u["type"] == "commune" and active(u, 2023))
-    assert all(18 <= n <= 22 for n in per_district.values()), per_district
+    assert all(18 <= n <= 22 for d, n in per_district.items() if d in DISTRICT_CODES), per_district
+    assert all(10 <= per_district[d] <= 12 for d in FORMER_DISTRICTS), per_district
     names = Counter((u["parent_code"], u["name"]) for u in units.values())
     assert max(names.values()) == 1
 
@@ -149,10 +169,14 @@ def test_clusters(units):
         kind, parent = unit["type"], unit["parent_code"]
         if kind in ("province", "district"):
             expected = ""
-        elif kind == "commune":
+        elif kind == "commune" and parent in DISTRICT_CODES:
             expected = f"Cụm thi đua số {(DISTRICT_CODES.index(parent) + 2) // 2}"
+        elif kind == "commune" and parent in FORMER_DISTRICTS:
+            expected = "Cụm thi đua tỉnh Mẫu Hải Xuân cũ"
+        elif kind == "commune":
+            continue  # a new commune: its old communes' cluster (test_the_reform)
         elif kind == "agency":
-            expected = ("Khối các sở, ban, ngành tỉnh" if parent == "99"
+            expected = ("Khối các sở, ban, ngành tỉnh" if parent in ("99", "98")
                         else "Khối phòng, ban cấp huyện")
         elif kind == "service":
             expected = "Khối đơn vị sự nghiệp"
@@ -164,14 +188,59 @@ def test_clusters(units):
     assert len({u["parent_code"] for u in province_services}) >= 5
 
 
-def test_merged_communes(units):
-    new = [u for u in units.values() if u["active_from"] != ""]
-    old = [u for u in units.values() if u["active_to"] != ""]
-    assert len(new) == 3 and len(old) == 6
-    assert all(u["type"] == "commune" and u["active_from"] == "2025" and u["active_to"] == ""
-               and u["name"].endswith("(sáp nhập)") for u in new)
-    assert all(u["type"] == "commune" and u["active_to"] == "2024" for u in old)
-    assert Counter(u["parent_code"] for u in old) == Counter(2 * [u["parent_code"] for u in new])
+@pytest.fixture(scope="module")
+def lineage(out) -> list[dict]:
+    with open(out / "lineage.csv", encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def test_the_reform(units, lineage):
+    """1 July 2025: districts gone, every old commune in a new one (one divided between two), the
+    district bodies that live on under a new parent, the absorbed province's departments merged."""
+    new = {c: u for c, u in units.items() if u["active_from"] == str(REFORM)}
+    ended = {c: u for c, u in units.items() if u["active_to"] == str(REFORM - 1)}
+    assert all(u["active_to"] == "" for u in new.values()) and all(u["active_from"] == "" for u in ended.values())
+    # every link: an ended unit into a new one, or into one that continues (a department absorbing another)
+    assert all(units[link["old_code"]]["active_to"] == "2024" and units[link["new_code"]]["active_to"] == ""
+               for link in lineage)
+    assert all(link["effective_date"] == "2025-07-01" for link in lineage)
+    old_communes = {c for c, u in ended.items() if u["type"] == "commune"}
+    assert old_communes == {c for c, u in units.items() if u["type"] == "commune" and u["active_to"] != ""}
+    shares = defaultdict(Decimal)
+    for link in lineage:
+        shares[link["old_code"]] += Decimal(link["share"])
+    assert old_communes <= set(shares) and set(shares.values()) == {Decimal(1)}  # each accounted for, whole
+    divided = {c for c in shares if sum(link["old_code"] == c for link in lineage) > 1}
+    assert len(divided) == 1
+    parts = sorted((link["share"], link["share_basis"], link["is_default"]) for link in lineage
+                   if link["old_code"] in divided)
+    assert parts == [("0.4", "area", "false"), ("0.6", "area", "true")]
+    for code, u in new.items():
+        preds = [link["old_code"] for link in lineage if link["new_code"] == code]
+        if u["type"] == "commune":
+            assert u["parent_code"] == "99" and 2 <= len(preds) <= 5 and u["name"].split(" ")[0] in ("Xã", "Phường")
+            assert all(units[p]["type"] == "commune" for p in preds)
+        else:  # a body re-registered under its new parent, one old unit each
+            assert len(preds) == 1 and units[preds[0]]["type"] == u["type"], code
+    # the absorbed province's departments continue in the province's own
+    assert {(link["old_code"], link["new_code"]) for link in lineage if link["old_code"].startswith("CQ980")} == {
+        ("CQ98001", "CQ99001"), ("CQ98002", "CQ99002")}
+    # district offices close: no successor
+    assert not [link for link in lineage if re.fullmatch(r"CQ9[89]\d\d{2}", link["old_code"])
+                and not link["old_code"].startswith("CQ980")]
+
+
+def test_the_former_territory_is_under_its_own_resolution(out, units, lineage):
+    with open(out / "assignments.csv", encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert (rows[0]["profile_id"], rows[0]["area_code"], rows[0]["year_to"]) == ("chung", "99", "")
+    former = [r for r in rows if r["profile_id"] == "tiep-can-phap-luat-mau"]
+    assert former[0]["area_code"] == "98" and former[0]["year_to"] == "2024"
+    # the former territory: the new communes whose old communes lay there (the bodies they manage follow)
+    from_former = {link["new_code"] for link in lineage if units[link["old_code"]]["parent_code"] in FORMER_DISTRICTS
+                   and units[link["old_code"]]["type"] == "commune"}
+    assert {r["area_code"] for r in former[1:]} == from_former and all(r["year_from"] == "2025" for r in former[1:])
+    assert all("Điều 54 khoản 2" in r["reason"] for r in former)
 
 
 def test_load_units_dtypes(out):
@@ -181,16 +250,19 @@ def test_load_units_dtypes(out):
     assert frame.schema["code"] == pl.String
     province = frame.filter(pl.col("code") == "99").row(0, named=True)
     assert province["parent_code"] is None and province["active_from"] is None
-    assert frame.filter(pl.col("active_to") == 2024).height == 6
-    assert frame.filter(pl.col("active_from") == 2025).height == 3
+    assert frame.filter(pl.col("active_to") == 2024).height == \
+        sum(u["active_to"] == "2024" for u in csv.DictReader(open(out / "units.csv", encoding="utf-8")))
 
 
 # ---------------------------------------------------------------- upload files
 
 def test_one_file_per_area_and_year(out):
-    for year in YEARS:
+    for year in (2023, 2024):
         assert sorted(p.name for p in (out / str(year)).iterdir()) == \
-            sorted(f"{a}.csv" for a in ["99", *DISTRICT_CODES])
+            sorted(f"{a}.csv" for a in ["98", "99", *FORMER_DISTRICTS, *DISTRICT_CODES])
+    after = sorted(p.stem for p in (out / str(REFORM)).iterdir())
+    assert after[:1] == ["99"] and after[-2:] == ["CQ99006", "CQ99007"]  # the province, two departments
+    assert all(re.fullmatch(r"994\d\d", a) for a in after[1:-2])  # and each new commune
 
 
 def test_headers_follow_the_catalogue(out, catalogue):
@@ -213,7 +285,7 @@ def test_rows_are_active_units_of_the_area(uploads, units):
         for row in rows:
             unit = units[row["ma_don_vi"]]
             assert unit["type"] in EVALUATED and active(unit, year)
-            assert area_of(units, row["ma_don_vi"]) == area
+            assert area_of(units, row["ma_don_vi"], year) == area
             assert row["nam"] == str(year) and row["ten_don_vi"] == unit["name"]
     for year in YEARS:
         reported = {row["ma_don_vi"] for row in rows_of_year(uploads, year)}
@@ -312,12 +384,21 @@ def mean_percent(row, catalogue) -> float:
     return sum(values) / len(values)
 
 
-def test_units_improve_and_decline(uploads, catalogue):
+def test_units_improve_and_decline(uploads, catalogue, lineage):
+    """Over the three years some units gain or lose 8 points or more; a unit of the reform is
+    compared with its predecessors (their mean), as the trends page does."""
     by_year = {year: {r["ma_don_vi"]: mean_percent(r, catalogue)
                       for r in rows_of_year(uploads, year)} for year in YEARS}
-    changes = [by_year[2025][c] - by_year[2023][c] for c in by_year[2023] if c in by_year[2025]]
-    assert sum(d >= 8 for d in changes) >= 10
-    assert sum(d <= -8 for d in changes) >= 10
+    preds = defaultdict(list)
+    for link in lineage:
+        preds[link["new_code"]].append(link["old_code"])
+    changes = []
+    for c, now in by_year[2025].items():
+        before = [by_year[2023][p] for p in preds.get(c, [c]) if p in by_year[2023]]
+        if before:
+            changes.append(now - sum(before) / len(before))
+    assert sum(d >= 8 for d in changes) >= 5
+    assert sum(d <= -8 for d in changes) >= 5
     spread = sorted(by_year[2024].values())
     assert spread[0] < 60 and spread[-1] == 100
 
@@ -354,7 +435,7 @@ def test_each_cluster_has_a_clear_leader_every_year(uploads, units, catalogue):
         for row in rows_of_year(uploads, year):
             if full_marks(row, units[row["ma_don_vi"]]["type"], catalogue):
                 leaders[units[row["ma_don_vi"]]["cluster"]].append(row["ma_don_vi"])
-        clusters = {u["cluster"] for u in units.values() if u["type"] in EVALUATED}
+        clusters = {u["cluster"] for u in units.values() if u["type"] in EVALUATED and active(u, year)}
         assert set(leaders) == clusters
         assert all(len(v) <= 2 for v in leaders.values()), leaders
 
@@ -367,7 +448,9 @@ def test_appraisal_file_shape(out, appraisals, units):
     for row in appraisals:
         unit = units[row["unit_code"]]
         assert active(unit, int(row["year"]))
-        assert row["appraiser"] == f"thamdinh.{area_of(units, row['unit_code'])}"
+        year = int(row["year"])
+        assert row["appraiser"] == (f"thamdinh.{area_of(units, row['unit_code'], year)}" if year < REFORM
+                                    else "thamdinh.99")
         assert row["reason"] != ""
 
 

@@ -117,7 +117,7 @@ def xlsx_bad_cells() -> bytes:
     ws = wb.add_worksheet("Số liệu")
     for j, h in enumerate(["ma_don_vi", "ten_don_vi", "nam", tpl["TRAIN_STAFF"], tpl["PROP_PLAN"], tpl["PROP_EVENTS"]]):
         ws.write_string(0, j, h)
-    body = [["99001", "Phường Tây Thịnh", 2025, 150, "Có", 3], ["99002", "Phường Hưng Lâm", 2025, 87.5, "Chắc có", 4]]
+    body = [["99001", "Phường Tây Thịnh", 2024, 150, "Có", 3], ["99002", "Phường Hưng Lâm", 2024, 87.5, "Chắc có", 4]]
     for i, r in enumerate(body, 1):
         for j, v in enumerate(r):
             (ws.write_number if isinstance(v, (int, float)) else ws.write_string)(i, j, v)
@@ -142,7 +142,7 @@ def workbook(sheets: list[tuple[str, list[list]]]) -> bytes:
 
 
 SHEET_HEADER = ["ma_don_vi", "ten_don_vi", "nam", "TRAIN_STAFF"]
-TAY_THINH, HUNG_LAM = ["99001", "Phường Tây Thịnh", 2025, 70], ["99002", "Phường Hưng Lâm", 2025, 85.5]
+TAY_THINH, HUNG_LAM = ["99001", "Phường Tây Thịnh", 2024, 70], ["99002", "Phường Hưng Lâm", 2024, 85.5]
 SHEETS = {
     # the data sheet of the template left empty, the figures typed on a sheet of their own
     "43-data-on-another-sheet.xlsx": [("Số liệu", []), ("Trang tính1", [SHEET_HEADER, TAY_THINH, HUNG_LAM])],
@@ -166,10 +166,10 @@ def test_the_template_sheet_is_read_wherever_it_stands(corpus_store):
     content = workbook([("Trang trống", []), ("Ghi chú", [["Người lập: Nguyễn Văn A"]]),
                         ("Số liệu", [SHEET_HEADER, TAY_THINH, HUNG_LAM])])
     table = read_table(content)
-    assert table.frame.drop("__row").rows() == [("99001", "Phường Tây Thịnh", "2025", "70"),
-                                                ("99002", "Phường Hưng Lâm", "2025", "85.5")]
+    assert table.frame.drop("__row").rows() == [("99001", "Phường Tây Thịnh", "2024", "70"),
+                                                ("99002", "Phường Hưng Lâm", "2024", "85.5")]
     assert table.frame["__row"].to_list() == ["2", "3"]
-    res = ingest.import_file(corpus_store, content, "so-lieu.xlsx", 2025, "canbo.991", area_code="991", dry_run=True)
+    res = ingest.import_file(corpus_store, content, "so-lieu.xlsx", 2024, "canbo.991", area_code="991", dry_run=True)
     got = res.observations.filter(pl.col("indicator") == "TRAIN_STAFF").sort("unit_code")
     assert got.select("unit_code", "value").rows() == [("99001", 70.0), ("99002", 85.5)]
 
@@ -195,7 +195,7 @@ def test_excel_unicode_text_is_read_as_tab_separated_utf16(corpus_store):
         assert (table.kind, table.delimiter) == ("csv", "\t")
         assert table.encoding in ("utf-16-le", "utf-16-be")
         assert table.frame["ten_don_vi"].to_list() == ["Phường Tây Thịnh"]
-        res = ingest.import_file(corpus_store, content, "991.txt", 2025, "canbo.991", area_code="991", dry_run=True)
+        res = ingest.import_file(corpus_store, content, "991.txt", 2024, "canbo.991", area_code="991", dry_run=True)
         values = dict(res.observations.filter(pl.col("unit_code") == "99001").select("indicator", "value").rows())
         assert (values["TRAIN_VILLAGE"], values["TRAIN_STAFF"], values["QUAL_PROPAGANDA"]) == (12.5, 66.7, 1.75)
 
@@ -225,9 +225,9 @@ def test_committed_xlsx_is_what_the_generator_builds():
 
 
 def test_the_file_the_corpus_is_cut_from_is_accepted(corpus_store):
-    """The corpus' csv files are cut from the district's real 2025 file: untouched, it goes through."""
-    good = (config.SAMPLE_DIR / "2025" / "991.csv").read_bytes()
-    res = ingest.import_file(corpus_store, good, "991.csv", 2025, "canbo.991", area_code="991", dry_run=True)
+    """The corpus' csv files are cut from the district's real 2024 file (the last year with districts): untouched, it goes through."""
+    good = (config.SAMPLE_DIR / "2024" / "991.csv").read_bytes()
+    res = ingest.import_file(corpus_store, good, "991.csv", 2024, "canbo.991", area_code="991", dry_run=True)
     assert res.checked.n_units == 25 and not res.stored
 
 
@@ -261,7 +261,7 @@ def test_windows_1258_message_is_nfc_vietnamese(corpus_store, monkeypatch):
 def test_limits_come_from_the_environment(corpus_store, monkeypatch):
     """The over-limit files pass those checks under the default limits."""
     for name in ("27-over-size-limit.csv", "28-over-row-limit.csv"):
-        res = ingest.import_file(corpus_store, (CORPUS / name).read_bytes(), name, 2025, "canbo.991",
+        res = ingest.import_file(corpus_store, (CORPUS / name).read_bytes(), name, 2024, "canbo.991",
                                  area_code="991", dry_run=True)
         assert res.checked.n_rows == {"27-over-size-limit.csv": 25, "28-over-row-limit.csv": 5}[name]
 

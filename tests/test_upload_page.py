@@ -37,12 +37,12 @@ from dcmetrics.ingest import commit as ingest
 CORPUS = Path(__file__).resolve().parent / "upload_corpus"
 EXPECTED: dict[str, dict] = json.loads((CORPUS / "expected.json").read_text(encoding="utf-8"))
 PASSWORDS = {"canbo.991": "demo-officer", "thamdinh.tinh": "demo-reviewer"}
-AREA, YEAR = "991", 2025
+AREA, YEAR = "991", 2024
 AREA_NAME = "Thành phố Mẫu An Hòa"
-BASE = (config.SAMPLE_DIR / "2025" / "991.csv").read_bytes()
-# Phường Lạc Thịnh (99004, Excel row 5) reports 20 % of its staff trained (60 % in 2024); the corrected
-# file says 100: a better total, and a "far from last year" warning (not a refusal)
-CHANGED_UNIT, CHANGED_ROW, CHANGED_COLUMN, NEW_VALUE = "99004", 5, "TRAIN_STAFF", "100"
+BASE = (config.SAMPLE_DIR / "2024" / "991.csv").read_bytes()
+# Xã Bình Phú (99018, Excel row 19) reports 36,8 % of its staff trained in 2024 (36,8 % in 2023 too); the
+# corrected file says 100: a better total, and a "far from last year" warning (not a refusal)
+CHANGED_UNIT, CHANGED_ROW, CHANGED_COLUMN, NEW_VALUE = "99018", 19, "TRAIN_STAFF", "100"
 PAGE_CASES = ["04-text-in-number.csv", "02-unit-outside-area.csv", "14-missing-unit-column.csv",
               "24-report.pdf", "27-over-size-limit.csv", "33-windows-1258-bad-cell.csv", "39-many-problems.csv",
               "41-bad-cells.xlsx", "42-corrupt-zip.xlsx"]
@@ -160,9 +160,9 @@ def test_clean_file_preview_then_save(officer, profile):
     assert alerts(at, "error") == []
     assert alerts(at, "success") == [f"Tệp hợp lệ: {checked.n_units} đơn vị, {checked.n_rows} dòng. Chưa lưu."]
     assert (checked.n_units, checked.n_rows) == (25, 25)
-    # 100 % against 60 % in 2024 is far from the year before: a warning in the expander, not a refusal
+    # 100 % against 36,8 % in 2023 is far from the year before: a warning in the expander, not a refusal
     far = [str(w) for w in checked.warnings if w.where == f"dòng {CHANGED_ROW}, cột «{CHANGED_COLUMN}»"]
-    assert len(far) == 1 and "khác xa năm 2024" in far[0]
+    assert len(far) == 1 and "khác xa năm 2023" in far[0]
     [box] = [e for e in at.expander if "cảnh báo" in e.label]
     assert box.label == f"{len(checked.warnings)} cảnh báo (không chặn việc lưu)"
     assert [m.value for m in box.markdown] == [f"- {w}" for w in checked.warnings]

@@ -57,7 +57,7 @@ def sidebar_filters(store, profiles, account) -> tuple[Filters, object] | None:
         default = ids.index("chung") if "chung" in ids else 0
         pid = st.selectbox("Bộ tiêu chí", ids, index=default, key="profile", bind="query-params",
                            format_func=lambda i: profiles[i].title)
-        area_rows = units.areas(store)
+        area_rows = units.areas(store, int(year))  # the areas that existed that year
         if account.role != access.ADMIN:
             area_rows = area_rows.filter(area_rows["code"].is_in(sorted(access.allowed_areas(store, account))))
         area_codes = [None, *area_rows["code"].to_list()]
@@ -72,7 +72,10 @@ def sidebar_filters(store, profiles, account) -> tuple[Filters, object] | None:
         if applying is not None:  # profiles assigned by territory: say which evaluate this area
             st.caption("Bộ tiêu chí đánh giá địa bàn này năm " + f"{year}: "
                        + (", ".join(profiles[p].title if p in profiles else p for p in applying) or "chưa phân công")
-                       + ("" if pid in applying else " — bộ đang chọn không đánh giá đơn vị nào ở đây."))
+                       + ("" if pid in applying else
+                          " — bộ đang chọn chưa được giao cho địa bàn nào: điểm theo bộ này là chấm thử trên mọi đơn vị, "
+                          "không phải kết quả đánh giá." if pid not in territory.assigned_profiles(store) else
+                          " — bộ đang chọn không đánh giá đơn vị nào ở đây."))
     return Filters(int(year), area, utype, basis or "appraised"), profiles[pid]
 
 

@@ -128,6 +128,23 @@ def upload_locks(store: Store, actor, area_code: str, year: int) -> pl.DataFrame
     return lock_rows(store, area_code, year, codes)
 
 
+def area_closed_problem(store: Store, area_code: str, year: int) -> Problem | None:
+    """An area that did not exist in `year` (a district after the 2025 reform, a new commune
+    before it) takes no file for that year: said once, not once per row."""
+    rows = store.rows("SELECT name, active_from, active_to FROM units WHERE code = $c", {"c": area_code})
+    if not rows:
+        return None
+    name, first, last = rows[0]
+    if last is not None and year > last:
+        return Problem("tệp", f"Địa bàn {name} ({area_code}) không còn hoạt động trong năm {year} (hoạt động đến năm "
+                              f"{last}, trước khi sắp xếp). Số liệu năm {year} do các địa bàn đang hoạt động gửi: "
+                              "xã, phường mới, các sở cho đơn vị trực thuộc, tỉnh cho các đơn vị còn lại.")
+    if first is not None and year < first:
+        return Problem("tệp", f"Địa bàn {name} ({area_code}) chưa hoạt động trong năm {year} (hoạt động từ năm {first}). "
+                              f"Số liệu năm {year} của các đơn vị cũ do địa bàn cũ gửi.")
+    return None
+
+
 def check_file(store: Store, content: bytes, file_name: str, year: int, actor,
                area_code: str | None = None, progress=None) -> Checked:
     """Validate the whole file for `year` and `area_code` (its units must lie in that subtree;
@@ -137,6 +154,9 @@ def check_file(store: Store, content: bytes, file_name: str, year: int, actor,
     step = progress or (lambda fraction, text: None)
     if area_code:
         access.require(store, actor, access.UPLOAD, area_code)
+        closed = area_closed_problem(store, area_code, year)
+        if closed:
+            raise ValidationError([closed])
     step(0.0, "Đọc tệp…")
     table = read_table(content, file_name)
     step(0.3, f"Kiểm tra {fmt_num(table.frame.height, 0)} dòng của tệp…")
