@@ -102,10 +102,10 @@ def test_far_from_last_year_is_a_warning_not_an_error(fresh_sample_store):
 
 def test_long_layout(fresh_sample_store):
     text = ("ma_don_vi,ma_chi_tieu,gia_tri,tu_so,mau_so,nam\n"
-            "99001,TRAIN_STAFF,\"50,5\",,,2025\n"
-            "99001,RESP_COMPLAINTS,,3,4,2025\n"
-            "99001,\"tỷ lệ hộ gia đình  tham gia bàn, quyết định việc của cộng đồng\",70,,,2025\n"
-            "99002,PROP_PLAN,Có,,,2025\n")
+            "99001,TRAIN_STAFF,\"50,5\",,,2024\n"
+            "99001,RESP_COMPLAINTS,,3,4,2024\n"
+            "99001,\"tỷ lệ hộ gia đình  tham gia bàn, quyết định việc của cộng đồng\",70,,,2024\n"
+            "99002,PROP_PLAN,Có,,,2024\n")
     checked = ingest.check_file(fresh_sample_store, text.encode(), "doc.csv", 2024, "canbo.991", "991")
     obs = {(r["unit_code"], r["indicator"]): (r["value"], r["num"], r["den"])
            for r in checked.observations.filter(pl.col("raw").is_not_null()).iter_rows(named=True)}
@@ -113,7 +113,7 @@ def test_long_layout(fresh_sample_store):
     assert obs[("99001", "RESP_COMPLAINTS")] == (None, 3.0, 4.0)
     assert obs[("99002", "PROP_PLAN")] == (1.0, None, None)
     assert obs[("99001", "RESP_HOUSEHOLDS")] == (70.0, None, None)  # matched by name, case and spaces aside
-    bad = text + "99002,PROP_PLAN,Không,,,2025\n99003,KHONG_CO,1,,,2025\n"
+    bad = text + "99002,PROP_PLAN,Không,,,2024\n99003,KHONG_CO,1,,,2024\n"
     with pytest.raises(ValidationError) as err:
         ingest.check_file(fresh_sample_store, bad.encode(), "doc.csv", 2024, "canbo.991", "991")
     assert [f"{p}" for p in err.value.problems] == [
@@ -123,13 +123,13 @@ def test_long_layout(fresh_sample_store):
 
 # ---------------------------------------------------------------- what a lock covers
 
-def _file_of(area: str, year: int = 2025) -> bytes:
+def _file_of(area: str, year: int = 2024) -> bytes:
     from dcmetrics import config
 
     return (config.SAMPLE_DIR / str(year) / f"{area}.csv").read_bytes()
 
 
-def _refusal(store, content: bytes, area: str, user: str, year: int = 2025) -> list[str] | None:
+def _refusal(store, content: bytes, area: str, user: str, year: int = 2024) -> list[str] | None:
     """The problems of a (dry-run) upload, or None when it would be stored; nothing changes either way."""
     before = table_digest(store)
     try:
@@ -144,46 +144,46 @@ def _refusal(store, content: bytes, area: str, user: str, year: int = 2025) -> l
 def test_a_lock_covers_the_units_of_the_locked_file_not_the_whole_tree(fresh_sample_store):
     store = fresh_sample_store
     # the province's own file (its departments, enterprises, service units) approved and locked
-    ingest.approve(store, "thamdinh.tinh", "99", 2025)
+    ingest.approve(store, "thamdinh.tinh", "99", 2024)
     assert _refusal(store, _file_of("991"), "991", "canbo.991") is None  # the districts stay open
     assert ingest.upload_locks(store, "canbo.991", "991", 2024).is_empty()
     assert _refusal(store, _file_of("99"), "99", "quantri.demo") == [
-        "tệp: Số liệu năm 2025 của Tỉnh Mẫu An Hòa (dữ liệu mẫu) (99) đã được phê duyệt và khóa (người duyệt: "
+        "tệp: Số liệu năm 2024 của Tỉnh Mẫu An Hòa (dữ liệu mẫu) (99) đã được phê duyệt và khóa (người duyệt: "
         "thamdinh.tinh). Đề nghị người thẩm định mở lại trước khi gửi tệp mới."]
     # a department's own file for its service units, which the province's approved file carries
     dept = b"ma_don_vi,TRAIN_STAFF\nSN99007,80\nSN99008,90\n"
     assert _refusal(store, dept, "CQ99007", "quantri.demo") == [
-        f"dòng {row}, cột «ma_don_vi»: đơn vị «{unit}» thuộc số liệu năm 2025 của Tỉnh Mẫu An Hòa (dữ liệu mẫu) (99) "
+        f"dòng {row}, cột «ma_don_vi»: đơn vị «{unit}» thuộc số liệu năm 2024 của Tỉnh Mẫu An Hòa (dữ liệu mẫu) (99) "
         "đã được phê duyệt và khóa (người duyệt: thamdinh.tinh); đề nghị người thẩm định mở lại hoặc bỏ đơn vị này "
         "khỏi tệp" for row, unit in ((2, "SN99007"), (3, "SN99008"))]
-    assert ingest.upload_locks(store, "quantri.demo", "CQ99007", 2025)["unit_code"].to_list() == [
+    assert ingest.upload_locks(store, "quantri.demo", "CQ99007", 2024)["unit_code"].to_list() == [
         "CQ99007", "SN99007", "SN99008"]
-    ingest.reopen(store, "thamdinh.tinh", "99", 2025)
+    ingest.reopen(store, "thamdinh.tinh", "99", 2024)
 
     # a district locked: a province-wide file is refused for the district's units only
     ingest.approve(store, "thamdinh.tinh", "991", 2024)
     assert _refusal(store, _file_of("99"), "99", "quantri.demo") is None
     mixed = b"ma_don_vi,TRAIN_STAFF\nCQ99001,80\n99030,75\n99002,60\n"
     assert _refusal(store, mixed, "99", "quantri.demo") == [
-        "dòng 4, cột «ma_don_vi»: đơn vị «99002» thuộc số liệu năm 2025 của Thành phố Mẫu An Hòa (991) đã được phê "
+        "dòng 4, cột «ma_don_vi»: đơn vị «99002» thuộc số liệu năm 2024 của Thành phố Mẫu An Hòa (991) đã được phê "
         "duyệt và khóa (người duyệt: thamdinh.tinh); đề nghị người thẩm định mở lại hoặc bỏ đơn vị này khỏi tệp"]
     # the same rule holds for a restore: an earlier province file may come back, the district stays locked
-    first = ingest.import_file(store, _file_of("99").replace(b"\n", b"\r\n"), "99-crlf.csv", 2025,
+    first = ingest.import_file(store, _file_of("99").replace(b"\n", b"\r\n"), "99-crlf.csv", 2024,
                                "quantri.demo", area_code="99").submission_id
-    older = store.rows("SELECT id FROM submissions WHERE area_code = '99' AND year = 2025 AND id <> $i", {"i": first})
+    older = store.rows("SELECT id FROM submissions WHERE area_code = '99' AND year = 2024 AND id <> $i", {"i": first})
     ingest.restore(store, "thamdinh.tinh", older[0][0])
-    assert ingest.history(store, "thamdinh.tinh", "99", 2025).filter(pl.col("state") == "current")["id"].to_list() \
+    assert ingest.history(store, "thamdinh.tinh", "99", 2024).filter(pl.col("state") == "current")["id"].to_list() \
         == [older[0][0]]
     # and an old district file may not replace the approved one
     ingest.reopen(store, "thamdinh.tinh", "991", 2024)
     sent = ingest.import_file(store, _file_of("991").replace(b"\n", b"\r\n"), "991-crlf.csv", 2024, "canbo.991",
                               area_code="991").submission_id
     ingest.approve(store, "thamdinh.tinh", "991", 2024)
-    old_991 = store.rows("SELECT id FROM submissions WHERE area_code = '991' AND year = 2025 AND id <> $i", {"i": sent})
+    old_991 = store.rows("SELECT id FROM submissions WHERE area_code = '991' AND year = 2024 AND id <> $i", {"i": sent})
     before = table_digest(store)
     with pytest.raises(Conflict) as err:
         ingest.restore(store, "thamdinh.tinh", old_991[0][0])
-    assert str(err.value) == ("Số liệu năm 2025 của Thành phố Mẫu An Hòa (991) đã được phê duyệt và khóa; "
+    assert str(err.value) == ("Số liệu năm 2024 của Thành phố Mẫu An Hòa (991) đã được phê duyệt và khóa; "
                               "cần mở lại trước.")
     assert table_digest(store) == before
 
@@ -194,9 +194,9 @@ def test_the_lock_warning_is_exactly_what_the_commit_refuses(fresh_sample_store)
     store = fresh_sample_store
     for locks in (["99"], ["991"], ["992"], ["99", "991"]):
         for a in locks:
-            ingest.approve(store, "thamdinh.tinh", a, 2025)
+            ingest.approve(store, "thamdinh.tinh", a, 2024)
         for area in ("99", "991", "992"):
-            warn = ingest.upload_locks(store, "quantri.demo", area, 2025)
+            warn = ingest.upload_locks(store, "quantri.demo", area, 2024)
             own = warn.filter(pl.col("unit_code").is_null()).height > 0
             listed = set(warn["unit_code"].drop_nulls())
             content = _file_of(area)
@@ -207,7 +207,7 @@ def test_the_lock_warning_is_exactly_what_the_commit_refuses(fresh_sample_store)
             if refused and not own:
                 assert [p.split("«")[2].split("»")[0] for p in refused] == sorted(file_units & listed)
         for a in locks:
-            ingest.reopen(store, "thamdinh.tinh", a, 2025)
+            ingest.reopen(store, "thamdinh.tinh", a, 2024)
 
 
 # ---------------------------------------------------------------- what a file changes
@@ -239,9 +239,10 @@ def test_preview_says_which_units_and_indicators_change(fresh_sample_store, prof
 
 def test_preview_of_a_year_without_data_says_every_unit_is_new(fresh_sample_store, profiles):
     store = fresh_sample_store
-    checked = ingest.check_file(store, b"ma_don_vi,TRAIN_STAFF\n99001,50\n99002,70\n", "x.csv", 2030, "canbo.991", "991")
-    pv = ingest.preview(store, checked, profiles["chung"], "canbo.991")
-    assert pv.select("unit_code", "data_change").sort("unit_code").rows() == [("99001", "new"), ("99002", "new")]
+    # (a district has no later year: the new communes of the two-tier province, sent by the province)
+    checked = ingest.check_file(store, b"ma_don_vi,TRAIN_STAFF\n99401,50\n99402,70\n", "x.csv", 2030, "quantri.demo", "99")
+    pv = ingest.preview(store, checked, profiles["chung"], "quantri.demo")
+    assert pv.select("unit_code", "data_change").sort("unit_code").rows() == [("99401", "new"), ("99402", "new")]
     assert pv["total_now"].to_list() == [None, None]
     assert ingest.change_summary(pv) == "So với số liệu đang lưu: 2 đơn vị mới."
 
@@ -261,7 +262,7 @@ def test_submission_outside_the_area_and_unknown_id_get_the_same_refusal(fresh_s
     from dcmetrics.errors import AccessDenied
 
     store = fresh_sample_store
-    other = store.rows("SELECT id FROM submissions WHERE area_code = '992' AND year = 2025")[0][0]
+    other = store.rows("SELECT id FROM submissions WHERE area_code = '992' AND year = 2024")[0][0]
     unknown = 1 + store.rows("SELECT max(id) FROM submissions")[0][0]
     before = table_digest(store)
 

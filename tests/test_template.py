@@ -79,7 +79,8 @@ def expected_units(store, area: str, year: int) -> pl.DataFrame:
 # ---------------------------------------------------------------- content
 
 def test_template_units_are_the_active_evaluated_units_in_vietnamese_order(sample_store):
-    for area, year in [("991", 2024), ("992", 2024), ("992", 2024), ("99", 2023)]:
+    for area, year in [("991", 2024), ("992", 2023), ("99", 2023), ("99", 2025), ("99411", 2025),
+                       ("CQ99007", 2025)]:
         got = template_units(sample_store, area, year)
         want = expected_units(sample_store, area, year)
         assert got.columns[:3] == ["code", "name", "type"]
@@ -87,10 +88,11 @@ def test_template_units_are_the_active_evaluated_units_in_vietnamese_order(sampl
         names = got["name"].to_list()
         assert names == [r[0] for r in sample_store.rows(
             "SELECT n FROM unnest($n) t(n) ORDER BY n COLLATE vi", {"n": names})]
-    # merged communes: the old ones stop in 2024, the merged one starts in 2025
-    y24 = set(template_units(sample_store, "992", 2024)["code"])
-    y25 = set(template_units(sample_store, "992", 2024)["code"])
-    assert {"99032", "99036"} <= y24 - y25 and "99049" in y25 - y24
+    # the reform: the old communes stop in 2024, the new one starts in 2025
+    y24 = set(template_units(sample_store, "99", 2024)["code"])
+    y25 = set(template_units(sample_store, "99", 2025)["code"])
+    assert {"99036", "99037"} <= y24 - y25 and "99411" in y25 - y24
+    assert template_units(sample_store, "99411", 2025)["code"].to_list() == ["99411"]  # a commune's own file
 
 
 def test_template_columns(catalogue):
@@ -207,7 +209,7 @@ def test_explanation_sheet(sample_store, xlsx, catalogue):
     rows = sheet_rows(xlsx, 1)
     top = next(i for i, r in enumerate(rows) if r[0] == "Mã cột")
     intro = " ".join(r[0] for r in rows[:top] if r[0])
-    assert "năm 2025" in intro and "991" in intro
+    assert "năm 2024" in intro and "991" in intro
     assert "«Có» hoặc «Không»" in intro and "0/0" in intro and "Chỉ để trống khi thật sự chưa có số liệu" in intro
     table = {r[0]: r for r in rows[top + 1:] if r[0]}
     assert list(table) == [c.code for c in columns]
@@ -236,7 +238,7 @@ def test_csv_comma_and_semicolon(sample_store, xlsx):
         assert content.startswith(b"\xef\xbb\xbf")
         rows = list(csv.reader(io.StringIO(content[3:].decode("utf-8")), delimiter=sep))
         assert rows[0] == header
-        assert [r[:3] for r in rows[1:]] == [[u["code"], u["name"], "2025"] for u in units.iter_rows(named=True)]
+        assert [r[:3] for r in rows[1:]] == [[u["code"], u["name"], "2024"] for u in units.iter_rows(named=True)]
         assert all(len(r) == len(header) and not any(r[3:]) for r in rows[1:])
 
 
@@ -365,24 +367,24 @@ def test_round_trip(fresh_sample_store, catalogue, form):
     assert any(obs[0] == 87.5 for obs in expected.values())            # a decimal percent
     assert any(obs[0] == 1.75 for obs in expected.values())            # points on the 0,25 step
     if form == "xlsx":
-        content, name = fill_xlsx(build_xlsx(store, AREA, YEAR), cells), "991-2025.xlsx"
+        content, name = fill_xlsx(build_xlsx(store, AREA, YEAR), cells), "991-2024.xlsx"
     elif form == "csv-comma":
         text = fill_csv(build_csv(store, AREA, YEAR), cells, ",", decimal_comma=False)
         assert "87.5" in text
-        content, name = b"\xef\xbb\xbf" + text.encode("utf-8"), "991-2025.csv"
+        content, name = b"\xef\xbb\xbf" + text.encode("utf-8"), "991-2024.csv"
     elif form == "unicode-text-utf16":
         # Excel «Lưu thành › Văn bản Unicode» in a Vietnamese locale: UTF-16LE with BOM, tabs, 87,5
         text = fill_csv(build_csv(store, AREA, YEAR), cells, ",", decimal_comma=True, out_sep="\t")
         assert "\t87,5\t" in text or "\t87,5\r\n" in text
-        content, name = b"\xff\xfe" + text.encode("utf-16-le"), "991-2025.txt"
+        content, name = b"\xff\xfe" + text.encode("utf-16-le"), "991-2024.txt"
         assert b"\x00" in content
     else:
         text = fill_csv(build_csv(store, AREA, YEAR, "semicolon"), cells, ";", decimal_comma=True)
         assert ";87,5;" in text or ";87,5\r\n" in text
         if form == "csv-semicolon":
-            content, name = b"\xef\xbb\xbf" + text.encode("utf-8"), "991-2025.csv"
+            content, name = b"\xef\xbb\xbf" + text.encode("utf-8"), "991-2024.csv"
         else:
-            content, name = to_cp1258(text), "991-2025-win.csv"
+            content, name = to_cp1258(text), "991-2024-win.csv"
             assert "Phường".encode("utf-8") not in content
             with pytest.raises(UnicodeDecodeError):
                 content.decode("utf-8")
@@ -391,7 +393,7 @@ def test_round_trip(fresh_sample_store, catalogue, form):
     assert result.stored
     # every applicable cell filled, nothing in a grey cell: the only warnings left are the
     # plausibility ones against last year's values (our test values are arbitrary)
-    other = [str(w) for w in result.warnings if "khác xa năm 2024" not in w.message]
+    other = [str(w) for w in result.warnings if "khác xa năm 2023" not in w.message]
     assert not other, other
     stored = store.rows(
         "SELECT o.unit_code, o.indicator, o.value, o.num, o.den FROM observations o "
@@ -439,11 +441,11 @@ def cli_db(tmp_path_factory):
 
 
 def test_cli_writes_templates(cli_db, tmp_path, capsys):
-    out = tmp_path / "mau" / "991-2025.xlsx"
-    assert main(["template", "--db", str(cli_db), "--year", "2025", "--area", "991", "--out", str(out)]) == 0
+    out = tmp_path / "mau" / "991-2024.xlsx"
+    assert main(["template", "--db", str(cli_db), "--year", "2024", "--area", "991", "--out", str(out)]) == 0
     assert "(25 đơn vị)" in capsys.readouterr().out
     assert len(sheet_rows(out.read_bytes())) == 26
-    out_csv = tmp_path / "991-2025.csv"
+    out_csv = tmp_path / "991-2024.csv"
     assert main(["template", "--db", str(cli_db), "--year", "2024", "--area", "992", "--out", str(out_csv),
                  "--semicolon"]) == 0
     text = out_csv.read_bytes()

@@ -154,15 +154,16 @@ from test_pages import (_admin_credentials, _navigation_not_pages_dir, app_env, 
 
 @pytest.fixture
 def two_profiles(app_env, profiles):
-    """The app's sample province: district 997 evaluated under Bắc Giang's resolution from 2025."""
+    """The app's sample province as it ships: the absorbed province's former territory under its
+    own resolution (the sample's stand-in: tiep-can-phap-luat-mau), the rest under chung."""
     from ui.context import get_store
 
     store = get_store()
-    territory.set_assignments(store, access.SYSTEM, rows(
-        ("chung", "99", None, 2021, None, "bộ chung của tỉnh"),
-        ("bac-giang", "997", None, 2025, None, "địa bàn tỉnh cũ: nghị quyết cũ còn hiệu lực")), profiles, [2025])
-    yield store
-    territory.set_assignments(store, access.SYSTEM, rows(), profiles, [])
+    assert set(territory.assigned_profiles(store)) == {"chung", FORMER}
+    return store
+
+
+FORMER = "tiep-can-phap-luat-mau"
 
 
 def test_ranking_page_compares_levels_only_across_profiles(two_profiles, profiles):
@@ -177,29 +178,29 @@ def test_ranking_page_compares_levels_only_across_profiles(two_profiles, profile
     assert not at.exception and not at.error, [e.value for e in at.error]
     assert [i.value for i in at.info] == [WHY_NOT_POINTS]
     expected = cross_profile_levels(two_profiles, profiles, Filters(2025), access.SYSTEM).units
-    assert set(expected["profile_id"]) == {"chung", "bac-giang"}
+    assert set(expected["profile_id"]) == {"chung", FORMER}
     table = next(d.value for d in at.dataframe if "Bộ tiêu chí đánh giá" in d.value.columns)
     assert "Tổng điểm" not in table.columns and not any("Tổng điểm" in d.value.columns for d in at.dataframe)
     assert list(table["Mã"]) == expected["unit_code"].to_list()
     assert list(table["Mức độ"]) == expected["level"].to_list()
-    from dcmetrics.units import subtree
-
-    in_997 = set(subtree(two_profiles, "997")["code"].to_list())
-    titles = {p: profiles[p].in_force(2025).title for p in ("chung", "bac-giang")}
+    in_former = set(territory.units_of(two_profiles, FORMER, 2025))
+    titles = {p: profiles[p].in_force(2025).title for p in ("chung", FORMER)}
     assert {c: t for c, t in zip(table["Mã"], table["Bộ tiêu chí đánh giá"])} == {
-        c: titles["bac-giang" if c in in_997 else "chung"] for c in table["Mã"]}
-    assert in_997 & set(table["Mã"]) and set(table["Mã"]) - in_997
+        c: titles[FORMER if c in in_former else "chung"] for c in table["Mã"]}
+    assert in_former & set(table["Mã"]) and set(table["Mã"]) - in_former
     reasons = next(d.value for d in at.dataframe if "Nguồn ngưỡng mức độ" in d.value.columns)
     assert sorted(reasons["Số nhóm biện pháp"]) == sorted(
-        len(profiles[p].in_force(2025).groups) for p in ("chung", "bac-giang"))
+        len(profiles[p].in_force(2025).groups) for p in ("chung", FORMER))
 
 
 def test_the_toggle_is_offered_only_where_units_sit_under_several_profiles(two_profiles):
     at = run_app("ranking")
     at.selectbox(key="year").set_value(2025).run()
-    at.selectbox(key="area").set_value("991").run()  # a district under the province's profile alone
+    at.selectbox(key="area").set_value("99401").run()  # a new commune under the province's profile alone
     assert not at.exception
     assert not [t for t in at.toggle if t.key == "cross_profile"]
-    at.selectbox(key="year").set_value(2024).run()  # before Bắc Giang's assignment begins
-    at.selectbox(key="area").set_value(None).run()
+    at.selectbox(key="year").set_value(2024).run()
+    at.selectbox(key="area").set_value("991").run()  # a district of the province before the reform
     assert not [t for t in at.toggle if t.key == "cross_profile"]
+    at.selectbox(key="area").set_value(None).run()  # the whole province: the former province's area too
+    assert [t for t in at.toggle if t.key == "cross_profile"]

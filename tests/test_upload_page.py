@@ -195,7 +195,7 @@ def test_clean_file_preview_then_save(officer, profile):
     page_hist = frame_with(at, "Mã lần gửi", "Người gửi").value
     assert (page_hist["Tệp"].iloc[0], page_hist["Người gửi"].iloc[0], page_hist["Trạng thái"].iloc[0]) == (
         "991-sua.csv", "canbo.991", "Đang dùng")
-    now = scoring.score(store, profile, [YEAR]).year(YEAR).filter(pl.col("unit_code") == CHANGED_UNIT)
+    now = scoring.score(store, profile.in_force(YEAR), [YEAR]).year(YEAR).filter(pl.col("unit_code") == CHANGED_UNIT)
     assert now["total"][0] == pytest.approx(new_total)
 
     # the unit page of the same session shows the new total
