@@ -29,14 +29,22 @@ def _scope_area(store: Store, f: Filters, actor) -> str | None:
     return f.area or (None if acct.area_code == access.ALL_AREAS or acct.role == access.ADMIN else acct.area_code)
 
 
+def own_units(store: Store, frame: pl.DataFrame, profile_id: str, year: int,
+              prev: pl.DataFrame | None = None) -> pl.DataFrame:
+    """Where profiles are assigned by territory: the units `profile_id` evaluates that year,
+    ranked among themselves (and against last year's own units when `prev` is given)."""
+    assigned = territory.units_of(store, profile_id, year)
+    if assigned is None:
+        return frame
+    return territory.ranked_among(frame.filter(pl.col("unit_code").is_in(assigned)), prev)
+
+
 def _in_scope(store: Store, frame: pl.DataFrame, f: Filters, area: str | None,
               profile_id: str | None = None) -> pl.DataFrame:
     """The rows the filters ask for, within `area` (see _scope_area); where profiles are assigned
     by territory, only the units `profile_id` evaluates that year (each profile's units apart)."""
     if profile_id is not None:
-        assigned = territory.units_of(store, profile_id, f.year)
-        if assigned is not None:
-            frame = frame.filter(pl.col("unit_code").is_in(assigned))
+        frame = own_units(store, frame, profile_id, f.year)
     if area:
         frame = frame.filter(pl.col("unit_code").is_in(units.subtree(store, area)["code"].implode()))
     if f.unit_type:
@@ -50,7 +58,14 @@ def ranking(store: Store, profile: Profile, f: Filters, actor) -> pl.DataFrame:
     scoring.require_year(store, f.year)
     result = scoring.cached_score(store, profile, [f.year], f.basis)
     # the scores come best first, equal totals in Vietnamese name order (scoring's ORDER BY)
-    return _in_scope(store, result.wide(f.year), f, area, profile.id)
+    wide = result.wide(f.year)
+    if territory.units_of(store, profile.id, f.year) is not None:
+        # ranks among the profile's own units, this year and last (a run ranks every unit)
+        last = f.year - 1
+        prev = (own_units(store, scoring.cached_score(store, profile, [last], f.basis).year(last), profile.id, last)
+                if last in scoring.scored_years(store) and profile.has_version_for(last) else None)
+        wide = own_units(store, wide, profile.id, f.year, prev)
+    return _in_scope(store, wide, f, area)
 
 
 def map_points(store: Store, profile: Profile, f: Filters, actor) -> pl.DataFrame:

@@ -323,8 +323,8 @@ def shortlist(store: Store, actor, profile: Profile, year: int, rules: Rules | N
     assigned = territory.units_of(store, head.id, year)
 
     def in_scope(frame: pl.DataFrame) -> pl.DataFrame:
-        if assigned is not None:
-            frame = frame.filter(pl.col("unit_code").is_in(assigned))
+        if assigned is not None:  # ranked among the profile's own units
+            frame = territory.ranked_among(frame.filter(pl.col("unit_code").is_in(assigned)))
         if scope_codes is not None:
             frame = frame.filter(pl.col("unit_code").is_in(list(scope_codes)))
         if unit_type is not None:

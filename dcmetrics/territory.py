@@ -111,6 +111,31 @@ def units_of(store: Store, profile_id: str, year: int) -> list[str] | None:
     return [r["unit_code"] for r in resolved.iter_rows(named=True) if (r["profiles"] or []) == [profile_id]]
 
 
+# rank columns of a scored year and what each ranks within (ranks.sql): ties share the lowest rank
+RANK_COLUMNS = {"rank": [], "rank_parent": ["parent_code"], "rank_type": ["unit_type"], "rank_cluster": ["cluster"]}
+
+
+def ranked_among(frame: pl.DataFrame, prev: pl.DataFrame | None = None) -> pl.DataFrame:
+    """`frame` (one year's scored units, cut to one profile's own units) ranked again among
+    themselves, as ranks.sql ranks a whole run; with `prev` (last year's units of that profile,
+    ranked the same way), the rank change against it. A run scores every unit, and a profile
+    evaluating only part of the province must not rank its units among another profile's."""
+    out = frame
+    for col, by in RANK_COLUMNS.items():
+        if col in out.columns:
+            rank = pl.col("total").rank("min", descending=True).over(["rated", *by])
+            out = out.with_columns(pl.when(pl.col("rated")).then(rank).cast(out.schema[col]).alias(col))
+    if "n_rated" in out.columns:
+        out = out.with_columns(pl.lit(out["rated"].sum()).cast(out.schema["n_rated"]).alias("n_rated"))
+    if prev is not None and "prev_rank" in out.columns:
+        last = prev.select("unit_code", pl.col("rank").alias("_prev_rank"))
+        out = (out.join(last, on="unit_code", how="left", maintain_order="left")
+               .with_columns(pl.col("_prev_rank").cast(out.schema["prev_rank"]).alias("prev_rank"))
+               .with_columns((pl.col("prev_rank") - pl.col("rank")).cast(out.schema["rank_change"]).alias("rank_change"))
+               .drop("_prev_rank"))
+    return out
+
+
 def profiles_in_area(store: Store, area_code: str | None, year: int) -> list[str] | None:
     """The profiles that evaluate the units of an area in a year (None: no assignment exists)."""
     resolved = _stored_resolved(store, year)

@@ -219,8 +219,12 @@ def vn_points(x: float) -> str:
 # ---------------------------------------------------------------- what the numbers should be
 
 def expected_units(store: Store, profile, year: int, unit_type: str | None = None) -> pl.DataFrame:
-    """Scored units of `year` straight from the scoring chain (no cache, no dashboard module)."""
-    scored = scoring.score(store, profile.in_force(year), [year]).year(year)
+    """Scored units of `year` straight from the scoring chain (no cache, no dashboard module): the
+    profile's own units where profiles are assigned by territory (ranked among themselves)."""
+    from dcmetrics import territory
+
+    scored = scoring.score(store, profile.in_force(year), [year],
+                           unit_codes=territory.units_of(store, profile.id, year)).year(year)
     if unit_type:
         scored = scored.filter(pl.col("unit_type") == unit_type)
     return scored
@@ -618,7 +622,7 @@ def test_no_data_yet(no_data_db, profiles, page_name):
 def test_unit_page_of_a_merged_commune_shows_its_predecessors_as_theirs(app_env):
     at = run_app()
     at.switch_page(f"{PAGE_DIR}/unit.py")
-    at.session_state["unit_code"] = "99049"
+    at.session_state["unit_code"] = "99411"
     at.run()
     assert not at.exception
     assert "Trước sắp xếp" in [s.value for s in at.subheader]
@@ -628,7 +632,7 @@ def test_unit_page_of_a_merged_commune_shows_its_predecessors_as_theirs(app_env)
     assert list(combined["Năm"]) == [2023, 2024]
     assert set(combined["Kết quả"]) == {"Điểm gộp của các đơn vị trước sắp xếp"}
     rows = next(d.value for d in at.dataframe if "Đơn vị trước sắp xếp" in d.value.columns)
-    assert set(rows["Mã"]) == {"99032", "99036"} and len(rows) == 4
+    assert set(rows["Mã"]) == {"99036", "99037"} and len(rows) == 4
 
 
 def test_map_page_draws_every_unit_at_its_place_coloured_by_level_offline(app_env, profiles):
