@@ -194,6 +194,20 @@ def areas(store: Store, year: int | None = None) -> pl.DataFrame:
     return frame if year is None else active_in(frame, year)
 
 
+def default_year(store: Store, area_code: str | None, years: list[int]) -> int | None:
+    """The year a view opens on for an account of `area_code`: the newest of `years` in which the
+    area existed (a district's account after the 2025 reform opens on 2024, its last year)."""
+    if not years:
+        return None
+    rows = store.rows("SELECT active_from, active_to FROM units WHERE code = $c", {"c": area_code}) if area_code else []
+    if rows:
+        first, last = rows[0]
+        fitting = [y for y in years if (first is None or y >= first) and (last is None or y <= last)]
+        if fitting:
+            return max(fitting)
+    return max(years)
+
+
 def active_in(frame: pl.DataFrame, year: int) -> pl.DataFrame:
     """The rows of a units or areas frame that existed in `year`."""
     return frame.filter((pl.col("active_from").is_null() | (pl.col("active_from") <= year))

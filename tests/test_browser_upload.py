@@ -48,7 +48,7 @@ from dcmetrics.ingest import commit as ingest
 from dcmetrics.store import Store
 
 OFFICER, PASSWORD = "canbo.991", "demo-officer"
-FILE_NAME = "991-2025-sua.csv"
+FILE_NAME = "991-2024-sua.csv"
 
 
 @pytest.fixture(scope="module")

@@ -289,7 +289,7 @@ def test_submission_outside_the_area_and_unknown_id_get_the_same_refusal(fresh_s
         ingest.submission_file(store, "thamdinh.tinh", unknown)
     with pytest.raises(NotFound, match=f"^Không có lần gửi mã {unknown}.$"):
         ingest.restore(store, "quantri.demo", unknown)
-    mine = store.rows("SELECT id FROM submissions WHERE area_code = '991' AND year = 2025")[0][0]
+    mine = store.rows("SELECT id FROM submissions WHERE area_code = '991' AND year = 2024")[0][0]
     name, content = ingest.submission_file(store, "canbo.991", mine)
     assert name.endswith("991.csv") and content == _file_of("991")
 

@@ -52,7 +52,9 @@ def sidebar_filters(store, profiles, account) -> tuple[Filters, object] | None:
         st.info("Chưa có số liệu năm nào. Hãy nhập số liệu ở trang Nhập số liệu.", icon=":material/info:")
         return None
     with st.sidebar:
-        year = st.selectbox("Năm đánh giá", years, key="year", bind="query-params")
+        # an account whose area ended (a district after the reform) opens on the area's last year
+        opening = units.default_year(store, account.area_code, years)
+        year = st.selectbox("Năm đánh giá", years, index=years.index(opening), key="year", bind="query-params")
         ids = list(profiles)
         default = ids.index("chung") if "chung" in ids else 0
         pid = st.selectbox("Bộ tiêu chí", ids, index=default, key="profile", bind="query-params",
