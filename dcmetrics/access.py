@@ -133,6 +133,11 @@ DEMO_ACCOUNTS: dict[str, dict[str, str]] = {
                   "password": "demo-officer"},
     "canbo.992": {"role": OFFICER, "area_code": "992", "display_name": "Cán bộ nhập liệu 992 (thử)",
                   "password": "demo-officer"},
+    # after the 2025 reform: a new commune sends its own figures, a department those of its units
+    "canbo.99401": {"role": OFFICER, "area_code": "99401", "display_name": "Cán bộ nhập liệu xã 99401 (thử)",
+                    "password": "demo-officer"},
+    "canbo.soyte": {"role": OFFICER, "area_code": "CQ99007", "display_name": "Cán bộ nhập liệu Sở Y tế (thử)",
+                    "password": "demo-officer"},
     "thamdinh.tinh": {"role": REVIEWER, "area_code": "99", "display_name": "Người thẩm định tỉnh (thử)",
                       "password": "demo-reviewer"},
     "quantri.demo": {"role": ADMIN, "area_code": "99", "display_name": "Quản trị (thử)",

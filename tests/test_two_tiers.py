@@ -1,0 +1,95 @@
+"""Uploads, locks, templates and areas after the 2025 reform (issue 14): a new commune sends its
+own figures, a department those of its service units, a district's account keeps its old years."""
+
+from __future__ import annotations
+
+import polars as pl
+import pytest
+from conftest import table_digest
+
+from dcmetrics import config, units
+from dcmetrics.errors import AccessDenied, ValidationError
+from dcmetrics.ingest import commit as ingest
+from dcmetrics.ingest.template import template_units
+
+YEAR = 2025
+
+
+def sample_file(area: str, year: int = YEAR) -> bytes:
+    return (config.SAMPLE_DIR / str(year) / f"{area}.csv").read_bytes()
+
+
+def codes_of(content: bytes) -> list[str]:
+    return [line.split(",")[0] for line in content.decode("utf-8-sig").splitlines()[1:] if line]
+
+
+def test_a_new_commune_sends_its_own_file_and_no_other(fresh_sample_store):
+    store = fresh_sample_store
+    own = sample_file("99401")
+    res = ingest.import_file(store, own, "99401.csv", YEAR, "canbo.99401", area_code="99401", dry_run=True)
+    assert res.checked.n_units == len(codes_of(own)) >= 1
+    assert set(res.observations["unit_code"]) == set(codes_of(own))
+    before = table_digest(store)
+    with pytest.raises(AccessDenied):
+        ingest.import_file(store, sample_file("99402"), "99402.csv", YEAR, "canbo.99401", area_code="99402")
+    assert table_digest(store) == before
+
+
+def test_a_department_sends_its_service_units_only(fresh_sample_store):
+    store = fresh_sample_store
+    own = sample_file("CQ99007")
+    res = ingest.import_file(store, own, "CQ99007.csv", YEAR, "canbo.soyte", area_code="CQ99007", dry_run=True)
+    assert res.checked.n_units == len(codes_of(own))
+    assert all(c.startswith("SN") for c in codes_of(own))  # the hospital, the CDC, the health centres
+    school = sample_file("CQ99006").decode("utf-8-sig").splitlines()[1]  # Sở Giáo dục's school
+    mixed = own + school.encode("utf-8") + b"\n"
+    with pytest.raises(ValidationError) as e:
+        ingest.check_file(store, mixed, "CQ99007.csv", YEAR, "canbo.soyte", "CQ99007")
+    row = len(codes_of(own)) + 2
+    code = school.split(",")[0]
+    assert [str(p) for p in e.value.problems] == [
+        f"dòng {row}, cột «ma_don_vi»: đơn vị «{code}» không thuộc địa bàn được phép gửi số liệu"]
+
+
+def test_a_district_takes_no_file_after_the_reform_and_keeps_its_old_years(fresh_sample_store):
+    store = fresh_sample_store
+    before = table_digest(store)
+    with pytest.raises(ValidationError) as e:
+        ingest.import_file(store, sample_file("991", 2024).replace(b",2024,", b",2025,"), "991.csv", YEAR,
+                           "canbo.991", area_code="991")
+    [problem] = e.value.problems
+    assert str(problem).startswith("tệp: Địa bàn Thành phố Mẫu An Hòa (991) không còn hoạt động trong năm 2025 "
+                                   "(hoạt động đến năm 2024, trước khi sắp xếp).")
+    assert table_digest(store) == before
+    assert ingest.import_file(store, sample_file("991", 2024), "991.csv", 2024, "canbo.991", area_code="991",
+                              dry_run=True).checked.n_units == 25
+    # and a new commune takes no file for the years before it existed
+    with pytest.raises(ValidationError) as e:
+        ingest.check_file(store, sample_file("99401"), "99401.csv", 2024, "canbo.99401", "99401")
+    assert "chưa hoạt động trong năm 2024 (hoạt động từ năm 2025)" in str(e.value.problems[0])
+
+
+def test_areas_and_the_opening_year_follow_the_shape_of_each_year(sample_store):
+    y24, y25 = set(units.areas(sample_store, 2024)["code"]), set(units.areas(sample_store, 2025)["code"])
+    assert {"991", "981", "98"} <= y24 and not {"99401", "99457"} & y24
+    assert {"99401", "99457", "CQ99007"} <= y25 and not {"991", "981", "98"} & y25
+    # old communes under a district are not areas of their own: their district uploads
+    assert "99001" not in y24
+    years = [2025, 2024, 2023]
+    assert units.default_year(sample_store, "991", years) == 2024
+    assert units.default_year(sample_store, "99401", years) == 2025
+    assert units.default_year(sample_store, "99", years) == 2025
+
+
+def test_a_commune_s_template_and_lock_are_its_own(fresh_sample_store):
+    store = fresh_sample_store
+    tpl = template_units(store, "99401", YEAR)
+    assert set(tpl["code"]) == set(codes_of(sample_file("99401")))
+    ingest.approve(store, "thamdinh.tinh", "99401", YEAR)
+    with pytest.raises(ValidationError) as e:
+        ingest.import_file(store, sample_file("99401"), "99401.csv", YEAR, "canbo.99401", area_code="99401")
+    assert "đã được phê duyệt và khóa" in str(e.value.problems[0])
+    # the next commune is untouched by that lock
+    assert ingest.upload_locks(store, "quantri.demo", "99402", YEAR).is_empty()
+    status = ingest.area_status(store, "thamdinh.tinh", YEAR)
+    assert status.filter(pl.col("area_code") == "99401")["review_state"].item() == "approved"
