@@ -43,7 +43,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from dcmetrics import bootstrap, dashboard, framework, sample, scoring, sqlfiles, units
+from dcmetrics import access, bootstrap, dashboard, framework, sample, scoring, sqlfiles, units
 from dcmetrics.config import frameworks_dir
 from dcmetrics.ingest import commit as ingest
 from dcmetrics.ingest.read import read_table
@@ -565,11 +565,13 @@ def measure_app(db: Path, repeat: int, uploads_dir: Path, explain_dir: Path | No
         "ranking (one province)": lambda: ranking(store, profile, fa),
         "overview": lambda: overview(store, profile, f),
         "unit_detail": lambda: unit_detail(store, profile, unit_code, f),
+        "map_points (all units)": lambda: _acting(dashboard.map_points)(store, profile, f),
     }
     pages = {
         "Tổng quan (overview page)": ["sidebar (scored_years + units.areas)", "overview", "ranking (all units)"],
         "Xếp hạng (ranking page)": ["sidebar (scored_years + units.areas)", "ranking (all units)"],
         "Chi tiết đơn vị (unit page)": ["sidebar (scored_years + units.areas)", "ranking (all units)", "unit_detail"],
+        "Bản đồ (map page)": ["sidebar (scored_years + units.areas)", "map_points (all units)"],
     }
     clear = scoring._CACHE.clear
     scoring.refresh(store, profile, years, "self")  # the unit page shows both bases
@@ -584,6 +586,8 @@ def measure_app(db: Path, repeat: int, uploads_dir: Path, explain_dir: Path | No
     res["pages_warm"] = {p: _stat(_times(lambda n=names: page(n), repeat)) for p, names in pages.items()}
     res["unit_code"], res["area"] = unit_code, area
     mark("pages")
+    res["territory"] = measure_territory(store, profile, year, area, repeat)
+    mark("profiles by territory")
 
     # one district's upload through the real path, then the rescore it triggers (the stored runs
     # of the year catch up for the ~500 units of the two files, the ranks are taken again) and
@@ -640,6 +644,41 @@ def measure_app(db: Path, repeat: int, uploads_dir: Path, explain_dir: Path | No
     res["loadavg_end"] = os.getloadavg()
     store.close()
     return res
+
+
+def measure_territory(store: Store, profile, year: int, area: str, repeat: int) -> dict:
+    """Profiles assigned by territory at this size: one district under a second profile, the
+    rest under `profile`. Setting them validates every unit of every year (gaps, overlaps);
+    the ranking then resolves which units are the profile's own and ranks them among themselves."""
+    from dcmetrics import framework, territory
+
+    profiles = framework.load_profiles()
+    other = next(p for p in ("vinh-linh", "ca-mau", "tiep-can-phap-luat-mau") if p != profile.id and p in profiles)
+    # one district (its communes and bodies) under the second profile, as a former territory would be
+    district = store.rows("SELECT code FROM units WHERE type = 'district' AND parent_code = $a ORDER BY code LIMIT 1",
+                          {"a": area})[0][0]
+    years = scoring.scored_years(store)
+    spec = [(profile.id, code) for (code,) in store.rows("SELECT code FROM units WHERE type = 'province'")]
+    frame = pl.DataFrame([{"profile_id": pid, "area_code": code, "unit_types": None, "year_from": min(years),
+                           "year_to": None, "reason": "benchmark"} for pid, code in [*spec, (other, district)]],
+                         schema=territory.ASSIGNMENT_SCHEMA)
+    out: dict = {}
+    t0 = time.perf_counter()
+    territory.set_assignments(store, access.SYSTEM, frame, profiles, years)
+    out["set_assignments_s"] = time.perf_counter() - t0
+    f = dashboard.Filters(year)
+    ranking = _acting(dashboard.ranking)
+
+    def cold():
+        territory._CACHE.clear()
+        scoring._CACHE.clear()
+
+    out["ranking_cold"] = _stat(_times(lambda: ranking(store, profile, f), repeat, setup=cold))
+    out["ranking_warm"] = _stat(_times(lambda: ranking(store, profile, f), repeat))
+    out["profiles_in_area_warm"] = _stat(_times(lambda: territory.profiles_in_area(store, None, year), repeat))
+    out["n_own_units"] = ranking(store, profile, f).height
+    territory.set_assignments(store, access.SYSTEM, frame.head(0), profiles, [])
+    return out
 
 
 def import_breakdown(store: Store, content: bytes, meta: dict) -> dict:
@@ -806,6 +845,12 @@ def report(name: str, r: dict, out=print) -> None:
     out("  pages (sidebar + the page's calls), cold / warm")
     for k in app["pages_cold"]:
         out(f"    {k:<46} {_fmt_s(app['pages_cold'][k]['median']):>9} / {_fmt_s(app['pages_warm'][k]['median'])}")
+    ter = app.get("territory")
+    if ter:
+        out(f"  profiles by territory (one district under a second profile): set_assignments with the "
+            f"coverage check {_fmt_s(ter['set_assignments_s'])}; ranking of the profile's {ter['n_own_units']} own units "
+            f"cold / warm {_fmt_s(ter['ranking_cold']['median'])} / {_fmt_s(ter['ranking_warm']['median'])}; "
+            f"profiles_in_area warm {_fmt_s(ter['profiles_in_area_warm']['median'])}")
     out("  memory (MB): peak RSS of the app's path " f"{app['memory_app_path']['ru_maxrss_mb']:.0f}, of the app child "
         f"with the from-scratch references {app['memory']['ru_maxrss_mb']:.0f}; after each phase "
         + ", ".join(f"{k} {v.get('VmHWM', v['ru_maxrss_mb']):.0f}" for k, v in app["phases"].items())

@@ -38,6 +38,11 @@ def test_bench_runs_at_toy_size(tmp_path):
     assert result["counts"]["units"] == 150
     assert result["app"]["upload"]["rows"] == 110  # the district's units (the province's 40 bodies aside)
     assert set(result["app"]["steps"]) >= {sql for _, sql in scoring.CHAIN}
+    # profiles by territory: a district under a second profile, the rest ranked apart
+    ter = result["app"]["territory"]
+    assert 0 < ter["n_own_units"] < 150 and ter["set_assignments_s"] > 0
+    assert "profiles by territory (one district under a second profile)" in out
+    assert "Bản đồ (map page)" in out
 
 
 @pytest.mark.parametrize("basis", ["appraised", "self"])
