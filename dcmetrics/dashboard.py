@@ -160,12 +160,14 @@ def unit_detail(store: Store, profile: Profile, unit_code: str, f: Filters, acto
     head = profile
     result = scoring.cached_score(store, profile, [f.year], f.basis)
     profile = result.profile_of(f.year)
-    row = result.units.filter((pl.col("unit_code") == unit_code) & (pl.col("year") == f.year))
+    # where profiles are assigned by territory: ranks and peers among the profile's own units
+    year_units = own_units(store, result.year(f.year), head.id, f.year)
+    row = year_units.filter(pl.col("unit_code") == unit_code)
     if row.is_empty():
         raise NotFound(f"Đơn vị «{unit_code}» không có số liệu năm {f.year}.")
     unit = row.row(0, named=True)
     # peers and the best of the area from the year's points per group (one column per group)
-    wide, keys = result.wide(f.year), [g.key for g in profile.groups]
+    wide, keys = own_units(store, result.wide(f.year), head.id, f.year), [g.key for g in profile.groups]
 
     def per_group(frame: pl.DataFrame, agg: str, name: str) -> pl.DataFrame:
         row = frame.select(getattr(pl.col(k), agg)() for k in keys)
@@ -187,6 +189,14 @@ def unit_detail(store: Store, profile: Profile, unit_code: str, f: Filters, acto
     years = [y for y in scoring.scored_years(store) if head.has_version_for(y)]
     history = (scoring.unit_history(store, head, unit_code, years, f.basis)
                .select("year", "total", "level", "rank", "rated", "framework_version").sort("year"))
+    if territory.units_of(store, head.id, f.year) is not None:  # each year's rank among the profile's own units
+        own = [own_units(store, scoring.year_totals(store, head, y, f.basis).with_columns(pl.lit(None, pl.Int64)
+                                                                                           .alias("rank")), head.id, y)
+               .filter(pl.col("unit_code") == unit_code).select("year", pl.col("rank").alias("own_rank"))
+               for y in history["year"].to_list()]
+        if own:
+            history = (history.join(pl.concat(own), on="year", how="left", maintain_order="left")
+                       .with_columns(pl.col("own_rank").cast(history.schema["rank"]).alias("rank")).drop("own_rank"))
     return UnitDetail(unit, groups, items, history, submissions_for_unit(store, unit_code, f.year),
                       compare_bases(store, profile, unit_code, f.year), profile,
                       predecessor_history(store, head, unit_code, f.basis, actor))

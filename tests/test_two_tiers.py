@@ -93,3 +93,21 @@ def test_a_commune_s_template_and_lock_are_its_own(fresh_sample_store):
     assert ingest.upload_locks(store, "quantri.demo", "99402", YEAR).is_empty()
     status = ingest.area_status(store, "thamdinh.tinh", YEAR)
     assert status.filter(pl.col("area_code") == "99401")["review_state"].item() == "approved"
+
+
+def test_a_unit_is_ranked_among_its_own_profile_s_units(sample_store, profiles):
+    """The former territory is evaluated under another resolution: under the province's profile,
+    ranks, their count and the unit's history count only the province's own units."""
+    from dcmetrics import access, territory
+    from dcmetrics.dashboard import Filters, ranking, unit_detail
+
+    chung, f = profiles["chung"], Filters(YEAR)
+    own = set(territory.units_of(sample_store, "chung", YEAR))
+    table = ranking(sample_store, chung, f, access.SYSTEM)
+    assert set(table["unit_code"]) == own
+    rated = table.filter(pl.col("rated")).sort("total", descending=True)
+    assert rated["rank"][0] == 1 and rated["rank"].max() <= rated.height
+    d = unit_detail(sample_store, chung, "99411", f, access.SYSTEM)
+    mine = table.filter(pl.col("unit_code") == "99411").row(0, named=True)
+    assert (d.unit["rank"], d.unit["n_rated"]) == (mine["rank"], rated.height)
+    assert d.unit["rank"] == 1 + rated.filter(pl.col("total") > d.unit["total"]).height
