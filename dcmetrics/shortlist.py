@@ -16,7 +16,8 @@ of the scope in the year:
   violations is known to be handled). A unit with neither value passes this rule: the missing
   value is what `ok_complete` is about;
 - ok_history: `min_level` or better, and rated, in each of the `previous_years` years before
-  (a unit without a score in such a year, e.g. a commune created by a merger, fails it);
+  (a unit formed by the 2025 reorganisation, without a score of its own in such a year, is judged
+  by its predecessors: each scored, each rated, the weakest level counts, and the reason says so);
 - ok_quota: only for the candidates (units that pass every rule above; null = not considered
   for the others). Candidates are ranked by total, ties sharing the rank (1, 2, 2, 4), names in
   Vietnamese order only to list tied units in a stable order. First `max_per_area` applies
@@ -349,20 +350,40 @@ def shortlist(store: Store, actor, profile: Profile, year: int, rules: Rules | N
     lowest = profile.levels[-1].level
 
     # history: one set of columns per previous year (a loop over years, not units)
+    # A unit formed by the 2025 reorganisation has no result of its own before it: its predecessors'
+    # stand in (each must have been scored and rated, the weakest level counts), and the reasons say so.
+    links = store.frame("SELECT new_code AS unit_code, old_code FROM unit_lineage")
     hist_ok, hist_fail, hist_pass = [], [], []
     for y in history_years:
-        h = (result.units.filter(pl.col("year") == y)
-             .select("unit_code", pl.lit(True).alias(f"_h{y}"), pl.col("rated").alias(f"_h{y}_rated"),
-                     pl.col("level").alias(f"_h{y}_level"), pl.col("level_ord").alias(f"_h{y}_ord")))
-        frame = frame.join(h, on="unit_code", how="left")
+        year_units = result.units.filter(pl.col("year") == y)
+        h = year_units.select("unit_code", pl.lit(True).alias(f"_h{y}"), pl.col("rated").alias(f"_h{y}_rated"),
+                              pl.col("level").alias(f"_h{y}_level"), pl.col("level_ord").alias(f"_h{y}_ord"),
+                              pl.lit(False).alias(f"_h{y}_pred"))
+        seen = year_units.select(pl.col("unit_code").alias("old_code"), pl.lit(True).alias("_seen"), "rated",
+                                 "level", "level_ord")
+        preds = (links.filter(~pl.col("unit_code").is_in(h["unit_code"].implode()))
+                 .join(seen, on="old_code", how="left")
+                 .group_by("unit_code")
+                 .agg(pl.col("_seen").fill_null(False).all().alias(f"_h{y}"),
+                      pl.col("rated").fill_null(False).all().alias(f"_h{y}_rated"),
+                      pl.col("level").sort_by(pl.col("level_ord").fill_null(99)).last().alias(f"_h{y}_level"),
+                      pl.col("level_ord").max().alias(f"_h{y}_ord"))
+                 .with_columns(pl.lit(True).alias(f"_h{y}_pred")))
+        frame = frame.join(pl.concat([h, preds.select(h.columns)], how="vertical_relaxed"), on="unit_code", how="left")
         present, rated = pl.col(f"_h{y}").fill_null(False), pl.col(f"_h{y}_rated").fill_null(False)
         ok = present & rated & (pl.col(f"_h{y}_ord") <= min_ord).fill_null(False)
+        pred = pl.col(f"_h{y}_pred").fill_null(False)
         hist_ok.append(ok)
         hist_fail.append(
-            pl.when(~present).then(pl.lit(f"năm {y} chưa có kết quả đánh giá"))
+            pl.when(~present & pred).then(pl.lit(f"năm {y} có đơn vị trước sắp xếp chưa có kết quả đánh giá"))
+            .when(~present).then(pl.lit(f"năm {y} chưa có kết quả đánh giá"))
+            .when(~rated & pred).then(pl.lit(f"năm {y} có đơn vị trước sắp xếp không đủ điều kiện xếp loại"))
             .when(~rated).then(pl.lit(f"năm {y} không đủ điều kiện xếp loại"))
+            .when(~ok & pred).then(pl.format(f"năm {y} có đơn vị trước sắp xếp chỉ đạt {{}}", pl.col(f"_h{y}_level")))
             .when(~ok).then(pl.format(f"năm {y} chỉ đạt {{}}", pl.col(f"_h{y}_level"))))
-        hist_pass.append(pl.format(f"năm {y} đạt {{}}", pl.col(f"_h{y}_level")))
+        hist_pass.append(pl.when(pred).then(pl.format(f"năm {y} các đơn vị trước sắp xếp đều đạt {{}} trở lên",
+                                                      pl.col(f"_h{y}_level")))
+                         .otherwise(pl.format(f"năm {y} đạt {{}}", pl.col(f"_h{y}_level"))))
 
     frame = frame.with_columns(
         (pl.col("rated") & (pl.col("level_ord") <= min_ord).fill_null(False)).alias("ok_level"),

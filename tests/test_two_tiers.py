@@ -111,3 +111,30 @@ def test_a_unit_is_ranked_among_its_own_profile_s_units(sample_store, profiles):
     mine = table.filter(pl.col("unit_code") == "99411").row(0, named=True)
     assert (d.unit["rank"], d.unit["n_rated"]) == (mine["rank"], rated.height)
     assert d.unit["rank"] == 1 + rated.filter(pl.col("total") > d.unit["total"]).height
+
+
+def test_the_history_rule_reads_the_predecessors_of_a_unit_of_the_reform(sample_store, profiles):
+    """In 2025 no new unit has a 2024 result of its own: its predecessors' levels stand in (each one
+    rated, the weakest counts), said so in the reasons; a unit that continues is judged by its own."""
+    from dcmetrics import lineage, scoring
+    from dcmetrics.shortlist import Rules, shortlist
+
+    chung = profiles["chung"]
+    sl = shortlist(sample_store, "thiduakhenthuong", chung, YEAR, Rules.from_profile(chung))
+    last = scoring.score(sample_store, chung.in_force(2024), [2024]).year(2024)
+    level_of = dict(zip(last["unit_code"], last["level"]))
+    rated_of = dict(zip(last["unit_code"], last["rated"]))
+    checked = 0
+    for r in sl.units.filter(pl.col("unit_code").str.starts_with("994") | pl.col("unit_code").str.contains("97"))\
+            .iter_rows(named=True):
+        preds = lineage.predecessors(sample_store, r["unit_code"])["old_code"].to_list()
+        if not preds:
+            continue
+        checked += 1
+        good = all(rated_of.get(p) and level_of.get(p) == "Tốt" for p in preds)
+        assert r["ok_history"] is good, (r["unit_code"], preds, r["reasons"])
+        if not good and r["ok_level"]:
+            assert "năm 2024 có đơn vị trước sắp xếp" in r["reasons"].lower(), r["reasons"]
+    assert checked > 50
+    passed = sl.units.filter(pl.col("ok_history") & pl.col("unit_code").str.contains("97"))
+    assert passed.height >= 1  # a body re-registered in 2025 whose one predecessor was Tốt in 2024
