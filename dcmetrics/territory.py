@@ -111,6 +111,22 @@ def units_of(store: Store, profile_id: str, year: int) -> list[str] | None:
     return [r["unit_code"] for r in resolved.iter_rows(named=True) if (r["profiles"] or []) == [profile_id]]
 
 
+def former_territory(store: Store, old_area: str) -> list[str]:
+    """The new communes whose old communes all lay in `old_area` (a former province or district),
+    read from the lineage: where the old council's resolutions stay in force after the merger
+    (amended Law on Promulgation of Legal Documents 2025, Art. 54(2)). A new commune formed partly
+    from outside is left out: the administrator decides it with a row of its own."""
+    from dcmetrics.units import subtree
+
+    inside = subtree(store, old_area).select(pl.col("code").alias("old_code"), pl.lit(True).alias("inside"))
+    links = store.frame("SELECT l.old_code, l.new_code FROM unit_lineage l JOIN units u ON u.code = l.new_code "
+                        "WHERE u.type = 'commune'")
+    found = (links.join(inside, on="old_code", how="left").group_by("new_code")
+             .agg(pl.col("inside").fill_null(False).all().alias("all_inside"))
+             .filter(pl.col("all_inside")))
+    return sorted(found["new_code"].to_list())
+
+
 # rank columns of a scored year and what each ranks within (ranks.sql): ties share the lowest rank
 RANK_COLUMNS = {"rank": [], "rank_parent": ["parent_code"], "rank_type": ["unit_type"], "rank_cluster": ["cluster"]}
 

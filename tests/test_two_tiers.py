@@ -138,3 +138,16 @@ def test_the_history_rule_reads_the_predecessors_of_a_unit_of_the_reform(sample_
     assert checked > 50
     passed = sl.units.filter(pl.col("ok_history") & pl.col("unit_code").str.contains("97"))
     assert passed.height >= 1  # a body re-registered in 2025 whose one predecessor was Tốt in 2024
+
+
+def test_the_former_territory_is_derived_from_the_lineage(sample_store):
+    """The new communes whose old communes all lay in the absorbed province: exactly those the
+    sample assigns to its resolution from 2025."""
+    from dcmetrics import territory
+
+    derived = territory.former_territory(sample_store, "98")
+    assigned = territory.assignments(sample_store).filter(
+        (pl.col("profile_id") == "tiep-can-phap-luat-mau") & (pl.col("year_from") == 2025))["area_code"].to_list()
+    assert derived == sorted(assigned) and len(derived) >= 5
+    assert territory.former_territory(sample_store, "991")  # a district's too, whole communes only
+    assert "99414" not in territory.former_territory(sample_store, "99053")  # part of a divided commune is not all
