@@ -15,7 +15,7 @@ from dcmetrics.errors import Problem, ValidationError
 from dcmetrics.fmt import nfc
 from dcmetrics.store import Store, bump_data_version
 
-LINEAGE_EDIT = "lineage_edit"  # audit action
+LINEAGE_EDIT = audit.LINEAGE_EDIT  # audit action
 ADMIN_SOURCE = "quản trị viên {}"  # the source column of an administrator's entry (the reason beside it)
 LINK_SCHEMA = {"old_code": pl.String, "new_code": pl.String, "effective_date": pl.Date, "share": pl.Float64,
                "share_basis": pl.String, "is_default": pl.Boolean, "source": pl.String, "reason": pl.String}

@@ -15,7 +15,7 @@ ACTIONS = {
     audit.UPLOAD: "Gửi số liệu", audit.RESTORE: "Khôi phục tệp", audit.APPROVE: "Phê duyệt",
     audit.RETURN: "Trả lại", audit.REOPEN: "Mở lại", audit.APPRAISE: "Thẩm định chỉ tiêu",
     audit.UNITS_REPLACE: "Thay danh mục đơn vị", audit.UNITS_IMPORT: "Nạp đơn vị hành chính chính thức",
-    audit.ASSIGNMENTS_SET: "Phân công bộ tiêu chí theo địa bàn",
+    audit.ASSIGNMENTS_SET: "Phân công bộ tiêu chí theo địa bàn", audit.LINEAGE_EDIT: "Sửa liên kết đơn vị cũ → mới",
     audit.DRAFT_CREATE: "Tạo bản nháp bộ tiêu chí", audit.DRAFT_SAVE: "Sửa bản nháp bộ tiêu chí",
     audit.DRAFT_PUBLISH: "Ban hành phiên bản bộ tiêu chí",
     audit.FRAMEWORK_REGISTER: "Ghi nhận bộ tiêu chí",
