@@ -672,6 +672,7 @@ def measure_territory(store: Store, profile, year: int, area: str, repeat: int) 
     def cold():
         territory._CACHE.clear()
         scoring._CACHE.clear()
+        dashboard._OWN.clear()
 
     out["ranking_cold"] = _stat(_times(lambda: ranking(store, profile, f), repeat, setup=cold))
     out["ranking_warm"] = _stat(_times(lambda: ranking(store, profile, f), repeat))
