@@ -154,3 +154,14 @@ def test_dry_run_stores_nothing(fresh_sample_store):
 def test_area_is_inferred_from_the_units_of_the_file(fresh_sample_store):
     res = import_file(fresh_sample_store, edit(GOOD, 2, "TRAIN_STAFF", "10"), "x.csv", 2024, "canbo.991")
     assert res.area_code == "991"
+
+
+@pytest.mark.parametrize(("length", "shown"), [(40_000, "40.000"), (200_000, "200.000")])
+def test_a_cell_longer_than_excel_allows_is_named_not_a_crash(sample_store, length, shown):
+    """A cell over 128 KiB used to raise the csv module's own error; any over Excel's 32.767
+    characters is refused with its row and column, and nothing is stored."""
+    content = ("ma_don_vi,ten_don_vi,nam,TRAIN_STAFF\n"
+               f"99001,Phường Tây Thịnh,2024,{'9' * length}\n").encode("utf-8")
+    assert problems_of(sample_store, content) == [
+        f"dòng 2, cột «TRAIN_STAFF»: ô dài {shown} ký tự, quá giới hạn 32.767 ký tự của một ô (giới hạn của Excel); "
+        "tệp số liệu không có ô dài như vậy"]

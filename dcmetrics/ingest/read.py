@@ -41,6 +41,9 @@ class RawTable:
     decimal_comma: bool  # a ';'-separated CSV from a Vietnamese-locale Excel writes 12,5
 
 
+CELL_LIMIT = 32_767  # characters in one cell: Excel's own limit, so no real score sheet has more
+
+
 def _fail(message: str, value: str | None = None) -> ValidationError:
     return ValidationError([Problem("tệp", message, value)])
 
@@ -148,7 +151,21 @@ def _read_csv(content: bytes) -> RawTable:
     delimiter = max([",", ";", "\t"], key=outside.count)
     if outside.count(delimiter) == 0:
         raise _fail("Không nhận ra dấu phân cách cột của tệp CSV (dấu phẩy hoặc chấm phẩy) ở dòng tiêu đề.")
-    rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))
+    # the csv module refuses a field over 128 KiB with an exception; the file is already bounded by
+    # the upload size, so read any length and judge the cell against Excel's own limit below
+    csv.field_size_limit(max(csv.field_size_limit(), len(text) + 1))
+    try:
+        rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))
+    except csv.Error as e:
+        raise _fail(f"Không đọc được tệp CSV: {e}. Hãy mở tệp bằng Excel và lưu lại dạng CSV UTF-8.") from None
+    long = [(i, j, len(c)) for i, r in enumerate(rows, 1) for j, c in enumerate(r) if len(c) > CELL_LIMIT]
+    if long:
+        header_cells = rows[0]
+        raise ValidationError([
+            Problem(f"dòng {i}, cột «{header_cells[j] if j < len(header_cells) and i > 1 else j + 1}»",
+                    f"ô dài {fmt_num(n, 0)} ký tự, quá giới hạn {fmt_num(CELL_LIMIT, 0)} ký tự của một ô (giới hạn "
+                    "của Excel); tệp số liệu không có ô dài như vậy")
+            for i, j, n in long[:20]])
     header = [_nfc(h) or "" for h in rows[0]]
     body = []
     for i, r in enumerate(rows[1:], 2):
