@@ -88,11 +88,11 @@ def test_migration_011_keeps_every_row_of_a_database_created_before_it(tmp_path,
     n_units = old.rows("SELECT count(*) FROM units")[0][0]
     assert old.rows("SELECT max(version) FROM schema_version") == [(10,)]
     old.close()
-    monkeypatch.undo()
+    monkeypatch.setattr(store_module, "migrations", lambda: [m for m in every if m[0] <= 11])
 
     upgraded = Store(path)
     try:
-        assert upgraded.rows("SELECT max(version) FROM schema_version") == [(max(v for v, _ in every),)]
+        assert upgraded.rows("SELECT max(version) FROM schema_version") == [(11,)]
         after = table_digest(upgraded)
         assert after.pop("schema_version") != before.pop("schema_version")
         assert after == before  # units with every row and value; every other table untouched
