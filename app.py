@@ -4,14 +4,14 @@ import streamlit as st
 
 from dcmetrics import access
 from dcmetrics.bootstrap import sample_loaded
-from ui.context import WANTED, account, get_profiles, get_store, show_errors, sidebar_filters
+from ui.context import WANTED, account, get_profiles, open_store, show_errors, sidebar_filters, wait_for_store
 from ui.login import login_form
 
 st.set_page_config(page_title="Đánh giá thực hiện dân chủ ở cơ sở", page_icon="🗳️", layout="wide")
 st.session_state["_routed"] = True  # pages check it: they run only through this file (see ui.context)
 
-store = get_store()
-user = account()
+store = open_store()  # None while another program holds the database file: a message below, no page
+user = account() if store is not None else None
 if user is not None:
     # as stored now: a role, area or name changed meanwhile shows at once; a removed or
     # deactivated account is logged out (the core would refuse its every call anyway)
@@ -66,6 +66,10 @@ def page_list(user) -> dict[str, list]:
 menu = page_list(user)
 # every page listed: an administrator has 15, and a folded «View N more» hides the ones they came for
 nav = st.navigation(menu, position="hidden" if user is None else "sidebar", expanded=True)
+if store is None:
+    # the menu is set (hidden, every page, so the address asked for still opens once the file is free)
+    wait_for_store()
+    st.stop()
 # A link opened while Streamlit was still in its pages-folder mode (the first visit after a
 # restart) ran its page alone, which sent it here (ui.context.ensure_routed): open that page now,
 # with its query parameters. Logged out, every page is in the (hidden) menu, so the login form

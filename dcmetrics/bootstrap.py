@@ -95,15 +95,20 @@ def load_assignments(store: Store, path: Path) -> int:
     return territory.set_assignments(store, access.SYSTEM, frame, framework.load_profiles(), years)
 
 
-def init_db(path: str | Path | None, sample: bool) -> tuple[Store, str | None]:
+def init_db(path: str | Path | None, sample: bool, lock_wait: float | None = None) -> tuple[Store, str | None]:
     """Open (creating and migrating) the database; load the sample once if asked and empty;
     make sure an administrator exists. Returns the store and, when one was just generated,
-    the first administrator's one-time password (the caller prints it on the console)."""
-    store = Store(config.db_path(path))
-    register_frameworks(store)
-    if sample and not store.rows("SELECT 1 FROM units LIMIT 1"):
-        load_sample(store)
-    return store, access.ensure_admin(store)
+    the first administrator's one-time password (the caller prints it on the console).
+    `lock_wait`: see Store (StoreBusy when another process keeps the file that long)."""
+    store = Store(config.db_path(path), lock_wait=lock_wait)
+    try:
+        register_frameworks(store)
+        if sample and not store.rows("SELECT 1 FROM units LIMIT 1"):
+            load_sample(store)
+        return store, access.ensure_admin(store)
+    except BaseException:
+        store.close()  # a failed start must not keep the file from the next attempt
+        raise
 
 
 def sample_loaded(store: Store) -> bool:

@@ -1,4 +1,9 @@
-"""The `dcmetrics` command: the same functions the pages call, for scripts and offices."""
+"""The `dcmetrics` command: the same functions the pages call, for scripts and offices.
+
+DuckDB lets one process open the database file: a command opens it as late as it can and
+closes it as soon as it is done (`with _store(...)`), and waits while another holds it, so
+commands started together run one after another.
+"""
 
 from __future__ import annotations
 
@@ -8,10 +13,13 @@ import sys
 from pathlib import Path
 
 from dcmetrics import config
-from dcmetrics.errors import DcmetricsError, FrameworkError, ValidationError
+from dcmetrics.errors import DcmetricsError, FrameworkError, StoreBusy, ValidationError
+
+EXIT_BUSY = 3  # the database was held by another program the whole wait: a script may try again later
 
 
 def _store(args, create: bool = False):
+    """The store, waiting DCMETRICS_LOCK_WAIT_SECONDS for the file; use it in a `with`."""
     from dcmetrics.store import Store
 
     return Store(config.db_path(args.db), create=create)
@@ -23,18 +31,20 @@ def cmd_init(args) -> int:
     if args.sample and args.province:
         raise DcmetricsError("Chọn một: --sample (tỉnh mẫu giả định) hoặc --province (đơn vị thật của một tỉnh).")
     store, admin_password = init_db(args.db, sample=args.sample)
-    if args.province:
-        from dcmetrics import access
-        from dcmetrics.units import import_official
+    with store:
+        if args.province:
+            from dcmetrics import access
+            from dcmetrics.units import import_official
 
-        # a real province: its units old and new with the lineage, no figures yet
-        r = import_official(store, access.SYSTEM, args.province, legacy=True)
-        print(f"{r.province_name} (mã {r.province_code}): {r.new_units} đơn vị mới, {r.old_units} đơn vị cũ, "
-              f"{r.lineage} liên kết cũ → mới ({r.source}). Chưa có số liệu: tải tệp mẫu bằng "
-              "«dcmetrics template» hoặc trên trang Nhập số liệu.")
-    n = store.rows("SELECT count(*) FROM units")[0][0]
+            # a real province: its units old and new with the lineage, no figures yet
+            r = import_official(store, access.SYSTEM, args.province, legacy=True)
+            print(f"{r.province_name} (mã {r.province_code}): {r.new_units} đơn vị mới, {r.old_units} đơn vị cũ, "
+                  f"{r.lineage} liên kết cũ → mới ({r.source}). Chưa có số liệu: tải tệp mẫu bằng "
+                  "«dcmetrics template» hoặc trên trang Nhập số liệu.")
+        n = store.rows("SELECT count(*) FROM units")[0][0]
+        loaded = sample_loaded(store)
     print(f"Cơ sở dữ liệu: {store.path}")
-    print(f"Đơn vị: {n}; dữ liệu mẫu: {'có' if sample_loaded(store) else 'không'}")
+    print(f"Đơn vị: {n}; dữ liệu mẫu: {'có' if loaded else 'không'}")
     if admin_password:
         print(first_admin_notice(admin_password))
     return 0
@@ -62,14 +72,14 @@ def cmd_frameworks(args) -> int:
 def cmd_score(args) -> int:
     from dcmetrics import exports, framework, scoring
 
-    store = _store(args)
     profile = framework.get_profile(args.framework)
-    scoring.require_year(store, args.year)
-    # the stored scores the dashboard shows: each year with the version in force that year
-    result = scoring.stored_score(store, profile, [args.year], basis=args.basis)
-    other = scoring.stored_score(store, profile, [args.year],
-                                 basis="self" if args.basis == "appraised" else "appraised")
-    frame = exports.score_table(result, args.year, other)
+    with _store(args) as store:
+        scoring.require_year(store, args.year)
+        # the stored scores the dashboard shows: each year with the version in force that year
+        result = scoring.stored_score(store, profile, [args.year], basis=args.basis)
+        other = scoring.stored_score(store, profile, [args.year],
+                                     basis="self" if args.basis == "appraised" else "appraised")
+        frame = exports.score_table(result, args.year, other)
     exports.write_csv(frame, Path(args.out))
     version = result.profile_of(args.year)
     print(f"Đã ghi {frame.height} đơn vị vào {args.out} (bộ tiêu chí {version.id} {version.version}, "
@@ -80,12 +90,13 @@ def cmd_score(args) -> int:
 def cmd_import(args) -> int:
     from dcmetrics.ingest.commit import import_file
 
-    store = _store(args)
     path = Path(args.file)
     if not path.exists():
         raise DcmetricsError(f"Không tìm thấy tệp «{path}».")
-    result = import_file(store, path.read_bytes(), path.name, args.year, args.user,
-                         area_code=args.area, dry_run=args.dry_run)
+    content = path.read_bytes()
+    with _store(args) as store:
+        result = import_file(store, content, path.name, args.year, args.user,
+                             area_code=args.area, dry_run=args.dry_run)
     for w in result.warnings:
         print(f"Cảnh báo: {w}" + (f" (giá trị: {w.value})" if w.value else ""))
     print(result.message)
@@ -96,9 +107,9 @@ def cmd_units_import(args) -> int:
     from dcmetrics import access
     from dcmetrics.units import import_official
 
-    store = _store(args, create=True)
-    # whoever holds the database file is its administrator
-    r = import_official(store, access.SYSTEM, args.province, legacy=args.legacy, commit=not args.dry_run)
+    with _store(args, create=True) as store:
+        # whoever holds the database file is its administrator
+        r = import_official(store, access.SYSTEM, args.province, legacy=args.legacy, commit=not args.dry_run)
     lines = [f"{r.province_name} (mã {r.province_code}), theo {r.source}:",
              f"  đơn vị mới (tỉnh và xã, phường, đặc khu, từ năm 2025): {r.new_units}"]
     if args.legacy:
@@ -119,12 +130,12 @@ def cmd_template(args) -> int:
         raise DcmetricsError(f"Tệp mẫu «{out}» phải có đuôi .xlsx hoặc .csv.")
     if args.semicolon and suffix != ".csv":
         raise DcmetricsError("Tùy chọn --semicolon chỉ dùng cho tệp .csv.")
-    store = _store(args)
-    if suffix == ".xlsx":
-        content = build_xlsx(store, args.area, args.year)
-    else:
-        content = build_csv(store, args.area, args.year, dialect="semicolon" if args.semicolon else "comma")
-    n = template_units(store, args.area, args.year).height
+    with _store(args) as store:
+        if suffix == ".xlsx":
+            content = build_xlsx(store, args.area, args.year)
+        else:
+            content = build_csv(store, args.area, args.year, dialect="semicolon" if args.semicolon else "comma")
+        n = template_units(store, args.area, args.year).height
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_bytes(content)
     print(f"Đã ghi mẫu nhập số liệu năm {args.year} của địa bàn {args.area} ({n} đơn vị) vào {out}.")
@@ -193,6 +204,9 @@ def main(argv: list[str] | None = None) -> int:
     except FrameworkError as e:
         print(f"Lỗi: {e}", file=sys.stderr)
         return 2
+    except StoreBusy as e:
+        print(f"Lỗi: {e}", file=sys.stderr)
+        return EXIT_BUSY
     except DcmetricsError as e:
         print(f"Lỗi: {e}", file=sys.stderr)
         return 1

@@ -52,3 +52,26 @@ def max_upload_bytes() -> int:
 
 def max_upload_rows() -> int:
     return int(os.environ.get("DCMETRICS_MAX_UPLOAD_ROWS", "20000"))
+
+
+# How long opening the database waits while another process holds its file (DuckDB lets one
+# process open it): long enough for a CLI import or two to finish. The software's default,
+# no document sets it.
+DEFAULT_LOCK_WAIT_SECONDS = 30.0
+
+
+def lock_wait_seconds() -> float:
+    """Seconds to wait for the database file: DCMETRICS_LOCK_WAIT_SECONDS, else 30."""
+    raw = os.environ.get("DCMETRICS_LOCK_WAIT_SECONDS", "").strip()
+    if not raw:
+        return DEFAULT_LOCK_WAIT_SECONDS
+    try:
+        value = float(raw.replace(",", "."))  # 2,5 as Vietnamese write it
+    except ValueError:
+        value = float("nan")
+    if not 0 <= value <= 86400:  # also refuses nan and inf
+        from dcmetrics.errors import StoreError
+
+        raise StoreError(f"Biến môi trường DCMETRICS_LOCK_WAIT_SECONDS = «{raw}» không dùng được: "
+                         "cần một số giây từ 0 đến 86400, ví dụ 30.")
+    return value

@@ -13,6 +13,18 @@ class StoreError(DcmetricsError):
     """The database cannot be opened, is missing or is of an unknown schema."""
 
 
+class StoreBusy(StoreError):
+    """Another process (a dcmetrics command, another copy of the app) holds the database file:
+    DuckDB lets one process open it. Raised once the configured wait has run out."""
+
+    MESSAGE = ("Cơ sở dữ liệu đang được một chương trình khác sử dụng (một lệnh dcmetrics hoặc một phiên bản "
+               "ứng dụng khác). Hãy chờ lệnh đó chạy xong rồi thử lại; nếu không có lệnh nào đang chạy, "
+               "hãy liên hệ quản trị.")
+
+    def __init__(self, message: str = MESSAGE):
+        super().__init__(message)
+
+
 class NotFound(DcmetricsError):
     """An unknown year, profile, unit or submission."""
 

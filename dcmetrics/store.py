@@ -2,11 +2,15 @@
 
 DuckDB lets one process open a file for writing; a connection object is not thread-safe, so
 every operation takes its own cursor (Streamlit runs each script run on its own thread).
+While another process holds the file, opening waits (config.lock_wait_seconds) and then
+raises StoreBusy.
 """
 
 from __future__ import annotations
 
+import random
 import threading
+import time
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
@@ -15,7 +19,7 @@ import duckdb
 import polars as pl
 
 from dcmetrics import config
-from dcmetrics.errors import StoreError
+from dcmetrics.errors import StoreBusy, StoreError
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 _CONNECT_CONFIG = {
@@ -23,24 +27,68 @@ _CONNECT_CONFIG = {
     "autoinstall_known_extensions": False,
     "autoload_known_extensions": False,
 }
+# What DuckDB (2.0) says when another process holds the file's lock; any other failure (not a
+# database file, no such folder) is not retried.
+_LOCK_MESSAGES = ("Could not set lock on file", "Conflicting lock")
+_FIRST_RETRY_SECONDS = 0.05
+_LONGEST_RETRY_SECONDS = 0.5  # short: a queue of waiting commands takes the file soon after it is freed
+
+
+def _is_lock_error(error: duckdb.Error) -> bool:
+    return isinstance(error, duckdb.IOException) and any(m in str(error) for m in _LOCK_MESSAGES)
+
+
+def _connect(path: str, wait_seconds: float) -> duckdb.DuckDBPyConnection:
+    """Connect, retrying with a growing, jittered pause while the file is locked elsewhere."""
+    deadline = time.monotonic() + wait_seconds
+    pause = _FIRST_RETRY_SECONDS
+    while True:
+        try:
+            return duckdb.connect(path, config=_CONNECT_CONFIG)
+        except duckdb.Error as e:
+            if not _is_lock_error(e):
+                raise StoreError(f"Không mở được cơ sở dữ liệu «{path}»: {e}") from None
+            left = deadline - time.monotonic()
+            if left <= 0:
+                # DuckDB's text names the holder's program and process id: not for users
+                raise StoreBusy() from None
+            # jitter: processes that started together do not all retry at the same instant
+            time.sleep(min(left, pause * random.uniform(0.5, 1.5)))
+            pause = min(pause * 2, _LONGEST_RETRY_SECONDS)
 
 
 class Store:
     """A DuckDB database (a file, or ':memory:' for tests)."""
 
-    def __init__(self, path: str | Path = ":memory:", *, create: bool = True):
+    def __init__(self, path: str | Path = ":memory:", *, create: bool = True, lock_wait: float | None = None):
+        """`lock_wait`: seconds to wait while another process holds the file (None: the
+        configured DCMETRICS_LOCK_WAIT_SECONDS); then StoreBusy."""
         self.path = str(path)
         if self.path != ":memory:":
             p = Path(self.path)
             if not p.exists() and not create:
                 raise StoreError(f"Không tìm thấy cơ sở dữ liệu «{p}». Hãy tạo bằng lệnh: dcmetrics init --db {p}")
-            p.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            self._con = duckdb.connect(self.path, config=_CONNECT_CONFIG)
-        except duckdb.Error as e:
-            raise StoreError(f"Không mở được cơ sở dữ liệu «{self.path}»: {e}") from None
+            try:
+                p.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as e:  # a file in the way, no permission: not something waiting cures
+                why = ("không có quyền ghi" if isinstance(e, PermissionError)
+                       else "một phần của đường dẫn là tệp, không phải thư mục"
+                       if isinstance(e, (FileExistsError, NotADirectoryError)) else "lỗi hệ thống tệp")
+                raise StoreError(f"Không tạo được thư mục «{p.parent}» cho cơ sở dữ liệu: {why}.") from None
+        wait = 0.0 if self.path == ":memory:" else config.lock_wait_seconds() if lock_wait is None else lock_wait
+        self._con = _connect(self.path, wait)
         self._write_lock = threading.Lock()
-        migrate(self)
+        try:
+            migrate(self)
+        except BaseException:
+            self._con.close()  # the file stays free for the next process
+            raise
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
     def cursor(self) -> duckdb.DuckDBPyConnection:
         """A cursor of its own for the calling thread (temp tables and registrations stay in it)."""
@@ -86,6 +134,7 @@ class Store:
         return rows[0][0] if rows else None
 
     def close(self) -> None:
+        """Close the connection (and every cursor taken from it): the file is free for others."""
         self._con.close()
 
 

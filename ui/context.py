@@ -10,20 +10,72 @@ import streamlit as st
 
 from dcmetrics import access, bootstrap, config, framework, scoring, territory, units
 from dcmetrics.dashboard import Filters
-from dcmetrics.errors import DcmetricsError, ValidationError
+from dcmetrics.errors import DcmetricsError, StoreBusy, ValidationError
 
 
-@st.cache_resource
-def get_store():
+# While another process (a dcmetrics command) holds the database file, a page session waits at
+# most this long per attempt, shows why and tries again every BUSY_RETRY_SECONDS: the software's
+# default, shorter than the command line's (a visitor sees a message rather than a blank page).
+APP_LOCK_WAIT_SECONDS = 5.0
+BUSY_RETRY_SECONDS = 5
+_BUSY_SHOWN = "_store_busy_shown"
+
+
+@st.cache_resource(show_spinner="Đang mở cơ sở dữ liệu…")
+def _open_store():
     """One store per process (DuckDB allows one writer); each call takes its own cursor.
     On first start an empty database is created and the sample data loaded; a generated
-    first-administrator password goes to the server console, never to a page."""
-    store, admin_password = bootstrap.init_db(None, sample=True)
+    first-administrator password goes to the server console, never to a page. StoreBusy is
+    raised, not returned: st.cache_resource keeps only values, so the next run tries again."""
+    wait = min(config.lock_wait_seconds(), APP_LOCK_WAIT_SECONDS)
+    store, admin_password = bootstrap.init_db(None, sample=True, lock_wait=wait)
     if admin_password:
         from dcmetrics.cli import first_admin_notice
 
         print(first_admin_notice(admin_password), flush=True)
     return store
+
+
+def open_store():
+    """The process's store, or None while another program holds the database file (app.py then
+    shows wait_for_store() instead of a page)."""
+    try:
+        return _open_store()
+    except StoreBusy:
+        return None
+    except DcmetricsError as e:  # not a database file, a newer schema...: said, not a traceback
+        st.error(str(e), icon=":material/error:")
+        st.stop()
+
+
+def get_store():
+    """The process's store, for pages. A page reached before app.py ran (see ensure_routed) is
+    sent there first; otherwise, while the file is held elsewhere, the page shows why and stops."""
+    try:
+        return _open_store()
+    except StoreBusy:
+        ensure_routed()
+        wait_for_store()
+        st.stop()
+
+
+get_store.clear = _open_store.clear  # tests forget the process's store between databases
+
+
+def wait_for_store() -> None:
+    """The message while another program holds the database, then the app again as soon as the
+    file is free: the fragment retries by itself every BUSY_RETRY_SECONDS."""
+    st.session_state[_BUSY_SHOWN] = False  # this run has just tried: the fragment's first draw does not
+    _busy_notice()
+
+
+@st.fragment(run_every=BUSY_RETRY_SECONDS)
+def _busy_notice() -> None:
+    if st.session_state.get(_BUSY_SHOWN) and open_store() is not None:
+        st.rerun(scope="app")  # free now: the page the visitor asked for
+    st.session_state[_BUSY_SHOWN] = True
+    st.warning(StoreBusy.MESSAGE, icon=":material/hourglass_top:")
+    st.caption(f"Trang tự thử lại sau mỗi {BUSY_RETRY_SECONDS} giây.")
 
 
 @st.cache_resource
