@@ -203,6 +203,25 @@ def test_lock_after_max_failures(app_env, store, login_waits):
     assert errors(at2) == [message] and at2.session_state.get("account") is None
 
 
+def test_unknown_name_locked_like_a_known_one_on_the_form(app_env, store, login_waits):
+    """The form answers a name without an account exactly as it answers one with an account:
+    the same message and the same wait at each of 1..6 failures, the lock message included."""
+    known = f"co.that.{uuid.uuid4().hex[:6]}"
+    access.create_account(store, access.SYSTEM, known, "mat-khau-dung-2025", access.LEADER, "99", "Có thật")
+    unknown = f"khong.that.{uuid.uuid4().hex[:6]}"
+    answers = {}
+    for name in (known, unknown):
+        at, login_waits[:] = open_app(), []
+        answers[name] = [(tuple(errors(submit_login(at, name, f"sai-{i}"))), login_waits[-1])
+                         for i in range(access.MAX_FAILURES + 1)]
+    assert [m for m, _ in answers[known]][:access.MAX_FAILURES - 1] == [(MSG_WRONG,)] * (access.MAX_FAILURES - 1)
+    assert all(LOCKED.match(m[0]) for m, _ in answers[known][access.MAX_FAILURES - 1:])
+    assert [w for _, w in answers[known]] == [1.0, 2.0, 4.0, 8.0, 8.0, 8.0]
+    # the lock's minute may differ by the seconds between the two runs; everything else is equal
+    assert [(LOCKED.sub("KHÓA", m[0]), w) for m, w in answers[known]] == \
+        [(LOCKED.sub("KHÓA", m[0]), w) for m, w in answers[unknown]]
+
+
 # ================================================================= menus
 
 def test_logged_out_every_page_hidden(app_env, menus):
