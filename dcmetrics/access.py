@@ -6,7 +6,9 @@
   the unit tree; administrators: anywhere). The actor is re-read from the database on every
   call, so a deactivated account or a changed role takes effect at once, whatever a session holds.
 - Failed logins: a growing delay the caller applies (`LoginResult.delay`, never slept here),
-  then a lock of LOCK_MINUTES after MAX_FAILURES consecutive failures.
+  then a lock of LOCK_MINUTES after MAX_FAILURES consecutive failures. Counted per name typed
+  (normalised), whether an account has that name or not: same message, delay, lock and cost
+  either way, so the login form tells nobody which names exist (see `authenticate`).
 - Every change and every login attempt is written to the audit trail in the same transaction.
   A failed login with an unknown name never stores the name typed (often the password, typed in
   the wrong box): see `unknown_name_tag`.
@@ -28,6 +30,7 @@ from typing import Iterable, Mapping
 
 import polars as pl
 from argon2 import PasswordHasher
+from argon2 import low_level as argon2_low_level
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from dcmetrics import audit, sqlfiles
@@ -115,6 +118,9 @@ DEFAULT_ADMIN_USER = "quantri"
 
 MSG_WRONG = "Sai tên đăng nhập hoặc mật khẩu."
 MSG_LOCKED = "Tài khoản tạm khóa do đăng nhập sai nhiều lần, thử lại sau {hhmm}."
+# Shown only after the right password (a wrong one on an inactive account answers MSG_WRONG and
+# counts towards the lock like any other): it tells that the account exists only to someone who
+# already holds its password, who learns nothing new.
 MSG_INACTIVE = "Tài khoản đã bị vô hiệu hóa. Hãy liên hệ quản trị viên."
 
 HASHER = PasswordHasher()  # argon2id, the library's recommended parameters
@@ -252,7 +258,7 @@ def _rows(store_or_cur, sql: str, params: dict | None = None) -> list[tuple]:
 
 
 _ROW_COLUMNS = ("username", "role", "area_code", "display_name", "active", "failed_count",
-                "locked_until", "password_hash", "demo")
+                "locked_until", "password_hash", "demo", "last_failed_at")
 
 
 def _get(store_or_cur, username: str | None) -> dict | None:
@@ -413,22 +419,84 @@ def unknown_name_tag(typed: str | None) -> str | None:
     return hmac.new(_NAME_TAG_KEY, name.encode("utf-8"), hashlib.sha256).hexdigest()[:8]
 
 
+def _locked_message(until: datetime) -> str:
+    return MSG_LOCKED.format(hhmm=until.strftime("%H:%M"))
+
+
+def _next_failure(failed_count: int, last_failed_at: datetime | None, locked_until: datetime | None,
+                  now: datetime) -> tuple[int, datetime | None]:
+    """The failures in a row after one more at `now`, and the lock it starts, if any. Counting
+    starts again once the lock has run out or the last failure is LOCK_MINUTES old (the rule that
+    lets login_failures forget names, applied to accounts too so both behave alike)."""
+    forget = timedelta(minutes=LOCK_MINUTES)
+    if (locked_until is not None and now >= locked_until) or (last_failed_at is not None
+                                                              and now >= last_failed_at + forget):
+        failed_count = 0
+    failures = failed_count + 1
+    return failures, now + forget if failures >= MAX_FAILURES else None
+
+
 def _count_failure(cur, row: dict, typed: str, reason: str, now: datetime) -> tuple[int, datetime | None]:
     """One more failed password check of the account `row` (read under the write lock): counted
     towards the lock and audited. The number of failures in a row and the lock, if one starts."""
     name = row["username"]
-    failures = row["failed_count"]
-    if row["locked_until"] is not None and now >= row["locked_until"]:
-        failures = 0  # the lock has run out: start counting again
-    failures += 1
-    locked_until = now + timedelta(minutes=LOCK_MINUTES) if failures >= MAX_FAILURES else None
-    cur.execute("UPDATE accounts SET failed_count = $n, locked_until = $l WHERE username = $u",
-                {"n": failures, "l": locked_until, "u": name})
+    failures, locked_until = _next_failure(row["failed_count"], row["last_failed_at"], row["locked_until"], now)
+    cur.execute("UPDATE accounts SET failed_count = $n, locked_until = $l, last_failed_at = $t WHERE username = $u",
+                {"n": failures, "l": locked_until, "t": now, "u": name})
     after = {"reason": reason, "failed_count": failures}
     if locked_until:
         after["locked_until"] = locked_until.isoformat()
     audit.record(cur, typed, audit.LOGIN_FAILED, name, after=after, at=now)
     return failures, locked_until
+
+
+NAME_SALT_META = "login_name_salt"  # written by migration 012
+
+
+def _name_key(store: Store, typed: str) -> str:
+    """The key login_failures keeps for a name with no account: argon2id of the normalised name
+    with this database's salt and HASHER's parameters, so that it costs what checking a password
+    does (an unknown name must not answer faster than a known one) and a guess tested against the
+    table costs what one against a password hash does."""
+    salt = (store.meta(NAME_SALT_META) or "").encode("ascii")
+    raw = argon2_low_level.hash_secret_raw(_key(typed).encode("utf-8"), salt, time_cost=HASHER.time_cost,
+                                           memory_cost=HASHER.memory_cost, parallelism=HASHER.parallelism,
+                                           hash_len=16, type=argon2_low_level.Type.ID)
+    return raw.hex()
+
+
+def _unknown_name_failure(store: Store, typed: str, password: str, now: datetime) -> LoginResult:
+    """A login with a name no account has: counted, locked and answered exactly as a wrong
+    password for an account is (message, delay, lock length, one argon2 computation)."""
+    if not typed:  # no account has an empty name: nothing to hide, nothing to count
+        _check_hash(None, password)
+        with store.transaction() as cur:
+            audit.record(cur, UNKNOWN_NAME, audit.LOGIN_FAILED, None, after={"reason": "unknown_user"}, at=now)
+        return LoginResult(False, message=MSG_WRONG, delay=failure_delay(1))
+    key = _name_key(store, typed)
+    tag = unknown_name_tag(typed)
+    with store.transaction() as cur:
+        # names whose failures no longer count are forgotten: the table holds recent ones only
+        cur.execute("DELETE FROM login_failures WHERE last_failed_at <= $cutoff",
+                    {"cutoff": now - timedelta(minutes=LOCK_MINUTES)})
+        found = cur.execute("SELECT failed_count, last_failed_at, locked_until FROM login_failures "
+                            "WHERE name_key = $k", {"k": key}).fetchone()
+        if found and found[2] is not None and now < found[2]:
+            audit.record(cur, UNKNOWN_NAME, audit.LOGIN_FAILED, None,
+                         after={"reason": "locked", "name_tag": tag, "locked_until": found[2].isoformat()}, at=now)
+            return LoginResult(False, message=_locked_message(found[2]), delay=failure_delay(MAX_FAILURES),
+                               locked_until=found[2])
+        failures, locked_until = _next_failure(*(found or (0, None, None)), now)
+        cur.execute("INSERT OR REPLACE INTO login_failures (name_key, failed_count, last_failed_at, locked_until) "
+                    "VALUES ($k, $n, $t, $l)", {"k": key, "n": failures, "t": now, "l": locked_until})
+        after = {"reason": "unknown_user", "name_tag": tag, "failed_count": failures}
+        if locked_until:
+            after["locked_until"] = locked_until.isoformat()
+        audit.record(cur, UNKNOWN_NAME, audit.LOGIN_FAILED, None, after=after, at=now)
+    if locked_until:
+        return LoginResult(False, message=_locked_message(locked_until), delay=failure_delay(failures),
+                           locked_until=locked_until)
+    return LoginResult(False, message=MSG_WRONG, delay=failure_delay(failures))
 
 
 def authenticate(store: Store, username: str | None, password: str | None,
@@ -438,26 +506,25 @@ def authenticate(store: Store, username: str | None, password: str | None,
     itself (see `unknown_name_tag`). An unreadable stored hash is a failed login (reason
     «bad_hash»), counted towards the lock like a wrong password.
 
+    A name with no account is counted and locked like one with an account (`login_failures`):
+    the answer (message, delay, lock) never tells whether the name exists. Only the right
+    password of an inactive account gets its own message (MSG_INACTIVE).
+
     Refused results carry the Vietnamese message and the delay the caller should apply."""
     now = now or datetime.now()
     typed = _clean_username(username)
     pw = _prep_password(password)
     row = _get(store, typed) if typed else None
     if row is None:
-        _check_hash(None, pw)
-        after = {"reason": "unknown_user"}
-        if typed:
-            after["name_tag"] = unknown_name_tag(typed)
-        with store.transaction() as cur:
-            audit.record(cur, UNKNOWN_NAME, audit.LOGIN_FAILED, None, after=after, at=now)
-        return LoginResult(False, message=MSG_WRONG, delay=failure_delay(1))
+        return _unknown_name_failure(store, typed, pw, now)
 
     name = row["username"]
     if row["locked_until"] is not None and now < row["locked_until"]:
+        _check_hash(row["password_hash"], pw)  # the time of a check, as a locked unknown name spends
         with store.transaction() as cur:
             audit.record(cur, typed, audit.LOGIN_FAILED, name,
                          after={"reason": "locked", "locked_until": row["locked_until"].isoformat()}, at=now)
-        return LoginResult(False, message=MSG_LOCKED.format(hhmm=row["locked_until"].strftime("%H:%M")),
+        return LoginResult(False, message=_locked_message(row["locked_until"]),
                            delay=failure_delay(MAX_FAILURES), locked_until=row["locked_until"])
 
     status = _check_hash(row["password_hash"], pw)
@@ -470,7 +537,7 @@ def authenticate(store: Store, username: str | None, password: str | None,
             failures, locked_until = _count_failure(cur, cur_row, typed, "wrong_password" if status == MISMATCH
                                                     else "bad_hash", now)
             if locked_until:
-                return LoginResult(False, message=MSG_LOCKED.format(hhmm=locked_until.strftime("%H:%M")),
+                return LoginResult(False, message=_locked_message(locked_until),
                                    delay=failure_delay(failures), locked_until=locked_until)
             return LoginResult(False, message=MSG_WRONG, delay=failure_delay(failures))
         if not cur_row["active"]:
@@ -480,7 +547,8 @@ def authenticate(store: Store, username: str | None, password: str | None,
         rehash = ""
         if not cur_row["demo"] and HASHER.check_needs_rehash(cur_row["password_hash"]):
             rehash, params["h"] = ", password_hash = $h", HASHER.hash(pw)
-        cur.execute(f"UPDATE accounts SET failed_count = 0, locked_until = NULL{rehash} WHERE username = $u", params)
+        cur.execute("UPDATE accounts SET failed_count = 0, locked_until = NULL, last_failed_at = NULL"
+                    f"{rehash} WHERE username = $u", params)
         audit.record(cur, name, audit.LOGIN, name, at=now)
         return LoginResult(True, account=_account(cur_row))
 
@@ -548,7 +616,7 @@ def _check_current_password(store: Store, row: dict, current_password: str | Non
     be used to guess it; a locked account changes nothing until the lock runs out."""
     name = row["username"]
     if row["locked_until"] is not None and now < row["locked_until"]:
-        raise AccountError(MSG_LOCKED.format(hhmm=row["locked_until"].strftime("%H:%M")))
+        raise AccountError(_locked_message(row["locked_until"]))
     status = _check_hash(row["password_hash"], _prep_password(current_password))
     if status == MATCH:
         return
@@ -559,7 +627,7 @@ def _check_current_password(store: Store, row: dict, current_password: str | Non
         failures, locked_until = _count_failure(cur, _get(cur, name), name, "wrong_current_password"
                                                 if status == MISMATCH else "bad_hash", now)
     if locked_until:
-        raise AccountError(MSG_LOCKED.format(hhmm=locked_until.strftime("%H:%M")))
+        raise AccountError(_locked_message(locked_until))
     raise AccountError(f"Mật khẩu hiện tại không đúng (lần sai thứ {failures}/{MAX_FAILURES}; "
                        f"sai {MAX_FAILURES} lần liên tiếp, tài khoản bị khóa {LOCK_MINUTES} phút).")
 
@@ -615,8 +683,8 @@ def unlock(store: Store, actor, username: str) -> None:
     now = datetime.now()
     with store.transaction() as cur:
         row = _target(cur, username)  # again, under the write lock
-        cur.execute("UPDATE accounts SET failed_count = 0, locked_until = NULL WHERE username = $u",
-                    {"u": row["username"]})
+        cur.execute("UPDATE accounts SET failed_count = 0, locked_until = NULL, last_failed_at = NULL "
+                    "WHERE username = $u", {"u": row["username"]})
         before = {"failed_count": row["failed_count"],
                   "locked_until": row["locked_until"].isoformat() if row["locked_until"] else None}
         audit.record(cur, me, audit.ACCOUNT_UNLOCK, row["username"], before=before,

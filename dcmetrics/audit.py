@@ -47,6 +47,19 @@ FRAMEWORK_REGISTER = "framework_register"
 
 SYSTEM_ACTOR = "(hệ thống)"  # first administrator, demo accounts
 
+# What each action is called on the audit page, its filter and its export.
+ACTION_LABELS = {
+    LOGIN: "Đăng nhập", LOGIN_FAILED: "Đăng nhập sai",
+    UPLOAD: "Gửi số liệu", RESTORE: "Khôi phục tệp", APPROVE: "Phê duyệt", RETURN: "Trả lại", REOPEN: "Mở lại",
+    APPRAISE: "Thẩm định chỉ tiêu", UNITS_REPLACE: "Thay danh mục đơn vị",
+    UNITS_IMPORT: "Nạp đơn vị hành chính chính thức", ASSIGNMENTS_SET: "Phân công bộ tiêu chí theo địa bàn",
+    LINEAGE_EDIT: "Sửa liên kết đơn vị cũ → mới", DRAFT_CREATE: "Tạo bản nháp bộ tiêu chí",
+    DRAFT_SAVE: "Sửa bản nháp bộ tiêu chí", DRAFT_PUBLISH: "Ban hành phiên bản bộ tiêu chí",
+    FRAMEWORK_REGISTER: "Ghi nhận bộ tiêu chí",
+    ACCOUNT_CREATE: "Tạo tài khoản", ACCOUNT_UPDATE: "Sửa tài khoản", ACCOUNT_PASSWORD: "Đổi mật khẩu",
+    ACCOUNT_ACTIVE: "Khóa/mở tài khoản", ACCOUNT_UNLOCK: "Mở khóa đăng nhập",
+}
+
 # Keys that must never appear in before/after (at any depth).
 SECRET_KEYS = frozenset({"password", "password_hash", "hash", "new_password", "current_password", "secret"})
 

@@ -6,6 +6,10 @@ import math
 import unicodedata
 
 
+# What every table, text and export shows for a missing value (never «None», «nan», «null»).
+EMPTY = "–"
+
+
 def nfc(text: str) -> str:
     return unicodedata.normalize("NFC", text)
 
@@ -13,7 +17,7 @@ def nfc(text: str) -> str:
 def fmt_num(value: float | int | None, decimals: int = 2) -> str:
     """Vietnamese style: thousands with '.', decimals with ',', trailing zeros dropped (85,5)."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "–"
+        return EMPTY
     if isinstance(value, float) and math.isinf(value):
         return "∞"
     text = f"{value:,.{decimals}f}"
@@ -27,14 +31,14 @@ def fmt_num(value: float | int | None, decimals: int = 2) -> str:
 def fmt_points(value: float | None) -> str:
     """Points always with two decimals, as score sheets print them (87,50)."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "–"
+        return EMPTY
     return f"{value:,.2f}".replace(",", "\u0001").replace(".", ",").replace("\u0001", ".")
 
 
 def fmt_pct(share: float | None, decimals: int = 1) -> str:
     """A share in [0, 1] as a Vietnamese percentage (85,5 %)."""
     if share is None:
-        return "–"
+        return EMPTY
     return f"{fmt_num(share * 100, decimals)} %"
 
 

@@ -1,28 +1,17 @@
-"""Nhật ký: who did what, when, before and after. Read-only: the app has no way to edit it."""
+"""Nhật ký: who did what, to which unit or account, when, and what changed. Read-only: the app
+has no way to edit it. The readable rows come from dcmetrics.audit_view (page and export alike)."""
 
 from datetime import datetime, time, timedelta
 
 import streamlit as st
 
-from dcmetrics import audit, exports
+from dcmetrics import audit, audit_view, exports
 from ui.context import account, get_store, show_errors
 from ui.tables import vn_dataframe
 
 st.title("Nhật ký hoạt động")
 store, user = get_store(), account()
-ACTIONS = {
-    None: "Tất cả", audit.LOGIN: "Đăng nhập", audit.LOGIN_FAILED: "Đăng nhập sai",
-    audit.UPLOAD: "Gửi số liệu", audit.RESTORE: "Khôi phục tệp", audit.APPROVE: "Phê duyệt",
-    audit.RETURN: "Trả lại", audit.REOPEN: "Mở lại", audit.APPRAISE: "Thẩm định chỉ tiêu",
-    audit.UNITS_REPLACE: "Thay danh mục đơn vị", audit.UNITS_IMPORT: "Nạp đơn vị hành chính chính thức",
-    audit.ASSIGNMENTS_SET: "Phân công bộ tiêu chí theo địa bàn", audit.LINEAGE_EDIT: "Sửa liên kết đơn vị cũ → mới",
-    audit.DRAFT_CREATE: "Tạo bản nháp bộ tiêu chí", audit.DRAFT_SAVE: "Sửa bản nháp bộ tiêu chí",
-    audit.DRAFT_PUBLISH: "Ban hành phiên bản bộ tiêu chí",
-    audit.FRAMEWORK_REGISTER: "Ghi nhận bộ tiêu chí",
-    audit.ACCOUNT_CREATE: "Tạo tài khoản", audit.ACCOUNT_UPDATE: "Sửa tài khoản",
-    audit.ACCOUNT_PASSWORD: "Đổi mật khẩu", audit.ACCOUNT_ACTIVE: "Khóa/mở tài khoản",
-    audit.ACCOUNT_UNLOCK: "Mở khóa đăng nhập",
-}
+ACTIONS = {None: "Tất cả", **audit.ACTION_LABELS}
 
 with show_errors():
     with st.container(horizontal=True, vertical_alignment="bottom"):
@@ -30,17 +19,21 @@ with show_errors():
                               key="audit_since")
         until = st.date_input("Đến ngày", value=datetime.now().date(), format="DD/MM/YYYY", key="audit_until")
         action = st.selectbox("Việc", list(ACTIONS), format_func=ACTIONS.get, key="audit_action")
-        who = st.text_input("Người thực hiện", key="audit_who")
+        who = st.text_input("Tên đăng nhập của người thực hiện", key="audit_who")
     log = audit.audit_log(store, user, since=datetime.combine(since, time.min),
                           until=datetime.combine(until, time.min) + timedelta(days=1),
                           action=action, who=who.strip() or None)
+    shown = audit_view.describe(store, log)
     st.caption(f"{log.height} dòng")
-    shown = log.with_columns(log["action"].replace_strict(ACTIONS, default=log["action"]).alias("action_label"))
-    vn_dataframe(shown, {"at": "Thời điểm", "actor": "Người thực hiện", "action_label": "Việc", "object": "Đối tượng",
-                         "before_json": "Trước", "after_json": "Sau"}, key="audit_table", alt="Nhật ký hoạt động")
-    export = shown.select(shown["at"].cast(str).alias("Thời điểm"), shown["actor"].alias("Người thực hiện"),
-                          shown["action_label"].alias("Việc"), shown["object"].alias("Đối tượng"),
-                          shown["before_json"].alias("Trước"), shown["after_json"].alias("Sau"))
+    vn_dataframe(shown, {"at": "Thời điểm", "who": "Người thực hiện", "action_label": "Việc",
+                         "object_label": "Đối tượng", "details": "Chi tiết"}, key="audit_table",
+                 alt="Nhật ký hoạt động")
+    if shown.height:
+        sentences = dict(zip(shown["id"], shown["sentence"]))
+        pick = st.selectbox("Xem chi tiết một dòng", list(sentences), format_func=sentences.get, key="audit_pick")
+        vn_dataframe(audit_view.details(store, log, pick), {"field": "Mục", "before": "Trước", "after": "Sau"},
+                     key="audit_details", alt="Chi tiết dòng nhật ký")
+    export = audit_view.export_frame(shown)
     st.download_button("Tải Excel", data=lambda: exports.xlsx_bytes(export, "Nhật ký"), key="audit_xlsx",
                        file_name="nhat-ky.xlsx", icon=":material/download:",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

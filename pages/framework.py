@@ -4,7 +4,7 @@ import streamlit as st
 
 from dcmetrics.config import UNIT_TYPE_LABELS, UNIT_TYPES
 from dcmetrics.framework_model import CRITERION_EFFECTS, KIND_LABELS
-from dcmetrics.fmt import fmt_num, fmt_pct
+from dcmetrics.fmt import EMPTY, fmt_num, fmt_pct
 from ui.context import current, get_profiles
 
 st.title("Bộ tiêu chí đánh giá")
@@ -86,7 +86,7 @@ n_default = sum(src.is_default for _, _, src in numbers)
 st.caption(f"{n_default}/{len(numbers)} con số là mặc định của phần mềm — chưa có văn bản quy định; tỉnh thay bằng "
            "quyết định của mình khi ban hành phiên bản mới của bộ tiêu chí.")
 st.dataframe([{"Con số": what, "Giá trị": shown, "Nguồn": src.label()} for what, shown, src in numbers],
-             hide_index=True, width="stretch", key="fw_numbers")
+             hide_index=True, width="stretch", key="fw_numbers", placeholder=EMPTY)
 
 st.subheader("So sánh hai bộ tiêu chí")
 # other profiles, and the other versions of this one (what changed between two years' rules)

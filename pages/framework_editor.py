@@ -8,7 +8,7 @@ import streamlit as st
 
 from dcmetrics import draft_form, drafts, scoring
 from dcmetrics.errors import DcmetricsError, ValidationError
-from dcmetrics.fmt import fmt_num
+from dcmetrics.fmt import EMPTY, fmt_num
 from dcmetrics.framework_model import ROUNDING_RULES
 from ui.context import account, get_profiles, get_store, show_errors
 from ui.tables import vn_dataframe
@@ -129,7 +129,7 @@ if draft_id is not None:
             st.dataframe(pl.DataFrame({
                 "Con số": [c.entry for c in changed], "Mục": [c.field for c in changed],
                 "Trước": [c.before for c in changed], "Sau": [c.after for c in changed],
-                "Nguồn": [choices.get(c.source, c.source) for c in changed]}), hide_index=True, key="draft_diff")
+                "Nguồn": [choices.get(c.source, c.source) for c in changed]}), hide_index=True, key="draft_diff", placeholder=EMPTY)
         else:
             st.caption("Bản nháp chưa đổi con số nào.")
 

@@ -516,7 +516,8 @@ def test_audit_of_logins(people, tree, admin):
     assert all(r["at"] == T0 for r in rows)
     assert json.loads(rows[1]["after"]) == {"reason": "wrong_password", "failed_count": 1}
     after = json.loads(rows[2]["after"])
-    assert after == {"reason": "unknown_user", "name_tag": access.unknown_name_tag("người.lạ")}
+    # counted towards a lock like a known name's failures (see test_unknown_names_locked_like_known_ones)
+    assert after == {"reason": "unknown_user", "name_tag": access.unknown_name_tag("người.lạ"), "failed_count": 1}
     assert "người" not in rows[2]["after"] and "lạ" not in rows[2]["after"]
 
 
@@ -714,3 +715,77 @@ def test_typed_text_round_trips_unchanged(tree, admin):
         access.require(tree, got, UPLOAD, "B")
     assert f"«{name}»" in str(e.value)
     assert tree.rows("SELECT count(*) FROM accounts") == [(2,)]
+
+
+# --- an unknown name answers like a known one ------------------------------------------------------
+
+def _answer(r: access.LoginResult) -> tuple:
+    return (r.ok, r.message, r.delay, r.locked_until)
+
+
+def test_unknown_names_locked_like_known_ones(people, tree):
+    """1..6 wrong passwords for a known name and for an unknown one, at the same instants: the
+    same message, delay and lock at every step; then the right password during the lock is
+    refused the same way, and once the lock has run out counting starts again for both."""
+    at = [T0 + timedelta(seconds=i) for i in range(access.MAX_FAILURES + 1)]
+    until = at[access.MAX_FAILURES - 1] + timedelta(minutes=access.LOCK_MINUTES)
+    locked = f"Tài khoản tạm khóa do đăng nhập sai nhiều lần, thử lại sau {until:%H:%M}."
+    expected = [(False, access.MSG_WRONG, 1.0, None), (False, access.MSG_WRONG, 2.0, None),
+                (False, access.MSG_WRONG, 4.0, None), (False, access.MSG_WRONG, 8.0, None),
+                (False, locked, 8.0, until), (False, locked, 8.0, until)]  # written out: 5 → lock, 6 during it
+    for step, when in enumerate(at):
+        known = access.authenticate(tree, "canbo.a", f"sai-{step}", now=when)
+        unknown = access.authenticate(tree, "  Không.Có.Ai  ", f"sai-{step}", now=when)
+        assert _answer(known) == _answer(unknown) == expected[step], step + 1
+    during = until - timedelta(seconds=1)
+    assert _answer(access.authenticate(tree, "canbo.a", PW, now=during)) == expected[-1]
+    assert _answer(access.authenticate(tree, "không.có.ai", PW, now=during)) == expected[-1]  # any case
+    # the lock runs out: the right password works, a wrong one counts from 1 again, for both
+    assert access.authenticate(tree, "canbo.a", PW, now=until).ok
+    again = [access.authenticate(tree, n, "sai", now=until) for n in ("canbo.b", "không.có.ai")]
+    assert [_answer(r) for r in again] == [(False, access.MSG_WRONG, 1.0, None)] * 2
+
+
+def test_unknown_name_counter_survives_a_restart_and_forgets(people, tree, monkeypatch):
+    """The counter is in the database (a new process, with a new audit-tag key, still sees it),
+    keyed by neither the name nor a plain hash of it, and rows whose failures no longer count are
+    deleted by the next failed login, so names sprayed at the form do not pile up."""
+    import hashlib
+
+    for i in range(access.MAX_FAILURES - 1):
+        access.authenticate(tree, "ke.la", "sai", now=T0 + timedelta(seconds=i))
+    monkeypatch.setattr(access, "_NAME_TAG_KEY", b"another process" * 2)  # what a restart changes
+    fifth = access.authenticate(tree, "ke.la", "sai", now=T0 + timedelta(seconds=10))
+    assert fifth.locked_until == T0 + timedelta(seconds=10, minutes=access.LOCK_MINUTES)
+    [(key, count)] = tree.rows("SELECT name_key, failed_count FROM login_failures")
+    assert count == access.MAX_FAILURES
+    assert "ke.la" not in key and key not in hashlib.sha256(b"ke.la").hexdigest() and len(key) == 32
+    for i in range(20):  # a spray of random names
+        access.authenticate(tree, f"ngau.nhien.{i}", "sai", now=T0 + timedelta(minutes=1))
+    assert tree.rows("SELECT count(*) FROM login_failures") == [(21,)]
+    later = T0 + timedelta(minutes=1 + access.LOCK_MINUTES)
+    access.authenticate(tree, "nguoi.khac", "sai", now=later)
+    assert tree.rows("SELECT failed_count FROM login_failures") == [(1,)]  # only the newest is left
+
+
+def test_known_account_failures_forgotten_like_unknown_ones(people, tree):
+    """Four failures, then none for LOCK_MINUTES: the next one counts as the first, for an
+    account as for a name without one (else waiting would tell them apart)."""
+    for name in ("canbo.a", "khong.co"):
+        for i in range(access.MAX_FAILURES - 1):
+            access.authenticate(tree, name, "sai", now=T0)
+    later = T0 + timedelta(minutes=access.LOCK_MINUTES)
+    answers = [_answer(access.authenticate(tree, n, "sai", now=later)) for n in ("canbo.a", "khong.co")]
+    assert answers == [(False, access.MSG_WRONG, 1.0, None)] * 2
+
+
+def test_locked_account_spends_the_time_of_a_check(people, tree, monkeypatch):
+    """While locked, a known name still runs one argon2 verification, as an unknown name runs
+    one argon2 key derivation: neither answers faster."""
+    for _ in range(access.MAX_FAILURES):
+        access.authenticate(tree, "canbo.a", "sai", now=T0)
+    calls = []
+    real = access._check_hash
+    monkeypatch.setattr(access, "_check_hash", lambda h, p: (calls.append(h is not None), real(h, p))[1])
+    assert access.authenticate(tree, "canbo.a", PW, now=T0).locked_until is not None
+    assert calls == [True]  # against the account's own hash

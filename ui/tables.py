@@ -5,7 +5,7 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from dcmetrics.fmt import fmt_num, fmt_points
+from dcmetrics.fmt import EMPTY, fmt_num, fmt_points
 
 
 def vn_dataframe(frame: pl.DataFrame, labels: dict[str, str], points: tuple[str, ...] = (),
@@ -17,5 +17,7 @@ def vn_dataframe(frame: pl.DataFrame, labels: dict[str, str], points: tuple[str,
                           for c, label in labels.items()]).to_pandas()
     fmt = {labels[c]: fmt_points for c in points if c in labels}
     fmt |= {labels[c]: fmt_num for c in numbers if c in labels}
-    styler = shown.style.format(fmt, na_rep="–")
-    return st.dataframe(styler, hide_index=True, key=key, **kwargs)
+    styler = shown.style.format(fmt, na_rep=EMPTY)
+    # The browser draws a cell whose data is missing with `placeholder` («None» by default),
+    # whatever the Styler says: both must say EMPTY.
+    return st.dataframe(styler, hide_index=True, key=key, placeholder=EMPTY, **kwargs)
