@@ -6,6 +6,7 @@ import streamlit as st
 
 from dcmetrics import audit, exports
 from ui.context import account, get_store, show_errors
+from ui.downloads import XLSX_MIME, File, fingerprint, offer
 from ui.tables import vn_dataframe
 
 st.title("Nhật ký hoạt động")
@@ -41,6 +42,6 @@ with show_errors():
     export = shown.select(shown["at"].cast(str).alias("Thời điểm"), shown["actor"].alias("Người thực hiện"),
                           shown["action_label"].alias("Việc"), shown["object"].alias("Đối tượng"),
                           shown["before_json"].alias("Trước"), shown["after_json"].alias("Sau"))
-    st.download_button("Tải Excel", data=lambda: exports.xlsx_bytes(export, "Nhật ký"), key="audit_xlsx",
-                       file_name="nhat-ky.xlsx", icon=":material/download:",
-                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    # built once for the rows shown, kept for the session (ui/downloads.py)
+    offer("audit", [File("Tải Excel", "nhat-ky.xlsx", XLSX_MIME, "audit_xlsx", ":material/download:")],
+          lambda: [exports.xlsx_bytes(export, "Nhật ký")], depends=fingerprint(export))
