@@ -333,3 +333,21 @@ def test_templates_and_the_unit_notice_are_bytes(app_env, offered):
     assert at.subheader[0].value in notice.decode("utf-8")  # the unit shown is the unit printed
     at.run()
     assert offered["unit_notice"] == notice
+
+
+def test_appraisal_value_box_reads_a_decimal_comma(app_env):
+    at = go(login("thamdinh.tinh"), "review")
+    codes = at.selectbox(key="appraise_indicator").options
+    for option in codes:  # an indicator typed as a number (not a ratio, not yes/no)
+        at.selectbox(key="appraise_indicator").select(option).run()
+        if "appraise_value" in {t.key for t in at.text_input}:
+            break
+    else:
+        pytest.skip("no numeric indicator for the first unit")
+    box = at.text_input(key="appraise_value")
+    assert box.value == "0"
+    box.set_value("abc").run()
+    assert "«abc» không phải là số (ví dụ đúng: 90 hoặc 90,5)." in [e.value for e in at.error]
+    assert at.button(key="appraise_save").disabled
+    at.text_input(key="appraise_value").set_value("1,5").run()
+    assert not at.button(key="appraise_save").disabled and not at.error
