@@ -303,6 +303,7 @@ def test_ranking_files_are_built_on_a_click_then_kept(app_env, offered, monkeypa
     at.button(key="ranking_prepare").click().run()
     assert not at.exception
     assert offered["rank_xlsx"][:2] == b"PK" and len(built) == 1
+    assert "ranking_prepare" not in {b.key for b in at.button}  # the files in the button's place
     csv = offered["rank_csv"].decode("utf-8-sig")
     assert csv.splitlines()[0].startswith("Hạng,Mã đơn vị,Đơn vị")
     urls = {b.key: b.proto.url for b in at.get("download_button")}

@@ -54,9 +54,13 @@ def offer(key: str, files: Sequence[File], build: Callable[[], Sequence[bytes]],
     for `depends` (a fingerprint()). on_click: built only when the user asks (a button first);
     otherwise on the first render. Returns the bytes offered, or None while waiting for the click."""
     data = held(key, depends)
-    if data is None and on_click:
-        if not st.button(prepare_label, key=f"{key}_prepare", icon=":material/file_download:"):
-            return None
+    asked = f"_{key}_asked"
+    if data is None and on_click and st.session_state.get(asked) != depends:
+        # the click is recorded before the rerun (a callback), so that run builds the files and
+        # shows the download buttons in the prepare button's place
+        st.button(prepare_label, key=f"{key}_prepare", icon=":material/file_download:",
+                  on_click=lambda: st.session_state.__setitem__(asked, depends))
+        return None
     if data is None:
         with st.spinner("Đang chuẩn bị tệp…"):
             data = tuple(build())
