@@ -64,3 +64,7 @@ class Conflict(DcmetricsError):
 
 class AccessDenied(DcmetricsError):
     """The acting account's role or area does not allow the action."""
+
+
+class InputError(DcmetricsError):
+    """A value typed in a form cannot be read (a number that is not one, out of its range)."""

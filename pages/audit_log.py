@@ -7,6 +7,7 @@ import streamlit as st
 
 from dcmetrics import audit, audit_view, exports
 from ui.context import account, get_store, show_errors
+from ui.downloads import XLSX_MIME, File, fingerprint, offer
 from ui.tables import vn_dataframe
 
 st.title("Nhật ký hoạt động")
@@ -34,6 +35,6 @@ with show_errors():
         vn_dataframe(audit_view.details(store, log, pick), {"field": "Mục", "before": "Trước", "after": "Sau"},
                      key="audit_details", alt="Chi tiết dòng nhật ký")
     export = audit_view.export_frame(shown)
-    st.download_button("Tải Excel", data=lambda: exports.xlsx_bytes(export, "Nhật ký"), key="audit_xlsx",
-                       file_name="nhat-ky.xlsx", icon=":material/download:",
-                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    # built once for the rows shown, kept for the session (ui/downloads.py)
+    offer("audit", [File("Tải Excel", "nhat-ky.xlsx", XLSX_MIME, "audit_xlsx", ":material/download:")],
+          lambda: [exports.xlsx_bytes(export, "Nhật ký")], depends=fingerprint(export))

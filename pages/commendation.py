@@ -6,6 +6,8 @@ import streamlit as st
 from dcmetrics import proposal
 from dcmetrics.shortlist import Rules, shortlist
 from ui.context import current, show_errors
+from ui.downloads import XLSX_MIME, File, fingerprint, offer
+from ui.inputs import vn_number_input
 from ui.tables import vn_dataframe
 
 st.title("Thi đua – Khen thưởng")
@@ -24,27 +26,27 @@ with show_errors():
         st.markdown("**Tiêu chuẩn xét chọn** (mặc định theo bộ tiêu chí)")
         with st.container(horizontal=True):
             min_level = st.selectbox("Mức tối thiểu", levels, index=levels.index(defaults.min_level), key="r_level")
-            # Formats without needless decimals ("90", "85.5", never "90.00"): a number input
-            # cannot show a decimal comma, so whole numbers stay whole.
-            min_total = st.number_input("Điểm tối thiểu", 0.0, float(version.total_max),
-                                        float(defaults.min_total or 0.0), step=0.5, format="%.1f", key="r_total")
+            # decimals with a comma (85,5), never Streamlit's «85.0»; counts stay whole numbers
+            with st.container():
+                min_total = vn_number_input("Điểm tối thiểu", value=defaults.min_total or 0.0, min_value=0.0,
+                                            max_value=float(version.total_max), decimals=2, key="r_total",
+                                            help="Ví dụ 90 hoặc 90,5; 0 = không xét điểm.")
             previous = st.number_input("Giữ mức này trong số năm liền trước", 0, 5, defaults.previous_years,
                                        step=1, format="%d", key="r_prev")
         with st.container(horizontal=True):
             per_area = st.number_input("Tối đa mỗi địa bàn (0 = không giới hạn)", 0, 100,
                                        defaults.max_per_area or 0, step=1, format="%d", key="r_area")
-            share_default = round(100 * (defaults.max_share or 0.0), 1)
-            if share_default.is_integer():  # 15 %, not 15.0
-                share = st.number_input("Tối đa % số đơn vị dẫn đầu (0 = không giới hạn)", 0, 100,
-                                        int(share_default), step=1, format="%d", key="r_share")
-            else:
-                share = st.number_input("Tối đa % số đơn vị dẫn đầu (0 = không giới hạn)", 0.0, 100.0,
-                                        share_default, step=0.5, format="%.1f", key="r_share")
+            with st.container():
+                share = vn_number_input("Tối đa % số đơn vị dẫn đầu (0 = không giới hạn)",
+                                        value=100 * (defaults.max_share or 0.0), min_value=0.0, max_value=100.0,
+                                        decimals=1, key="r_share", help="Ví dụ 15 hoặc 12,5.")
         with st.container(horizontal=True):
             complete = st.checkbox("Đủ số liệu", defaults.require_complete, key="r_complete")
             violations = st.checkbox("Không còn vi phạm chưa xử lý", defaults.no_unhandled_violation, key="r_viol")
             per_cluster = st.checkbox("Xét theo cụm, khối thi đua", defaults.per_cluster, key="r_cluster")
         st.form_submit_button("Lập danh sách", type="primary")
+    if min_total is None or share is None:  # the message is under the box
+        st.stop()
     rules = Rules(min_level=min_level, min_total=min_total or None, require_complete=complete,
                   no_unhandled_violation=violations, previous_years=int(previous),
                   max_per_area=int(per_area) or None, max_share=(share / 100) or None,
@@ -85,10 +87,14 @@ with show_errors():
                      points=("total",), numbers=("rank_used",), key="sl_all", alt="Từng tiêu chuẩn")
 
     title = f"{sl.area_name}"
+    # built once for these rules and data, kept for the session: the button never points at a
+    # file the server has dropped (Streamlit's deferred data did, after a rerun)
+    files = [File("Tải danh sách (Excel)", f"de-nghi-khen-thuong-{filters.year}.xlsx", XLSX_MIME, "sl_xlsx",
+                  ":material/download:"),
+             File("Tải bản in (HTML)", f"de-nghi-khen-thuong-{filters.year}.html", "text/html", "sl_html",
+                  ":material/print:")]
     with st.container(horizontal=True):
-        st.download_button("Tải danh sách (Excel)", data=lambda: proposal.shortlist_xlsx(sl, title),
-                           file_name=f"de-nghi-khen-thuong-{filters.year}.xlsx", icon=":material/download:",
-                           mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="sl_xlsx")
-        st.download_button("Tải bản in (HTML)", data=lambda: proposal.shortlist_html(sl, title).encode("utf-8"),
-                           file_name=f"de-nghi-khen-thuong-{filters.year}.html", mime="text/html",
-                           icon=":material/print:", key="sl_html")
+        offer("commendation", files,
+              lambda: (proposal.shortlist_xlsx(sl, title), proposal.shortlist_html(sl, title).encode("utf-8")),
+              depends=fingerprint(user.username, profile.id, version.version, filters, rules, title,
+                                  store.data_version(), sl.units))

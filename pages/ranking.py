@@ -9,6 +9,7 @@ import streamlit as st
 from dcmetrics import config, exports
 from dcmetrics.dashboard import cross_profile_levels, profiles_in_scope, ranking
 from ui.context import current, get_profiles, show_errors
+from ui.downloads import XLSX_MIME, File, fingerprint, offer
 from ui.levels import NOT_RATED, level_colors
 from ui.tables import vn_dataframe
 
@@ -103,8 +104,9 @@ with show_errors():
         st.switch_page("pages/unit.py", query_params={})
     st.caption("Chọn một dòng để xem chi tiết đơn vị. Đơn vị cùng điểm có cùng hạng (1, 2, 2, 4).")
 
-    with st.container(horizontal=True):
-        # exports carry both bases: the chosen one and, beside it, the other
+    def build_exports():
+        """Both files from one table: the chosen basis and, beside it, the other (a second ranking,
+        costly at national size: computed only when the user asks for the files)."""
         other_basis = "self" if filters.basis == "appraised" else "appraised"
         other = ranking(store, profile, replace(filters, basis=other_basis), user)
         export = score_table_for_page(table, version).join(
@@ -112,11 +114,15 @@ with show_errors():
                          pl.col("total").alias(f"Tổng điểm ({BASIS_LABEL[other_basis]})"),
                          pl.col("level").alias(f"Mức độ ({BASIS_LABEL[other_basis]})")),
             on="Mã đơn vị", how="left")
-        st.download_button("Tải Excel", data=lambda: exports.xlsx_bytes(export, "Xếp hạng", [version.defaults_note()]),
-                           file_name=f"xep-hang-{profile.id}-{filters.year}.xlsx", icon=":material/download:",
-                           mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="rank_xlsx")
-        st.download_button("Tải CSV", data=lambda: exports.csv_bytes(export), icon=":material/download:",
-                           file_name=f"xep-hang-{profile.id}-{filters.year}.csv", mime="text/csv", key="rank_csv")
+        return exports.xlsx_bytes(export, "Xếp hạng", [version.defaults_note()]), exports.csv_bytes(export)
+
+    with st.container(horizontal=True):
+        offer("ranking", [File("Tải Excel", f"xep-hang-{profile.id}-{filters.year}.xlsx", XLSX_MIME, "rank_xlsx",
+                               ":material/download:"),
+                          File("Tải CSV", f"xep-hang-{profile.id}-{filters.year}.csv", "text/csv", "rank_csv",
+                               ":material/download:")],
+              build_exports, on_click=True, prepare_label="Chuẩn bị tệp Excel, CSV",
+              depends=fingerprint(user.username, profile.id, version.version, filters, store.data_version()))
 
     st.subheader("Bản đồ nhiệt: tỷ lệ điểm đạt của từng nhóm")
     by = st.segmented_control("Theo", ["Địa bàn", "Đơn vị"], default="Địa bàn", key="heat_by")

@@ -9,6 +9,7 @@ from dcmetrics.appraisal import set_appraisals
 from dcmetrics.errors import DcmetricsError
 from dcmetrics.ingest import commit as ingest
 from ui.context import account, current, get_profiles, get_store, show_errors
+from ui.inputs import vn_number_input
 from ui.tables import vn_dataframe
 
 st.title("Thẩm định, phê duyệt số liệu")
@@ -93,10 +94,12 @@ with show_errors():
                                                           key="appraise_yesno") == "Có" else 0.0
         else:
             top = {"percent": 100.0, "points": ind.max}.get(ind.kind)
-            record["value"] = st.number_input("Giá trị thẩm định", min_value=0.0, max_value=top,
-                                              step=ind.step or 1.0, key="appraise_value")
+            # «12,5», never Streamlit's «12.50»; «12.5» and «12» are read too
+            record["value"] = vn_number_input("Giá trị thẩm định", value=0.0, min_value=0.0, max_value=top,
+                                              decimals=2, key="appraise_value", help="Ví dụ 12 hoặc 12,5.")
         record["reason"] = st.text_input("Lý do thẩm định (bắt buộc)", key="appraise_reason")
-        if st.button("Lưu giá trị thẩm định", key="appraise_save", icon=":material/edit_note:"):
+        unreadable = ind.kind not in ("ratio", "yesno") and record["value"] is None  # said under the box
+        if st.button("Lưu giá trị thẩm định", key="appraise_save", icon=":material/edit_note:", disabled=unreadable):
             try:
                 set_appraisals(store, user, [record])
             except DcmetricsError as e:

@@ -8,6 +8,7 @@ from dcmetrics.dashboard import ranking, unit_detail
 from dcmetrics.fmt import fmt_num, fmt_points, sort_vi
 from dcmetrics.notice import result_notice_html
 from ui.context import current, show_errors
+from ui.downloads import File, fingerprint, offer
 from ui.tables import vn_dataframe
 
 st.title("Chi tiết đơn vị")
@@ -41,9 +42,10 @@ with show_errors():
         st.metric("Hạng chung", "–" if u["rank"] is None else f"{u['rank']}/{u['n_rated']}", border=True)
         st.metric("Hạng trong địa bàn", "–" if u["rank_parent"] is None else str(u["rank_parent"]), border=True)
         st.metric("Hạng trong cụm", "–" if u["rank_cluster"] is None else str(u["rank_cluster"]), border=True)
-    st.download_button("Phiếu kết quả (in được)", icon=":material/print:", mime="text/html", key="unit_notice",
-                       data=lambda: result_notice_html(store, head, code, filters, user).encode("utf-8"),
-                       file_name=f"phieu-ket-qua-{u['unit_code']}-{filters.year}.html")
+    offer("unit_notice", [File("Phiếu kết quả (in được)", f"phieu-ket-qua-{u['unit_code']}-{filters.year}.html",
+                               "text/html", "unit_notice", ":material/print:")],
+          lambda: [result_notice_html(store, head, code, filters, user).encode("utf-8")],
+          depends=fingerprint(user.username, head.id, code, filters, store.data_version()))
     st.caption(f"Tổng điểm chưa làm tròn: {fmt_num(u['raw_total'], 6)} · {profile.rounding.describe()} "
                f"({profile.rounding.source}).")
     if u["rated"]:

@@ -14,6 +14,7 @@ from dcmetrics.fmt import fmt_num
 from dcmetrics.unit_list import import_unit_list
 from dcmetrics.units import import_official
 from ui.context import account, get_store, show_errors
+from ui.inputs import vn_file_uploader
 
 st.title("Đơn vị hành chính chính thức")
 store, user = get_store(), account()
@@ -65,7 +66,7 @@ st.caption("Tệp .xlsx hoặc .csv với các cột ma_don_vi, ten_don_vi, loai
            "Thôn, Tổ dân phố, Khu phố, Ấp), ma_cap_tren, cum_thi_dua, nam_bat_dau, nam_ket_thuc. Thôn, tổ dân phố, "
            "khu phố, ấp phải thuộc một xã, phường, đặc khu (mã cấp trên là mã của xã). Mã đã có được cập nhật; đơn vị "
            "hành chính không đổi.")
-listed = st.file_uploader("Danh sách đơn vị", type=["xlsx", "csv"], key="unit_list_file")
+listed = vn_file_uploader("Danh sách đơn vị", key="unit_list_file", types=["xlsx", "csv"])
 if listed is not None:
     content = listed.getvalue()
     with show_errors():

@@ -5,10 +5,12 @@ import streamlit as st
 
 from dcmetrics import access, config, exports, scoring, units
 from dcmetrics.errors import DcmetricsError, ValidationError
-from dcmetrics.fmt import fmt_num
+from dcmetrics.fmt import fmt_num, size_text
 from dcmetrics.ingest import commit as ingest
 from dcmetrics.ingest.template import build_csv, build_xlsx
 from ui.context import account, current, get_profiles, get_store, show_errors
+from ui.downloads import XLSX_MIME, File, fingerprint, offer
+from ui.inputs import vn_file_uploader
 from ui.tables import vn_dataframe
 
 st.title("Nhập số liệu")
@@ -61,17 +63,16 @@ with show_errors():
 
     st.subheader("1. Tải mẫu")
     with st.container(horizontal=True):
-        st.download_button("Mẫu Excel (.xlsx)", data=lambda: build_xlsx(store, area, year),
-                           file_name=f"mau-{area}-{year}.xlsx", icon=":material/table:", key="tpl_xlsx",
-                           mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-        st.download_button("Mẫu CSV (dấu phẩy)", data=lambda: build_csv(store, area, year),
-                           file_name=f"mau-{area}-{year}.csv", mime="text/csv", key="tpl_csv")
-        st.download_button("Mẫu CSV (dấu chấm phẩy)", data=lambda: build_csv(store, area, year, "semicolon"),
-                           file_name=f"mau-{area}-{year}-champhay.csv", mime="text/csv", key="tpl_csv_sc")
+        offer("templates", [File("Mẫu Excel (.xlsx)", f"mau-{area}-{year}.xlsx", XLSX_MIME, "tpl_xlsx", ":material/table:"),
+                            File("Mẫu CSV (dấu phẩy)", f"mau-{area}-{year}.csv", "text/csv", "tpl_csv"),
+                            File("Mẫu CSV (dấu chấm phẩy)", f"mau-{area}-{year}-champhay.csv", "text/csv",
+                                 "tpl_csv_sc")],
+              lambda: (build_xlsx(store, area, year), build_csv(store, area, year),
+                       build_csv(store, area, year, "semicolon")),
+              depends=fingerprint(area, year, store.data_version()))
 
     st.subheader("2. Gửi tệp đã điền")
-    upload = st.file_uploader("Tệp số liệu (.xlsx hoặc .csv)", type=["xlsx", "csv"], key="upload_file",
-                              max_upload_size=int(config.max_upload_bytes() / 1048576) + 1)
+    upload = vn_file_uploader("Tệp số liệu (.xlsx hoặc .csv)", key="upload_file", types=["xlsx", "csv"])
     if upload is not None:
         content = upload.getvalue()
         try:
@@ -133,4 +134,4 @@ with show_errors():
         name, data = ingest.submission_file(store, user, pick)
         st.download_button("Tải tệp gốc", data=data, file_name=name, key="download_original")
         st.caption(f"Mã kiểm tra SHA-256: {hist.filter(pl.col('id') == pick)['sha256'][0]} · "
-                   f"{fmt_num(len(data))} byte")
+                   f"{size_text(len(data))}" + (f" ({fmt_num(len(data))} byte)" if len(data) >= 1024 else ""))

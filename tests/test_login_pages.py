@@ -374,7 +374,7 @@ def test_commendation_page_matches_shortlist(app_env, store):
     assert [b.label for b in at.download_button] == ["Tải danh sách (Excel)", "Tải bản in (HTML)"]
 
     # a stricter rule in the form changes the list the same way the core does
-    at.number_input(key="r_total").set_value(95.0)
+    at.text_input(key="r_total").set_value("95")  # a text box reading Vietnamese numbers (ui/inputs.py)
     [build] = [b for b in at.form_submit_button if b.label == "Lập danh sách"]
     build.click().run()
     assert not at.exception
@@ -525,13 +525,14 @@ def test_account_changes_show_at_once_and_the_message_once(app_env, store):
 
 
 def test_commendation_numbers_the_vietnamese_way(app_env):
-    """Rule inputs without needless decimals (never «90.00»); table numbers through vn_dataframe:
-    totals 85,50, ranks as whole numbers, never 12.0."""
+    """Rule inputs without needless decimals and with a decimal comma (never «90.0»): points and
+    shares in text boxes showing «90» or «85,5», counts as whole numbers; table numbers through
+    vn_dataframe: totals 85,50, ranks as whole numbers, never 12.0."""
     at = go(login("thiduakhenthuong"), "commendation")
     formats = {n.key: n.proto.format for n in at.number_input}
-    assert formats["r_total"] == "%.1f"
-    assert formats["r_prev"] == formats["r_area"] == "%d"
-    assert formats["r_share"] in ("%d", "%.1f")
+    assert set(formats) == {"r_prev", "r_area"} and set(formats.values()) == {"%d"}
+    for key in ("r_total", "r_share"):
+        assert re.fullmatch(r"\d+(,\d+)?", at.text_input(key=key).value), (key, at.text_input(key=key).value)
     for n in at.number_input:
         if n.proto.format == "%d":
             assert float(n.value).is_integer(), n.key
