@@ -44,6 +44,8 @@ DRAFT_CREATE = "framework_draft"
 DRAFT_SAVE = "framework_draft_save"
 DRAFT_PUBLISH = "framework_publish"
 FRAMEWORK_REGISTER = "framework_register"
+PERIOD_SET = "period_set"
+PERIOD_REOPEN = "period_reopen"
 
 SYSTEM_ACTOR = "(hệ thống)"  # first administrator, demo accounts
 

@@ -19,6 +19,7 @@ ACTIONS = {
     audit.DRAFT_CREATE: "Tạo bản nháp bộ tiêu chí", audit.DRAFT_SAVE: "Sửa bản nháp bộ tiêu chí",
     audit.DRAFT_PUBLISH: "Ban hành phiên bản bộ tiêu chí",
     audit.FRAMEWORK_REGISTER: "Ghi nhận bộ tiêu chí",
+    audit.PERIOD_SET: "Đặt kỳ đánh giá", audit.PERIOD_REOPEN: "Mở lại địa bàn sau hạn",
     audit.ACCOUNT_CREATE: "Tạo tài khoản", audit.ACCOUNT_UPDATE: "Sửa tài khoản",
     audit.ACCOUNT_PASSWORD: "Đổi mật khẩu", audit.ACCOUNT_ACTIVE: "Khóa/mở tài khoản",
     audit.ACCOUNT_UNLOCK: "Mở khóa đăng nhập",
