@@ -86,7 +86,7 @@ def unit_rows(store: Store, profile: Profile, f: Filters, actor) -> pl.DataFrame
         cur.close()
     sent = pl.col("n_submitted")
     return frame.with_columns(
-        n_on_time=pl.when(pl.col("late") == False).then(sent).otherwise(0),  # noqa: E712 (null: not sent)
+        n_on_time=pl.when(~pl.col("late")).then(sent).otherwise(0),  # late null: nothing sent
         n_late=pl.when(pl.col("late")).then(sent).otherwise(0),
         n_missing=pl.col("n_expected") - sent,
         n_returned=pl.when(pl.col("review_state") == "returned").then(sent).otherwise(0),
@@ -108,7 +108,10 @@ def area_rows(units: pl.DataFrame) -> pl.DataFrame:
         units_returned=(pl.col("review_state") == "returned").sum(),
         units_approved=(pl.col("review_state") == "approved").sum(),
     )
-    share = lambda c: pl.when(pl.col("n_expected") > 0).then(pl.col(c) / pl.col("n_expected"))  # noqa: E731
+
+    def share(c: str) -> pl.Expr:
+        return pl.when(pl.col("n_expected") > 0).then(pl.col(c) / pl.col("n_expected"))
+
     return out.with_columns(pl.col(AREA_UNIT_COUNTS).cast(pl.Int64),
                             pct_submitted=share("n_submitted"), pct_on_time=share("n_on_time"),
                             pct_approved=share("n_approved"))

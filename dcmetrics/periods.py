@@ -36,6 +36,14 @@ DEFAULT_NOTE = ("Ngày mở, hạn gửi, hạn thẩm định, ngày đóng do 
                 "báo cáo, không quy định ngày cụ thể).")
 
 
+class PeriodError(ValidationError):
+    """A period that cannot be stored; `problems` names each field (pages list them)."""
+
+    def __init__(self, problems: list[Problem]):
+        super().__init__(problems)
+        self.args = (f"Kỳ đánh giá có {len(problems)} lỗi, chưa lưu.",)
+
+
 def fmt_date(d: date | None) -> str:
     return "–" if d is None else d.strftime("%d/%m/%Y")
 
@@ -115,7 +123,7 @@ def set_period(store: Store, actor, year: int, opens_on: date, submit_by: date, 
     dates = {"opens_on": opens_on, "submit_by": submit_by, "review_by": review_by, "closes_on": closes_on}
     problems = period_problems(year, dates, late_policy)
     if problems:
-        raise ValidationError(problems)
+        raise PeriodError(problems)
     now = datetime.now()
     new = Period(year, opens_on, submit_by, review_by, closes_on, late_policy, me.username, now)
     with store.transaction() as cur:

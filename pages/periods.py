@@ -34,11 +34,13 @@ with show_errors():
             if current is not None:
                 d = {k: getattr(current, k) for k in d}
             cols = st.columns(4)
-            chosen = {k: col.date_input(label, value=d[k], format="DD/MM/YYYY", key=f"period_{k}")
+            # keyed per year: choosing another year shows that year's dates, not the last ones typed
+            chosen = {k: col.date_input(label, value=d[k], format="DD/MM/YYYY", key=f"period_{k}_{year}")
                       for col, (k, label) in zip(cols, periods.DATE_FIELDS.items())}
             policies = list(periods.LATE_POLICIES)
             policy = st.radio("Số liệu gửi sau hạn", policies, format_func=periods.LATE_POLICIES.get, horizontal=True,
-                              index=policies.index(current.late_policy) if current else 0, key="period_policy")
+                              index=policies.index(current.late_policy) if current else 0,
+                              key=f"period_policy_{year}")
             if st.form_submit_button("Lưu kỳ đánh giá", type="primary", icon=":material/save:"):
                 saved = periods.set_period(store, user, year, late_policy=policy, **chosen)
                 st.session_state[FLASH] = f"Đã lưu. {saved.describe()}"
@@ -67,7 +69,7 @@ with show_errors():
     if listed.height:
         st.subheader("Các kỳ đánh giá đã đặt")
         shown = listed.with_columns(
-            [pl.col(c).dt.strftime("%d/%m/%Y") for c in periods.DATE_FIELDS],
+            *[pl.col(c).dt.strftime("%d/%m/%Y") for c in periods.DATE_FIELDS],
             pl.col("late_policy").replace_strict(periods.LATE_POLICIES, default=pl.col("late_policy")))
         vn_dataframe(shown, {"year": "Năm", **periods.DATE_FIELDS, "late_policy": "Số liệu gửi sau hạn",
                              "set_by": "Người đặt", "set_at": "Thời điểm đặt"}, key="periods_table",

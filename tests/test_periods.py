@@ -44,8 +44,8 @@ def _clear(store: Store) -> None:
 
 def _set(store: Store, year: int, opens: int, submit: int, review: int, closes: int, policy: str,
          today: date) -> periods.Period:
-    d = lambda n: today + timedelta(days=n)  # noqa: E731
-    return periods.set_period(store, ADMIN, year, d(opens), d(submit), d(review), d(closes), policy)
+    opens, submit, review, closes = (today + timedelta(days=n) for n in (opens, submit, review, closes))
+    return periods.set_period(store, ADMIN, year, opens, submit, review, closes, policy)
 
 
 def vn(d: date) -> str:
@@ -65,8 +65,8 @@ CASES = [
     ("opening day", (0, 5, 20, 30), "refuse", None, False, None),
     ("late, accepted", (-20, -1, 5, 10), "accept_late", None, True, None),
     ("late, refused", (-20, -1, 5, 10), "refuse", None, True,
-     f"Đã quá hạn gửi số liệu năm {YEAR} (hạn {vn(D - timedelta(1))}); kỳ đánh giá không nhận số liệu gửi muộn: "
-     "đề nghị người thẩm định mở lại địa bàn."),
+     (f"Đã quá hạn gửi số liệu năm {YEAR} (hạn {vn(D - timedelta(1))}); kỳ đánh giá không nhận số liệu gửi muộn: "
+      "đề nghị người thẩm định mở lại địa bàn.")),
     ("late, refused, area reopened", (-20, -1, 5, 10), "refuse", AREA, True, None),
     ("closing day, accepted late", (-20, -10, -5, 0), "accept_late", None, True, None),
     ("after closing", (-30, -20, -10, -1), "accept_late", None, True,
