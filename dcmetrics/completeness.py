@@ -10,6 +10,7 @@ group-by of those rows, so a national registry (40.000 units) costs one query an
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 
 import polars as pl
@@ -73,7 +74,22 @@ def unit_rows(store: Store, profile: Profile, f: Filters, actor) -> pl.DataFrame
     the figure counts n_on_time, n_late, n_missing, n_returned, n_approved."""
     root = _root(store, f, actor)
     version = profile.in_force(f.year)
-    assigned = territory.units_of(store, profile.id, f.year)
+    # kept per data version: uploads, reviews, periods and registry changes all bump it
+    key = (_TOKENS.setdefault(store, object()), store.data_version(), profile.id, version.version, version.sha256, f.year,
+           f.unit_type, root)
+    if key not in _CACHE:
+        if len(_CACHE) > 32:
+            _CACHE.clear()
+        _CACHE[key] = _unit_rows(store, version, profile.id, f, root)
+    return _CACHE[key]
+
+
+_CACHE: dict[tuple, pl.DataFrame] = {}
+_TOKENS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # one per Store object, never reused
+
+
+def _unit_rows(store: Store, version: Profile, profile_id: str, f: Filters, root: str | None) -> pl.DataFrame:
+    assigned = territory.units_of(store, profile_id, f.year)
     cur = store.cursor()
     try:
         cur.register("c_applies", _applies(version))

@@ -127,6 +127,8 @@ def test_late_returned_approved_and_whom_to_remind(fresh_sample_store, profile):
     for area in ("991", "992", "993"):
         if s.rows("SELECT 1 FROM area_locks WHERE area_code = $a AND year = $y", {"a": area, "y": year}):
             ingest.reopen(s, access.SYSTEM, area, year, "kiểm thử")
+    before = completeness.completeness(s, profile, Filters(year), "thamdinh.tinh")  # kept per data version
+    assert before.total["n_late"] == 0 and before.total["units_approved"] == 0
     today = date.today()
     periods.set_period(s, "quantri.demo", year, today - timedelta(20), today - timedelta(1), today + timedelta(5),
                        today + timedelta(10), "accept_late")
