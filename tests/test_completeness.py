@@ -256,3 +256,17 @@ def test_period_page_saves_a_period(app_env):
     assert (p.opens_on, p.submit_by, p.closes_on, p.set_by) == (date(2030, 12, 1), date(2031, 1, 20),
                                                                 date(2031, 3, 1), "quantri.demo")
     assert any("hạn gửi số liệu 20/01/2031" in s.value for s in at.success)
+
+
+def test_upload_page_says_when_the_year_is_closed(app_env):
+    """(Last in this module: it closes 2024 in the module's database.)"""
+    at = login("canbo.991", "upload")
+    store = store_of(at)
+    assert periods.status_text(store, 2024) in [c.value for c in at.caption]  # no period: open, nothing late
+    today = date.today()
+    periods.set_period(store, "quantri.demo", 2024, today - timedelta(30), today - timedelta(20),
+                       today - timedelta(10), today - timedelta(1))
+    at = login("canbo.991", "upload")
+    assert at.session_state["upload_year"] == 2024
+    assert (f"Kỳ đánh giá năm 2024 đã đóng ngày {(today - timedelta(1)).strftime('%d/%m/%Y')}; chỉ người thẩm định "
+            "mở lại được địa bàn.") in [w.value for w in at.warning]
