@@ -17,7 +17,8 @@ if ctx is None:
 store, filters, profile, user = ctx
 
 COUNT_LABELS = {"n_expected": "Số liệu phải nộp", "n_submitted": "Đã nộp", "n_on_time": "Đúng hạn",
-                "n_late": "Nộp muộn", "n_missing": "Còn thiếu", "n_returned": "Bị trả lại", "n_approved": "Đã phê duyệt"}
+                "n_late": "Nộp muộn", "n_missing": "Còn thiếu", "n_returned": "Bị trả lại",
+                "n_approved": "Đã phê duyệt"}
 
 
 def pct_text(frame: pl.DataFrame) -> pl.DataFrame:

@@ -133,7 +133,8 @@ def test_upload_path(db, case):
         return
     result = ingest.import_file(db, content, f"{name}.csv", YEAR, OFFICER, AREA)
     assert result.stored
-    assert db.rows("SELECT late, state FROM submissions WHERE id = $i", {"i": result.submission_id}) == [(late, "current")]
+    stored = db.rows("SELECT late, state FROM submissions WHERE id = $i", {"i": result.submission_id})
+    assert stored == [(late, "current")]
 
 
 def test_commit_refuses_when_the_period_closed_after_the_check(db):
@@ -174,7 +175,8 @@ def test_setting_a_period_is_audited_with_before_and_after(db):
     assert [(r[0], r[1]) for r in rows] == [(ADMIN, "period:2025"), (ADMIN, "period:2025")]
     assert rows[0][2] is None
     assert json.loads(rows[0][3]) == {"year": 2025, "opens_on": "2025-12-01", "submit_by": "2026-01-15",
-                                      "review_by": "2026-02-15", "closes_on": "2026-03-01", "late_policy": "accept_late"}
+                                      "review_by": "2026-02-15", "closes_on": "2026-03-01",
+                                      "late_policy": "accept_late"}
     assert json.loads(rows[1][2])["submit_by"] == "2026-01-15"
     assert json.loads(rows[1][3])["submit_by"] == "2026-01-31" and json.loads(rows[1][3])["late_policy"] == "refuse"
     p = periods.get_period(db, 2025)
