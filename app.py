@@ -48,6 +48,10 @@ def page_list(user) -> dict[str, list]:
         work.append(page("pages/upload.py", title="Nhập số liệu", icon=":material/upload_file:"))
     if allowed(access.REVIEW):
         work.append(page("pages/review.py", title="Thẩm định, phê duyệt", icon=":material/fact_check:"))
+    if allowed(access.READ_SCORES):  # each account sees its own area's progress
+        work.append(page("pages/completeness.py", title="Tiến độ nộp số liệu", icon=":material/checklist:"))
+    if allowed(access.MANAGE_PERIODS) or allowed(access.REVIEW):
+        work.append(page("pages/periods.py", title="Kỳ đánh giá", icon=":material/event:"))
     if work:
         pages["Nghiệp vụ"] = work
     admin = [page("pages/my_account.py", title="Tài khoản của tôi", icon=":material/person:")]

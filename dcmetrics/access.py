@@ -71,8 +71,9 @@ MANAGE_ACCOUNTS = "manage_accounts"
 MANAGE_UNITS = "manage_units"
 MANAGE_FRAMEWORKS = "manage_frameworks"
 READ_AUDIT = "read_audit"
+MANAGE_PERIODS = "manage_periods"    # the evaluation period of a year (dates, late uploads)
 ACTIONS = (READ_SCORES, READ_DRAFTS, UPLOAD, REVIEW, APPRAISE, COMMEND,
-           MANAGE_ACCOUNTS, MANAGE_UNITS, MANAGE_FRAMEWORKS, READ_AUDIT)
+           MANAGE_ACCOUNTS, MANAGE_UNITS, MANAGE_FRAMEWORKS, READ_AUDIT, MANAGE_PERIODS)
 
 PERMISSIONS: dict[str, frozenset[str]] = {
     LEADER: frozenset({READ_SCORES}),
@@ -95,6 +96,7 @@ ACTION_LABELS = {
     MANAGE_UNITS: ("quản lý danh mục đơn vị", "thuộc"),
     MANAGE_FRAMEWORKS: ("quản lý bộ tiêu chí", "cho"),
     READ_AUDIT: ("xem nhật ký hệ thống", "của"),
+    MANAGE_PERIODS: ("đặt kỳ đánh giá (ngày mở, hạn gửi, hạn thẩm định, ngày đóng)", "cho"),
 }
 
 # An administrator may be bound to no unit at all (the first one is created before any unit).

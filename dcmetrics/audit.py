@@ -44,6 +44,8 @@ DRAFT_CREATE = "framework_draft"
 DRAFT_SAVE = "framework_draft_save"
 DRAFT_PUBLISH = "framework_publish"
 FRAMEWORK_REGISTER = "framework_register"
+PERIOD_SET = "period_set"
+PERIOD_REOPEN = "period_reopen"
 
 SYSTEM_ACTOR = "(hệ thống)"  # first administrator, demo accounts
 
@@ -56,6 +58,7 @@ ACTION_LABELS = {
     LINEAGE_EDIT: "Sửa liên kết đơn vị cũ → mới", DRAFT_CREATE: "Tạo bản nháp bộ tiêu chí",
     DRAFT_SAVE: "Sửa bản nháp bộ tiêu chí", DRAFT_PUBLISH: "Ban hành phiên bản bộ tiêu chí",
     FRAMEWORK_REGISTER: "Ghi nhận bộ tiêu chí",
+    PERIOD_SET: "Đặt kỳ đánh giá", PERIOD_REOPEN: "Mở lại địa bàn sau hạn",
     ACCOUNT_CREATE: "Tạo tài khoản", ACCOUNT_UPDATE: "Sửa tài khoản", ACCOUNT_PASSWORD: "Đổi mật khẩu",
     ACCOUNT_ACTIVE: "Khóa/mở tài khoản", ACCOUNT_UNLOCK: "Mở khóa đăng nhập",
 }

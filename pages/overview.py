@@ -4,6 +4,7 @@ import plotly.express as px
 import polars as pl
 import streamlit as st
 
+from dcmetrics.completeness import province_summary
 from dcmetrics.dashboard import overview, ranking
 from dcmetrics.fmt import fmt_num, fmt_pct, fmt_points
 from ui.context import current, show_errors
@@ -29,6 +30,10 @@ with show_errors():
         st.metric("Được xếp loại", fmt_num(ov.n_rated), border=True)
         st.metric("Điểm bình quân", fmt_points(ov.mean_total), border=True,
                   delta=None if ov.mean_change is None else fmt_num(ov.mean_change))
+        sent = province_summary(store, profile, filters, user)
+        st.metric("Số liệu đã nộp", fmt_pct(sent["pct_submitted"]), border=True,
+                  help=f"{fmt_num(sent['n_submitted'])} / {fmt_num(sent['n_expected'])} số liệu phải nộp; "
+                       f"đã phê duyệt {fmt_pct(sent['pct_approved'])} (trang Tiến độ nộp số liệu)")
     st.subheader("Số đơn vị theo mức độ thực hiện")
     levels = ov.levels.with_columns(share_text=ov.levels["share"].map_elements(fmt_pct, return_dtype=str))
     # one palette for the levels on every page: best green to worst deep red (dcmetrics.palette)

@@ -1,9 +1,11 @@
 """Nhập số liệu: template, upload, every problem named, preview, commit, history."""
 
+from datetime import datetime
+
 import polars as pl
 import streamlit as st
 
-from dcmetrics import access, config, exports, scoring, units
+from dcmetrics import access, config, exports, periods, scoring, units
 from dcmetrics.errors import DcmetricsError, ValidationError
 from dcmetrics.fmt import fmt_num, size_text
 from dcmetrics.ingest import commit as ingest
@@ -42,6 +44,11 @@ with show_errors():
     status = ingest.area_status(store, user, year).filter(pl.col("area_code") == area)
     locks = ingest.upload_locks(store, user, area, year)  # exactly what a commit would refuse
     own = locks.filter(pl.col("unit_code").is_null())
+    refused = periods.upload_verdict(store, area, year, datetime.now()).refused  # what check_file would say
+    if refused:
+        st.warning(refused.message, icon=":material/event_busy:")
+    else:
+        st.caption(periods.status_text(store, year))
     if own.height:
         s = own.row(0, named=True)
         st.warning(f"Số liệu năm {year} của {names[area]} đã được phê duyệt và khóa (người duyệt: "

@@ -14,7 +14,7 @@ from argon2 import PasswordHasher
 
 from dcmetrics import access, audit, bootstrap
 from dcmetrics.access import (ADMIN, ADMIN_PASSWORD_ENV, ADMIN_USER_ENV, APPRAISE, COMMEND, COMMITTEE, LEADER,
-                              MANAGE_ACCOUNTS, MANAGE_FRAMEWORKS, MANAGE_UNITS, OFFICER, READ_AUDIT, READ_DRAFTS,
+                              MANAGE_ACCOUNTS, MANAGE_FRAMEWORKS, MANAGE_PERIODS, MANAGE_UNITS, OFFICER, READ_AUDIT, READ_DRAFTS,
                               READ_SCORES, REVIEW, REVIEWER, UPLOAD, Account, AccountError)
 from dcmetrics.errors import AccessDenied, NotFound
 from dcmetrics.sqlfiles import quote_ident
@@ -41,7 +41,7 @@ EXPECTED = {
     OFFICER: {READ_SCORES, READ_DRAFTS, UPLOAD},
     REVIEWER: {READ_SCORES, READ_DRAFTS, REVIEW, APPRAISE},
     ADMIN: {READ_SCORES, READ_DRAFTS, UPLOAD, REVIEW, APPRAISE, COMMEND, MANAGE_ACCOUNTS, MANAGE_UNITS,
-            MANAGE_FRAMEWORKS, READ_AUDIT},
+            MANAGE_FRAMEWORKS, READ_AUDIT, MANAGE_PERIODS},
 }
 ALL_ACTIONS = sorted(EXPECTED[ADMIN])
 # (username, role, area)

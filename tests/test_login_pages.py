@@ -40,21 +40,26 @@ DEMO = {"lanhdao.tinh": "demo-leader", "thiduakhenthuong": "demo-committee", "ca
 # The menus, written out (not read from app.py): section -> page titles, in order.
 RESULTS = ["Tổng quan", "Xếp hạng", "Xu hướng", "Bản đồ", "Chi tiết đơn vị", "Bộ tiêu chí"]
 MENUS = {
-    "lanhdao.tinh": {"Kết quả": RESULTS, "Hệ thống": ["Tài khoản của tôi"]},
-    "thiduakhenthuong": {"Kết quả": RESULTS, "Nghiệp vụ": ["Thi đua – Khen thưởng"],
+    "lanhdao.tinh": {"Kết quả": RESULTS, "Nghiệp vụ": ["Tiến độ nộp số liệu"], "Hệ thống": ["Tài khoản của tôi"]},
+    "thiduakhenthuong": {"Kết quả": RESULTS, "Nghiệp vụ": ["Thi đua – Khen thưởng", "Tiến độ nộp số liệu"],
                          "Hệ thống": ["Tài khoản của tôi"]},
-    "canbo.991": {"Kết quả": RESULTS, "Nghiệp vụ": ["Nhập số liệu"], "Hệ thống": ["Tài khoản của tôi"]},
-    "canbo.992": {"Kết quả": RESULTS, "Nghiệp vụ": ["Nhập số liệu"], "Hệ thống": ["Tài khoản của tôi"]},
-    "thamdinh.tinh": {"Kết quả": RESULTS, "Nghiệp vụ": ["Thẩm định, phê duyệt"], "Hệ thống": ["Tài khoản của tôi"]},
+    "canbo.991": {"Kết quả": RESULTS, "Nghiệp vụ": ["Nhập số liệu", "Tiến độ nộp số liệu"],
+                  "Hệ thống": ["Tài khoản của tôi"]},
+    "canbo.992": {"Kết quả": RESULTS, "Nghiệp vụ": ["Nhập số liệu", "Tiến độ nộp số liệu"],
+                  "Hệ thống": ["Tài khoản của tôi"]},
+    "thamdinh.tinh": {"Kết quả": RESULTS, "Nghiệp vụ": ["Thẩm định, phê duyệt", "Tiến độ nộp số liệu", "Kỳ đánh giá"],
+                      "Hệ thống": ["Tài khoản của tôi"]},
     "quantri.demo": {"Kết quả": RESULTS,
-                     "Nghiệp vụ": ["Thi đua – Khen thưởng", "Nhập số liệu", "Thẩm định, phê duyệt"],
+                     "Nghiệp vụ": ["Thi đua – Khen thưởng", "Nhập số liệu", "Thẩm định, phê duyệt",
+                                   "Tiến độ nộp số liệu", "Kỳ đánh giá"],
                      "Hệ thống": ["Tài khoản của tôi", "Quản lý tài khoản", "Soạn bộ tiêu chí", "Đơn vị hành chính",
                                   "Nhật ký hoạt động"]},
 }
 ROLE_LABEL = {"lanhdao.tinh": "Lãnh đạo", "thiduakhenthuong": "Hội đồng Thi đua – Khen thưởng",
               "canbo.991": "Cán bộ nhập liệu", "canbo.992": "Cán bộ nhập liệu", "thamdinh.tinh": "Người thẩm định",
               "quantri.demo": "Quản trị"}
-ALL_PAGES = sorted(RESULTS + ["Thi đua – Khen thưởng", "Nhập số liệu", "Thẩm định, phê duyệt", "Tài khoản của tôi",
+ALL_PAGES = sorted(RESULTS + ["Thi đua – Khen thưởng", "Nhập số liệu", "Thẩm định, phê duyệt", "Tiến độ nộp số liệu",
+                              "Kỳ đánh giá", "Tài khoản của tôi",
                               "Quản lý tài khoản", "Soạn bộ tiêu chí", "Đơn vị hành chính", "Nhật ký hoạt động"])
 
 

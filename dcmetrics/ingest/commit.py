@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from datetime import datetime
 
 import polars as pl
 
-from dcmetrics import access, audit, framework, scoring, sqlfiles, units
+from dcmetrics import access, audit, framework, periods, scoring, sqlfiles, units
 from dcmetrics.errors import AccessDenied, Conflict, NotFound, Problem, ValidationError
 from dcmetrics.fmt import fmt_num
 from dcmetrics.framework_model import Profile
@@ -154,7 +155,8 @@ def check_file(store: Store, content: bytes, file_name: str, year: int, actor,
     step = progress or (lambda fraction, text: None)
     if area_code:
         access.require(store, actor, access.UPLOAD, area_code)
-        closed = area_closed_problem(store, area_code, year)
+        closed = area_closed_problem(store, area_code, year) or periods.upload_verdict(
+            store, area_code, year, datetime.now()).refused  # before opening, after the deadline or closing
         if closed:
             raise ValidationError([closed])
     step(0.0, "Đọc tệp…")
@@ -293,6 +295,9 @@ def commit(store: Store, checked: Checked, actor) -> ImportResult:
     """Store the checked file as the current data of its area and year, all or nothing."""
     acct = access.require(store, actor, access.UPLOAD, checked.area_code)
     result = ImportResult(checked)
+    verdict = periods.upload_verdict(store, checked.area_code, checked.year, datetime.now())
+    if verdict.refused:  # the deadline or the closing passed between check and commit
+        raise ValidationError([verdict.refused])
     with store.transaction() as cur:
         locks = lock_problems(cur, checked.area_code, checked.year, _unit_rows(checked.observations),
                               checked.unit_column)
@@ -311,10 +316,10 @@ def commit(store: Store, checked: Checked, actor) -> ImportResult:
         cur.execute("UPDATE submissions SET state = 'replaced' WHERE area_code = $a AND year = $y "
                     "AND state = 'current'", {"a": checked.area_code, "y": checked.year})
         sid = cur.execute(
-            "INSERT INTO submissions (area_code, year, file_name, sha256, content, sent_by, n_rows) "
-            "VALUES ($a, $y, $f, $h, $c, $u, $n) RETURNING id",
+            "INSERT INTO submissions (area_code, year, file_name, sha256, content, sent_by, n_rows, late) "
+            "VALUES ($a, $y, $f, $h, $c, $u, $n, $late) RETURNING id",
             {"a": checked.area_code, "y": checked.year, "f": checked.file_name, "h": checked.sha256,
-             "c": checked.content, "u": acct.username, "n": checked.n_rows}).fetchone()[0]
+             "c": checked.content, "u": acct.username, "n": checked.n_rows, "late": verdict.late}).fetchone()[0]
         cur.register("incoming_obs", checked.observations.with_columns(pl.lit(sid, pl.Int64).alias("submission_id")))
         cur.execute("INSERT INTO observations (submission_id, unit_code, year, indicator, value, num, den, raw) "
                     "SELECT submission_id, unit_code, year, indicator, value, num, den, raw FROM incoming_obs")
