@@ -44,6 +44,11 @@ DRAFT_CREATE = "framework_draft"
 DRAFT_SAVE = "framework_draft_save"
 DRAFT_PUBLISH = "framework_publish"
 FRAMEWORK_REGISTER = "framework_register"
+# Evidence documents (dcmetrics.evidence).
+EVIDENCE_ATTACH = "evidence_attach"
+EVIDENCE_DELETE = "evidence_delete"
+EVIDENCE_DOWNLOAD = "evidence_download"
+EVIDENCE_REQUIRE = "evidence_require"
 
 SYSTEM_ACTOR = "(hệ thống)"  # first administrator, demo accounts
 

@@ -52,3 +52,9 @@ def max_upload_bytes() -> int:
 
 def max_upload_rows() -> int:
     return int(os.environ.get("DCMETRICS_MAX_UPLOAD_ROWS", "20000"))
+
+
+def max_evidence_bytes() -> int:
+    """The size limit of one evidence document (DCMETRICS_MAX_EVIDENCE_MB, default 20: the
+    software's default, no text sets it)."""
+    return int(float(os.environ.get("DCMETRICS_MAX_EVIDENCE_MB", "20")) * 1024 * 1024)

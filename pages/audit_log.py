@@ -19,6 +19,8 @@ ACTIONS = {
     audit.DRAFT_CREATE: "Tạo bản nháp bộ tiêu chí", audit.DRAFT_SAVE: "Sửa bản nháp bộ tiêu chí",
     audit.DRAFT_PUBLISH: "Ban hành phiên bản bộ tiêu chí",
     audit.FRAMEWORK_REGISTER: "Ghi nhận bộ tiêu chí",
+    audit.EVIDENCE_ATTACH: "Gửi minh chứng", audit.EVIDENCE_DELETE: "Xóa minh chứng",
+    audit.EVIDENCE_DOWNLOAD: "Tải minh chứng", audit.EVIDENCE_REQUIRE: "Yêu cầu minh chứng",
     audit.ACCOUNT_CREATE: "Tạo tài khoản", audit.ACCOUNT_UPDATE: "Sửa tài khoản",
     audit.ACCOUNT_PASSWORD: "Đổi mật khẩu", audit.ACCOUNT_ACTIVE: "Khóa/mở tài khoản",
     audit.ACCOUNT_UNLOCK: "Mở khóa đăng nhập",
