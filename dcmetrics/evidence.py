@@ -174,15 +174,20 @@ def _reach(store: Store, actor, evidence_id: int, what: str) -> tuple[access.Acc
     return acct, row
 
 
+def download_name(file_name: str, file_type: str) -> str:
+    """The stored name, with the ending of the detected type added when it has another (or none)."""
+    if filecheck.EXTENSIONS.get(filecheck.extension(file_name)) == file_type:
+        return file_name
+    return f"{file_name}.{'jpg' if file_type == 'jpeg' else file_type}"
+
+
 def download(store: Store, actor, evidence_id: int) -> Download:
     """The document's bytes, its name (with the ending of its detected type) and MIME type; the
     download is audited."""
     acct, row = _reach(store, actor, evidence_id, "tải")
     if row["deleted_at"] is not None:
         raise Conflict(f"Minh chứng «{row['file_name']}» đã bị xóa ({row['deleted_by']}, {_when(row['deleted_at'])}).")
-    name = row["file_name"]
-    if filecheck.EXTENSIONS.get(filecheck.extension(name)) != row["file_type"]:
-        name = f"{name}.{'jpg' if row['file_type'] == 'jpeg' else row['file_type']}"
+    name = download_name(row["file_name"], row["file_type"])
     with store.transaction() as cur:
         audit.record(cur, acct, audit.EVIDENCE_DOWNLOAD, f"evidence:{row['id']}",
                      after={"unit_code": row["unit_code"], "year": row["year"], "file_name": row["file_name"]})
