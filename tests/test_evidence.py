@@ -468,3 +468,83 @@ def test_requirements_and_checklist(es):
     assert len(audit_rows(es, audit.EVIDENCE_REQUIRE)) == 3
     with pytest.raises(NotFound, match="«NOPE»"):
         evidence.set_requirements(es, "thamdinh", YEAR, ["NOPE"])
+
+
+# ---------------------------------------------------------------- the pages (AppTest, the sample's demo accounts)
+
+from streamlit.testing.v1 import AppTest  # noqa: E402
+from test_pages import (  # noqa: E402,F401 - fixtures used by name, autouse ones included
+    APP,
+    PAGE_DIR,
+    _admin_credentials,
+    _navigation_not_pages_dir,
+    app_env,
+    frame_with,
+    sample_db,
+    store_of,
+)
+
+DEMO = {"canbo.991": "demo-officer", "lanhdao.tinh": "demo-leader", "thamdinh.tinh": "demo-reviewer"}
+
+
+def ok(at: AppTest) -> AppTest:
+    assert not at.exception, [e.value for e in at.exception] + ["\n".join(e.stack_trace) for e in at.exception]
+    return at
+
+
+def login(username: str, page: str) -> AppTest:
+    at = ok(AppTest.from_file(APP, default_timeout=60).run())
+    at.text_input(key="login_user").set_value(username)
+    at.text_input(key="login_password").set_value(DEMO[username])
+    ok(at.form_submit_button[0].click().run())
+    assert at.session_state["account"].username == username, [e.value for e in at.error]
+    return ok(at.switch_page(f"{PAGE_DIR}/{page}.py").run())
+
+
+def test_unit_page_officer_attaches_and_sees_the_list(app_env):
+    at = login("canbo.991", "unit")
+    assert "Minh chứng" in [s.value for s in at.subheader]
+    unit, year = at.selectbox(key="unit_code").value, int(at.session_state["_context"][1].year)
+    store = store_of(at)
+    before = store.rows("SELECT count(*) FROM evidence")[0][0]
+    # a page of script named .pdf: refused, shown, nothing stored
+    at.file_uploader(key="evidence_file").set_value(("trang.pdf", b"<html><script>x()</script></html>",
+                                                     "application/pdf"))
+    ok(ok(at.run()).button(key="evidence_save").click().run())
+    assert any("trang web HTML" in e.value for e in at.error) or \
+        any("trang web HTML" in m.value for m in at.markdown), [e.value for e in at.error]
+    assert store.rows("SELECT count(*) FROM evidence")[0][0] == before
+    # a real PDF for one indicator
+    at.file_uploader(key="evidence_file").set_value(("ke-hoach.pdf", pdf(), "application/pdf"))
+    ok(at.run())
+    at.selectbox(key="evidence_indicator").set_value("PROP_PLAN")
+    ok(ok(at.run()).button(key="evidence_save").click().run())
+    assert [s.value for s in at.success] == [f"Đã lưu minh chứng «ke-hoach.pdf» (PDF, {filecheck.mb(len(pdf()))})."]
+    stored = store.rows("SELECT unit_code, year, indicator, uploaded_by FROM evidence ORDER BY id DESC LIMIT 1")
+    assert stored == [(unit, year, "PROP_PLAN", "canbo.991")]
+    ok(at.run())
+    listed = frame_with(at, "Tệp", "Dung lượng").value
+    assert listed["Tệp"].tolist() == ["ke-hoach.pdf"]
+    assert listed["Chỉ tiêu"].tolist() == ["Có kế hoạch tuyên truyền, PBGDPL về THDCCS trong năm"]
+    assert [b.label for b in at.get("download_button")] .count("Tải về") == 1
+
+
+def test_unit_page_leader_sees_the_list_without_uploader(app_env):
+    at = login("lanhdao.tinh", "unit")
+    assert "Minh chứng" in [s.value for s in at.subheader]
+    with pytest.raises(KeyError):
+        at.file_uploader(key="evidence_file")
+
+
+def test_review_page_sets_requirements_and_shows_what_is_missing(app_env):
+    at = login("thamdinh.tinh", "review")
+    assert "Minh chứng" in [s.value for s in at.subheader]
+    area, year = at.selectbox(key="review_area").value, at.selectbox(key="review_year").value
+    at.multiselect(key="evidence_required").set_value(["PROP_PLAN"])
+    ok(ok(at.run()).button(key="evidence_require_save").click().run())
+    store = store_of(at)
+    assert store.rows("SELECT area_code, indicator FROM evidence_requirements WHERE year = $y", {"y": year}) == [
+        (area, "PROP_PLAN")]
+    summary = evidence.area_checklist(store, "thamdinh.tinh", area, year)
+    shown = frame_with(at, "Đơn vị", "Còn thiếu").value
+    assert len(shown) == summary.filter(pl.col("n_missing") > 0).height > 0
