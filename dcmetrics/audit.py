@@ -44,8 +44,16 @@ DRAFT_CREATE = "framework_draft"
 DRAFT_SAVE = "framework_draft_save"
 DRAFT_PUBLISH = "framework_publish"
 FRAMEWORK_REGISTER = "framework_register"
+<<<<<<< HEAD
 PERIOD_SET = "period_set"
 PERIOD_REOPEN = "period_reopen"
+=======
+# Evidence documents (dcmetrics.evidence).
+EVIDENCE_ATTACH = "evidence_attach"
+EVIDENCE_DELETE = "evidence_delete"
+EVIDENCE_DOWNLOAD = "evidence_download"
+EVIDENCE_REQUIRE = "evidence_require"
+>>>>>>> h17-evidence
 
 SYSTEM_ACTOR = "(hệ thống)"  # first administrator, demo accounts
 
@@ -59,6 +67,8 @@ ACTION_LABELS = {
     DRAFT_SAVE: "Sửa bản nháp bộ tiêu chí", DRAFT_PUBLISH: "Ban hành phiên bản bộ tiêu chí",
     FRAMEWORK_REGISTER: "Ghi nhận bộ tiêu chí",
     PERIOD_SET: "Đặt kỳ đánh giá", PERIOD_REOPEN: "Mở lại địa bàn sau hạn",
+    EVIDENCE_ATTACH: "Gửi minh chứng", EVIDENCE_DELETE: "Xóa minh chứng",
+    EVIDENCE_DOWNLOAD: "Tải minh chứng", EVIDENCE_REQUIRE: "Yêu cầu minh chứng",
     ACCOUNT_CREATE: "Tạo tài khoản", ACCOUNT_UPDATE: "Sửa tài khoản", ACCOUNT_PASSWORD: "Đổi mật khẩu",
     ACCOUNT_ACTIVE: "Khóa/mở tài khoản", ACCOUNT_UNLOCK: "Mở khóa đăng nhập",
 }

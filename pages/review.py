@@ -8,6 +8,7 @@ from dcmetrics import framework, scoring, units
 from dcmetrics.appraisal import set_appraisals
 from dcmetrics.errors import DcmetricsError
 from dcmetrics.ingest import commit as ingest
+from ui import evidence as evidence_ui  # the «Minh chứng» section (issue 17)
 from ui.context import account, current, get_profiles, get_store, show_errors
 from ui.inputs import vn_number_input
 from ui.tables import vn_dataframe
@@ -69,6 +70,7 @@ with show_errors():
                                 format_func=lambda i: f"{i} · {older.filter(pl.col('id') == i)['file_name'][0]}")
             if st.button("Khôi phục làm số liệu hiện hành", key="restore", icon=":material/history:"):
                 act(ingest.restore, pick, done="Đã khôi phục; tệp đang dùng trước đó vẫn còn trong lịch sử.")
+    evidence_ui.review_section(store, user, area, year)  # «Minh chứng» below the tabs (issue 17)
     with tab_appraise:
         table = scoring.cached_score(store, profile, [year]).year(year)
         candidates = table.filter(pl.col("unit_code").is_in(units.subtree(store, area)["code"].implode()))

@@ -7,6 +7,7 @@ from dcmetrics import config
 from dcmetrics.dashboard import ranking, unit_detail
 from dcmetrics.fmt import fmt_num, fmt_points, sort_vi
 from dcmetrics.notice import result_notice_html
+from ui import evidence as evidence_ui  # the «Minh chứng» section (issue 17)
 from ui.context import current, show_errors
 from ui.downloads import File, fingerprint, offer
 from ui.tables import vn_dataframe
@@ -133,3 +134,5 @@ with show_errors():
     vn_dataframe(sources, {"file_name": "Tệp", "area_name": "Địa bàn gửi", "sent_by": "Người gửi",
                              "sent_at": "Thời điểm", "state": "Trạng thái", "n_values": "Số ô"},
                  alt="Tệp đã gửi")
+
+    evidence_ui.unit_section(store, user, code, filters.year)  # «Minh chứng» (issue 17)
