@@ -44,16 +44,13 @@ DRAFT_CREATE = "framework_draft"
 DRAFT_SAVE = "framework_draft_save"
 DRAFT_PUBLISH = "framework_publish"
 FRAMEWORK_REGISTER = "framework_register"
-<<<<<<< HEAD
 PERIOD_SET = "period_set"
 PERIOD_REOPEN = "period_reopen"
-=======
 # Evidence documents (dcmetrics.evidence).
 EVIDENCE_ATTACH = "evidence_attach"
 EVIDENCE_DELETE = "evidence_delete"
 EVIDENCE_DOWNLOAD = "evidence_download"
 EVIDENCE_REQUIRE = "evidence_require"
->>>>>>> h17-evidence
 
 SYSTEM_ACTOR = "(hệ thống)"  # first administrator, demo accounts
 

@@ -54,7 +54,6 @@ def max_upload_rows() -> int:
     return int(os.environ.get("DCMETRICS_MAX_UPLOAD_ROWS", "20000"))
 
 
-<<<<<<< HEAD
 # How long opening the database waits while another process holds its file (DuckDB lets one
 # process open it): long enough for a CLI import or two to finish. The software's default,
 # no document sets it.
@@ -76,9 +75,9 @@ def lock_wait_seconds() -> float:
         raise StoreError(f"Biến môi trường DCMETRICS_LOCK_WAIT_SECONDS = «{raw}» không dùng được: "
                          "cần một số giây từ 0 đến 86400, ví dụ 30.")
     return value
-=======
+
+
 def max_evidence_bytes() -> int:
     """The size limit of one evidence document (DCMETRICS_MAX_EVIDENCE_MB, default 20: the
     software's default, no text sets it)."""
     return int(float(os.environ.get("DCMETRICS_MAX_EVIDENCE_MB", "20")) * 1024 * 1024)
->>>>>>> h17-evidence
