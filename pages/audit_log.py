@@ -12,6 +12,7 @@ from ui.tables import vn_dataframe
 
 st.title("Nhật ký hoạt động")
 store, user = get_store(), account()
+ACTIONS = {None: "Tất cả", **audit.ACTION_LABELS}
 
 with show_errors():
     with st.container(horizontal=True, vertical_alignment="bottom"):
