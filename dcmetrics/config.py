@@ -52,3 +52,16 @@ def max_upload_bytes() -> int:
 
 def max_upload_rows() -> int:
     return int(os.environ.get("DCMETRICS_MAX_UPLOAD_ROWS", "20000"))
+
+
+def max_unpacked_bytes() -> int:
+    """An xlsx's parts inflated, all together. The template filled for 20.000 units inflates to about
+    22 MB; a larger figure means a file built to exhaust the server (a «zip bomb»)."""
+    return int(float(os.environ.get("DCMETRICS_MAX_UNPACKED_MB", "100")) * 1024 * 1024)
+
+
+def max_upload_cells() -> int:
+    """Cells of the grid a workbook's sheets make (rows × columns up to the last value), all sheets
+    together: 4 times the template filled for 20.000 units (740.000 cells); each costs about 100
+    bytes to read, so the default keeps a hostile workbook well under 500 MB."""
+    return int(os.environ.get("DCMETRICS_MAX_UPLOAD_CELLS", "3000000"))
