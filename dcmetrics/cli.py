@@ -79,12 +79,14 @@ def cmd_score(args) -> int:
 
 def cmd_import(args) -> int:
     from dcmetrics.ingest.commit import import_file
+    from dcmetrics.ingest.guard import read_path
 
     store = _store(args)
     path = Path(args.file)
-    if not path.exists():
+    if not path.is_file():
         raise DcmetricsError(f"Không tìm thấy tệp «{path}».")
-    result = import_file(store, path.read_bytes(), path.name, args.year, args.user,
+    content = read_path(path)  # the size limit holds before the file is in memory, as for an upload
+    result = import_file(store, content, path.name, args.year, args.user,
                          area_code=args.area, dry_run=args.dry_run)
     for w in result.warnings:
         print(f"Cảnh báo: {w}" + (f" (giá trị: {w.value})" if w.value else ""))

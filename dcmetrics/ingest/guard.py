@@ -97,9 +97,27 @@ def size_text(size: int, limit: int) -> tuple[str, str]:
 
 def check_size(content: bytes, file_name: str, max_bytes: int) -> None:
     if len(content) > max_bytes:
-        size, most = size_text(len(content), max_bytes)
-        raise _fail(f"Tệp dung lượng {size}, vượt giới hạn {most}. "
-                    "Hãy chia tệp theo đơn vị hoặc liên hệ quản trị.")
+        raise _too_big(len(content), max_bytes)
+
+
+def _too_big(size: int, max_bytes: int) -> ValidationError:
+    shown, most = size_text(size, max_bytes)
+    return _fail(f"Tệp dung lượng {shown}, vượt giới hạn {most}. Hãy chia tệp theo đơn vị hoặc liên hệ quản trị.")
+
+
+def read_path(path, max_bytes: int | None = None) -> bytes:
+    """A file on disk (the command line's upload), never read past the size limit: a 5 GB file is
+    refused from its size, not after it has filled the memory."""
+    from pathlib import Path
+
+    path = Path(path)
+    most = config.max_upload_bytes() if max_bytes is None else max_bytes
+    with path.open("rb") as fh:
+        content = fh.read(most + 1)
+        size = len(content) if len(content) <= most else max(path.stat().st_size, most + 1)
+    if size > most:
+        raise _too_big(size, most)
+    return content
 
 
 def corrupt(file_name: str) -> ValidationError:
@@ -261,30 +279,42 @@ class _Over(Exception):
     """A sheet passed a limit: the message is ready."""
 
 
+# Excel, LibreOffice, Google Sheets, openpyxl and xlsxwriter give every cell its address, unprefixed
+# and in double quotes: such XML is scanned by regular expressions alone (about 1 s for the largest
+# real sheet). Anything else is followed tag by tag in Python, which costs 10 times more, so only
+# this many tags of it are followed in one file.
+MAX_SLOW_TAGS = 200_000
+_FAST_FILLED = re.compile(rb'<c\s(?:[^>]*?\s)?r="([A-Z]{1,4})(\d{1,9})"[^>]*(?<!/)>')
+_FAST_EMPTY = re.compile(rb'<c\s(?:[^>]*?\s)?r="[A-Z]{1,4}\d{1,9}"[^>]*/>')
+_PREFIXED = re.compile(rb"<[A-Za-z_][\w.\-]*:(?:c|row)[\s/>]")
+_PLAIN_CELL_STARTS = (b"<c ", b"<c>", b"<c/", b"<c\t", b"<c\n", b"<c\r")
+
+
 class SheetScan:
     """Follows the rows and cells of a sheet's XML as it inflates, the way calamine places them: a
     cell's `r` gives its place, else it stands after the previous one; only cells with a value
     count towards the grid (an empty styled cell `<c r="A9" s="1"/>` makes none)."""
 
-    def __init__(self, name: str, path: str, label: str, lim: Limits, cells_before: int):
+    def __init__(self, name: str, path: str, label: str, lim: Limits, cells_before: int, slow: list[int]):
         self.name, self.path, self.label, self.lim = name, path, label, lim
         self.cells_before = cells_before
+        self.slow = slow  # tags followed one by one so far in this file (shared by its sheets)
         self.tail = b""
         self.row = self.col = 0
-        self.rows = self.last_row = self.last_col = self.cells = 0
-        self.counted_row = 0
+        self.last_row = self.last_col = self.cells = 0
+        self.data_rows: set[int] = set()
+
+    def _where(self) -> str:
+        return f"{self.label}, trang «{self.name}»"
 
     def _place(self, ref: bytes | None, is_row: bool) -> tuple[int, int]:
         if ref is None:
             return 0, 0
         m = _REF.fullmatch(ref.strip())
         if not m or (is_row and m.group(1)) or not m.group(2) and not m.group(1):
-            raise _Over(f"{self.label}, trang «{self.name}»: có ô với địa chỉ bất thường «"
-                        f"{ref[:20].decode('latin-1')}», không phải bảng tính hợp lệ.")
+            raise _Over(f"{self._where()}: có ô với địa chỉ bất thường «{ref[:20].decode('latin-1')}», "
+                        "không phải bảng tính hợp lệ.")
         return _col_number(m.group(1)), int(m.group(2) or 0)
-
-    def _where(self) -> str:
-        return f"{self.label}, trang «{self.name}»"
 
     def feed(self, data: bytes) -> None:
         buf = self.tail + data
@@ -293,10 +323,34 @@ class SheetScan:
         if len(self.tail) > MAX_TAIL:
             raise _Over(f"{self._where()}: có đoạn dữ liệu dài bất thường, không phải bảng tính hợp lệ.")
         part = buf[:cut]
+        if not self._fast(part):
+            self._slow(part)
+        self._check()
+
+    def _fast(self, part: bytes) -> bool:
+        if _PREFIXED.search(part):
+            return False
+        filled = _FAST_FILLED.findall(part)
+        if len(filled) + len(_FAST_EMPTY.findall(part)) != sum(part.count(s) for s in _PLAIN_CELL_STARTS):
+            return False
+        if filled:
+            letters, digits = zip(*filled)  # C loops only: a chunk holds up to 100.000 cells
+            rows = set(map(int, set(digits)))
+            self.cells += len(filled)
+            self.data_rows |= rows
+            self.last_row = max(self.last_row, max(rows))
+            self.last_col = max(self.last_col, max(map(_col_number, set(letters))))
+            self.row, self.col = int(digits[-1]), _col_number(letters[-1])
+        return True
+
+    def _slow(self, part: bytes) -> None:
         tags = _CELL_TAG.findall(part)
         if len(tags) != len(_ANY_CELL_TAG.findall(part)):
             raise _Over(f"{self._where()}: cấu trúc dòng, ô bất thường, không phải bảng tính hợp lệ.")
-        lim = self.lim
+        self.slow[0] += len(tags)
+        if self.slow[0] > MAX_SLOW_TAGS:
+            raise _Over(f"{self._where()}: được ghi theo cách lạ (ô không ghi địa chỉ) với quá nhiều ô. Hãy mở tệp "
+                        "bằng Excel, lưu lại thành .xlsx rồi gửi lại.")
         for kind, attrs, empty in tags:
             m = _R_ATTR.search(attrs)
             col, row = self._place(m.group(1) if m else None, kind == b"row")
@@ -309,27 +363,30 @@ class SheetScan:
                 continue
             at_row = row or self.row
             self.cells += 1
-            if at_row != self.counted_row:
-                self.counted_row = at_row
-                self.rows += 1
-                if self.rows > lim.max_rows + 1:  # the header row and max_rows rows of data
-                    raise _Over(f"{self._where()}: có hơn {fmt_num(lim.max_rows, 0)} dòng, vượt giới hạn "
-                                f"{fmt_num(lim.max_rows, 0)} dòng.")
-            if self.col > lim.max_columns:
-                raise _Over(f"{self._where()}: có dữ liệu ở cột {col_letters(self.col)} (cột thứ "
-                            f"{fmt_num(self.col, 0)}), vượt giới hạn {fmt_num(lim.max_columns, 0)} cột.")
+            self.data_rows.add(at_row)
             self.last_row = max(self.last_row, at_row)
             self.last_col = max(self.last_col, self.col)
-            area = self.last_row * self.last_col
-            if self.cells_before + area > lim.max_cells or self.cells_before + self.cells > lim.max_cells:
-                grid = (f"vùng dữ liệu đến ô {col_letters(self.last_col)}{self.last_row} "
-                        f"({fmt_num(self.last_row, 0)} dòng × {fmt_num(self.last_col, 0)} cột)")
-                more = " cộng với các trang trước" if self.cells_before else ""
-                raise _Over(f"{self._where()}: {grid}{more} vượt giới hạn {fmt_num(lim.max_cells, 0)} ô của một "
-                            "tệp. Hãy xóa các dòng, cột thừa (kể cả ô ở xa chỉ có dấu cách) rồi gửi lại.")
+            if len(self.data_rows) > self.lim.max_rows + 1:
+                return  # _check says it
+
+    def _check(self) -> None:
+        lim = self.lim
+        if len(self.data_rows) > lim.max_rows + 1:  # the header row and max_rows rows of data
+            raise _Over(f"{self._where()}: có hơn {fmt_num(lim.max_rows, 0)} dòng, vượt giới hạn "
+                        f"{fmt_num(lim.max_rows, 0)} dòng.")
+        if self.last_col > lim.max_columns:
+            raise _Over(f"{self._where()}: có dữ liệu ở cột {col_letters(self.last_col)} (cột thứ "
+                        f"{fmt_num(self.last_col, 0)}), vượt giới hạn {fmt_num(lim.max_columns, 0)} cột.")
+        area = self.last_row * self.last_col
+        if self.cells_before + area > lim.max_cells or self.cells_before + self.cells > lim.max_cells:
+            grid = (f"vùng dữ liệu đến ô {col_letters(self.last_col)}{self.last_row} "
+                    f"({fmt_num(self.last_row, 0)} dòng × {fmt_num(self.last_col, 0)} cột)")
+            more = " cộng với các trang trước" if self.cells_before else ""
+            raise _Over(f"{self._where()}: {grid}{more} vượt giới hạn {fmt_num(lim.max_cells, 0)} ô của một "
+                        "tệp. Hãy xóa các dòng, cột thừa (kể cả ô ở xa chỉ có dấu cách) rồi gửi lại.")
 
     def extent(self) -> SheetExtent:
-        return SheetExtent(self.name, self.path, self.rows, self.last_row, self.last_col, self.cells)
+        return SheetExtent(self.name, self.path, len(self.data_rows), self.last_row, self.last_col, self.cells)
 
 
 def _meta(content: bytes, infos: dict[str, zipfile.ZipInfo], name: str, file_name: str) -> str:
@@ -399,11 +456,12 @@ def check_xlsx(content: bytes, file_name: str, lim: Limits | None = None) -> lis
     for name, part in sheets:
         by_part.setdefault(part, name)  # two sheets on one part: calamine reads it twice, counted once
     scans: list[SheetScan] = []
+    slow = [0]
 
     def sink(part: str):
         if part not in by_part:
             return None
-        scan = SheetScan(by_part[part], part, label, lim, sum(s.last_row * s.last_col for s in scans))
+        scan = SheetScan(by_part[part], part, label, lim, sum(s.last_row * s.last_col for s in scans), slow)
         scans.append(scan)
         return scan.feed
 

@@ -169,11 +169,16 @@ def _read_csv(content: bytes, file_name: str, lim: guard.Limits) -> RawTable:
     body: list[list] = []
     kept = lim.max_rows
     n_rows = 0
+    # blank lines are skipped, not kept, but each costs a step: Excel leaves a few hundred at most
+    most_lines = 2 * lim.max_rows + 10_000
     try:
         for i, r in enumerate(csv.reader(io.StringIO(text), delimiter=delimiter), 1):
-            for j, c in enumerate(r):
-                if len(c) > CELL_LIMIT and len(long) < 20:
-                    long.append((i, j, len(c)))
+            if i > most_lines:
+                raise _fail(f"{file_label(file_name)} có hơn {fmt_num(most_lines, 0)} dòng kể cả dòng trống, vượt "
+                            f"giới hạn {fmt_num(lim.max_rows, 0)} dòng số liệu. Hãy xóa các dòng trống thừa rồi gửi lại.")
+            if r and max(map(len, r)) > CELL_LIMIT:
+                long.extend((i, j, len(c)) for j, c in enumerate(r) if len(c) > CELL_LIMIT)
+                del long[20:]
             if i == 1:
                 header_cells = r
                 if len(r) > lim.max_columns:
@@ -182,11 +187,13 @@ def _read_csv(content: bytes, file_name: str, lim: guard.Limits) -> RawTable:
                 header = [_nfc(h) or "" for h in r]
                 kept = min(lim.max_rows, lim.max_cells // max(1, len(header)))
                 continue
-            if not any(c.strip() for c in r):
+            if not "".join(r).strip():
                 continue  # blank lines at the end of Excel exports
-            if len(r) > len(header) and wide is None and any(c.strip() for c in r[len(header):]):
+            if len(r) > len(header) and wide is None and "".join(r[len(header):]).strip():
                 wide = Problem(f"dòng {i}", f"dòng có {len(r)} ô nhưng tiêu đề chỉ có {len(header)} cột")
             n_rows += 1
+            if n_rows > lim.max_rows:
+                break  # the rest is not read: the file is refused whatever it holds
             if n_rows <= kept and not long and wide is None:
                 cells = [_nfc(c) for c in r] + [None] * (len(header) - len(r))
                 body.append([*cells[:len(header)], str(i)])
@@ -202,7 +209,7 @@ def _read_csv(content: bytes, file_name: str, lim: guard.Limits) -> RawTable:
     if wide is not None:
         raise ValidationError([wide])
     if n_rows > lim.max_rows:
-        raise _too_many_rows(n_rows, lim.max_rows)
+        raise _fail(f"Tệp có hơn {fmt_num(lim.max_rows, 0)} dòng, vượt giới hạn {fmt_num(lim.max_rows, 0)} dòng.")
     if n_rows > kept:
         raise _fail(f"{file_label(file_name)}: {fmt_num(n_rows, 0)} dòng × {fmt_num(len(header), 0)} cột, vượt giới "
                     f"hạn {fmt_num(lim.max_cells, 0)} ô của một tệp. Hãy chia tệp theo đơn vị rồi gửi lại.")
