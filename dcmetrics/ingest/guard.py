@@ -95,6 +95,12 @@ def size_text(size: int, limit: int) -> tuple[str, str]:
     return f"{fmt_num(size, 0)} byte", f"{fmt_num(limit, 0)} byte"
 
 
+def limit_text(limit: int) -> str:
+    """A limit alone, as size_text states it (100 MB, 512 KB)."""
+    unit, div = ("MB", 1048576) if limit >= 1048576 else ("KB", 1024)
+    return f"{fmt_num(round(limit / div, 2), 2)} {unit}"
+
+
 def check_size(content: bytes, file_name: str, max_bytes: int) -> None:
     if len(content) > max_bytes:
         raise _too_big(len(content), max_bytes)
@@ -169,17 +175,26 @@ def _inflate(content: bytes, info: zipfile.ZipInfo, budget: int, sink: Callable[
                     return
         pieces = gen()
         done = False
+    refused = None
     for out in pieces:
         total += len(out)
         if total > budget:
+            if refused:
+                raise refused
             return budget + 1
         crc = zlib.crc32(out, crc)
-        if sink:
-            sink(out)
+        if sink and not refused:
+            try:
+                sink(out)
+            except _Over as over:
+                # a damaged part reads as nonsense: say it is damaged, if it is, rather than what the nonsense is
+                refused = over
     if not done and not inflater.eof:
         raise ValueError("deflate stream cut short")
     if total != info.file_size or crc != info.CRC:
         raise ValueError("declared size or checksum differs from the content")
+    if refused:
+        raise refused
     return total
 
 
@@ -231,8 +246,7 @@ def inspect_zip(content: bytes, file_name: str, lim: Limits,
         except zlib.error:
             raise corrupt(file_name) from None
         if got > left:
-            _, most = size_text(lim.max_unpacked, lim.max_unpacked)
-            raise _fail(f"{label} khi giải nén lớn hơn {most}, vượt giới hạn của một bảng tính "
+            raise _fail(f"{label} khi giải nén lớn hơn {limit_text(lim.max_unpacked)}, vượt giới hạn của một bảng tính "
                         "(tệp bị nén bất thường). Hãy lưu lại tệp chỉ với số liệu cần gửi.")
         left -= got
     return infos
