@@ -52,7 +52,7 @@ def _docx() -> bytes:
 def _plain_zip() -> bytes:
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as z:
-        z.writestr("so-lieu.csv", "ma_don_vi,nam\n99001,2024\n")
+        z.writestr(zipfile.ZipInfo("so-lieu.csv", (2025, 12, 1, 0, 0, 0)), "ma_don_vi,nam\n99001,2024\n")
     return buf.getvalue()
 
 
@@ -236,3 +236,13 @@ def test_limits_come_from_the_environment(monkeypatch):
     assert [str(p) for p in err.value.problems] == [
         "tệp: Tệp «nho.xlsx», trang «Số liệu»: vùng dữ liệu đến ô D4 (4 dòng × 4 cột) vượt giới hạn 7 ô của một "
         "tệp. Hãy xóa các dòng, cột thừa (kể cả ô ở xa chỉ có dấu cách) rồi gửi lại."]
+
+
+@pytest.mark.parametrize("name,build", [
+    ("46-cell-at-XFD1048576.xlsx", lambda: hostile.files()["cell-at-XFD1048576.xlsx"]),
+    ("47-word-named-xlsx.xlsx", _docx), ("48-zip-named-xlsx.xlsx", _plain_zip)])
+def test_corpus_copies_are_what_the_builders_make(name, build):
+    """The small hostile files also stand in tests/upload_corpus/ (the CLI and the pages' tests use it)."""
+    from test_upload_corpus import CORPUS
+
+    assert (CORPUS / name).read_bytes() == build()

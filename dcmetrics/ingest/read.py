@@ -70,7 +70,13 @@ def _decode(content: bytes, file_name: str) -> tuple[str, str]:
             raise _fail(f"{file_label(file_name)} là văn bản Unicode (UTF-16) bị hỏng, không đọc được. Hãy lưu lại "
                         "tệp (Excel: Lưu thành › CSV UTF-8) rồi gửi lại.") from None
     if content.startswith(UTF8_BOM):
-        return content[3:].decode("utf-8"), "utf-8-sig"
+        try:
+            return content[3:].decode("utf-8"), "utf-8-sig"
+        except UnicodeDecodeError as e:  # the BOM says UTF-8: another encoding would be a guess
+            line = content[:3 + e.start].count(b"\n") + 1
+            raise _fail(f"{file_label(file_name)} được đánh dấu là UTF-8 nhưng dòng {line} có byte không hợp lệ "
+                        "(tệp bị hỏng hoặc bị sửa bằng chương trình khác). Hãy mở tệp bằng Excel, lưu lại "
+                        "(Lưu thành › CSV UTF-8) rồi gửi lại.") from None
     try:
         return content.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
