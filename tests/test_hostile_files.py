@@ -39,12 +39,6 @@ def _lie(real: bytes, declared: int) -> bytes:
     return xlsx([("Số liệu", Part("", real, declared_size=declared))])
 
 
-def _bomb_lying() -> bytes:
-    """The 1 GB sheet of empty styled cells (no row, no value: only the byte budget stops it), declared 4 KB."""
-    raw, _, crc = hostile.repeated_sheet(1 << 30, b'<row r="1"><c r="A1" s="1"/></row>').deflated
-    return xlsx([("Số liệu", Part("", deflated=(raw, 4096, crc), declared_size=4096))])
-
-
 def _docx() -> bytes:
     return hostile.zip_bytes([Part("[Content_Types].xml", b"<Types/>"), Part("word/document.xml", b"<w:document/>")])
 
@@ -70,42 +64,42 @@ def _encrypted() -> bytes:
 
 
 CASES = {
-    "bom-1gb.xlsx": (lambda: hostile.files()["bom-1gb.xlsx"],
+    "bom-1gb.xlsx": (lambda: hostile.build("bom-1gb.xlsx"),
                      f"Tệp «bom-1gb.xlsx» khi giải nén sẽ lớn 1.024 MB, vượt giới hạn 100 MB của một bảng tính "
                      f"(tệp bị nén bất thường). {AGAIN}"),
-    "bom-declared-4kb.xlsx": (_bomb_lying,
+    "bom-declared-4kb.xlsx": (lambda: hostile.build("bom-empty-cells.xlsx"),
                               "Tệp «bom-declared-4kb.xlsx» khi giải nén lớn hơn 100 MB, vượt giới hạn của một bảng "
                               f"tính (tệp bị nén bất thường). {AGAIN}"),
-    "rows-declared-4kb.xlsx": (lambda: hostile.files()["bom-declared-small.xlsx"],
+    "rows-declared-4kb.xlsx": (lambda: hostile.build("bom-declared-small.xlsx"),
                                "Tệp «rows-declared-4kb.xlsx», trang «Số liệu»: có hơn 20.000 dòng, vượt giới hạn "
                                "20.000 dòng."),
     "declared-larger.xlsx": (lambda: _lie(GOOD, 50_000),
                              "Tệp «declared-larger.xlsx» không đọc được: phần «xl/worksheets/sheet1.xml» bị hỏng hoặc "
                              "khai sai kích thước (tệp hỏng hoặc bị sửa có chủ ý)."),
-    "ratio-335.xlsx": (lambda: hostile.files()["rows-1m.xlsx"],
+    "ratio-335.xlsx": (lambda: hostile.build("rows-1m.xlsx"),
                        "Tệp «ratio-335.xlsx» có phần «xl/worksheets/sheet1.xml» nén bất thường (giải nén lớn gấp 335 "
                        "lần, bảng tính thật không quá 100 lần)."),
     "rows-30000.xlsx": (lambda: xlsx([("Số liệu", hostile.rows_sheet(30_000))]),
                         "Tệp «rows-30000.xlsx», trang «Số liệu»: có hơn 20.000 dòng, vượt giới hạn 20.000 dòng."),
-    "cell-at-XFD1048576.xlsx": (lambda: hostile.files()["cell-at-XFD1048576.xlsx"],
+    "cell-at-XFD1048576.xlsx": (lambda: hostile.build("cell-at-XFD1048576.xlsx"),
                                 "Tệp «cell-at-XFD1048576.xlsx», trang «Số liệu»: có dữ liệu ở cột XFD (cột thứ "
                                 "16.384), vượt giới hạn 500 cột."),
-    "columns-16384.xlsx": (lambda: hostile.files()["columns-16384.xlsx"],
+    "columns-16384.xlsx": (lambda: hostile.build("columns-16384.xlsx"),
                            "Tệp «columns-16384.xlsx», trang «Số liệu»: có dữ liệu ở cột XFD (cột thứ 16.384), vượt "
                            "giới hạn 500 cột."),
-    "grid-ND10000.xlsx": (lambda: hostile.files()["grid-ND10000.xlsx"],
+    "grid-ND10000.xlsx": (lambda: hostile.build("grid-ND10000.xlsx"),
                           "Tệp «grid-ND10000.xlsx», trang «Số liệu»: vùng dữ liệu đến ô ND10000 (10.000 dòng × 368 "
-                          "cột) vượt giới hạn 3.000.000 ô của một tệp. Hãy xóa các dòng, cột thừa (kể cả ô ở xa chỉ "
+                          "cột) vượt giới hạn 2.000.000 ô của một tệp. Hãy xóa các dòng, cột thừa (kể cả ô ở xa chỉ "
                           "có dấu cách) rồi gửi lại."),
     "second-sheet-far.xlsx": (lambda: xlsx([("Số liệu", hostile.rows_sheet(10_000, 37)),
-                                            ("Ghi chú", cells_xml([[("A1", "x")], [("LZ8000", "y")]]))]),
-                              "Tệp «second-sheet-far.xlsx», trang «Ghi chú»: vùng dữ liệu đến ô LZ8000 (8.000 dòng "
-                              "× 338 cột) cộng với các trang trước vượt giới hạn 3.000.000 ô của một tệp. Hãy xóa các "
+                                            ("Ghi chú", cells_xml([[("A1", "x")], [("HZ8000", "y")]]))]),
+                              "Tệp «second-sheet-far.xlsx», trang «Ghi chú»: vùng dữ liệu đến ô HZ8000 (8.000 dòng "
+                              "× 234 cột) cộng với các trang trước vượt giới hạn 2.000.000 ô của một tệp. Hãy xóa các "
                               "dòng, cột thừa (kể cả ô ở xa chỉ có dấu cách) rồi gửi lại."),
-    "entries-5000.xlsx": (lambda: hostile.files()["entries-5000.xlsx"],
+    "entries-5000.xlsx": (lambda: hostile.build("entries-5000.xlsx"),
                           "Tệp «entries-5000.xlsx» chứa 5.005 tệp con, vượt giới hạn 500 tệp con: không phải một "
                           "bảng tính thông thường."),
-    "sheets-200.xlsx": (lambda: hostile.files()["sheets-200.xlsx"],
+    "sheets-200.xlsx": (lambda: hostile.build("sheets-200.xlsx"),
                         "Tệp «sheets-200.xlsx» có 200 trang tính, vượt giới hạn 30 trang. Hãy xóa các trang không "
                         "dùng rồi gửi lại."),
     "bao-cao.xlsx": (_docx, "Tệp «bao-cao.xlsx» là tài liệu Word (.docx), không phải bảng tính. Hãy gửi tệp .xlsx "
@@ -125,12 +119,12 @@ CASES = {
                    "lệ."),
     "locked.xlsx": (_encrypted, "Tệp «locked.xlsx» có phần được đặt mật khẩu (mã hóa), không đọc được. Hãy gỡ mật khẩu "
                                 "rồi gửi lại."),
-    "csv-rows-600000.csv": (lambda: hostile.files()["csv-rows-1m.csv"],
+    "csv-rows-600000.csv": (lambda: hostile.build("csv-rows-1m.csv"),
                             "Tệp có hơn 20.000 dòng, vượt giới hạn 20.000 dòng."),
-    "csv-cells.csv": (lambda: hostile.files()["csv-cells.csv"],
-                      "Tệp «csv-cells.csv»: 20.000 dòng × 200 cột, vượt giới hạn 3.000.000 ô của một tệp. Hãy chia "
+    "csv-cells.csv": (lambda: hostile.build("csv-cells.csv"),
+                      "Tệp «csv-cells.csv»: 20.000 dòng × 200 cột, vượt giới hạn 2.000.000 ô của một tệp. Hãy chia "
                       "tệp theo đơn vị rồi gửi lại."),
-    "csv-blank-lines.csv": (lambda: hostile.files()["csv-blank-lines.csv"],
+    "csv-blank-lines.csv": (lambda: hostile.build("csv-blank-lines.csv"),
                             "Tệp «csv-blank-lines.csv» có hơn 50.000 dòng kể cả dòng trống, vượt giới hạn 20.000 dòng "
                             "số liệu. Hãy xóa các dòng trống thừa rồi gửi lại."),
     "csv-columns.csv": (lambda: (",".join(f"c{j}" for j in range(600)) + "\n" + "1," * 599 + "1\n").encode(),
@@ -151,7 +145,7 @@ def test_hostile_file_is_refused_with_its_message_and_nothing_stored(store, name
 
 
 def test_the_1gb_bomb_is_small_and_declares_its_size():
-    content = hostile.files()["bom-1gb.xlsx"]
+    content = hostile.build("bom-1gb.xlsx")
     assert len(content) < 3 * 1048576
     info = zipfile.ZipFile(io.BytesIO(content)).getinfo("xl/worksheets/sheet1.xml")
     assert info.file_size > 10 ** 9 and info.file_size / info.compress_size > 300
@@ -163,7 +157,7 @@ def test_unit_list_upload_goes_through_the_same_guard(store):
 
     before = table_digest(store)
     with pytest.raises(ValidationError) as err:
-        import_unit_list(store, access.SYSTEM, hostile.files()["cell-at-XFD1048576.xlsx"], "don-vi.xlsx", commit=True)
+        import_unit_list(store, access.SYSTEM, hostile.build("cell-at-XFD1048576.xlsx"), "don-vi.xlsx", commit=True)
     assert [str(p) for p in err.value.problems] == [
         "tệp: Tệp «don-vi.xlsx», trang «Số liệu»: có dữ liệu ở cột XFD (cột thứ 16.384), vượt giới hạn 500 cột."]
     assert table_digest(store) == before
@@ -239,7 +233,7 @@ def test_limits_come_from_the_environment(monkeypatch):
 
 
 @pytest.mark.parametrize("name,build", [
-    ("46-cell-at-XFD1048576.xlsx", lambda: hostile.files()["cell-at-XFD1048576.xlsx"]),
+    ("46-cell-at-XFD1048576.xlsx", lambda: hostile.build("cell-at-XFD1048576.xlsx")),
     ("47-word-named-xlsx.xlsx", _docx), ("48-zip-named-xlsx.xlsx", _plain_zip)])
 def test_corpus_copies_are_what_the_builders_make(name, build):
     """The small hostile files also stand in tests/upload_corpus/ (the CLI and the pages' tests use it)."""

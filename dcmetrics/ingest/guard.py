@@ -32,7 +32,8 @@ from dcmetrics.errors import Problem, ValidationError
 from dcmetrics.fmt import fmt_num
 
 # -- limits no real score sheet reaches (measured: the template filled for 20.000 units, 37 columns,
-#    is 3 MB zipped, its sheet XML 20 MB at a ratio of 7 to 12, 740.000 cells, about 15 entries)
+#    is 3 MB zipped, its sheet XML 20 MB at a ratio of 7 to 12, 740.000 cells, about 15 entries;
+#    the inflated size and the cells are in config.py, settable per deployment)
 MAX_ENTRIES = 500          # an Excel workbook has 10-30 parts, plus about 3 per extra sheet
 MAX_SHEETS = 30            # the template has 2 sheets; every sheet but the help sheet is read
 MAX_COLUMNS = 500          # the template has 37 columns; Excel allows 16.384

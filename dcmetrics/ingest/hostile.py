@@ -141,22 +141,60 @@ def _col(n: int) -> str:
     return out
 
 
+def _strings(size: int) -> bytes:
+    head = f'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="{NS}">'.encode()
+    out, i = [head], 0
+    while len(out) * 64 < size:  # each string about 64 bytes
+        out.append(b"<si><t>Ph\xc6\xb0\xe1\xbb\x9dng s\xe1\xbb\x91 %09d Th\xc3\xa0nh ph\xe1\xbb\x91</t></si>" % i)
+        i += 1
+    return b"".join(out) + b"</sst>"
+
+
+def _header_sheet() -> bytes:
+    return cells_xml([HEADER_ROW, [("A2", "99001"), ("B2", "Phường Tây Thịnh"), ("C2", "2024"), ("D2", "70")]])
+
+
+def _declared(sheet: Part, declared: int) -> Part:
+    raw, _, crc = sheet.deflated
+    return Part("", deflated=(raw, declared, crc), declared_size=declared)
+
+
+BUILDERS = {
+    # the issue's file: a few MB that inflate to 1 GB of rows
+    "bom-1gb.xlsx": lambda: xlsx([("Số liệu", repeated_sheet(1 << 30))]),
+    # the same, its headers saying 4 KB: the scan stops at the row limit
+    "bom-declared-small.xlsx": lambda: xlsx([("Số liệu", _declared(repeated_sheet(1 << 30), 4096))]),
+    # 1 GB of empty styled cells declared 4 KB: neither rows nor cells, only the byte budget stops it
+    "bom-empty-cells.xlsx": lambda: xlsx([("Số liệu", _declared(
+        repeated_sheet(1 << 30, b'<row r="1"><c r="A1" s="1"/></row>'), 4096))]),
+    # one value at the last cell Excel has: calamine asks for 512 GB and aborts the process
+    "cell-at-XFD1048576.xlsx": lambda: xlsx([("Số liệu", cells_xml([HEADER_ROW, [("XFD1048576", "1")]]))]),
+    # within the columns, over the cells: 10.000 × 368
+    "grid-ND10000.xlsx": lambda: xlsx([("Số liệu", cells_xml([HEADER_ROW, [("ND10000", "1")]]))]),
+    "rows-1m.xlsx": lambda: xlsx([("Số liệu", repeated_sheet(40 << 20, b'<row><c t="inlineStr"><is><t>x</t></is></c>'
+                                                                     b"<c><v>1</v></c></row>"))]),
+    "columns-16384.xlsx": lambda: xlsx([("Số liệu", SHEET_HEAD + b"<row>" + b"<c><v>1</v></c>" * 16384 + b"</row>"
+                                         + SHEET_TAIL)]),
+    "entries-5000.xlsx": lambda: xlsx([("Số liệu", _header_sheet())],
+                                      [Part(f"xl/media/image{i}.png", b"x") for i in range(5000)]),
+    "sheets-200.xlsx": lambda: xlsx([(f"Trang {i}", _header_sheet()) for i in range(1, 201)]),
+    # the costliest workbook the guard lets through: 20.000 rows × 99 columns, just under the cells
+    "largest-accepted.xlsx": lambda: xlsx([("Số liệu", rows_sheet(19_999, 99))]),
+    # 90 MB of distinct shared strings (calamine loads them all when it opens the workbook)
+    "shared-strings-90mb.xlsx": lambda: xlsx([("Số liệu", _header_sheet())], [Part("xl/sharedStrings.xml", _strings(90 << 20))]),
+    # the costliest CSV let through: 20.000 rows × 99 columns
+    "csv-largest-accepted.csv": lambda: (",".join(f"c{j}" for j in range(99)) + "\n").encode()
+    + b"".join(b"%d," % i + b"12," * 97 + b"12\n" for i in range(20_000)),
+    "csv-rows-1m.csv": lambda: b"ma_don_vi,ten_don_vi,nam,TRAIN_STAFF\n" + b"99001,x,2024,1\n" * 600_000,
+    "csv-cells.csv": lambda: (",".join(f"c{j}" for j in range(200)) + "\n").encode() + (b"1," * 199 + b"1\n") * 20_000,
+    "csv-blank-lines.csv": lambda: b"ma_don_vi,ten_don_vi\n" + b",\n" * ((10 << 20) // 2 - 20),
+}
+
+
+def build(name: str) -> bytes:
+    return BUILDERS[name]()
+
+
 def files() -> dict[str, bytes]:
-    """Every hostile file the benchmark measures (the tests build the same ones by name)."""
-    header = cells_xml([HEADER_ROW, [("A2", "99001"), ("B2", "Phường Tây Thịnh"), ("C2", "2024"), ("D2", "70")]])
-    lie = repeated_sheet(1 << 30)
-    raw, _, crc = lie.deflated
-    return {
-        "bom-1gb.xlsx": xlsx([("Số liệu", lie)]),
-        "bom-declared-small.xlsx": xlsx([("Số liệu", Part("", deflated=(raw, 4096, crc), declared_size=4096))]),
-        "cell-at-XFD1048576.xlsx": xlsx([("Số liệu", cells_xml([HEADER_ROW, [("XFD1048576", "1")]]))]),
-        "grid-ND10000.xlsx": xlsx([("Số liệu", cells_xml([HEADER_ROW, [("ND10000", "1")]]))]),
-        "rows-1m.xlsx": xlsx([("Số liệu", repeated_sheet(40 << 20, b'<row><c t="inlineStr"><is><t>x</t></is></c>'
-                                                                   b"<c><v>1</v></c></row>"))]),
-        "columns-16384.xlsx": xlsx([("Số liệu", SHEET_HEAD + b"<row>" + b'<c><v>1</v></c>' * 16384 + b"</row>" + SHEET_TAIL)]),
-        "entries-5000.xlsx": xlsx([("Số liệu", header)], [Part(f"xl/media/image{i}.png", b"x") for i in range(5000)]),
-        "sheets-200.xlsx": xlsx([(f"Trang {i}", header) for i in range(1, 201)]),
-        "csv-rows-1m.csv": b"ma_don_vi,ten_don_vi,nam,TRAIN_STAFF\n" + b"99001,x,2024,1\n" * 600_000,
-        "csv-cells.csv": (",".join(f"c{j}" for j in range(200)) + "\n").encode() + (b"1," * 199 + b"1\n") * 20_000,
-        "csv-blank-lines.csv": b"ma_don_vi,ten_don_vi\n" + b",\n" * ((10 << 20) // 2 - 20),
-    }
+    """Every hostile file, built (the benchmark measures them all)."""
+    return {name: make() for name, make in BUILDERS.items()}
