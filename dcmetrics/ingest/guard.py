@@ -168,12 +168,12 @@ def _inflate(content: bytes, info: zipfile.ZipInfo, budget: int, sink: Callable[
 
         def gen():
             data = raw
-            while data:
-                out = inflater.decompress(data, CHUNK)
+            while not inflater.eof:
+                out = inflater.decompress(data, CHUNK)  # with no input left it still gives what is pending
                 data = inflater.unconsumed_tail
+                if not out and not data:
+                    return  # no input and nothing pending: the stream was cut short
                 yield out
-                if inflater.eof:
-                    return
         pieces = gen()
         done = False
     refused = None
