@@ -120,7 +120,7 @@ CASES = {
     "locked.xlsx": (_encrypted, "Tệp «locked.xlsx» có phần được đặt mật khẩu (mã hóa), không đọc được. Hãy gỡ mật khẩu "
                                 "rồi gửi lại."),
     "csv-rows-600000.csv": (lambda: hostile.build("csv-rows-1m.csv"),
-                            "Tệp có hơn 20.000 dòng, vượt giới hạn 20.000 dòng."),
+                            "Tệp «csv-rows-600000.csv» có hơn 20.000 dòng, vượt giới hạn 20.000 dòng."),
     "csv-cells.csv": (lambda: hostile.build("csv-cells.csv"),
                       "Tệp «csv-cells.csv»: 20.000 dòng × 200 cột, vượt giới hạn 2.000.000 ô của một tệp. Hãy chia "
                       "tệp theo đơn vị rồi gửi lại."),
@@ -174,7 +174,7 @@ def test_cli_import_refuses_an_oversized_file_from_its_size(tmp_path, capsys):
     capsys.readouterr()
     assert main(["import", str(big), "--db", str(db), "--year", "2024", "--user", "x", "--area", "991"]) == 2
     err = capsys.readouterr().err
-    assert "- tệp: Tệp dung lượng 3.072 MB, vượt giới hạn 10 MB. Hãy chia tệp theo đơn vị hoặc liên hệ quản trị." \
+    assert "- tệp: Tệp «lon.csv» dung lượng 3.072 MB, vượt giới hạn 10 MB. Hãy chia tệp theo đơn vị hoặc liên hệ quản trị." \
         in err.splitlines()
 
 

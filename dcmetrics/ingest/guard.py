@@ -104,12 +104,13 @@ def limit_text(limit: int) -> str:
 
 def check_size(content: bytes, file_name: str, max_bytes: int) -> None:
     if len(content) > max_bytes:
-        raise _too_big(len(content), max_bytes)
+        raise _too_big(len(content), max_bytes, file_name)
 
 
-def _too_big(size: int, max_bytes: int) -> ValidationError:
+def _too_big(size: int, max_bytes: int, file_name: str) -> ValidationError:
     shown, most = size_text(size, max_bytes)
-    return _fail(f"Tệp dung lượng {shown}, vượt giới hạn {most}. Hãy chia tệp theo đơn vị hoặc liên hệ quản trị.")
+    return _fail(f"{file_label(file_name)} dung lượng {shown}, vượt giới hạn {most}. Hãy chia tệp theo đơn vị "
+                 "hoặc liên hệ quản trị.")
 
 
 def read_path(path, max_bytes: int | None = None) -> bytes:
@@ -123,7 +124,7 @@ def read_path(path, max_bytes: int | None = None) -> bytes:
         content = fh.read(most + 1)
         size = len(content) if len(content) <= most else max(path.stat().st_size, most + 1)
     if size > most:
-        raise _too_big(size, most)
+        raise _too_big(size, most, path.name)
     return content
 
 

@@ -33,7 +33,6 @@ UNIT_COLS = ("ma_don_vi", "mã đơn vị", "ma don vi", "mã đv")
 # the sheets of the template workbook (template.py writes them)
 DATA_SHEET = "Số liệu"
 HELP_SHEET = "Giải thích"
-EMPTY_MESSAGE = "Tệp rỗng, không có dòng dữ liệu nào."
 
 
 @dataclass(frozen=True)
@@ -50,6 +49,11 @@ CELL_LIMIT = 32_767  # characters in one cell: Excel's own limit, so no real sco
 
 def _fail(message: str, value: str | None = None) -> ValidationError:
     return ValidationError([Problem("tệp", message, value)])
+
+
+def _named(file_name: str) -> str:
+    """« «x.csv»» after a noun, or nothing when the caller has no name."""
+    return f" «{file_name}»" if file_name else ""
 
 
 def _nfc(s: str | None) -> str | None:
@@ -84,7 +88,7 @@ def _decode(content: bytes, file_name: str) -> tuple[str, str]:
     try:
         return content.decode("cp1258"), "windows-1258"
     except UnicodeDecodeError:
-        raise _fail("Không đọc được bảng mã của tệp. Hãy lưu tệp CSV bằng UTF-8 "
+        raise _fail(f"Không đọc được bảng mã của tệp{_named(file_name)}. Hãy lưu tệp CSV bằng UTF-8 "
                     "(Excel: Lưu thành › CSV UTF-8) hoặc Windows-1258.") from None
 
 
@@ -118,29 +122,26 @@ def read_table(content: bytes, file_name: str = "") -> RawTable:
                     "Excel, lưu lại dạng .xlsx hoặc CSV UTF-8 rồi gửi lại; nếu vẫn lỗi, hãy gửi tệp cho quản trị."
                     ) from None
     if table.frame.height == 0:
-        raise _fail("Tệp chỉ có dòng tiêu đề, không có dòng dữ liệu nào.")
+        raise _fail(f"{file_label(file_name)} chỉ có dòng tiêu đề, không có dòng dữ liệu nào.")
     if table.frame.height > lim.max_rows:
-        raise _too_many_rows(table.frame.height, lim.max_rows)
+        raise _fail(f"{file_label(file_name)} có {fmt_num(table.frame.height, 0)} dòng, vượt giới hạn "
+                    f"{fmt_num(lim.max_rows, 0)} dòng.")
     return table
-
-
-def _too_many_rows(n: int, most: int) -> ValidationError:
-    return _fail(f"Tệp có {fmt_num(n, 0)} dòng, vượt giới hạn {fmt_num(most, 0)} dòng.")
 
 
 def _read(content: bytes, file_name: str, lim: guard.Limits) -> RawTable:
     if _is_empty(content):
-        raise _fail(EMPTY_MESSAGE)
+        raise _fail(f"{file_label(file_name)} rỗng, không có dòng dữ liệu nào.")
     if content.startswith(XLSX_MAGIC):
         return _read_xlsx(content, file_name, lim)
     if content.startswith(OLE_MAGIC):
-        raise _fail("Tệp là định dạng Excel cũ (.xls) hoặc Word. Hãy lưu lại thành .xlsx hoặc CSV.")
+        raise _fail(f"{file_label(file_name)} là định dạng Excel cũ (.xls) hoặc Word. Hãy lưu lại thành .xlsx hoặc CSV.")
     if content.startswith(b"%PDF"):
-        raise _fail("Tệp là PDF, không phải bảng tính. Hãy gửi tệp .xlsx hoặc .csv theo mẫu.")
+        raise _fail(f"{file_label(file_name)} là PDF, không phải bảng tính. Hãy gửi tệp .xlsx hoặc .csv theo mẫu.")
     if _utf16(content):
         return _read_csv(content, file_name, lim)  # tab-separated "Unicode text": NUL bytes are its encoding
     if _looks_binary(content):
-        raise _fail("Tệp không phải bảng tính (.xlsx) hay tệp văn bản CSV.")
+        raise _fail(f"{file_label(file_name)} không phải bảng tính (.xlsx) hay tệp văn bản CSV.")
     return _read_csv(content, file_name, lim)
 
 
@@ -164,7 +165,8 @@ def _read_csv(content: bytes, file_name: str, lim: guard.Limits) -> RawTable:
     outside = _outside_quotes(head[0] if head else "")  # names in headers may hold commas inside quotes
     delimiter = max([",", ";", "\t"], key=outside.count)
     if outside.count(delimiter) == 0:
-        raise _fail("Không nhận ra dấu phân cách cột của tệp CSV (dấu phẩy hoặc chấm phẩy) ở dòng tiêu đề.")
+        raise _fail(f"Không nhận ra dấu phân cách cột của tệp CSV{_named(file_name)} (dấu phẩy hoặc chấm phẩy) ở "
+                    "dòng tiêu đề.")
     # the csv module refuses a field over 128 KiB with an exception; the file is already bounded by
     # the upload size, so read any length and judge the cell against Excel's own limit below
     csv.field_size_limit(max(csv.field_size_limit(), len(text) + 1))
@@ -215,7 +217,8 @@ def _read_csv(content: bytes, file_name: str, lim: guard.Limits) -> RawTable:
     if wide is not None:
         raise ValidationError([wide])
     if n_rows > lim.max_rows:
-        raise _fail(f"Tệp có hơn {fmt_num(lim.max_rows, 0)} dòng, vượt giới hạn {fmt_num(lim.max_rows, 0)} dòng.")
+        raise _fail(f"{file_label(file_name)} có hơn {fmt_num(lim.max_rows, 0)} dòng, vượt giới hạn "
+                    f"{fmt_num(lim.max_rows, 0)} dòng.")
     if n_rows > kept:
         raise _fail(f"{file_label(file_name)}: {fmt_num(n_rows, 0)} dòng × {fmt_num(len(header), 0)} cột, vượt giới "
                     f"hạn {fmt_num(lim.max_cells, 0)} ô của một tệp. Hãy chia tệp theo đơn vị rồi gửi lại.")
