@@ -96,3 +96,48 @@ def test_mutated_xlsx_parts(sample_store, templates, part, edits):
     if part not in names:
         part = names[-1]
     through(sample_store, _rezip(_TEMPLATES["xlsx"], part, edits), "mau.xlsx")
+
+
+# ---------------------------------------------------------------- the guard never sees less than calamine builds
+
+CELL = st.tuples(
+    st.one_of(st.none(), st.tuples(st.integers(1, 40), st.integers(1, 60))),  # r="…" or none
+    st.sampled_from(["value", "empty", "styled-empty", "inline"]),
+    st.sampled_from(["", ' s="1"', ' t="n"']))
+ROW = st.tuples(st.one_of(st.none(), st.integers(1, 60)), st.lists(CELL, max_size=6))
+
+
+def _sheet(rows) -> bytes:
+    from dcmetrics.ingest.guard import col_letters
+    from dcmetrics.ingest.hostile import SHEET_HEAD, SHEET_TAIL
+
+    out = []
+    for r, cells in rows:
+        tags = []
+        for ref, kind, attrs in cells:
+            at = f' r="{col_letters(ref[0])}{ref[1]}"' if ref else ""
+            tags.append({"value": f"<c{at}{attrs}><v>1</v></c>", "empty": f"<c{at}{attrs}></c>",
+                         "styled-empty": f'<c{at} s="2"/>',
+                         "inline": f'<c{at} t="inlineStr"><is><t>x</t></is></c>'}[kind])
+        out.append(f"<row{f' r={chr(34)}{r}{chr(34)}' if r else ''}>" + "".join(tags) + "</row>")
+    return SHEET_HEAD + "".join(out).encode() + SHEET_TAIL
+
+
+@FUZZ
+@given(rows=st.lists(ROW, max_size=8))
+def test_guard_extent_covers_the_grid_fastexcel_builds(rows):
+    """The guard's bound is only as good as its view of the sheet: whatever mix of addressed and
+    unaddressed cells, the grid fastexcel loads never reaches past the rows and columns it counted."""
+    import fastexcel
+
+    from dcmetrics.ingest import guard
+    from dcmetrics.ingest.hostile import xlsx
+
+    content = xlsx([("Số liệu", _sheet(rows))])
+    [extent] = guard.check_xlsx(content, "x.xlsx")
+    try:
+        sheet = fastexcel.read_excel(content).load_sheet(0, header_row=None, dtypes="string")
+    except Exception:  # noqa: BLE001 - a sheet fastexcel refuses builds no grid (read_table says «hỏng»)
+        return
+    if sheet.height:
+        assert sheet.height <= extent.last_row and sheet.width <= extent.last_col, extent
