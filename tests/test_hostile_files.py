@@ -8,6 +8,7 @@ costs (time, memory) are measured by `python -m dcmetrics.bench --hostile`, neve
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 
 import pytest
@@ -37,6 +38,14 @@ def store():
 
 def _lie(real: bytes, declared: int) -> bytes:
     return xlsx([("Số liệu", Part("", real, declared_size=declared))])
+
+
+def _same_part(n: int) -> bytes:
+    """n sheets of the workbook all pointing at one part of 10.000 rows: calamine reads it n times."""
+    parts = hostile.workbook_parts([(f"Trang {i}", hostile.rows_sheet(10_000, 37)) for i in range(1, n + 1)])
+    rels = parts[3]
+    rels.data = re.sub(rb"worksheets/sheet\d+\.xml", b"worksheets/sheet1.xml", rels.data)
+    return hostile.zip_bytes(parts[:5])
 
 
 def _docx() -> bytes:
@@ -96,6 +105,10 @@ CASES = {
                               "Tệp «second-sheet-far.xlsx», trang «Ghi chú»: vùng dữ liệu đến ô HZ8000 (8.000 dòng "
                               "× 234 cột) cộng với các trang trước vượt giới hạn 2.000.000 ô của một tệp. Hãy xóa các "
                               "dòng, cột thừa (kể cả ô ở xa chỉ có dấu cách) rồi gửi lại."),
+    "one-part-30-sheets.xlsx": (lambda: _same_part(30),
+                                "Tệp «one-part-30-sheets.xlsx», trang «Trang 1»: vùng dữ liệu đến ô AK2192 (2.192 dòng "
+                                "× 37 cột), đọc 30 lần vì 30 trang tính cùng dùng một phần của tệp, vượt giới hạn 2.000.000 ô của một tệp. Hãy xóa các dòng, cột thừa (kể "
+                                "cả ô ở xa chỉ có dấu cách) rồi gửi lại."),
     "entries-5000.xlsx": (lambda: hostile.build("entries-5000.xlsx"),
                           "Tệp «entries-5000.xlsx» chứa 5.005 tệp con, vượt giới hạn 500 tệp con: không phải một "
                           "bảng tính thông thường."),

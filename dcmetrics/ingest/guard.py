@@ -311,9 +311,11 @@ class SheetScan:
     cell's `r` gives its place, else it stands after the previous one; only cells with a value
     count towards the grid (an empty styled cell `<c r="A9" s="1"/>` makes none)."""
 
-    def __init__(self, name: str, path: str, label: str, lim: Limits, cells_before: int, slow: list[int]):
+    def __init__(self, name: str, path: str, label: str, lim: Limits, cells_before: int, slow: list[int],
+                 times: int = 1):
         self.name, self.path, self.label, self.lim = name, path, label, lim
         self.cells_before = cells_before
+        self.times = times  # sheets of the workbook on this one part: calamine reads it once for each
         self.slow = slow  # tags followed one by one so far in this file (shared by its sheets)
         self.tail = b""
         self.row = self.col = 0
@@ -393,11 +395,12 @@ class SheetScan:
         if self.last_col > lim.max_columns:
             raise _Over(f"{self._where()}: có dữ liệu ở cột {col_letters(self.last_col)} (cột thứ "
                         f"{fmt_num(self.last_col, 0)}), vượt giới hạn {fmt_num(lim.max_columns, 0)} cột.")
-        area = self.last_row * self.last_col
-        if self.cells_before + area > lim.max_cells or self.cells_before + self.cells > lim.max_cells:
+        area = self.last_row * self.last_col * self.times
+        if self.cells_before + area > lim.max_cells or self.cells_before + self.cells * self.times > lim.max_cells:
             grid = (f"vùng dữ liệu đến ô {col_letters(self.last_col)}{self.last_row} "
                     f"({fmt_num(self.last_row, 0)} dòng × {fmt_num(self.last_col, 0)} cột)")
-            more = " cộng với các trang trước" if self.cells_before else ""
+            more = (f", đọc {self.times} lần vì {self.times} trang tính cùng dùng một phần của tệp,"
+                    if self.times > 1 else "") + (" cộng với các trang trước" if self.cells_before else "")
             raise _Over(f"{self._where()}: {grid}{more} vượt giới hạn {fmt_num(lim.max_cells, 0)} ô của một "
                         "tệp. Hãy xóa các dòng, cột thừa (kể cả ô ở xa chỉ có dấu cách) rồi gửi lại.")
 
@@ -468,16 +471,17 @@ def check_xlsx(content: bytes, file_name: str, lim: Limits | None = None) -> lis
             raise corrupt(file_name)
     else:
         sheets = []
-    by_part = {}
+    by_part: dict[str, list[str]] = {}
     for name, part in sheets:
-        by_part.setdefault(part, name)  # two sheets on one part: calamine reads it twice, counted once
+        by_part.setdefault(part, []).append(name)  # two sheets on one part: calamine reads it twice
     scans: list[SheetScan] = []
     slow = [0]
 
     def sink(part: str):
         if part not in by_part:
             return None
-        scan = SheetScan(by_part[part], part, label, lim, sum(s.last_row * s.last_col for s in scans), slow)
+        scan = SheetScan(by_part[part][0], part, label, lim,
+                         sum(s.last_row * s.last_col * s.times for s in scans), slow, len(by_part[part]))
         scans.append(scan)
         return scan.feed
 
