@@ -2,6 +2,7 @@
 stress size, against two references measured in the same run on the same data.
 
     python -m dcmetrics.bench [--sizes province,nation,stress] [--repeat 5] [--keep DIR]
+    python -m dcmetrics.bench --hostile [--keep DIR]   (hostile uploads only, see run_hostile)
 
 For each size the synthetic data (dcmetrics.sample's value generation, 5 years, the full
 indicator catalogue) is written straight into a DuckDB file: one submission per area (district,
@@ -744,6 +745,90 @@ def measure_pandas(db: Path, repeat: int, year: int) -> dict:
             "loadavg_start": load_start, "loadavg_end": os.getloadavg()}
 
 
+# ---------------------------------------------------------------- hostile uploads
+
+HOSTILE_GOAL_MB, HOSTILE_GOAL_S = 500, 10.0  # issue 16: what refusing one hostile upload may cost
+
+
+def real_workbook(n_rows: int = 20_000) -> bytes:
+    """The largest real upload, for comparison: the template's 37 columns filled for n_rows units."""
+    import io
+
+    import xlsxwriter
+
+    rng = np.random.default_rng(SEED)
+    buf = io.BytesIO()
+    wb = xlsxwriter.Workbook(buf, {"in_memory": True})
+    ws = wb.add_worksheet("Số liệu")
+    for j in range(37):
+        ws.write_string(0, j, f"Chỉ tiêu {j} (CODE_{j})")
+    values = rng.integers(0, 101, size=(n_rows, 34))
+    for i in range(1, n_rows + 1):
+        ws.write_string(i, 0, f"99{i:05d}")
+        ws.write_string(i, 1, f"Phường số {i}")
+        ws.write_number(i, 2, 2024)
+        for j in range(34):
+            ws.write_number(i, 3 + j, int(values[i - 1, j]))
+    wb.close()
+    return buf.getvalue()
+
+
+def measure_hostile_file(path: Path) -> dict:
+    """One upload read as the app reads it (read_table: size check, guard, parser), in this process."""
+    from dcmetrics.errors import DcmetricsError
+
+    content = path.read_bytes()
+    t0 = time.perf_counter()
+    try:
+        table = read_table(content, path.name)
+        outcome = f"đọc được {table.frame.height} dòng"
+    except DcmetricsError as e:
+        problems = getattr(e, "problems", None)
+        outcome = str(problems[0]) if problems else str(e)
+    wall = time.perf_counter() - t0
+    return {"file": path.name, "bytes": len(content), "wall_s": wall, "outcome": outcome, **_memory()}
+
+
+def run_hostile(keep: Path | None, log=print) -> list[dict]:
+    """Each hostile file (dcmetrics.ingest.hostile) in a process of its own, so that the peak
+    resident memory (ru_maxrss, native memory included: tracemalloc would miss calamine's) is that
+    of reading this one file; a baseline process reading a 3-line CSV gives the interpreter's own.
+    The peak is VmHWM, the high-water mark of the process' own memory: ru_maxrss would carry the
+    parent's over fork and exec (Linux keeps the larger of the two)."""
+    from dcmetrics.ingest import hostile
+
+    work = Path(keep) if keep else Path(tempfile.mkdtemp(prefix="dcmetrics-hostile-"))
+    work.mkdir(parents=True, exist_ok=True)
+    files = {"baseline.csv": b"ma_don_vi,nam\n99001,2024\n99002,2024\n", **hostile.files(),
+             "real-20000-rows.xlsx": real_workbook()}
+    rows = []
+    try:
+        for name, content in files.items():
+            path = work / name
+            path.write_bytes(content)
+            out = work / f"{name}.json"
+            subprocess.run([sys.executable, "-m", "dcmetrics.bench", "--child", "hostile", "--file", str(path),
+                            "--out", str(out)], check=True)
+            rows.append(json.loads(out.read_text()))
+            rows[-1]["peak_mb"] = rows[-1].get("VmHWM", rows[-1]["ru_maxrss_mb"])
+            log(f"  {name}: {rows[-1]['wall_s']:.2f} s, {rows[-1]['peak_mb']:.0f} MB")
+    finally:
+        if not keep:
+            shutil.rmtree(work, ignore_errors=True)
+    return rows
+
+
+def report_hostile(rows: list[dict], out=print) -> None:
+    base = next(r["peak_mb"] for r in rows if r["file"] == "baseline.csv")
+    out(f"\nHostile uploads (read_table in a process of its own; baseline process {base:.0f} MB)")
+    out(f"{'file':26} {'size':>10} {'wall s':>7} {'peak MB':>8} {'over base':>9}  outcome")
+    for r in rows:
+        ok = r["wall_s"] <= HOSTILE_GOAL_S and r["peak_mb"] <= HOSTILE_GOAL_MB
+        out(f"{r['file']:26} {r['bytes']:>10,} {r['wall_s']:>7.2f} {r['peak_mb']:>8.0f} "
+            f"{r['peak_mb'] - base:>9.0f}  {'' if ok else '[OVER GOAL] '}{r['outcome'][:110]}")
+    out(f"goal: each at most {HOSTILE_GOAL_MB} MB and {HOSTILE_GOAL_S:.0f} s")
+
+
 # ---------------------------------------------------------------- orchestration and report
 
 def _child(kind: str, db: Path, repeat: int, work: Path, extra: list[str]) -> dict:
@@ -910,7 +995,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeat", type=int, default=5, help="timed runs per figure, the median is reported")
     ap.add_argument("--keep", type=Path, default=None, help="keep the databases, files and results.json here")
     ap.add_argument("--workers", type=int, default=os.cpu_count() or 2, help="processes generating data")
-    ap.add_argument("--child", choices=["app", "pandas"], help=argparse.SUPPRESS)
+    ap.add_argument("--hostile", action="store_true",
+                    help="only the hostile uploads (zip bombs, far cells, too many rows...): time and peak memory "
+                         "of refusing each, one process per file")
+    ap.add_argument("--child", choices=["app", "pandas", "hostile"], help=argparse.SUPPRESS)
+    ap.add_argument("--file", type=Path, help=argparse.SUPPRESS)
     ap.add_argument("--db", type=Path, help=argparse.SUPPRESS)
     ap.add_argument("--work", type=Path, help=argparse.SUPPRESS)
     ap.add_argument("--out", type=Path, help=argparse.SUPPRESS)
@@ -925,6 +1014,17 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.child == "pandas":
         args.out.write_text(json.dumps(measure_pandas(args.db, args.repeat, args.year)))
+        return 0
+    if args.child == "hostile":
+        args.out.write_text(json.dumps(measure_hostile_file(args.file)))
+        return 0
+    if args.hostile:
+        info = machine()
+        print(f"dcmetrics benchmark, hostile uploads — {info['nproc']} cores, {info['cpu']}, Python {info['python']}")
+        rows = run_hostile(args.keep, log=lambda m: print(m, flush=True))
+        report_hostile(rows)
+        if args.keep:
+            (Path(args.keep) / "hostile.json").write_text(json.dumps({"machine": info, "files": rows}, indent=1))
         return 0
 
     sizes = _parse_sizes(args.sizes)

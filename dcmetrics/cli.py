@@ -89,11 +89,12 @@ def cmd_score(args) -> int:
 
 def cmd_import(args) -> int:
     from dcmetrics.ingest.commit import import_file
+    from dcmetrics.ingest.guard import read_path
 
     path = Path(args.file)
-    if not path.exists():
+    if not path.is_file():
         raise DcmetricsError(f"Không tìm thấy tệp «{path}».")
-    content = path.read_bytes()
+    content = read_path(path)  # the size limit holds before the file is in memory, as for an upload
     with _store(args) as store:
         result = import_file(store, content, path.name, args.year, args.user,
                              area_code=args.area, dry_run=args.dry_run)

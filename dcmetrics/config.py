@@ -81,3 +81,17 @@ def max_evidence_bytes() -> int:
     """The size limit of one evidence document (DCMETRICS_MAX_EVIDENCE_MB, default 20: the
     software's default, no text sets it)."""
     return int(float(os.environ.get("DCMETRICS_MAX_EVIDENCE_MB", "20")) * 1024 * 1024)
+
+
+def max_unpacked_bytes() -> int:
+    """An xlsx's parts inflated, all together. The template filled for 20.000 units inflates to about
+    22 MB; a larger figure means a file built to exhaust the server (a «zip bomb»)."""
+    return int(float(os.environ.get("DCMETRICS_MAX_UNPACKED_MB", "100")) * 1024 * 1024)
+
+
+def max_upload_cells() -> int:
+    """Cells of the grid a workbook's sheets make (rows × columns up to the last value), all sheets
+    together (and of a CSV's rows × header columns): 2,7 times the template filled for 20.000 units
+    (740.000 cells). Reading costs about 130 bytes a cell (benchmark: 3 million cells took 390 MB
+    over the interpreter's own), so the default keeps the costliest accepted upload near 350 MB."""
+    return int(os.environ.get("DCMETRICS_MAX_UPLOAD_CELLS", "2000000"))

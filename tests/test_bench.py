@@ -71,3 +71,16 @@ def test_scaled_generator_is_deterministic_and_sized():
     obs = a["observations"]
     assert obs.select("year", "unit_code", "indicator").is_duplicated().sum() == 0
     assert obs["area_code"].n_unique() == len(layout[0]) + 1  # the districts and the province itself
+
+
+def test_hostile_phase_measures_one_file_in_its_own_process(tmp_path):
+    """`--hostile` reads each file as the app does and reports the refusal (the figures are the bench's)."""
+    path = tmp_path / "46-cell-at-XFD1048576.xlsx"
+    path.write_bytes((ROOT / "tests" / "upload_corpus" / path.name).read_bytes())
+    out = tmp_path / "r.json"
+    subprocess.run([sys.executable, "-m", "dcmetrics.bench", "--child", "hostile", "--file", str(path),
+                    "--out", str(out)], cwd=ROOT, check=True, timeout=120)
+    r = json.loads(out.read_text())
+    assert r["outcome"] == ("tệp: Tệp «46-cell-at-XFD1048576.xlsx», trang «Số liệu»: có dữ liệu ở cột XFD "
+                            "(cột thứ 16.384), vượt giới hạn 500 cột.")
+    assert r["bytes"] == 1581 and r["VmHWM"] > 0 and r["wall_s"] >= 0

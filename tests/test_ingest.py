@@ -85,12 +85,12 @@ def test_whole_file_problems(store):
     from dcmetrics.bootstrap import load_sample
 
     load_sample(store)
-    assert problems_of(store, b"") == ["tệp: Tệp rỗng, không có dòng dữ liệu nào. []"] or \
-        problems_of(store, b"") == ["tệp: Tệp rỗng, không có dòng dữ liệu nào."]
+    assert problems_of(store, b"") == ["tệp: Tệp «x.csv» rỗng, không có dòng dữ liệu nào. []"] or \
+        problems_of(store, b"") == ["tệp: Tệp «x.csv» rỗng, không có dòng dữ liệu nào."]
     assert problems_of(store, b"%PDF-1.4 xxx") == [
-        "tệp: Tệp là PDF, không phải bảng tính. Hãy gửi tệp .xlsx hoặc .csv theo mẫu."]
+        "tệp: Tệp «x.csv» là PDF, không phải bảng tính. Hãy gửi tệp .xlsx hoặc .csv theo mẫu."]
     header_only = GOOD.decode("utf-8-sig").splitlines()[0].encode()
-    assert problems_of(store, header_only) == ["tệp: Tệp chỉ có dòng tiêu đề, không có dòng dữ liệu nào."]
+    assert problems_of(store, header_only) == ["tệp: Tệp «x.csv» chỉ có dòng tiêu đề, không có dòng dữ liệu nào."]
     unknown = GOOD.decode("utf-8-sig").replace("TRAIN_STAFF,", "KHONG_CO,", 1).encode()
     assert problems_of(store, unknown) == [
         "dòng 1, cột «KHONG_CO»: cột không khớp mã hay tên chỉ tiêu nào trong danh mục [KHONG_CO]"]
