@@ -84,11 +84,29 @@ with show_errors():
                                 "status": "Kết quả", **checks, "reasons": "Lý do"},
                      points=("total",), numbers=("rank_used",), key="sl_all", alt="Từng tiêu chuẩn")
 
+    if sl.awaiting.height:
+        st.subheader("Chưa phê duyệt")
+        st.caption("Số liệu của các đơn vị này chưa được người thẩm định phê duyệt"
+                   + (": không được xét trong danh sách sau thẩm định." if sl.basis == "appraised"
+                      else "; trên điểm tự chấm, đơn vị vẫn được xét nhưng danh sách chỉ được xuất khi Hội đồng "
+                           "ghi lý do."))
+        vn_dataframe(sl.awaiting, {"unit_name": "Đơn vị", "parent_name": "Địa bàn", "review_label": "Trạng thái",
+                                   "reason": "Lý do"}, key="sl_awaiting", alt="Đơn vị có số liệu chưa phê duyệt")
+    pending_reason = None
+    if sl.pending_selected.height:
+        pending_reason = st.text_area(
+            f"Lý do vẫn xuất danh sách khi {sl.pending_selected.height} đơn vị được đề nghị chưa được phê duyệt số liệu",
+            key="sl_pending_reason")
+        if not (pending_reason or "").strip():
+            st.warning("Chưa xuất được danh sách: đơn vị được đề nghị có số liệu chưa được phê duyệt. Hãy chờ thẩm "
+                       "định xong, hoặc ghi lý do Hội đồng vẫn xuất danh sách.", icon=":material/pending_actions:")
+            st.stop()
+
     title = f"{sl.area_name}"
     with st.container(horizontal=True):
-        st.download_button("Tải danh sách (Excel)", data=lambda: proposal.shortlist_xlsx(sl, title),
+        st.download_button("Tải danh sách (Excel)", data=lambda: proposal.shortlist_xlsx(sl, title, pending_reason),
                            file_name=f"de-nghi-khen-thuong-{filters.year}.xlsx", icon=":material/download:",
                            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="sl_xlsx")
-        st.download_button("Tải bản in (HTML)", data=lambda: proposal.shortlist_html(sl, title).encode("utf-8"),
+        st.download_button("Tải bản in (HTML)", data=lambda: proposal.shortlist_html(sl, title, pending_reason).encode("utf-8"),
                            file_name=f"de-nghi-khen-thuong-{filters.year}.html", mime="text/html",
                            icon=":material/print:", key="sl_html")

@@ -4,7 +4,7 @@ import plotly.express as px
 import polars as pl
 import streamlit as st
 
-from dcmetrics.dashboard import overview, ranking
+from dcmetrics.dashboard import awaiting_review, overview, ranking
 from dcmetrics.fmt import fmt_num, fmt_pct, fmt_points
 from ui.context import current, show_errors
 from ui.tables import vn_dataframe
@@ -19,6 +19,9 @@ with show_errors():
     version = profile.in_force(filters.year)  # the version that scored the chosen year
     st.caption(f"{version.title} · phiên bản {version.version} · năm {filters.year}")
     ov = overview(store, profile, filters, user)
+    waiting = awaiting_review(store, profile, filters, user)
+    if waiting:
+        st.warning(waiting, icon=":material/pending_actions:")
     if ov.n_units == 0:
         st.info("Không có đơn vị nào khớp bộ lọc đã chọn.", icon=":material/filter_alt_off:")
         st.stop()
