@@ -227,6 +227,10 @@ def build_db(path: Path, n_units: int, years=sample.SCALED_YEARS, seed: int = SE
                 cur.execute("INSERT INTO appraisals (unit_code, year, indicator, value, num, den, reason, "
                             "appraised_by) SELECT unit_code, year, indicator, value, num, den, reason, "
                             "appraised_by FROM bench_appr")
+                # the figures of a finished year: reviewed and approved (only those enter the appraised basis)
+                cur.execute("INSERT INTO unit_reviews (unit_code, year, submission_id, state, acted_by) "
+                            "SELECT DISTINCT unit_code, year, submission_id, 'approved', $u FROM bench_obs",
+                            {"u": USER})
                 for name in ("bench_units", "bench_obs", "bench_appr"):
                     cur.unregister(name)
                 cur.execute("UPDATE meta SET value = CAST(CAST(value AS BIGINT) + 1 AS VARCHAR) "
@@ -259,6 +263,8 @@ def pandas_load(store: Store, year: int) -> dict:
         return {
             "units": cur.execute("SELECT code, name, type, parent_code, cluster FROM units").df(),
             "submissions": cur.execute("SELECT id, state FROM submissions").df(),
+            "reviews": cur.execute("SELECT unit_code, submission_id, state FROM unit_reviews WHERE year = $y",
+                                   {"y": year}).df(),
             "observations": cur.execute("SELECT submission_id, unit_code, indicator, value, num, den "
                                         "FROM observations WHERE year = $y", {"y": year}).df(),
             "appraisals": cur.execute("SELECT id, unit_code, indicator, value, num, den, appraised_at, active "
@@ -308,6 +314,9 @@ def pandas_score(t: dict, profile, basis: str = "appraised"):
     subs = t["submissions"]
     obs = t["observations"]
     obs = obs[obs["submission_id"].isin(subs.loc[subs["state"] == "current", "id"])]
+    if basis == "appraised":  # only the figures a reviewer approved
+        ok = t["reviews"][t["reviews"]["state"] == "approved"][["unit_code", "submission_id"]]
+        obs = obs.merge(ok, on=["unit_code", "submission_id"])
     reported = obs["unit_code"].unique()
     obs = obs[obs["submission_id"] == obs.groupby("unit_code")["submission_id"].transform("max")]
     appr = t["appraisals"]
@@ -596,6 +605,8 @@ def measure_app(db: Path, repeat: int, uploads_dir: Path, explain_dir: Path | No
     meta = json.loads((uploads_dir / "uploads.json").read_text())
     files = [(uploads_dir / name).read_bytes() for name in meta["files"]]
     imports, rescores, after_pages, first = [], [], [], None
+    # the district's figures are approved (a finished year): reopened first, as a reviewer would
+    ingest.reopen(store, access.SYSTEM, meta["area"], meta["year"], "benchmark: a corrected file")
     import_file = _acting(ingest.import_file)
     for i, content in enumerate(files[: repeat + 1]):
         t0 = time.perf_counter()

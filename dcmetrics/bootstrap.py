@@ -9,7 +9,7 @@ import polars as pl
 from dcmetrics import access, audit, config, framework
 from dcmetrics.appraisal import set_appraisals
 from dcmetrics.errors import StoreError
-from dcmetrics.ingest.commit import import_file
+from dcmetrics.ingest.commit import approve, import_file
 from dcmetrics.store import Store, set_meta
 from dcmetrics.units import replace_units
 
@@ -75,6 +75,10 @@ def load_sample(store: Store, folder: Path | None = None) -> dict:
         "den": float(r["denominator"]) if r["denominator"] else None,
         "reason": r["reason"], "appraised_by": r["appraiser"]} for r in appr.iter_rows(named=True)]
     set_appraisals(store, access.SYSTEM, records)
+    if (folder / "reviews.csv").is_file():
+        reviews = pl.read_csv(folder / "reviews.csv", infer_schema=False)
+        for r in reviews.filter(pl.col("review_state") == "approved").iter_rows(named=True):
+            approve(store, access.SYSTEM, r["area_code"], int(r["year"]))
     with store.transaction() as cur:
         set_meta(cur, "sample_loaded", "1")
     access.create_demo_accounts(store)

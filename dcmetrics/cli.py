@@ -97,7 +97,7 @@ def cmd_import(args) -> int:
     content = read_path(path)  # the size limit holds before the file is in memory, as for an upload
     with _store(args) as store:
         result = import_file(store, content, path.name, args.year, args.user,
-                             area_code=args.area, dry_run=args.dry_run)
+                             area_code=args.area, dry_run=args.dry_run, replace_all=args.replace_all)
     for w in result.warnings:
         print(f"Cảnh báo: {w}" + (f" (giá trị: {w.value})" if w.value else ""))
     print(result.message)
@@ -174,6 +174,8 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--user", required=True)
     sp.add_argument("--area", help="mã địa bàn (mặc định: địa bàn chung nhỏ nhất của các đơn vị trong tệp)")
     sp.add_argument("--dry-run", action="store_true", help="chỉ kiểm tra, không lưu")
+    sp.add_argument("--replace-all", action="store_true",
+                    help="tệp thay toàn bộ số liệu của địa bàn trong năm (mặc định: đơn vị không có trong tệp giữ nguyên)")
     sp.set_defaults(func=cmd_import)
 
     sp = with_db(sub.add_parser("units-import", help="nạp đơn vị hành chính chính thức của một tỉnh (vietnamadminunits)"))

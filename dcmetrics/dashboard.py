@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import polars as pl
 
-from dcmetrics import access, scoring, territory, units
+from dcmetrics import access, scoring, territory, unit_reviews, units
 from dcmetrics.errors import NotFound
 from dcmetrics.fmt import sort_vi
 from dcmetrics.framework_model import Profile
@@ -61,7 +61,37 @@ def ranking(store: Store, profile: Profile, f: Filters, actor) -> pl.DataFrame:
     wide = result.wide(f.year)
     if territory.units_of(store, profile.id, f.year) is not None:
         wide = _own_ranked(store, profile, f, wide)
-    return _in_scope(store, wide, f, area)
+    return _with_review(store, _in_scope(store, wide, f, area), f.year)
+
+
+def _with_review(store: Store, frame: pl.DataFrame, year: int) -> pl.DataFrame:
+    """The review state of each row's figures (review_state, review_label «Chờ thẩm định»…):
+    on the self-assessed basis, rows not approved yet are marked."""
+    states = _review_states(store, year)
+    return frame.join(states, on="unit_code", how="left").with_columns(
+        pl.col("review_label").fill_null(unit_reviews.NOT_SENT_LABEL))
+
+
+_STATES: dict[tuple, pl.DataFrame] = {}
+
+
+def _review_states(store: Store, year: int) -> pl.DataFrame:
+    key = (str(store.path), id(store), store.data_version(), year)
+    if key not in _STATES:
+        if len(_STATES) > 32:
+            _STATES.clear()
+        st = unit_reviews.states(store, year).select("unit_code", "review_state")
+        _STATES[key] = st.with_columns(review_label=pl.col("review_state").replace_strict(
+            unit_reviews.STATE_LABELS, default=unit_reviews.NOT_SENT_LABEL, return_dtype=pl.String))
+    return _STATES[key]
+
+
+def awaiting_review(store: Store, profile: Profile, f: Filters, actor) -> str | None:
+    """What a results page says of the scope's figures not approved yet, or None when every
+    unit sent is approved: counted over the units the self-assessed basis scores in the scope."""
+    sent = ranking(store, profile, replace(f, basis="self"), actor)
+    counts = dict(sent.group_by("review_state").len().iter_rows()) if sent.height else {}
+    return unit_reviews.awaiting_sentence({k: int(v) for k, v in counts.items() if k}, f.basis)
 
 
 # The profile's own units ranked among themselves, kept per data version: re-ranking 40,000 units

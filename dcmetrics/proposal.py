@@ -17,7 +17,7 @@ import polars as pl
 from dcmetrics.documents import document, esc as _e, national_header, signatures, table
 from dcmetrics.exports import neutralise, safe_cell
 from dcmetrics.fmt import fmt_num, fmt_points
-from dcmetrics.shortlist import NEAR, Shortlist, ties_explained
+from dcmetrics.shortlist import NEAR, Shortlist, check_reviewed, ties_explained
 
 NOT_A_DECISION = ("Tài liệu phục vụ Hội đồng Thi đua – Khen thưởng xem xét, biểu quyết; "
                   "không phải quyết định khen thưởng.")
@@ -33,7 +33,7 @@ def heading(sl: Shortlist) -> str:
     return f"DANH SÁCH ĐỀ NGHỊ KHEN THƯỞNG THỰC HIỆN DÂN CHỦ Ở CƠ SỞ NĂM {sl.year}"
 
 
-def header_lines(sl: Shortlist, title: str | None = None) -> dict[str, str]:
+def header_lines(sl: Shortlist, title: str | None = None, pending_reason: str | None = None) -> dict[str, str]:
     """The lines under the heading, by name, in print order: subtitle (the caller's title, when
     given and different from the heading), scope, profile, rules, ties, counts, caveat, and the note on
     the defaults in force."""
@@ -52,6 +52,13 @@ def header_lines(sl: Shortlist, title: str | None = None) -> dict[str, str]:
                   f"số đơn vị được xếp loại trong phạm vi: {sl.n_rated}; cần nhắc nhở: {sl.reminders.height}.",
         "caveat": NOT_A_DECISION,
     })
+    # said in the counts line: the header block has a fixed number of rows above the table
+    if sl.awaiting.height and sl.basis == "appraised":
+        lines["counts"] += (f" Không xét {sl.awaiting.height} đơn vị có số liệu chưa được phê duyệt (chờ thẩm định "
+                            "hoặc bị trả lại).")
+    if pending_reason:
+        lines["counts"] += (f" {sl.pending_selected.height} đơn vị được đề nghị có số liệu chưa được phê duyệt; "
+                            f"Hội đồng vẫn xuất danh sách vì: {pending_reason}")
     if sl.defaults_note:
         lines["defaults"] = sl.defaults_note
     return lines
@@ -59,10 +66,12 @@ def header_lines(sl: Shortlist, title: str | None = None) -> dict[str, str]:
 
 # --- Excel ---------------------------------------------------------------------------------------
 
-def shortlist_xlsx(sl: Shortlist, title: str | None = None) -> bytes:
+def shortlist_xlsx(sl: Shortlist, title: str | None = None, pending_reason: str | None = None) -> bytes:
     """The shortlist as an Excel workbook: the proposed units, the others with their reasons,
     the units to remind, the leading unit of each cluster; each sheet opens with the header block
-    and has its table header on row TABLE_ROW + 1."""
+    and has its table header on row TABLE_ROW + 1. Refused (Conflict) while a proposed unit's
+    figures await review, unless the committee's reason is given (see check_reviewed)."""
+    pending_reason = check_reviewed(sl, pending_reason)
     import xlsxwriter
 
     buf = io.BytesIO()
@@ -84,7 +93,7 @@ def shortlist_xlsx(sl: Shortlist, title: str | None = None) -> bytes:
         ws.merge_range(0, 0, 0, last, safe_cell(heading(sl)), f_title)
         ws.set_row(0, 24)
         width = sum(w for _, _, _, w in columns)
-        for i, (key, line) in enumerate(header_lines(sl, title).items(), 1):
+        for i, (key, line) in enumerate(header_lines(sl, title, pending_reason).items(), 1):
             ws.merge_range(i, 0, i, last, safe_cell(line), f_note if key == "caveat" else f_line)
             ws.set_row(i, 15 * max(1, -(-len(line) // int(width))))
         ws.write_row(TABLE_ROW, 0, [h for h, _, _, _ in columns], f_head)
@@ -150,12 +159,13 @@ def _rank(value) -> str:
     return "–" if value is None else fmt_num(value, 0)
 
 
-def shortlist_html(sl: Shortlist, title: str | None = None) -> str:
+def shortlist_html(sl: Shortlist, title: str | None = None, pending_reason: str | None = None) -> str:
     """A standalone, print-ready HTML document (A4): national header, heading, scope and rules,
     the proposed units with reasons, the units just outside (near misses), the leading units of the
     clusters, signature block."""
     head = heading(sl)
-    lines = header_lines(sl, title)
+    pending_reason = check_reviewed(sl, pending_reason)
+    lines = header_lines(sl, title, pending_reason)
     subtitle = lines.get("subtitle")
     rules = sl.rules.describe()
 

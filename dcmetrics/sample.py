@@ -10,6 +10,8 @@
   unit_types,year_from,year_to,reason);
 - `lineage.csv`: which old units each new unit continues (old_code,new_code,effective_date,
   share,share_basis,is_default);
+- `reviews.csv`: the review state of each area-year file (year,area_code,review_state): every
+  year before the newest approved; in the newest, some areas approved, others awaiting review;
 - `appraisals.csv`: appraised values (unit_code,year,indicator,value,numerator,denominator,
   reason,appraiser); yes/no values there are written 1/0, ratios as numerator/denominator.
 
@@ -74,6 +76,12 @@ PLACE_COLUMNS = ["code", "lat", "lon"]
 PLACE_CENTRE = (15.2, 110.2)
 LINEAGE_COLUMNS = ["old_code", "new_code", "effective_date", "share", "share_basis", "is_default"]
 ASSIGNMENT_COLUMNS = ["profile_id", "area_code", "unit_types", "year_from", "year_to", "reason"]
+REVIEW_COLUMNS = ["year", "area_code", "review_state"]
+# The newest year is under review: these areas' files await the province's review (so their demo
+# officers, canbo.99401 and canbo.soyte, can still send files); every other file is approved (among
+# them 99411, the merged commune the pages and tests show with its predecessors, and 99402, one of
+# the units a veto leaves unrated, and 99441, one a veto caps).
+AWAITING_REVIEW = {f"994{n:02d}" for n in (1, *range(3, 11), *range(30, 41))} | {"CQ99007"}
 APPRAISAL_COLUMNS = ["unit_code", "year", "indicator", "value", "numerator", "denominator",
                      "reason", "appraiser"]
 TYPE_ORDER = ("province", "district", "commune", "agency", "service", "enterprise")
@@ -861,6 +869,14 @@ def generate(out_dir: Path, seed: int = 2024, catalogue: Path | None = None) -> 
                        in plan_lowerings(seed, year, active, q_of, latents, values, plan, by_code)]
     appraisals.sort(key=lambda r: (r[1], r[0], r[2]))
     write_csv(out_dir / "appraisals.csv", APPRAISAL_COLUMNS, appraisals)
+    write_csv(out_dir / "reviews.csv", REVIEW_COLUMNS, review_rows(out_dir))
+
+
+def review_rows(out_dir: Path) -> list[list[str]]:
+    """Each area-year file and its review state (see AWAITING_REVIEW)."""
+    newest = max(YEARS)
+    return [[str(year), path.stem, "submitted" if year == newest and path.stem in AWAITING_REVIEW else "approved"]
+            for year in YEARS for path in sorted((out_dir / str(year)).glob("*.csv"))]
 
 
 def load_units(path: Path) -> pl.DataFrame:

@@ -41,13 +41,13 @@ Reminders: units not rated, of the profile's lowest level, or with an unhandled 
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 
 import polars as pl
 
-from dcmetrics import access, scoring, sqlfiles, territory, units
+from dcmetrics import access, scoring, sqlfiles, territory, unit_reviews, units
 from dcmetrics.config import UNIT_TYPE_LABELS, UNIT_TYPES
-from dcmetrics.errors import DcmetricsError
+from dcmetrics.errors import Conflict, DcmetricsError
 from dcmetrics.fmt import fmt_num, fmt_points
 from dcmetrics.framework_model import Profile
 from dcmetrics.store import Store
@@ -164,6 +164,14 @@ class Shortlist:
     n_rated: int                   # rated units of the scope (the base of max_share)
     data_version: int
     defaults_note: str = ""        # which of the profile's numbers are the software's defaults
+    # units of the scope whose figures are not approved (awaiting review or returned), with the
+    # reason they are left out (appraised basis) or marked (self-assessed basis)
+    awaiting: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=AWAITING_SCHEMA))
+
+    @property
+    def pending_selected(self) -> pl.DataFrame:
+        """Proposed units whose figures nobody has approved (only on the self-assessed basis)."""
+        return self.selected.filter(pl.col("review_state").fill_null("") != unit_reviews.APPROVED)
 
     @property
     def selected(self) -> pl.DataFrame:
@@ -184,6 +192,42 @@ class Shortlist:
                 "profile_title": self.profile_title, "year": self.year, "basis": self.basis,
                 "area_code": self.area_code, "area_name": self.area_name, "unit_type": self.unit_type,
                 "n_rated": self.n_rated, "data_version": self.data_version, "rules": asdict(self.rules)}
+
+
+AWAITING_SCHEMA = {"unit_code": pl.String, "unit_name": pl.String, "parent_name": pl.String,
+                   "review_state": pl.String, "review_label": pl.String, "reason": pl.String}
+
+
+def check_reviewed(sl: Shortlist, why: str | None) -> str | None:
+    """A proposal may be exported while a proposed unit's figures await review only with the
+    committee's recorded reason (printed in the document). The reason kept, or Conflict."""
+    pending = sl.pending_selected
+    if pending.is_empty():
+        return None
+    if not why or not why.strip():
+        names = ", ".join(pending["unit_name"].head(5).to_list()) + (" …" if pending.height > 5 else "")
+        raise Conflict(f"{pending.height} đơn vị được đề nghị có số liệu chưa được phê duyệt ({names}). Hãy chờ "
+                       "thẩm định xong, hoặc ghi lý do Hội đồng vẫn xuất danh sách; lý do được in kèm danh sách.")
+    return why.strip()
+
+
+def _awaiting(store: Store, year: int, in_scope) -> pl.DataFrame:
+    """Units of the scope with figures not approved, and why they are not counted as reviewed."""
+    st = unit_reviews.states(store, year).filter(pl.col("review_state") != unit_reviews.APPROVED)
+    if st.is_empty():
+        return pl.DataFrame(schema=AWAITING_SCHEMA)
+    named = st.join(store.frame("SELECT u.code AS unit_code, u.name AS unit_name, u.type AS unit_type, "
+                                "p.name AS parent_name FROM units u LEFT JOIN units p ON p.code = u.parent_code "
+                                "WHERE list_contains($c, u.code)", {"c": st["unit_code"].to_list()}),
+                    on="unit_code", how="inner")
+    return (in_scope(named)
+            .with_columns(review_label=pl.col("review_state").replace_strict(unit_reviews.STATE_LABELS,
+                                                                            return_dtype=pl.String),
+                          reason=pl.when(pl.col("review_state") == unit_reviews.RETURNED)
+                          .then(pl.format("Số liệu bị trả lại, chờ đơn vị gửi lại: {}",
+                                          pl.col("review_reason").fill_null("không ghi lý do")))
+                          .otherwise(pl.lit("Số liệu chưa được phê duyệt (chờ thẩm định)")))
+            .sort("unit_name").select(list(AWAITING_SCHEMA)))
 
 
 # --- helpers -------------------------------------------------------------------------------------
@@ -323,9 +367,10 @@ def shortlist(store: Store, actor, profile: Profile, year: int, rules: Rules | N
     # where profiles are assigned by territory, a profile shortlists only the units it evaluates
     assigned = territory.units_of(store, head.id, year)
 
-    def in_scope(frame: pl.DataFrame) -> pl.DataFrame:
+    def in_scope(frame: pl.DataFrame, rank: bool = True) -> pl.DataFrame:
         if assigned is not None:  # ranked among the profile's own units
-            frame = territory.ranked_among(frame.filter(pl.col("unit_code").is_in(assigned)))
+            frame = frame.filter(pl.col("unit_code").is_in(assigned))
+            frame = territory.ranked_among(frame) if rank else frame
         if scope_codes is not None:
             frame = frame.filter(pl.col("unit_code").is_in(list(scope_codes)))
         if unit_type is not None:
@@ -496,11 +541,14 @@ def shortlist(store: Store, actor, profile: Profile, year: int, rules: Rules | N
                  .select("unit_code", "unit_name", "unit_type", "unit_type_label", "parent_code", "parent_name",
                          "cluster", "total", "level", "rated", "n_unhandled", "status", "reasons"))
 
+    out = out.join(unit_reviews.states(store, year, out["unit_code"].to_list()).select("unit_code", "review_state"),
+                   on="unit_code", how="left")
+    awaiting = _awaiting(store, year, lambda f: in_scope(f, rank=False))
     return Shortlist(units=out, cluster_leaders=leaders, reminders=reminders, rules=rules,
                      profile_id=profile.id, profile_version=profile.version, profile_title=profile.title,
                      year=year, basis=rules.basis, area_code=area_code, area_name=area_name,
                      unit_type=unit_type, n_rated=n_rated, data_version=store.data_version(),
-                     defaults_note=profile.defaults_note())
+                     defaults_note=profile.defaults_note(), awaiting=awaiting)
 
 
 def ties_explained(rules: Rules) -> str:

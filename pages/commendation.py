@@ -86,6 +86,24 @@ with show_errors():
                                 "status": "Kết quả", **checks, "reasons": "Lý do"},
                      points=("total",), numbers=("rank_used",), key="sl_all", alt="Từng tiêu chuẩn")
 
+    if sl.awaiting.height:
+        st.subheader("Chưa phê duyệt")
+        st.caption("Số liệu của các đơn vị này chưa được người thẩm định phê duyệt"
+                   + (": không được xét trong danh sách sau thẩm định." if sl.basis == "appraised"
+                      else "; trên điểm tự chấm, đơn vị vẫn được xét nhưng danh sách chỉ được xuất khi Hội đồng "
+                           "ghi lý do."))
+        vn_dataframe(sl.awaiting, {"unit_name": "Đơn vị", "parent_name": "Địa bàn", "review_label": "Trạng thái",
+                                   "reason": "Lý do"}, key="sl_awaiting", alt="Đơn vị có số liệu chưa phê duyệt")
+    pending_reason = None
+    if sl.pending_selected.height:
+        pending_reason = st.text_area(
+            f"Lý do vẫn xuất danh sách khi {sl.pending_selected.height} đơn vị được đề nghị chưa được phê duyệt số liệu",
+            key="sl_pending_reason")
+        if not (pending_reason or "").strip():
+            st.warning("Chưa xuất được danh sách: đơn vị được đề nghị có số liệu chưa được phê duyệt. Hãy chờ thẩm "
+                       "định xong, hoặc ghi lý do Hội đồng vẫn xuất danh sách.", icon=":material/pending_actions:")
+            st.stop()
+
     title = f"{sl.area_name}"
     # built once for these rules and data, kept for the session: the button never points at a
     # file the server has dropped (Streamlit's deferred data did, after a rerun)
@@ -95,6 +113,7 @@ with show_errors():
                   ":material/print:")]
     with st.container(horizontal=True):
         offer("commendation", files,
-              lambda: (proposal.shortlist_xlsx(sl, title), proposal.shortlist_html(sl, title).encode("utf-8")),
+              lambda: (proposal.shortlist_xlsx(sl, title, pending_reason),
+                       proposal.shortlist_html(sl, title, pending_reason).encode("utf-8")),
               depends=fingerprint(user.username, profile.id, version.version, filters, rules, title,
-                                  store.data_version(), sl.units))
+                                  store.data_version(), sl.units, pending_reason))

@@ -6,7 +6,7 @@ import plotly.express as px
 import polars as pl
 import streamlit as st
 
-from dcmetrics.dashboard import map_points
+from dcmetrics.dashboard import awaiting_review, map_points
 from dcmetrics.fmt import fmt_points
 from ui.context import current, show_errors
 from ui.levels import NOT_RATED, level_colors
@@ -20,6 +20,9 @@ store, filters, profile, user = ctx
 with show_errors():
     version = profile.in_force(filters.year)
     points = map_points(store, profile, filters, user)
+    waiting = awaiting_review(store, profile, filters, user)
+    if waiting:
+        st.warning(waiting, icon=":material/pending_actions:")
     st.caption(f"{version.title} · phiên bản {version.version} · năm {filters.year} · mỗi điểm là một đơn vị tại "
                "tọa độ chính thức của nó (dữ liệu mẫu: tọa độ giả định); bản đồ vẽ không cần mạng, không có nền "
                "bản đồ. Chọn một điểm để xem chi tiết đơn vị.")

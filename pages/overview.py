@@ -5,7 +5,7 @@ import polars as pl
 import streamlit as st
 
 from dcmetrics.completeness import province_summary
-from dcmetrics.dashboard import overview, ranking
+from dcmetrics.dashboard import awaiting_review, overview, ranking
 from dcmetrics.fmt import fmt_num, fmt_pct, fmt_points
 from ui.context import current, show_errors
 from ui.levels import NOT_RATED, level_colors
@@ -21,6 +21,9 @@ with show_errors():
     version = profile.in_force(filters.year)  # the version that scored the chosen year
     st.caption(f"{version.title} · phiên bản {version.version} · năm {filters.year}")
     ov = overview(store, profile, filters, user)
+    waiting = awaiting_review(store, profile, filters, user)
+    if waiting:
+        st.warning(waiting, icon=":material/pending_actions:")
     if ov.n_units == 0:
         st.info("Không có đơn vị nào khớp bộ lọc đã chọn.", icon=":material/filter_alt_off:")
         st.stop()

@@ -7,7 +7,7 @@ import polars as pl
 import streamlit as st
 
 from dcmetrics import config, exports
-from dcmetrics.dashboard import cross_profile_levels, profiles_in_scope, ranking
+from dcmetrics.dashboard import awaiting_review, cross_profile_levels, profiles_in_scope, ranking
 from ui.context import current, get_profiles, show_errors
 from ui.downloads import XLSX_MIME, File, fingerprint, offer
 from ui.levels import NOT_RATED, level_colors
@@ -23,7 +23,8 @@ def score_table_for_page(table, profile):
             "classification_cap": "Đề xuất xếp loại", "complete": "Đủ số liệu", "not_rated_reason": "Lý do không xếp loại",
             "rank_parent": "Hạng trong địa bàn", "rank_type": "Hạng theo loại", "rank_cluster": "Hạng trong cụm",
             "rank_change": "Hạng tăng/giảm", "total_change": "Điểm tăng/giảm", "framework_id": "Bộ tiêu chí",
-            "framework_version": "Phiên bản", "basis": "Cơ sở tính", **{k: k for k in keys}}
+            "framework_version": "Phiên bản", "basis": "Cơ sở tính", "review_label": "Trạng thái số liệu",
+            **{k: k for k in keys}}
     return table.select([pl.col(c).alias(label) for c, label in cols.items()])
 
 
@@ -78,6 +79,9 @@ with show_errors():
     version = profile.in_force(filters.year)  # the version that scored the chosen year
     st.caption(f"{version.title} · phiên bản {version.version} · năm {filters.year}")
     table = ranking(store, profile, filters, user)
+    waiting = awaiting_review(store, profile, filters, user)
+    if waiting:
+        st.warning(waiting, icon=":material/pending_actions:")
     if table.is_empty():
         st.info("Không có đơn vị nào khớp bộ lọc đã chọn.", icon=":material/filter_alt_off:")
         st.stop()
@@ -91,6 +95,7 @@ with show_errors():
               "rank_change": "Hạng tăng/giảm", "total_change": "Điểm tăng/giảm",
               "rank_parent": "Hạng trong địa bàn", "rank_type": "Hạng theo loại",
               "rank_cluster": "Hạng trong cụm", "cluster": "Cụm, khối thi đua", "complete": "Số liệu",
+              **({"review_label": "Trạng thái số liệu"} if filters.basis == "self" else {}),
               "unit_code": "Mã"}
     st.markdown(" · ".join(f"**{g.key}**: {g.name[:60]}{'…' if len(g.name) > 60 else ''} ({g.points:g} điểm)"
                            for g in version.groups))

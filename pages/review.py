@@ -20,14 +20,20 @@ profile = ctx[2] if ctx else get_profiles()["chung"]
 STATES = {"pending": "Chờ thẩm định", "approved": "Đã phê duyệt", "returned": "Bị trả lại", None: "Chưa gửi"}
 
 
-def act(fn, *args, done: str):
-    """Run one review action; show its result or its refusal."""
+def act(fn, *args, done: str, **kwargs):
+    """Run one review action; on success rerun so that every table, banner and button shows the
+    new state at once (the result is said on the next run), else show the refusal."""
     try:
-        fn(store, user, *args)
+        fn(store, user, *args, **kwargs)
     except DcmetricsError as e:
         st.error(str(e), icon=":material/error:")
     else:
-        st.success(done, icon=":material/task_alt:")
+        st.session_state["review_done"] = done
+        st.rerun()
+
+
+if st.session_state.get("review_done"):
+    st.success(st.session_state.pop("review_done"), icon=":material/task_alt:")
 
 
 with show_errors():
@@ -46,6 +52,13 @@ with show_errors():
     row = status.filter(pl.col("area_code") == area).row(0, named=True)
     tab_review, tab_history, tab_appraise = st.tabs(["Phê duyệt", "Lịch sử, khôi phục", "Thẩm định chỉ tiêu"])
     with tab_review:
+        unit_rows = ingest.unit_states(store, user, area, year) if row["submission_id"] is not None else None
+        if unit_rows is not None and unit_rows.height:
+            counts = unit_rows.group_by("review_label").len().sort("review_label")
+            st.caption("Số liệu từng đơn vị: " + ", ".join(f"{n} {lab.lower()}" for lab, n in counts.iter_rows()) + ".")
+            vn_dataframe(unit_rows, {"unit_code": "Mã đơn vị", "unit_name": "Đơn vị", "review_label": "Trạng thái",
+                                     "review_reason": "Lý do trả lại", "reviewed_by": "Người thẩm định",
+                                     "reviewed_at": "Thời điểm"}, key="review_units", alt="Trạng thái số liệu từng đơn vị")
         if row["locked"]:
             reason = st.text_input("Lý do mở lại", key="reopen_reason")
             if st.button("Mở lại để sửa số liệu", key="reopen", icon=":material/lock_open:"):
@@ -53,12 +66,20 @@ with show_errors():
         elif row["submission_id"] is None:
             st.info("Địa bàn chưa gửi số liệu năm này.", icon=":material/info:")
         else:
-            if st.button("Phê duyệt và khóa", key="approve", type="primary", icon=":material/verified:"):
-                act(ingest.approve, area, year, done=f"Đã phê duyệt và khóa số liệu năm {year} của {names[area]}.")
+            unit_names = dict(zip(unit_rows["unit_code"], unit_rows["unit_name"])) if unit_rows is not None else {}
+            picked = st.multiselect("Chỉ các đơn vị (để trống: mọi đơn vị của tệp)", list(unit_names),
+                                    format_func=lambda c: f"{unit_names[c]} ({c})", key="review_pick",
+                                    placeholder="Chọn đơn vị")
+            whom = f"{len(picked)} đơn vị của {names[area]}" if picked else names[area]
+            if st.button("Phê duyệt", key="approve", type="primary", icon=":material/verified:",
+                         help="Số liệu được phê duyệt bị khóa và được tính vào kết quả sau thẩm định. Khi mọi đơn "
+                              "vị của tệp đã được phê duyệt, địa bàn bị khóa, không nhận tệp mới."):
+                act(ingest.approve, area, year, unit_codes=picked or None,
+                    done=f"Đã phê duyệt số liệu năm {year} của {whom}.")
             reason = st.text_area("Lý do trả lại (bắt buộc)", key="return_reason")
             if st.button("Trả lại để đơn vị sửa", key="return", icon=":material/undo:"):
-                act(ingest.return_submission, area, year, reason,
-                    done=f"Đã trả lại số liệu của {names[area]} kèm lý do.")
+                act(ingest.return_submission, area, year, reason, unit_codes=picked or None,
+                    done=f"Đã trả lại số liệu của {whom} kèm lý do.")
     with tab_history:
         hist = ingest.history(store, user, area, year)
         vn_dataframe(hist.with_columns(pl.col("state").replace({"current": "Đang dùng", "replaced": "Đã thay thế"})),
@@ -72,7 +93,8 @@ with show_errors():
                 act(ingest.restore, pick, done="Đã khôi phục; tệp đang dùng trước đó vẫn còn trong lịch sử.")
     evidence_ui.review_section(store, user, area, year)  # «Minh chứng» below the tabs (issue 17)
     with tab_appraise:
-        table = scoring.cached_score(store, profile, [year]).year(year)
+        # figures are appraised before they are approved: the units as they were sent
+        table = scoring.cached_score(store, profile, [year], "self").year(year)
         candidates = table.filter(pl.col("unit_code").is_in(units.subtree(store, area)["code"].implode()))
         if candidates.is_empty():
             st.info("Địa bàn chưa có đơn vị nào được tính điểm năm này.", icon=":material/info:")

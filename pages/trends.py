@@ -5,6 +5,7 @@ import polars as pl
 import streamlit as st
 
 from dcmetrics.fmt import sort_vi
+from dcmetrics.dashboard import awaiting_review
 from dcmetrics.trends import trends
 from ui.context import current, show_errors
 from ui.tables import vn_dataframe
@@ -35,6 +36,9 @@ def mark_versions(fig, versions: pl.DataFrame, years: list[str]) -> None:
 
 with show_errors():
     t = trends(store, user, profile, filters)
+    waiting = awaiting_review(store, profile, filters, user)
+    if waiting:
+        st.warning(waiting, icon=":material/pending_actions:")
     st.caption(f"{profile.title} · mỗi năm tính theo phiên bản có hiệu lực năm đó ({periods(t.versions)})")
     if t.versions["changed"].any():
         changes = ", ".join(str(y) for y in t.versions.filter(pl.col("changed"))["year"].to_list())

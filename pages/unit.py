@@ -36,6 +36,11 @@ with show_errors():
     st.subheader(u["unit_name"])
     st.caption(f"{config.UNIT_TYPE_LABELS[u['unit_type']]} · {u['parent_name'] or ''} · "
                f"{u['cluster'] or 'chưa xếp cụm thi đua'} · {profile.title} {profile.version}")
+    review = table.filter(pl.col("unit_code") == code).select("review_state", "review_label").row(0, named=True)
+    if review["review_state"] != "approved":
+        st.warning(f"Số liệu năm {filters.year} của đơn vị: {review['review_label'].lower()}"
+                   + (" — kết quả dưới đây là tự chấm, chưa qua thẩm định." if filters.basis == "self" else "."),
+                   icon=":material/pending_actions:")
     with st.container(horizontal=True):
         st.metric("Tổng điểm", fmt_points(u["total"]), border=True,
                   delta=None if u["total_change"] is None else fmt_num(u["total_change"]))

@@ -1,5 +1,6 @@
 """Nhập số liệu: template, upload, every problem named, preview, commit, history."""
 
+import hashlib
 from datetime import datetime
 
 import polars as pl
@@ -65,8 +66,9 @@ with show_errors():
             st.error(f"Số liệu đã bị trả lại: {s['review_reason']} (người thẩm định: {s['reviewed_by']}).",
                      icon=":material/undo:")
         elif s["submission_id"] is not None:
-            st.info(f"Đang dùng tệp «{s['file_name']}» do {s['sent_by']} gửi. Gửi tệp mới sẽ thay thế tệp này "
-                    "(tệp cũ vẫn được lưu trong lịch sử).", icon=":material/info:")
+            st.info(f"Đang dùng tệp «{s['file_name']}» do {s['sent_by']} gửi. Tệp mới thay số liệu của các đơn vị "
+                    "có trong tệp; đơn vị không có trong tệp giữ nguyên số liệu, trừ khi chọn thay toàn bộ (tệp cũ "
+                    "vẫn được lưu trong lịch sử).", icon=":material/info:")
 
     st.subheader("1. Tải mẫu")
     with st.container(horizontal=True):
@@ -77,17 +79,37 @@ with show_errors():
               lambda: (build_xlsx(store, area, year), build_csv(store, area, year),
                        build_csv(store, area, year, "semicolon")),
               depends=fingerprint(area, year, store.data_version()))
+    if status.height and status.row(0, named=True)["submission_id"] is not None:
+        st.caption("Sửa số liệu đã gửi: tải mẫu có sẵn số liệu đang lưu, sửa ô cần sửa rồi gửi lại. Tệp chỉ cần "
+                   "các đơn vị có thay đổi; đơn vị không có trong tệp giữ nguyên số liệu.")
+        with st.container(horizontal=True):
+            offer("filled", [File("Mẫu Excel có số liệu đang lưu", f"so-lieu-{area}-{year}.xlsx", XLSX_MIME,
+                                  "tpl_xlsx_filled", ":material/edit_note:"),
+                             File("Mẫu CSV có số liệu đang lưu", f"so-lieu-{area}-{year}-champhay.csv", "text/csv",
+                                  "tpl_csv_filled")],
+                  lambda: (build_xlsx(store, area, year, filled=True),
+                           build_csv(store, area, year, "semicolon", filled=True)),
+                  depends=fingerprint(area, year, store.data_version()), on_click=True,
+                  prepare_label="Chuẩn bị mẫu có số liệu đang lưu")
 
     st.subheader("2. Gửi tệp đã điền")
     upload = vn_file_uploader("Tệp số liệu (.xlsx hoặc .csv)", key="upload_file", types=["xlsx", "csv"])
-    if upload is not None:
+    replace_all = st.checkbox("Tệp thay toàn bộ số liệu của địa bàn (đơn vị không có trong tệp bị bỏ số liệu năm này)",
+                              key="upload_replace_all")
+    saved = st.session_state.get("upload_saved")
+    if upload is not None and saved and saved["key"] == (area, year, hashlib.sha256(upload.getvalue()).hexdigest()):
+        # the file just stored: its result, not a preview and a save button for it again
+        st.success(saved["message"], icon=":material/task_alt:")
+    elif upload is not None:
         content = upload.getvalue()
         try:
             with st.status("Đang kiểm tra tệp…", expanded=False) as progress:
                 bar = st.progress(0.0, text="Đọc và kiểm tra từng dòng của tệp…")
                 checked = ingest.check_file(store, content, upload.name, year, user, area,
-                                            progress=lambda f, text: bar.progress(0.5 * f, text=text))
-                preview = ingest.preview(store, checked, profile, user,
+                                            progress=lambda f, text: bar.progress(0.5 * f, text=text),
+                                            replace_all=replace_all)
+                # the self-assessed basis: a file just sent awaits review, so it has no appraised score yet
+                preview = ingest.preview(store, checked, profile, user, basis="self",
                                          progress=lambda f, text: bar.progress(0.5 + 0.5 * f, text=text))
                 progress.update(label="Đã kiểm tra tệp và tính điểm thử.", state="complete")
         except ValidationError as e:
@@ -105,7 +127,8 @@ with show_errors():
             with st.expander(f"{len(checked.warnings)} cảnh báo (không chặn việc lưu)"):
                 for w in checked.warnings:
                     st.markdown(f"- {w}")
-        st.markdown(f"**Điểm nếu lưu tệp này** ({profile.title[:60]}…)")
+        st.markdown(f"**Điểm tự chấm nếu lưu tệp này** ({profile.title[:60]}…)")
+        st.caption("Số liệu mới gửi chờ thẩm định: điểm sau thẩm định chỉ có khi người thẩm định phê duyệt.")
         st.caption(ingest.change_summary(preview))
         shown = preview.with_columns(pl.col("data_change").replace_strict(ingest.DATA_CHANGE_LABELS),
                                      pl.col("changed_indicators").list.join(", "))
@@ -122,7 +145,9 @@ with show_errors():
             except DcmetricsError as e:
                 st.error(str(e), icon=":material/error:")
             else:
-                st.success(result.message, icon=":material/task_alt:")
+                # rerun so that the banner, the history and the locks show the stored file at once
+                st.session_state["upload_saved"] = {"key": (area, year, checked.sha256), "message": result.message}
+                st.rerun()
 
     st.subheader("Lịch sử gửi số liệu")
     hist = ingest.history(store, user, area, year)

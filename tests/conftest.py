@@ -34,12 +34,42 @@ def sample_store() -> Store:
     s.close()
 
 
+# The districts whose 2024 files the tests correct: the sample approves every 2024 file, so these
+# are reopened (their figures await review again and leave the appraised basis until approved).
+OPEN_FOR_TESTS = ("991", "992")
+
+
+def open_for_uploads(s: Store, areas=OPEN_FOR_TESTS, year: int = 2024) -> None:
+    from dcmetrics.ingest.commit import reopen
+
+    for area in areas:
+        reopen(s, access.SYSTEM, area, year, "kiểm thử: mở lại để gửi tệp")
+
+
+def as_an_old_release(monkeypatch, sample_dir: Path, into: Path) -> Path:
+    """For a database written by a release before review states per unit (012): its uploads wrote
+    none and knew no unit-level lock, and its sample had no reviews.csv. Patches today's upload
+    path to match (undone by monkeypatch.undo()) and returns a copy of the sample without reviews."""
+    import shutil
+
+    from dcmetrics import unit_reviews
+    from dcmetrics.ingest import commit as commit_module
+
+    monkeypatch.setattr(unit_reviews, "record_upload", lambda *a, **k: None)
+    monkeypatch.setattr(unit_reviews, "file_state", lambda *a, **k: "pending")
+    monkeypatch.setattr(commit_module, "lock_problems", lambda *a, **k: [])
+    if not into.exists():
+        shutil.copytree(sample_dir, into, ignore=shutil.ignore_patterns("reviews.csv"))
+    return into
+
+
 @pytest.fixture
 def fresh_sample_store() -> Store:
-    """A sample province of its own, for tests that change data."""
+    """A sample province of its own, for tests that change data; 2024 of OPEN_FOR_TESTS reopened."""
     s = Store(":memory:")
     bootstrap.register_frameworks(s)
     bootstrap.load_sample(s)
+    open_for_uploads(s)
     yield s
     s.close()
 
@@ -122,6 +152,9 @@ def insert_observations(store: Store, units: list[dict], observations: list[dict
             cur.execute("INSERT INTO observations VALUES ($s, $u, $y, $i, $v, $n, $d, NULL)",
                         {"s": sid, "u": o["unit_code"], "y": year, "i": o["indicator"], "v": o.get("value"),
                          "n": o.get("num"), "d": o.get("den")})
+        # scoring tests read the appraised basis: their figures count as reviewed and approved
+        cur.execute("INSERT OR REPLACE INTO unit_reviews (unit_code, year, submission_id, state) "
+                    "SELECT unnest($u), $y, $s, 'approved'", {"u": [u["code"] for u in units], "y": year, "s": sid})
         bump_data_version(cur)
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 from argon2 import PasswordHasher
-from conftest import table_digest
+from conftest import open_for_uploads, table_digest
 
 from dcmetrics import access, audit, bootstrap, config, units
 from dcmetrics.appraisal import appraisals_for_unit, set_appraisals
@@ -103,7 +103,7 @@ def sample_file(tmp_path_factory) -> tuple[Path, dict]:
     path = tmp_path_factory.mktemp("matrix") / "sample.duckdb"
     s = Store(path)
     bootstrap.register_frameworks(s)
-    bootstrap.load_sample(s)
+    bootstrap.load_sample(s)  # every 2024 file approved: the reading cases see every score
     digest = table_digest(s)
     s.close()
     return path, digest
@@ -128,6 +128,21 @@ def shared_db(sample_file, tmp_path_factory) -> Store:
     s = Store(path)
     yield s
     s.close()
+
+
+@pytest.fixture(scope="module")
+def open_db(sample_file, tmp_path_factory) -> Store:
+    """A shared copy with the three areas' 2024 files reopened, for the dry-run uploads (an approved
+    file is locked against any new one)."""
+    path = tmp_path_factory.mktemp("matrix-open") / "open.duckdb"
+    shutil.copyfile(sample_file[0], path)
+    s = Store(path)
+    open_for_uploads(s, AREAS_OPENED)
+    yield s
+    s.close()
+
+
+AREAS_OPENED = ("99", "991", "992")
 
 
 @pytest.fixture(scope="module")
@@ -170,6 +185,7 @@ def _current_id(store: Store, area: str) -> int:
 def prepare_restore(store: Store, area: str) -> int:
     """A replaced file to restore: the same figures sent again with Windows line ends (another
     SHA-256) by the system; returns the id of the file it replaced."""
+    open_for_uploads(store, (area,))
     old = _current_id(store, area)
     res = ingest.import_file(store, _sample_file(area).replace(b"\n", b"\r\n"), f"{area}-crlf.csv", YEAR,
                              access.SYSTEM, area_code=area)
@@ -221,7 +237,8 @@ def check_allowed(action: str, store: Store, user: str, area: str | None, result
                           {"a": area, "y": YEAR}) == [(user,)]
         assert store.rows("SELECT review_state, reviewed_by FROM submissions WHERE id = $i",
                           {"i": result}) == [("approved", user)]
-        assert [(a, o) for a, o, _ in audit_rows(store, audit.APPROVE)] == [(user, f"area:{area}:{YEAR}")]
+        assert [(a, o) for a, o, _ in audit_rows(store, audit.APPROVE) if a != audit.SYSTEM_ACTOR] == [
+            (user, f"area:{area}:{YEAR}")]
     elif action == "return":
         assert store.rows("SELECT review_state, review_reason, reviewed_by FROM submissions WHERE id = $i",
                           {"i": result}) == [("returned", "Thiếu biên bản hội nghị", user)]
@@ -300,13 +317,16 @@ READ_ONLY = {"upload", "read_drafts", "read_scores", "shortlist", "audit_log"}  
                          ids=[f"{a}-{u}-{t or 'none'}" for a, u, t in CASES])
 def test_matrix(request, sample_file, profile, action, user, area):
     if action in READ_ONLY:
-        db = request.getfixturevalue("shared_db")
+        db = request.getfixturevalue("open_db" if action == "upload" else "shared_db")
         before = table_digest(db)
     else:
         db = request.getfixturevalue("db")
         before = sample_file[1]  # a fresh copy of the sample
     actor = acct(db, user)
     prepared = None
+    if action in ("approve", "return"):  # the sample approved every 2024 file: reopened, awaiting review
+        open_for_uploads(db, (area,))
+        before = table_digest(db)
     if action == "restore":
         prepared = prepare_restore(db, area)
         before = table_digest(db)
@@ -373,6 +393,7 @@ def test_officer_reaches_nothing_of_another_district(db, profile):
     me, admin = acct(db, "canbo.991"), acct(db, "quantri.demo")
     other_sub = _current_id(db, "992")
     unit_992 = UNIT_OF["992"]
+    open_for_uploads(db, ("992",))  # the sample approved it; a commit needs it open
     checked_992 = ingest.check_file(db, _sample_file("992"), "992.csv", YEAR, admin, "992")
     before = table_digest(db)
     refusals = {
@@ -425,6 +446,7 @@ def test_committee_shortlist_without_area_is_its_province(db, profile):
 def test_deactivated_account_is_refused_at_once(db, profile):
     admin = acct(db, "quantri.demo")
     session = acct(db, "canbo.991")  # what a logged-in page holds
+    open_for_uploads(db, ("991",))
     ingest.import_file(db, _sample_file("991"), "991.csv", YEAR, session, area_code="991", dry_run=True)
 
     access.set_active(db, admin, "canbo.991", False)
@@ -452,6 +474,7 @@ def test_deactivated_account_is_refused_at_once(db, profile):
 
 def test_area_change_takes_effect_at_once(db):
     admin, session = acct(db, "quantri.demo"), acct(db, "canbo.991")
+    open_for_uploads(db, ("991", "992"))
     access.update_account(db, admin, "canbo.991", area_code="992")
     assert session.area_code == "991"  # the object the page holds is stale...
     res = ingest.import_file(db, _sample_file("992"), "992.csv", YEAR, session, area_code="992", dry_run=True)
@@ -491,6 +514,7 @@ def test_forged_admin_account_acts_as_its_real_role(db, profile, spelled):
         assert str(e.value) == message, name
     assert table_digest(db) == before
     # what the officer may do, the forged object may do too, as the officer (audited under the real name)
+    open_for_uploads(db, ("991",))
     assert ingest.import_file(db, _sample_file("991"), "991.csv", YEAR, forged, area_code="991",
                               dry_run=True).area_code == "991"
     assert set(ranking(db, profile, Filters(YEAR), forged)["unit_code"]) <= subtree(db, "991")
@@ -507,4 +531,4 @@ def test_forged_leader_with_admin_role(db):
         ingest.approve(db, forged, "992", YEAR)
     assert str(e.value) == ("Tài khoản «lanhdao.tinh» (Lãnh đạo, Tỉnh Mẫu An Hòa (dữ liệu mẫu)) không được duyệt, "
                             "trả lại hoặc mở lại số liệu của Huyện Mẫu Bình Khê. Vai trò «Lãnh đạo» không có quyền này.")
-    assert not db.rows("SELECT 1 FROM area_locks")
+    assert not db.rows("SELECT 1 FROM area_locks WHERE locked_by <> $s", {"s": audit.SYSTEM_ACTOR})

@@ -52,7 +52,9 @@ def test_pandas_reference_equals_sql_on_the_sample(sample_store, profiles, basis
         ref = bench.pandas_score(bench.pandas_load(sample_store, year), profile, basis)
         check = bench.compare_with_sql(scoring.score(sample_store, profile, [year], basis).year(year), ref)
         assert check["max_abs_total_diff"] <= bench.TOLERANCE, (profile.id, check)
-        assert check["units_not_in_both"] == 0 and check["units_sql"] > 120, (profile.id, check)
+        # (appraised: the 95 units of 2025 whose figures are approved; self: all 132)
+        assert check["units_not_in_both"] == 0 and check["units_sql"] > (120 if basis == "self" else 90), (
+            profile.id, check)
         assert check["level_mismatches"] == check["rated_mismatches"] == check["rank_mismatches"] == 0, (profile.id, check)
 
 

@@ -18,12 +18,14 @@ from browser_helpers import (
     CHROMIUM,
     CHROMIUM_ARGS,
     assert_clean,
+    OUTPUT,
+    StreamlitServer,
     login_if_asked,
     new_page,
     screenshot,
-    serve,
     wait_for_app,
 )
+from conftest import open_for_uploads
 
 pytestmark = [
     pytest.mark.browser,
@@ -58,8 +60,9 @@ def expected():
     bootstrap.register_frameworks(s)
     bootstrap.load_sample(s)
     profile = framework.load_profiles()["chung"]
+    open_for_uploads(s, (AREA,))
     checked = ingest.check_file(s, changed_file(), FILE_NAME, YEAR, OFFICER, AREA)
-    row = ingest.preview(s, checked, profile, OFFICER).filter(pl.col("unit_code") == CHANGED_UNIT).row(0, named=True)
+    row = ingest.preview(s, checked, profile, OFFICER, basis="self").filter(pl.col("unit_code") == CHANGED_UNIT).row(0, named=True)
     s.close()
     assert row["total"] != row["total_now"]
     return {**row, "n_units": checked.n_units, "n_rows": checked.n_rows}
@@ -67,7 +70,13 @@ def expected():
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    srv = serve(tmp_path_factory, "upload", SERVER_ENV)
+    """The app on a sample database built beforehand, with 991's 2024 file reopened by the reviewer
+    (the sample approved it, and an approved file is locked against a corrected one)."""
+    db = tmp_path_factory.mktemp("browser-upload-db") / "dcmetrics.duckdb"
+    store, _ = bootstrap.init_db(db, sample=True)
+    open_for_uploads(store, (AREA,))
+    store.close()
+    srv = StreamlitServer(db, OUTPUT / "streamlit-upload.log", env=SERVER_ENV).start()
     yield srv
     srv.stop()
 
@@ -123,6 +132,9 @@ def test_officer_uploads_saves_and_sees_the_new_total(server, officer_page, expe
 
     nav(page, "Chi tiết đơn vị")
     expect(heading(page)).to_have_text("Chi tiết đơn vị")
+    # the file just sent awaits review: its score is the self-assessed one
+    page.get_by_test_id("stSidebar").get_by_text("Tự chấm", exact=True).click()
+    wait_for_app(page, STEP_MS)
     label = f"{expected['unit_name']} ({CHANGED_UNIT})"
     box = page.get_by_test_id("stMain").get_by_test_id("stSelectbox").filter(has_text="Đơn vị")
     box.locator("input").click()
@@ -133,6 +145,7 @@ def test_officer_uploads_saves_and_sees_the_new_total(server, officer_page, expe
     total = vn_points(expected["total"])
     assert re.fullmatch(r"\d{1,3},\d{2}", total), total
     expect(metric_value(page, "Tổng điểm")).to_have_text(total)
+    expect(page.get_by_test_id("stAlert").filter(has_text="chờ thẩm định — kết quả dưới đây là tự chấm")).to_be_visible()
     screenshot(page, "upload-04-unit-new-total")
     assert_clean(page, "unit page")
     print(f"\nupload journey: {time.monotonic() - t0:.1f} s (new total of {CHANGED_UNIT}: {total}, "

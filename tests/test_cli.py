@@ -8,7 +8,10 @@ import sys
 import polars as pl
 import pytest
 
+from conftest import open_for_uploads
+
 from dcmetrics.cli import main
+from dcmetrics.store import Store
 
 
 @pytest.fixture(scope="module")
@@ -35,13 +38,13 @@ def test_score_writes_one_row_per_unit(db, tmp_path, capsys):
     assert frame.columns[:12] == ["unit_code", "unit_name", "unit_type", "parent_code", "year", "framework_id",
                                   "framework_version", "basis", "total", "level", "rank", "complete"]
     assert {"classification_cap", "G1", "G7", "total_self", "level_self"} <= set(frame.columns)
-    assert frame.height == 132
+    assert frame.height == 95  # the appraised basis: the 95 units of 2025 whose figures are approved
     assert set(frame["framework_id"]) == {"vinh-linh"} and set(frame["framework_version"]) == {"2025.1"}
     top = frame.row(0, named=True)
     assert top["rank"] == 1 and top["total"] == frame["total"].max()
     group_sum = sum(top[f"G{i}"] for i in range(1, 8))
     assert top["total"] == pytest.approx(round(group_sum, 2))
-    assert "Đã ghi 132 đơn vị" in capsys.readouterr().out
+    assert "Đã ghi 95 đơn vị" in capsys.readouterr().out
 
 
 def test_self_basis_differs_where_appraisals_lowered_values(db, tmp_path):
@@ -78,6 +81,9 @@ def test_import_dry_run_and_bad_file(db, tmp_path, capsys):
     from dcmetrics import config
 
     good = config.SAMPLE_DIR / "2024" / "992.csv"
+    s = Store(db)  # the sample approved 992's 2024 file: reopened for a new one
+    open_for_uploads(s, ("992",))
+    s.close()
     assert main(["import", str(good), "--db", str(db), "--year", "2024", "--user", "canbo.992", "--dry-run"]) == 0
     assert "Tệp hợp lệ" in capsys.readouterr().out
     bad = tmp_path / "sai.csv"

@@ -186,6 +186,9 @@ def resubmit(store: Store, unit_codes: list[str], observations: list[dict], year
             cur.execute("INSERT INTO observations VALUES ($s, $u, $y, $i, $v, $n, $d, NULL)",
                         {"s": sid, "u": o["unit_code"], "y": year, "i": o["indicator"], "v": o.get("value"),
                          "n": o.get("num"), "d": o.get("den")})
+        # the new figures, approved as insert_observations' are (the appraised basis reads those only)
+        cur.execute("INSERT OR REPLACE INTO unit_reviews (unit_code, year, submission_id, state) "
+                    "SELECT unnest($u), $y, $s, 'approved'", {"u": list(unit_codes), "y": year, "s": sid})
         bump_data_version(cur, year, unit_codes)
 
 

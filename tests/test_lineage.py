@@ -258,11 +258,12 @@ def test_the_unit_page_shows_a_link_the_administrator_entered(fresh_sample_store
     from dcmetrics.dashboard import Filters, unit_detail
 
     store, chung = fresh_sample_store, profiles["chung"]
+    f = Filters(2025, basis="self")  # (the fixture reopened 99036's district 992 for 2024: not appraised)
     lineage_edit.remove_links(store, access.SYSTEM, [("99036", "99411")], "thử xoá")
-    d = unit_detail(store, chung, "99411", Filters(2025), access.SYSTEM)
+    d = unit_detail(store, chung, "99411", f, access.SYSTEM)
     assert set(d.before.rows["old_code"]) == {"99037"}
     lineage_edit.add_links(store, access.SYSTEM, [LinkEntry("99036", "99411", D)], "Nghị quyết sáp nhập xã")
-    d = unit_detail(store, chung, "99411", Filters(2025), access.SYSTEM)
+    d = unit_detail(store, chung, "99411", f, access.SYSTEM)
     assert set(d.before.rows["old_code"]) == {"99037", "99036"}
     assert d.before.rows.filter(pl.col("old_code") == "99036")["year"].to_list() == [2023, 2024]
     assert "Xã Thanh Đông (99036, cả đơn vị)" in d.before.label

@@ -8,6 +8,7 @@ from conftest import table_digest
 from test_ingest import GOOD, edit
 
 from dcmetrics import scoring
+from dcmetrics.audit import SYSTEM_ACTOR  # the sample's approvals and the fixture's reopenings
 from dcmetrics.errors import Conflict, NotFound, ValidationError
 from dcmetrics.ingest import commit as ingest
 
@@ -29,7 +30,7 @@ def test_restore_brings_back_an_earlier_file(fresh_sample_store):
     ingest.restore(store, "thamdinh.tinh", first_id)
     assert current_value(store) == before
     assert ingest.history(store, "thamdinh.tinh", "991", 2024)["state"].to_list() == ["replaced", "current"]
-    assert store.rows("SELECT action, acted_by FROM reviews") == [("restore", "thamdinh.tinh")]
+    assert store.rows(f"SELECT action, acted_by FROM reviews WHERE acted_by <> '{SYSTEM_ACTOR}'") == [("restore", "thamdinh.tinh")]
     with pytest.raises(Conflict, match="đang là số liệu hiện hành"):
         ingest.restore(store, "thamdinh.tinh", first_id)
     with pytest.raises(NotFound, match="Không có lần gửi mã 999"):
@@ -57,7 +58,7 @@ def test_approve_locks_until_reopened(fresh_sample_store):
     ingest.reopen(store, "thamdinh.tinh", "991", 2024, "Đơn vị xin sửa số liệu")
     res = ingest.import_file(store, edit(GOOD, 2, "TRAIN_STAFF", "10"), "moi.csv", 2024, "canbo.991", area_code="991")
     assert res.stored
-    actions = store.rows("SELECT action, reason FROM reviews ORDER BY id")
+    actions = store.rows(f"SELECT action, reason FROM reviews WHERE acted_by <> '{SYSTEM_ACTOR}' ORDER BY id")
     assert actions == [("approve", None), ("reopen", "Đơn vị xin sửa số liệu")]
     with pytest.raises(Conflict, match="chưa bị khóa"):
         ingest.reopen(store, "thamdinh.tinh", "991", 2024)
@@ -81,14 +82,15 @@ def test_preview_scores_as_if_stored_and_changes_nothing(fresh_sample_store, pro
     in_force = profile.in_force(2024)  # what the preview scores 2024 by (the head is a later version)
     checked = ingest.check_file(store, edit(GOOD, 2, "TRAIN_STAFF", "0"), "x.csv", 2024, "canbo.991", "991")
     before = table_digest(store)
-    pv = ingest.preview(store, checked, profile, "canbo.991")
+    # the self-assessed basis: the district's reopened figures await review (not in the appraised one)
+    pv = ingest.preview(store, checked, profile, "canbo.991", basis="self")
     assert table_digest(store) == before
     row = pv.filter(pl.col("unit_code") == "99001").row(0, named=True)
-    now = scoring.score(store, in_force, [2024]).year(2024).filter(pl.col("unit_code") == "99001").row(0, named=True)
+    now = scoring.score(store, in_force, [2024], "self").year(2024).filter(pl.col("unit_code") == "99001").row(0, named=True)
     assert row["total_now"] == now["total"]
     assert row["change"] < 0
     ingest.commit(store, checked, "canbo.991")
-    after = scoring.score(store, in_force, [2024]).year(2024).filter(pl.col("unit_code") == "99001").row(0, named=True)
+    after = scoring.score(store, in_force, [2024], "self").year(2024).filter(pl.col("unit_code") == "99001").row(0, named=True)
     assert after["total"] == row["total"] and after["level"] == row["level"]
     assert pv.height == 25
 
@@ -144,6 +146,7 @@ def _refusal(store, content: bytes, area: str, user: str, year: int = 2024) -> l
 def test_a_lock_covers_the_units_of_the_locked_file_not_the_whole_tree(fresh_sample_store):
     store = fresh_sample_store
     # the province's own file (its departments, enterprises, service units) approved and locked
+    ingest.reopen(store, "thamdinh.tinh", "99", 2024)  # the sample approved it; approved again below
     ingest.approve(store, "thamdinh.tinh", "99", 2024)
     assert _refusal(store, _file_of("991"), "991", "canbo.991") is None  # the districts stay open
     assert ingest.upload_locks(store, "canbo.991", "991", 2024).is_empty()
@@ -192,6 +195,7 @@ def test_the_lock_warning_is_exactly_what_the_commit_refuses(fresh_sample_store)
     """For each set of locks and each area's real file: the area's own lock refuses any file, the units
     upload_locks lists refuse a file that holds them, and nothing else refuses it."""
     store = fresh_sample_store
+    ingest.reopen(store, "thamdinh.tinh", "99", 2024)  # the sample approved it
     for locks in (["99"], ["991"], ["992"], ["99", "991"]):
         for a in locks:
             ingest.approve(store, "thamdinh.tinh", a, 2024)
@@ -217,9 +221,10 @@ def test_preview_says_which_units_and_indicators_change(fresh_sample_store, prof
     lines = edit(edit(GOOD, 2, "TRAIN_STAFF", "0"), 2, "PROP_PLAN", "Không").decode("utf-8-sig").splitlines()
     dropped = lines[-1].split(",")[0]
     content = ("\n".join(lines[:-1]) + "\n").encode("utf-8-sig")  # the last unit left out
-    checked = ingest.check_file(store, content, "x.csv", 2024, "canbo.991", "991")
+    # the file replaces the district's whole data: the unit it leaves out loses its figures
+    checked = ingest.check_file(store, content, "x.csv", 2024, "canbo.991", "991", replace_all=True)
     before = table_digest(store)
-    pv = ingest.preview(store, checked, profiles["chung"], "canbo.991")
+    pv = ingest.preview(store, checked, profiles["chung"], "canbo.991", basis="self")
     assert table_digest(store) == before
     rows = {r["unit_code"]: r for r in pv.iter_rows(named=True)}
     assert (rows["99001"]["data_change"], rows["99001"]["changed_indicators"], rows["99001"]["n_changed"]) == (

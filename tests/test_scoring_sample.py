@@ -28,6 +28,10 @@ def resolved_observations(store: Store, year: int, basis: str) -> tuple[pl.DataF
     subs = store.frame("SELECT id, state FROM submissions").filter(pl.col("state") == "current")
     obs = store.frame("SELECT * FROM observations").filter(
         (pl.col("year") == year) & pl.col("submission_id").is_in(subs["id"].implode()))
+    if basis == "appraised":  # only the figures a reviewer approved (unit_reviews)
+        approved = store.frame("SELECT unit_code, submission_id FROM unit_reviews WHERE year = $y AND "
+                               "state = 'approved'", {"y": year})
+        obs = obs.join(approved, on=["unit_code", "submission_id"])
     newest = obs.group_by("unit_code").agg(pl.col("submission_id").max())
     obs = obs.join(newest, on=["unit_code", "submission_id"])
     appr = (store.frame("SELECT * FROM appraisals").filter((pl.col("year") == year) & pl.col("active"))
@@ -58,7 +62,8 @@ def test_sql_equals_polars_reference_unit_by_unit(sample_store, profiles, pid, b
         units, values = resolved_observations(sample_store, year, basis)
         ref = reference_scores(RAW_CATALOGUE, raw_profile_of(profile.in_force(year)), units, values).sort("unit_code")
         assert sql["unit_code"].to_list() == ref["unit_code"].to_list()
-        assert sql.height > 120  # 2025: the new communes and the bodies of two tiers
+        # 2025: the new communes and the bodies of two tiers (37 of the 132 await review: not appraised)
+        assert sql.height > (120 if basis == "self" or year == 2024 else 90)
         # to the last digit: the same decimals give the same floats
         for col in ["total", "raw_total", "deduction", "bonus", *[g.key for g in profile.groups]]:
             assert sql[col].to_list() == ref[col].cast(pl.Float64).to_list(), f"{pid} {year} {basis}: {col}"

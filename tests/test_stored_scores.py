@@ -10,6 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
+from conftest import as_an_old_release
 from test_ingest import edit
 
 from dcmetrics import access, config, scoring
@@ -105,6 +106,7 @@ def test_an_upload_rescores_only_the_units_of_the_two_files(fresh_sample_store, 
     other_before = store.frame(scores_only)
     content = edit(district_file(), 2, "TRAIN_STAFF", "5")
     ingest.import_file(store, content, "991-sua.csv", YEAR, "canbo.991", area_code="991")
+    ingest.approve(store, "thamdinh.tinh", "991", YEAR)  # only approved figures are in the appraised run
     codes = store.rows("SELECT unit_codes FROM data_changes ORDER BY seq DESC LIMIT 1")[0][0]
     file_units = sorted(pl.read_csv(district_file(), infer_schema=False)["ma_don_vi"].to_list())
     assert codes == file_units
@@ -131,11 +133,15 @@ def test_restore_appraisal_and_approval(fresh_sample_store, profiles):
     assert store.rows("SELECT year, unit_codes FROM data_changes ORDER BY seq DESC LIMIT 1") == [(YEAR, [unit])]
     assert_same_as_from_scratch(store, profile)
     assert run_of(store, profile)["last_mode"] == "units"
-    # approving changes no score: the run only notes that it has seen the change
-    before = store.frame("SELECT * FROM score_units ORDER BY run_id, unit_code")
+    # approving brings the district's figures into the appraised basis: its units alone are scored again
+    district = set(pl.read_csv(district_file("992"), infer_schema=False)["ma_don_vi"])
+    before = scoring.stored_score(store, profile, [YEAR]).year(YEAR)
+    assert not district & set(before["unit_code"])  # awaiting review: not in the appraised run
     ingest.approve(store, "thamdinh.tinh", "992", YEAR)
-    scoring.stored_score(store, profile, [YEAR])
-    assert_frame_equal(before, store.frame("SELECT * FROM score_units ORDER BY run_id, unit_code"))
+    assert store.rows("SELECT unit_codes FROM data_changes ORDER BY seq DESC LIMIT 1")[0][0] == sorted(district)
+    after = assert_same_as_from_scratch(store, profile)
+    assert set(after.year(YEAR)["unit_code"]) == set(before["unit_code"]) | district
+    assert run_of(store, profile)["last_mode"] == "units"
     assert run_of(store, profile)["data_seq"] == store.data_version()
 
 
@@ -143,12 +149,13 @@ def test_a_change_to_the_unit_tree_rescores_everything(fresh_sample_store, profi
     store, profile = fresh_sample_store, profiles["chung"]
     scoring.stored_score(store, profile, [YEAR])
     units = store.frame("SELECT * FROM units")
-    renamed = units.with_columns(pl.when(pl.col("code") == "99001").then(pl.lit("Phường Tây Thịnh Mới"))
+    renamed = units.with_columns(pl.when(pl.col("code") == "99051").then(pl.lit("Phường Tây Thịnh Mới"))
                                  .otherwise(pl.col("name")).alias("name"))
     replace_units(store, renamed, access.SYSTEM)
     kept = assert_same_as_from_scratch(store, profile)
     assert run_of(store, profile)["last_mode"] == "full"
-    assert kept.year(YEAR).filter(pl.col("unit_code") == "99001")["unit_name"].item() == "Phường Tây Thịnh Mới"
+    # (a unit of district 993, whose approved figures are in the appraised run)
+    assert kept.year(YEAR).filter(pl.col("unit_code") == "99051")["unit_name"].item() == "Phường Tây Thịnh Mới"
 
 
 def test_preview_ranks_equal_those_of_a_full_trial_scoring(fresh_sample_store, profiles):
@@ -209,11 +216,14 @@ def test_a_database_from_before_stored_ranks_upgrades_and_scores_the_same(tmp_pa
     every = store_module.migrations()
     monkeypatch.setattr(store_module, "migrations", lambda: [m for m in every if m[0] <= 4])
     monkeypatch.setattr(units_module, "write_name_order", lambda cur: None)  # that release had none
+    # nor review states per unit (012)
+    as_an_old_release(monkeypatch, config.SAMPLE_DIR, tmp_path / "sample")
     old = Store(path)
     bootstrap.register_frameworks(old)
     # that release's sample had no lineage, places (migration 008) nor assignments (009)
     sample = tmp_path / "sample"
-    shutil.copytree(config.SAMPLE_DIR, sample, ignore=shutil.ignore_patterns("lineage.csv", "places.csv", "assignments.csv"))
+    for name in ("lineage.csv", "places.csv", "assignments.csv"):
+        (sample / name).unlink()
     bootstrap.load_sample(old, sample)
     head = profiles["chung"]
     with old.transaction() as cur:  # a stored run as 004 kept it: rows without ranks
@@ -231,7 +241,11 @@ def test_a_database_from_before_stored_ranks_upgrades_and_scores_the_same(tmp_pa
         n_units = upgraded.rows("SELECT count(*) FROM units")[0][0]
         assert upgraded.rows("SELECT count(*), min(name_ord), max(name_ord) FROM unit_name_order") == [
             (n_units, 1, n_units)]
-        kept = assert_same_as_from_scratch(upgraded, head, (2023, YEAR))
+        # that release reviewed nothing: 012 marks every unit of a current file as awaiting review,
+        # so the self-assessed basis holds every unit and the appraised one none
+        assert upgraded.rows("SELECT DISTINCT state FROM unit_reviews") == [("submitted",)]
+        kept = assert_same_as_from_scratch(upgraded, head, (2023, YEAR), "self")
+        assert kept.year(YEAR).height > 200
         assert kept.year(YEAR)["rank"].null_count() == kept.year(YEAR).filter(~pl.col("rated")).height
     finally:
         upgraded.close()

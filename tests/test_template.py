@@ -242,9 +242,10 @@ def test_csv_comma_and_semicolon(sample_store, xlsx):
         assert all(len(r) == len(header) and not any(r[3:]) for r in rows[1:])
 
 
-def test_blank_template_imports_with_missing_value_warnings(sample_store, xlsx):
-    for content, name in ((xlsx, "mau.xlsx"), (build_csv(sample_store, AREA, YEAR, "semicolon"), "mau.csv")):
-        res = import_file(sample_store, content, name, YEAR, "canbo.991", area_code=AREA, dry_run=True)
+def test_blank_template_imports_with_missing_value_warnings(fresh_sample_store, xlsx):
+    store = fresh_sample_store  # 991's 2024 file reopened: the sample approved (and locked) it
+    for content, name in ((xlsx, "mau.xlsx"), (build_csv(store, AREA, YEAR, "semicolon"), "mau.csv")):
+        res = import_file(store, content, name, YEAR, "canbo.991", area_code=AREA, dry_run=True)
         assert res.observations["unit_code"].n_unique() == 25
         assert res.observations["value"].null_count() == res.observations.height
         assert any("chưa có số liệu" in w.message for w in res.warnings)

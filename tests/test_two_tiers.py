@@ -90,7 +90,7 @@ def test_a_commune_s_template_and_lock_are_its_own(fresh_sample_store):
         ingest.import_file(store, sample_file("99401"), "99401.csv", YEAR, "canbo.99401", area_code="99401")
     assert "đã được phê duyệt và khóa" in str(e.value.problems[0])
     # the next commune is untouched by that lock
-    assert ingest.upload_locks(store, "quantri.demo", "99402", YEAR).is_empty()
+    assert ingest.upload_locks(store, "quantri.demo", "99403", YEAR).is_empty()  # (awaiting review)
     status = ingest.area_status(store, "thamdinh.tinh", YEAR)
     assert status.filter(pl.col("area_code") == "99401")["review_state"].item() == "approved"
 
@@ -101,7 +101,7 @@ def test_a_unit_is_ranked_among_its_own_profile_s_units(sample_store, profiles):
     from dcmetrics import access, territory
     from dcmetrics.dashboard import Filters, ranking, unit_detail
 
-    chung, f = profiles["chung"], Filters(YEAR)
+    chung, f = profiles["chung"], Filters(YEAR, basis="self")  # every unit sent, approved or not
     own = set(territory.units_of(sample_store, "chung", YEAR))
     table = ranking(sample_store, chung, f, access.SYSTEM)
     assert set(table["unit_code"]) == own

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from conftest import table_digest
+from conftest import open_for_uploads, table_digest
 
 from dcmetrics import bootstrap, config
 from dcmetrics.cli import main
@@ -47,6 +47,7 @@ def corpus_store():
     s = Store(":memory:")
     bootstrap.register_frameworks(s)
     bootstrap.load_sample(s)
+    open_for_uploads(s)  # the corpus is cut from 991's 2024 file, which the sample approved (locked)
     yield s
     s.close()
 
@@ -277,6 +278,9 @@ CLI_CASES = ["04-text-in-number.csv", "12-duplicate-unit-row.csv", "24-report.pd
 def cli_db(tmp_path_factory):
     path = tmp_path_factory.mktemp("cli-corpus") / "tinh.duckdb"
     assert main(["init", "--db", str(path), "--sample"]) == 0
+    s = Store(path)
+    open_for_uploads(s)
+    s.close()
     return path
 
 

@@ -102,7 +102,21 @@ def profile():
 @pytest.fixture
 def officer(request):
     request.getfixturevalue("app_env")  # this module's database, the app's store pointed at it
+    request.getfixturevalue("district_open")
     return login("canbo.991", "upload")
+
+
+@pytest.fixture
+def district_open(app_env):
+    """The sample approved 991's 2024 file (locked): reopened once, as a reviewer would, so the
+    officer may send corrections; a test that locks it again reopens it when done."""
+    from ui.context import get_store
+
+    from dcmetrics import access
+
+    store = get_store()
+    if store.rows("SELECT 1 FROM area_locks WHERE area_code = $a AND year = $y", {"a": AREA, "y": YEAR}):
+        ingest.reopen(store, access.SYSTEM, AREA, YEAR, "kiểm thử: mở lại để gửi tệp")
 
 
 # ---------------------------------------------------------------- the page as the officer opens it
@@ -119,13 +133,14 @@ def test_upload_page_offers_templates_and_only_the_officers_area(officer):
     assert at.file_uploader(key="upload_file").allowed_type == [".xlsx", ".csv"]
     # the file in use for the area-year, as the core's status says
     s = ingest.area_status(store_of(at), "canbo.991", YEAR).filter(pl.col("area_code") == AREA).row(0, named=True)
-    assert alerts(at, "info") == [(f"Đang dùng tệp «{s['file_name']}» do {s['sent_by']} gửi. Gửi tệp mới sẽ thay "
-                                   "thế tệp này (tệp cũ vẫn được lưu trong lịch sử).")]
+    assert alerts(at, "info") == [(f"Đang dùng tệp «{s['file_name']}» do {s['sent_by']} gửi. Tệp mới thay số liệu "
+                                   "của các đơn vị có trong tệp; đơn vị không có trong tệp giữ nguyên số liệu, trừ khi "
+                                   "chọn thay toàn bộ (tệp cũ vẫn được lưu trong lịch sử).")]
     # nothing to save before a file is sent
     assert "commit_upload" not in {b.key for b in at.button} and not alerts(at, "error")
 
 
-@pytest.mark.usefixtures("app_env")
+@pytest.mark.usefixtures("district_open")
 @pytest.mark.parametrize("name", PAGE_CASES)
 def test_bad_file_shows_every_problem_and_stores_nothing(monkeypatch, name):
     case = EXPECTED[name]
@@ -152,7 +167,8 @@ def test_clean_file_preview_then_save(officer, profile):
     store = store_of(at)
     content = changed_file()
     checked = ingest.check_file(store, content, "991-sua.csv", YEAR, "canbo.991", AREA)
-    expected = ingest.preview(store, checked, profile, "canbo.991").filter(pl.col("unit_code") == CHANGED_UNIT)
+    expected = ingest.preview(store, checked, profile, "canbo.991", basis="self").filter(
+        pl.col("unit_code") == CHANGED_UNIT)
     new_total, old_total = expected["total"][0], expected["total_now"][0]
     assert new_total > old_total
     before = table_digest(store)
@@ -196,14 +212,18 @@ def test_clean_file_preview_then_save(officer, profile):
     page_hist = frame_with(at, "Mã lần gửi", "Người gửi").value
     assert (page_hist["Tệp"].iloc[0], page_hist["Người gửi"].iloc[0], page_hist["Trạng thái"].iloc[0]) == (
         "991-sua.csv", "canbo.991", "Đang dùng")
-    now = scoring.score(store, profile.in_force(YEAR), [YEAR]).year(YEAR).filter(pl.col("unit_code") == CHANGED_UNIT)
+    now = scoring.score(store, profile.in_force(YEAR), [YEAR], "self").year(YEAR).filter(
+        pl.col("unit_code") == CHANGED_UNIT)
     assert now["total"][0] == pytest.approx(new_total)
 
-    # the unit page of the same session shows the new total
+    # the unit page of the same session shows the new total, self-assessed and marked as awaiting review
     at.switch_page(f"{PAGE_DIR}/unit.py")
     at.session_state["unit_code"] = CHANGED_UNIT
+    at.session_state["basis"] = "self"
     ok(at.run())
     assert [m.value for m in at.metric if m.label == "Tổng điểm"] == [vn_points(new_total)]
+    assert f"Số liệu năm {YEAR} của đơn vị: chờ thẩm định — kết quả dưới đây là tự chấm, chưa qua thẩm định." in \
+        alerts(at, "warning")
 
 
 # ---------------------------------------------------------------- review: return needs a reason, approval locks
@@ -211,13 +231,13 @@ def test_clean_file_preview_then_save(officer, profile):
 def review_page():
     """The province reviewer on the review page, the sample year and district chosen."""
     at = login("thamdinh.tinh", "review")
-    at.selectbox(key="review_year").select(YEAR)
+    ok(at.selectbox(key="review_year").select(YEAR).run())  # the areas of that year (districts up to 2024)
     at.selectbox(key="review_area").select(AREA)
     ok(at.run())
     return at
 
 
-@pytest.mark.usefixtures("app_env")
+@pytest.mark.usefixtures("district_open")
 def test_return_without_a_reason_is_refused():
     at = review_page()
     store = store_of(at)
@@ -229,13 +249,13 @@ def test_return_without_a_reason_is_refused():
     assert table_digest(store) == before
 
 
-@pytest.mark.usefixtures("app_env")
+@pytest.mark.usefixtures("district_open")
 def test_approval_locks_the_officers_upload():
     reviewer = review_page()
     store = store_of(reviewer)
     ok(reviewer.button(key="approve").click().run())
     try:
-        assert alerts(reviewer, "success") == [f"Đã phê duyệt và khóa số liệu năm {YEAR} của {AREA_NAME}."]
+        assert alerts(reviewer, "success") == [f"Đã phê duyệt số liệu năm {YEAR} của {AREA_NAME}."]
         status = ingest.area_status(store, "thamdinh.tinh", YEAR).filter(pl.col("area_code") == AREA).row(0, named=True)
         assert status["locked"] and status["review_state"] == "approved"
 
@@ -253,12 +273,13 @@ def test_approval_locks_the_officers_upload():
         ingest.reopen(store, "thamdinh.tinh", AREA, YEAR, "mở lại sau kiểm thử")
 
 
-@pytest.mark.usefixtures("app_env")
+@pytest.mark.usefixtures("district_open")
 def test_the_page_warns_of_every_lock_that_will_refuse_the_file():
     """Whatever a lock covers, the officer learns it before sending: either the page warns of the lock
     and the file is refused, or there is no warning and the file is accepted."""
     at = login("canbo.991", "upload")
     store = store_of(at)
+    ingest.reopen(store, "thamdinh.tinh", "99", YEAR)  # the sample approved it: approved again here
     ingest.approve(store, "thamdinh.tinh", "99", YEAR)  # the province's departments, approved
     try:
         at = login("canbo.991", "upload")
@@ -268,3 +289,4 @@ def test_the_page_warns_of_every_lock_that_will_refuse_the_file():
         assert warned == refused, (warned, alerts(at, "error"))
     finally:
         ingest.reopen(store, "thamdinh.tinh", "99", YEAR)
+        ingest.approve(store, "thamdinh.tinh", "99", YEAR)  # as the sample left it

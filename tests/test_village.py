@@ -14,7 +14,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 import pytest
-from conftest import raw_profile_of, table_digest
+from conftest import as_an_old_release, raw_profile_of, table_digest
 from test_pages import (  # noqa: F401 - the autouse fixtures (admin credentials, AppTest navigation) apply here
     _admin_credentials,
     _forget_store,
@@ -26,7 +26,7 @@ from test_pages import (  # noqa: F401 - the autouse fixtures (admin credentials
 from dcmetrics import access, bootstrap, config, framework, scoring
 from dcmetrics.dashboard import Filters, ranking
 from dcmetrics.errors import ValidationError
-from dcmetrics.ingest.commit import import_file
+from dcmetrics.ingest.commit import approve, import_file
 from dcmetrics.ingest.template import build_csv, template_columns
 from dcmetrics.store import Store
 from dcmetrics.unit_list import import_unit_list
@@ -77,9 +77,10 @@ def test_migration_011_keeps_every_row_of_a_database_created_before_it(tmp_path,
     every = store_module.migrations()
     assert [v for v, _ in every][-1] >= 11
     monkeypatch.setattr(store_module, "migrations", lambda: [m for m in every if m[0] <= 10])
+    sample = as_an_old_release(monkeypatch, config.SAMPLE_DIR, tmp_path / "sample")
     old = Store(path)
     bootstrap.register_frameworks(old)
-    bootstrap.load_sample(old)  # units, lineage, places, figures, appraisals: rows in every table
+    bootstrap.load_sample(old, sample)  # units, lineage, places, figures, appraisals: rows in every table
     with pytest.raises(duckdb.ConstraintException):  # before 011 the type is refused
         _insert_unit(old, ("V1", "Thôn 1", "village", "99001"))
     before = table_digest(old)
@@ -251,6 +252,7 @@ FIGURES = {
 def uploaded(with_villages):
     result = import_file(with_villages, _filled_template(with_villages, FIGURES), "cao-xanh-2026.csv", YEAR,
                          access.SYSTEM, area_code=CAO_XANH)
+    approve(with_villages, access.SYSTEM, CAO_XANH, YEAR)  # the appraised basis reads approved figures only
     return with_villages, result
 
 
@@ -326,6 +328,7 @@ def village_db(tmp_path, monkeypatch):
     import_official(s, access.SYSTEM, "22", legacy=False)
     import_unit_list(s, access.SYSTEM, VILLAGES, "khu-pho.csv")
     import_file(s, _filled_template(s, FIGURES), "cao-xanh-2026.csv", YEAR, access.SYSTEM, area_code=CAO_XANH)
+    approve(s, access.SYSTEM, CAO_XANH, YEAR)
     s.close()
     monkeypatch.setenv("DCMETRICS_DB", str(path))
     _forget_store()

@@ -10,7 +10,7 @@ from datetime import datetime
 
 import polars as pl
 
-from dcmetrics import access, audit, framework, periods, scoring, sqlfiles, units
+from dcmetrics import access, audit, framework, periods, scoring, sqlfiles, unit_reviews, units
 from dcmetrics.errors import AccessDenied, Conflict, NotFound, Problem, ValidationError
 from dcmetrics.fmt import fmt_num
 from dcmetrics.framework_model import Profile
@@ -32,6 +32,20 @@ class Checked:
     observations: pl.DataFrame
     warnings: list[Problem] = field(default_factory=list)
     unit_column: str = "ma_don_vi"  # the file's own header of the unit-code column, for messages
+    # the area's current figures of the units the file leaves out: kept as they are, in the new
+    # submission, unless the file replaces the area's whole data (replace_all)
+    kept: pl.DataFrame | None = None
+    replace_all: bool = False
+
+    @property
+    def kept_units(self) -> list[str]:
+        return [] if self.kept is None or self.kept.is_empty() else sorted(self.kept["unit_code"].unique().to_list())
+
+    def stored_rows(self) -> pl.DataFrame:
+        """The rows the new submission holds: the file's, and those it keeps."""
+        if self.kept is None or self.kept.is_empty():
+            return self.observations
+        return pl.concat([self.observations, self.kept.select(self.observations.columns)], how="vertical_relaxed")
 
     @property
     def n_units(self) -> int:
@@ -147,11 +161,13 @@ def area_closed_problem(store: Store, area_code: str, year: int) -> Problem | No
 
 
 def check_file(store: Store, content: bytes, file_name: str, year: int, actor,
-               area_code: str | None = None, progress=None) -> Checked:
+               area_code: str | None = None, progress=None, replace_all: bool = False) -> Checked:
     """Validate the whole file for `year` and `area_code` (its units must lie in that subtree;
     without an area, the nearest area holding the file's units). The actor must be allowed to
     upload for that area. Raises ValidationError with every problem; nothing is stored here.
-    `progress(fraction, text)`, when given, hears of each step (the page draws a progress bar)."""
+    `progress(fraction, text)`, when given, hears of each step (the page draws a progress bar).
+    A file may carry only some of the area's units: the others keep their figures (and their review
+    state), unless `replace_all`, when units the file leaves out lose their figures for the year."""
     step = progress or (lambda fraction, text: None)
     if area_code:
         access.require(store, actor, access.UPLOAD, area_code)
@@ -180,9 +196,12 @@ def check_file(store: Store, content: bytes, file_name: str, year: int, actor,
     if locks:
         raise ValidationError(locks)
     warnings = parsed.warnings + far_from_last_year(store, parsed.observations, year, indicators)
+    kept = None if replace_all else store.frame(
+        sqlfiles.load("kept_observations"),
+        {"a": area_code, "y": year, "codes": parsed.observations["unit_code"].unique().to_list()})
     step(1.0, "Tệp hợp lệ.")
     return Checked(area_code, year, file_name, content, hashlib.sha256(content).hexdigest(),
-                   table.frame.height, parsed.observations, warnings, parsed.unit_column)
+                   table.frame.height, parsed.observations, warnings, parsed.unit_column, kept, replace_all)
 
 
 def far_from_last_year(store: Store, obs: pl.DataFrame, year: int, indicators: dict) -> list[Problem]:
@@ -209,18 +228,21 @@ def _current_ids(store: Store, area_code: str, year: int) -> list[tuple[int, str
                       {"a": area_code, "y": year})
 
 
-DATA_CHANGE_LABELS = {"new": "Mới", "changed": "Thay đổi", "unchanged": "Không đổi", "removed": "Bị bỏ"}
+DATA_CHANGE_LABELS = {"new": "Mới", "changed": "Thay đổi", "unchanged": "Không đổi", "removed": "Bị bỏ",
+                      "kept": "Giữ nguyên (không có trong tệp)"}
 _CMP = ["value", "num", "den"]
 
 
 def data_changes(store: Store, checked: Checked) -> pl.DataFrame:
     """Per unit, what the file changes against the figures stored now for the year: `data_change`
-    new (nothing stored), changed, unchanged, or removed (carried by the file it replaces, absent
-    from this one); `changed_indicators`, the indicators whose stored figures differ (sorted)."""
+    new (nothing stored), changed, unchanged, kept (carried by the area's current file, absent from
+    this one, left as they are) or, when the file replaces the area's whole data, removed;
+    `changed_indicators`, the indicators whose stored figures differ (sorted)."""
     year, obs = checked.year, checked.observations
     replaces = [i for i, _ in _current_ids(store, checked.area_code, year)]
     file_units = obs["unit_code"].unique().to_list()
     dropped = {r[0] for r in store.rows(sqlfiles.load("submission_units"), {"ids": replaces})} - set(file_units)
+    left = "removed" if checked.replace_all else "kept"
     now = store.frame(sqlfiles.load("current_values_of_year"), {"y": year, "units": sorted(file_units)})
     now = now.select("unit_code", "indicator", *[pl.col(c).cast(pl.Float64) for c in _CMP])
     new = obs.select("unit_code", "indicator", *[pl.col(c).cast(pl.Float64) for c in _CMP])
@@ -237,7 +259,7 @@ def data_changes(store: Store, checked: Checked) -> pl.DataFrame:
                            .when(pl.col("changed_indicators").list.len() > 0).then(pl.lit("changed"))
                            .otherwise(pl.lit("unchanged"))))
     gone = pl.DataFrame({"unit_code": sorted(dropped), "changed_indicators": [[] for _ in dropped],
-                         "data_change": ["removed"] * len(dropped)},
+                         "data_change": [left] * len(dropped)},
                         schema={"unit_code": pl.String, "changed_indicators": pl.List(pl.String),
                                 "data_change": pl.String})
     return pl.concat([frame.select(gone.columns), gone]).with_columns(
@@ -249,6 +271,8 @@ def change_summary(changes: pl.DataFrame) -> str:
     counts = dict(changes.group_by("data_change").len().iter_rows())
     parts = [f"{counts[k]} đơn vị {DATA_CHANGE_LABELS[k].lower()}" for k in ("changed", "new", "unchanged", "removed")
              if counts.get(k)]
+    if counts.get("kept"):
+        parts.append(f"{counts['kept']} đơn vị không có trong tệp, giữ nguyên số liệu đang lưu")
     text = "So với số liệu đang lưu: " + (", ".join(parts) if parts else "không có đơn vị nào") + "."
     if counts.get("removed"):
         text += (f" {counts['removed']} đơn vị có trong tệp đang dùng nhưng không có trong tệp này sẽ "
@@ -273,7 +297,7 @@ def preview(store: Store, checked: Checked, profile: Profile, actor, basis: str 
     # stored totals, and the overall ranks are taken again over all of them
     touched = changes["unit_code"].to_list()
     part = scoring.score(store, profile.in_force(checked.year), [checked.year], basis,
-                         scoring.Pending(checked.observations, replaces), unit_codes=touched).year(checked.year)
+                         scoring.Pending(checked.stored_rows(), replaces), unit_codes=touched).year(checked.year)
     after = scoring.rerank(pl.concat([before.filter(~pl.col("unit_code").is_in(touched)).select(part.columns), part],
                                      how="vertical_relaxed"))
     cols = ["unit_code", "total", "level", "rank", "complete"]
@@ -306,6 +330,9 @@ def commit(store: Store, checked: Checked, actor) -> ImportResult:
         current = cur.execute("SELECT id, sha256 FROM submissions WHERE area_code = $a AND year = $y "
                               "AND state = 'current'", {"a": checked.area_code, "y": checked.year}).fetchall()
         same = [i for i, s in current if s == checked.sha256]
+        if same and checked.replace_all:  # the same bytes, but now meant to drop the units kept beside them
+            carried = {r[0] for r in cur.execute(sqlfiles.load("submission_units"), {"ids": same}).fetchall()}
+            same = same if carried <= set(checked.observations["unit_code"].to_list()) else []
         if same:
             result.unchanged, result.submission_id = True, same[0]
             return result
@@ -313,6 +340,7 @@ def commit(store: Store, checked: Checked, actor) -> ImportResult:
         touched = {r[0] for r in cur.execute(sqlfiles.load("submission_units"),
                                              {"ids": [i for i, _ in current]}).fetchall()}
         touched.update(checked.observations["unit_code"].to_list())
+        rows = checked.stored_rows()
         cur.execute("UPDATE submissions SET state = 'replaced' WHERE area_code = $a AND year = $y "
                     "AND state = 'current'", {"a": checked.area_code, "y": checked.year})
         sid = cur.execute(
@@ -320,22 +348,27 @@ def commit(store: Store, checked: Checked, actor) -> ImportResult:
             "VALUES ($a, $y, $f, $h, $c, $u, $n, $late) RETURNING id",
             {"a": checked.area_code, "y": checked.year, "f": checked.file_name, "h": checked.sha256,
              "c": checked.content, "u": acct.username, "n": checked.n_rows, "late": verdict.late}).fetchone()[0]
-        cur.register("incoming_obs", checked.observations.with_columns(pl.lit(sid, pl.Int64).alias("submission_id")))
+        cur.register("incoming_obs", rows.with_columns(pl.lit(sid, pl.Int64).alias("submission_id")))
         cur.execute("INSERT INTO observations (submission_id, unit_code, year, indicator, value, num, den, raw) "
                     "SELECT submission_id, unit_code, year, indicator, value, num, den, raw FROM incoming_obs")
         cur.unregister("incoming_obs")
+        unit_reviews.record_upload(cur, sid, checked.year, checked.observations["unit_code"].unique().to_list(),
+                                   checked.kept_units, [i for i, _ in current], acct.username)
+        cur.execute("UPDATE submissions SET review_state = $st WHERE id = $i",
+                    {"st": unit_reviews.file_state(cur, sid, checked.year), "i": sid})
         audit.record(cur, acct, audit.UPLOAD, f"submission:{sid}", before={"replaced": [i for i, _ in current]},
                      after={"area": checked.area_code, "year": checked.year, "file": checked.file_name,
-                            "sha256": checked.sha256, "units": checked.n_units})
+                            "sha256": checked.sha256, "units": checked.n_units,
+                            "kept_units": len(checked.kept_units)})
         bump_data_version(cur, checked.year, sorted(touched))
     result.submission_id, result.stored = sid, True
     return result
 
 
 def import_file(store: Store, content: bytes, file_name: str, year: int, actor,
-                area_code: str | None = None, dry_run: bool = False) -> ImportResult:
+                area_code: str | None = None, dry_run: bool = False, replace_all: bool = False) -> ImportResult:
     """Check, then (unless a dry run) commit: what `dcmetrics import` and the sample loader do."""
-    checked = check_file(store, content, file_name, year, actor, area_code)
+    checked = check_file(store, content, file_name, year, actor, area_code, replace_all=replace_all)
     return ImportResult(checked) if dry_run else commit(store, checked, actor)
 
 
@@ -425,6 +458,8 @@ def restore(store: Store, actor, submission_id: int) -> None:
                     {"a": sub["area_code"], "y": sub["year"]})
         cur.execute("UPDATE submissions SET state = 'current', review_state = 'pending', review_reason = NULL "
                     "WHERE id = $i", {"i": submission_id})
+        # the restored figures are figures sent again: each of its units awaits review
+        unit_reviews.record_upload(cur, submission_id, sub["year"], restored_units, [], current_ids, user)
         cur.execute("INSERT INTO reviews (area_code, year, submission_id, action, acted_by) "
                     "VALUES ($a, $y, $i, 'restore', $u)",
                     {"a": sub["area_code"], "y": sub["year"], "i": submission_id, "u": user})
@@ -441,25 +476,40 @@ def _current_of(cur, area_code: str, year: int) -> int:
     return rows[0][0]
 
 
-def approve(store: Store, actor, area_code: str, year: int) -> int:
-    """Approve an area's current data for a year and lock it against new uploads."""
+def _units_label(codes: list[str]) -> str:
+    return ", ".join(codes[:10]) + (f" và {len(codes) - 10} đơn vị khác" if len(codes) > 10 else "")
+
+
+def approve(store: Store, actor, area_code: str, year: int, unit_codes: list[str] | None = None) -> int:
+    """Approve an area's current figures for a year: every unit awaiting review (`unit_codes`:
+    only these). Approved figures are locked and enter the appraised basis; when every unit of
+    the area's file is approved, the area-year is locked against new files. A unit already
+    approved, or returned and not sent again, refuses the act (nothing changes)."""
     acct = access.require(store, actor, access.REVIEW, area_code)
     user = acct.username
     with store.transaction() as cur:
         sid = _current_of(cur, area_code, year)
-        cur.execute("UPDATE submissions SET review_state = 'approved', review_reason = NULL, reviewed_by = $u, "
-                    "reviewed_at = current_timestamp WHERE id = $i", {"u": user, "i": sid})
-        cur.execute("INSERT OR REPLACE INTO area_locks (area_code, year, locked_by) VALUES ($a, $y, $u)",
-                    {"a": area_code, "y": year, "u": user})
-        cur.execute("INSERT INTO reviews (area_code, year, submission_id, action, acted_by) "
-                    "VALUES ($a, $y, $i, 'approve', $u)", {"a": area_code, "y": year, "i": sid, "u": user})
-        audit.record(cur, acct, audit.APPROVE, f"area:{area_code}:{year}", after={"submission": sid, "locked": True})
-        bump_data_version(cur, year, [])  # review state only: no score changes
+        changed = unit_reviews.apply(cur, "approve", sid, year, unit_codes, user)
+        whole = unit_reviews.file_state(cur, sid, year)
+        cur.execute("UPDATE submissions SET review_state = $st, review_reason = NULL, reviewed_by = $u, "
+                    "reviewed_at = current_timestamp WHERE id = $i", {"st": whole, "u": user, "i": sid})
+        if whole == "approved":
+            cur.execute("INSERT OR REPLACE INTO area_locks (area_code, year, locked_by) VALUES ($a, $y, $u)",
+                        {"a": area_code, "y": year, "u": user})
+        cur.execute("INSERT INTO reviews (area_code, year, submission_id, action, reason, acted_by) "
+                    "VALUES ($a, $y, $i, 'approve', $r, $u)",
+                    {"a": area_code, "y": year, "i": sid, "u": user,
+                     "r": None if unit_codes is None else "Đơn vị: " + _units_label(changed)})
+        audit.record(cur, acct, audit.APPROVE, f"area:{area_code}:{year}",
+                     after={"submission": sid, "locked": whole == "approved", "units": changed})
+        bump_data_version(cur, year, changed)  # approved figures enter the appraised basis
     return sid
 
 
-def return_submission(store: Store, actor, area_code: str, year: int, reason: str) -> int:
-    """Send an area's current data back to the uploader with a reason (required)."""
+def return_submission(store: Store, actor, area_code: str, year: int, reason: str,
+                      unit_codes: list[str] | None = None) -> int:
+    """Send an area's current figures (every unit not approved, or `unit_codes`) back to the
+    uploader with a reason (required); they wait until a new file carries them."""
     acct = access.require(store, actor, access.REVIEW, area_code)
     user = acct.username
     if not reason or not reason.strip():
@@ -467,34 +517,55 @@ def return_submission(store: Store, actor, area_code: str, year: int, reason: st
     with store.transaction() as cur:
         _refuse_if_locked(cur, area_code, year)
         sid = _current_of(cur, area_code, year)
-        cur.execute("UPDATE submissions SET review_state = 'returned', review_reason = $r, reviewed_by = $u, "
-                    "reviewed_at = current_timestamp WHERE id = $i", {"r": reason.strip(), "u": user, "i": sid})
+        changed = unit_reviews.apply(cur, "return", sid, year, unit_codes, user, reason.strip())
+        cur.execute("UPDATE submissions SET review_state = $st, review_reason = $r, reviewed_by = $u, "
+                    "reviewed_at = current_timestamp WHERE id = $i",
+                    {"st": unit_reviews.file_state(cur, sid, year), "r": reason.strip(), "u": user, "i": sid})
         cur.execute("INSERT INTO reviews (area_code, year, submission_id, action, reason, acted_by) "
                     "VALUES ($a, $y, $i, 'return', $r, $u)",
                     {"a": area_code, "y": year, "i": sid, "r": reason.strip(), "u": user})
-        audit.record(cur, acct, audit.RETURN, f"area:{area_code}:{year}", after={"submission": sid, "reason": reason.strip()})
-        bump_data_version(cur, year, [])  # review state only: no score changes
+        audit.record(cur, acct, audit.RETURN, f"area:{area_code}:{year}",
+                     after={"submission": sid, "reason": reason.strip(), "units": changed})
+        bump_data_version(cur, year, changed)  # the state shown beside the self-assessed rows
     return sid
 
 
 def reopen(store: Store, actor, area_code: str, year: int, reason: str = "") -> None:
-    """Lift the lock of an approved area-year so that corrected files can be sent."""
+    """Lift the lock of an approved area-year so that corrected files can be sent: its approved
+    units await review again (and leave the appraised basis until approved again)."""
     acct = access.require(store, actor, access.REVIEW, area_code)
     user = acct.username
     with store.transaction() as cur:
-        if not cur.execute("SELECT 1 FROM area_locks WHERE area_code = $a AND year = $y",
-                           {"a": area_code, "y": year}).fetchall():
+        locked = bool(cur.execute("SELECT 1 FROM area_locks WHERE area_code = $a AND year = $y",
+                                  {"a": area_code, "y": year}).fetchall())
+        ids = cur.execute("SELECT id FROM submissions WHERE area_code = $a AND year = $y AND state = 'current'",
+                          {"a": area_code, "y": year}).fetchall()
+        sid = ids[0][0] if ids else None
+        approved = [] if sid is None else [r[0] for r in cur.execute(
+            "SELECT unit_code FROM unit_reviews WHERE submission_id = $s AND year = $y AND state = 'approved'",
+            {"s": sid, "y": year}).fetchall()]
+        if not locked and not approved:
             raise Conflict(f"Số liệu năm {year} của địa bàn {area_code} chưa bị khóa.")
+        changed = unit_reviews.apply(cur, "reopen", sid, year, None, user) if approved else []
         cur.execute("DELETE FROM area_locks WHERE area_code = $a AND year = $y", {"a": area_code, "y": year})
-        cur.execute("UPDATE submissions SET review_state = 'pending' WHERE area_code = $a AND year = $y "
-                    "AND state = 'current'", {"a": area_code, "y": year})
+        if sid is not None:
+            cur.execute("UPDATE submissions SET review_state = 'pending' WHERE id = $i", {"i": sid})
         cur.execute("INSERT INTO reviews (area_code, year, action, reason, acted_by) VALUES ($a, $y, 'reopen', $r, $u)",
                     {"a": area_code, "y": year, "r": reason or None, "u": user})
-        audit.record(cur, acct, audit.REOPEN, f"area:{area_code}:{year}", before={"locked": True},
-                     after={"locked": False, "reason": reason or None})
-        bump_data_version(cur, year, [])  # review state only: no score changes
+        audit.record(cur, acct, audit.REOPEN, f"area:{area_code}:{year}", before={"locked": locked},
+                     after={"locked": False, "reason": reason or None, "units": changed})
+        bump_data_version(cur, year, changed)  # reopened figures leave the appraised basis
 
 
 def submissions_for_unit(store: Store, unit_code: str, year: int) -> pl.DataFrame:
     """The files that carried a unit's figures for a year, newest first (drill-down provenance)."""
     return store.frame(sqlfiles.load("unit_submissions"), {"u": unit_code, "y": year})
+
+
+def unit_states(store: Store, actor, area_code: str, year: int) -> pl.DataFrame:
+    """The units of an area's current file for a year with the review state of their figures
+    (unit_code, unit_name, review_state, review_label, review_reason, reviewed_by, reviewed_at)."""
+    access.require(store, actor, access.READ_DRAFTS, area_code)
+    frame = store.frame(sqlfiles.load("area_unit_states"), {"a": area_code, "y": year})
+    return frame.with_columns(review_label=pl.col("review_state").replace_strict(
+        unit_reviews.STATE_LABELS, default=unit_reviews.NOT_SENT_LABEL, return_dtype=pl.String))

@@ -58,6 +58,31 @@ class _Template:
     units: pl.DataFrame
     columns: list[Column]
     documents: dict[str, Document]
+    values: dict[tuple[str, str], float | None]  # (unit, column code) → current figure, when filled
+
+
+def _current_values(store, year: int, codes: list[str], columns: list[Column]) -> dict[tuple[str, str], float | None]:
+    """The figures stored now for these units and year, keyed by template column: what a filled
+    template carries, so that correcting one cell is not retyping the whole file."""
+    frame = store.frame(sqlfiles.load("current_values_of_year"), {"y": int(year), "units": codes})
+    by_ind = {c.indicator.code: [] for c in columns}
+    for c in columns:
+        by_ind[c.indicator.code].append(c)
+    out = {}
+    for r in frame.iter_rows(named=True):
+        for c in by_ind.get(r["indicator"], []):
+            out[(r["unit_code"], c.code)] = r[c.part]
+    return out
+
+
+def _cell_text(c: Column, value: float | None, decimal_comma: bool) -> str:
+    """A stored figure as the template's user would type it."""
+    if value is None:
+        return ""
+    if c.kind == "yesno":
+        return YES if value else NO
+    text = f"{value:.6f}".rstrip("0").rstrip(".")
+    return text.replace(".", ",") if decimal_comma else text
 
 
 # ---------------------------------------------------------------- content
@@ -93,29 +118,32 @@ def _area_name(store, area_code: str) -> str:
     return rows[0][0]
 
 
-def _prepare(store, area_code: str, year: int) -> _Template:
+def _prepare(store, area_code: str, year: int, filled: bool = False) -> _Template:
     name = _area_name(store, area_code)
     units = template_units(store, area_code, year)
     if units.is_empty():
         raise NotFound(f"Địa bàn {name} (mã {area_code}) không có đơn vị nào được đánh giá trong năm {year}.")
     _, documents, indicators = framework.load_catalogue()
     columns = template_columns(indicators, units["type"].unique().to_list())
-    return _Template(area_code, name, int(year), units, columns, documents)
+    values = _current_values(store, year, units["code"].to_list(), columns) if filled else {}
+    return _Template(area_code, name, int(year), units, columns, documents, values)
 
 
 # ---------------------------------------------------------------- CSV
 
-def build_csv(store, area_code: str, year: int, dialect: str = "comma") -> bytes:
-    """The template as CSV, UTF-8 with BOM; dialect "semicolon" writes ';' as Vietnamese-locale Excel does."""
+def build_csv(store, area_code: str, year: int, dialect: str = "comma", filled: bool = False) -> bytes:
+    """The template as CSV, UTF-8 with BOM; dialect "semicolon" writes ';' and decimal commas as
+    Vietnamese-locale Excel does. `filled`: with the figures stored now (blank where there are none)."""
     if dialect not in DIALECTS:
         raise DcmetricsError(f"Kiểu CSV «{dialect}» không hợp lệ (hợp lệ: {', '.join(DIALECTS)}).")
-    t = _prepare(store, area_code, year)
+    t = _prepare(store, area_code, year, filled)
     out = io.StringIO()
     writer = csv.writer(out, delimiter=DIALECTS[dialect], lineterminator="\r\n")
     writer.writerow([*FIXED_COLUMNS, *(safe_cell(c.header) for c in t.columns)])
-    blanks = [""] * len(t.columns)
+    comma = dialect == "semicolon"
     for u in t.units.iter_rows(named=True):
-        writer.writerow([safe_cell(u["code"]), safe_cell(u["name"]), str(t.year), *blanks])
+        cells = [_cell_text(c, t.values.get((u["code"], c.code)), comma) for c in t.columns]
+        writer.writerow([safe_cell(u["code"]), safe_cell(u["name"]), str(t.year), *cells])
     return b"\xef\xbb\xbf" + out.getvalue().encode("utf-8")
 
 
@@ -218,11 +246,12 @@ def _lines(text: str, width: float) -> int:
     return sum(max(1, math.ceil(len(part) / per_line)) for part in text.split("\n"))
 
 
-def build_xlsx(store, area_code: str, year: int) -> bytes:
-    """The template workbook: sheet «Số liệu» to fill in, sheet «Giải thích» explaining every column."""
+def build_xlsx(store, area_code: str, year: int, filled: bool = False) -> bytes:
+    """The template workbook: sheet «Số liệu» to fill in, sheet «Giải thích» explaining every column.
+    `filled`: the data cells carry the figures stored now (blank where there are none)."""
     import xlsxwriter
 
-    t = _prepare(store, area_code, year)
+    t = _prepare(store, area_code, year, filled)
     buf = io.BytesIO()
     wb = xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_formulas": False,
                                    "strings_to_urls": False, "strings_to_numbers": False})
@@ -246,7 +275,14 @@ def build_xlsx(store, area_code: str, year: int) -> bytes:
         ws.write_string(i, 1, safe_cell(u["name"]), fixed_fmt)
         ws.write_number(i, 2, t.year, fixed_fmt)
         for j, c in enumerate(t.columns, 3):
-            ws.write_blank(i, j, None, data_fmt if u["type"] in c.indicator.applies else na_fmt)
+            fmt = data_fmt if u["type"] in c.indicator.applies else na_fmt
+            value = t.values.get((u["code"], c.code))
+            if value is None:
+                ws.write_blank(i, j, None, fmt)
+            elif c.kind == "yesno":
+                ws.write_string(i, j, YES if value else NO, fmt)
+            else:
+                ws.write_number(i, j, float(value), fmt)
     for j, c in enumerate(t.columns, 3):
         ws.data_validation(1, j, n, j, _validation(c))
     ws.freeze_panes(1, 3)

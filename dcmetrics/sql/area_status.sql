@@ -1,8 +1,12 @@
--- Every area (a node with units below it) and the state of its data for year $y.
+-- Every area (a node with units below it) of year $y and the state of its data that year.
 WITH areas AS (
     SELECT u.code, u.name, u.type, u.parent_code
     FROM units u
     WHERE EXISTS (SELECT 1 FROM units c WHERE c.parent_code = u.code)
+      -- the areas that existed that year (a district up to 2024, a new commune from 2025), and any
+      -- that holds a file of that year all the same
+      AND (((u.active_from IS NULL OR u.active_from <= $y) AND (u.active_to IS NULL OR u.active_to >= $y))
+           OR EXISTS (SELECT 1 FROM submissions f WHERE f.area_code = u.code AND f.year = $y))
 )
 SELECT a.code AS area_code, a.name AS area_name, a.type AS area_type,
        s.id AS submission_id, s.file_name, s.sent_by, s.sent_at, s.review_state, s.review_reason,
