@@ -58,6 +58,9 @@ def as_an_old_release(monkeypatch, sample_dir: Path, into: Path) -> Path:
     monkeypatch.setattr(unit_reviews, "record_upload", lambda *a, **k: None)
     monkeypatch.setattr(unit_reviews, "file_state", lambda *a, **k: "pending")
     monkeypatch.setattr(commit_module, "lock_problems", lambda *a, **k: [])
+    from dcmetrics import periods  # nor evaluation periods (014)
+
+    monkeypatch.setattr(periods, "upload_verdict", lambda *a, **k: periods.Verdict(False))
     if not into.exists():
         shutil.copytree(sample_dir, into, ignore=shutil.ignore_patterns("reviews.csv"))
     return into

@@ -17,6 +17,7 @@ from conftest import table_digest
 
 from dcmetrics import access, audit, evidence, filecheck, units
 from dcmetrics.errors import AccessDenied, Conflict, NotFound, ValidationError
+from dcmetrics.ingest import commit as ingest
 
 # ---------------------------------------------------------------- a small province
 
@@ -506,6 +507,10 @@ def test_unit_page_officer_attaches_and_sees_the_list(app_env):
     assert "Minh chứng" in [s.value for s in at.subheader]
     unit, year = at.selectbox(key="unit_code").value, int(at.session_state["_context"][1].year)
     store = store_of(at)
+    if store.rows("SELECT 1 FROM area_locks WHERE area_code = '991' AND year = $y", {"y": year}):
+        # approved figures take no new evidence: the sample approved 991's file, reopened here
+        ingest.reopen(store, access.SYSTEM, "991", year, "bổ sung minh chứng")
+        ok(at.run())
     before = store.rows("SELECT count(*) FROM evidence")[0][0]
     # a page of script named .pdf: refused, shown, nothing stored
     at.file_uploader(key="evidence_file").set_value(("trang.pdf", b"<html><script>x()</script></html>",

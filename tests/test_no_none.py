@@ -112,10 +112,11 @@ def busy_office(sample_db):
     year = max(r[0] for r in store.rows("SELECT DISTINCT year FROM submissions"))
     areas = [r[0] for r in store.rows("SELECT DISTINCT area_code FROM submissions WHERE year = $y ORDER BY 1",
                                       {"y": year})]
-    ingest.approve(store, reviewer, areas[0], year)
-    ingest.reopen(store, reviewer, areas[0], year, "Sửa chỉ tiêu 3")
+    ingest.reopen(store, reviewer, areas[0], year, "Sửa chỉ tiêu 3")  # the sample approved it
     ingest.approve(store, reviewer, areas[0], year)
     if len(areas) > 1:
+        if store.rows("SELECT 1 FROM area_locks WHERE area_code = $a AND year = $y", {"a": areas[1], "y": year}):
+            ingest.reopen(store, reviewer, areas[1], year, "Đơn vị xin sửa")
         ingest.return_submission(store, reviewer, areas[1], year, "Thiếu số liệu xã")
     access.create_account(store, admin, "thu.nghiem.none", "mat-khau-dai-2025", access.OFFICER, "991", "")
     access.update_account(store, admin, "thu.nghiem.none", role=access.REVIEWER, area_code="99")

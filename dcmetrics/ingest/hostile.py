@@ -14,6 +14,8 @@ import struct
 import zlib
 from dataclasses import dataclass
 
+from dcmetrics.ingest.guard import col_letters as _col  # the same column letters the guard reads
+
 NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
@@ -131,14 +133,6 @@ def rows_sheet(n_rows: int, n_cols: int = 4) -> bytes:
                                          for j in range(1, n_cols + 1)) + b"</row>")
     lines.append(SHEET_TAIL)
     return b"".join(lines)
-
-
-def _col(n: int) -> str:
-    out = ""
-    while n:
-        n, r = divmod(n - 1, 26)
-        out = chr(65 + r) + out
-    return out
 
 
 def _strings(size: int) -> bytes:
