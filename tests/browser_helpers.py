@@ -90,7 +90,7 @@ class StreamlitServer:
 
 # ---------------------------------------------------------------- Streamlit DOM
 
-VIEWPORT = {"width": 1400, "height": 900}
+VIEWPORT = {"width": 1400, "height": 1200}
 
 
 def serve(tmp_path_factory, name: str, env: dict | None = None, timeout: float = 90) -> StreamlitServer:

@@ -46,6 +46,12 @@ def open_for_uploads(s: Store, areas=OPEN_FOR_TESTS, year: int = 2024) -> None:
         reopen(s, access.SYSTEM, area, year, "kiểm thử: mở lại để gửi tệp")
 
 
+# today's code writes submissions.late and accounts.last_failed_at (014 and 013 add them only where
+# missing): the columns an old release's database is given before today's code loads the sample
+OLD_RELEASE_LATE_COLUMN = ("ALTER TABLE submissions ADD COLUMN late BOOLEAN; "
+                           "ALTER TABLE accounts ADD COLUMN last_failed_at TIMESTAMP")
+
+
 def as_an_old_release(monkeypatch, sample_dir: Path, into: Path) -> Path:
     """For a database written by a release before review states per unit (012): its uploads wrote
     none and knew no unit-level lock, and its sample had no reviews.csv. Patches today's upload

@@ -510,7 +510,9 @@ def test_unit_page_officer_attaches_and_sees_the_list(app_env):
     if store.rows("SELECT 1 FROM area_locks WHERE area_code = '991' AND year = $y", {"y": year}):
         # approved figures take no new evidence: the sample approved 991's file, reopened here
         ingest.reopen(store, access.SYSTEM, "991", year, "bổ sung minh chứng")
+        at.session_state["basis"] = "self"  # reopened figures await review: not on the appraised basis
         ok(at.run())
+        unit = at.selectbox(key="unit_code").value
     before = store.rows("SELECT count(*) FROM evidence")[0][0]
     # a page of script named .pdf: refused, shown, nothing stored
     at.file_uploader(key="evidence_file").set_value(("trang.pdf", b"<html><script>x()</script></html>",

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
-from conftest import as_an_old_release
+from conftest import OLD_RELEASE_LATE_COLUMN, as_an_old_release
 from test_ingest import edit
 
 from dcmetrics import access, config, scoring
@@ -219,6 +219,7 @@ def test_a_database_from_before_stored_ranks_upgrades_and_scores_the_same(tmp_pa
     # nor review states per unit (012)
     as_an_old_release(monkeypatch, config.SAMPLE_DIR, tmp_path / "sample")
     old = Store(path)
+    old.cursor().execute(OLD_RELEASE_LATE_COLUMN)
     bootstrap.register_frameworks(old)
     # that release's sample had no lineage, places (migration 008) nor assignments (009)
     sample = tmp_path / "sample"

@@ -14,7 +14,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 import pytest
-from conftest import as_an_old_release, raw_profile_of, table_digest
+from conftest import OLD_RELEASE_LATE_COLUMN, as_an_old_release, raw_profile_of, table_digest
 from test_pages import (  # noqa: F401 - the autouse fixtures (admin credentials, AppTest navigation) apply here
     _admin_credentials,
     _forget_store,
@@ -79,6 +79,7 @@ def test_migration_011_keeps_every_row_of_a_database_created_before_it(tmp_path,
     monkeypatch.setattr(store_module, "migrations", lambda: [m for m in every if m[0] <= 10])
     sample = as_an_old_release(monkeypatch, config.SAMPLE_DIR, tmp_path / "sample")
     old = Store(path)
+    old.cursor().execute(OLD_RELEASE_LATE_COLUMN)
     bootstrap.register_frameworks(old)
     bootstrap.load_sample(old, sample)  # units, lineage, places, figures, appraisals: rows in every table
     with pytest.raises(duckdb.ConstraintException):  # before 011 the type is refused

@@ -11,7 +11,7 @@
 -- length after the last one): every failed login deletes the rows past that, so random names
 -- sprayed at the form leave at most the last LOCK_MINUTES' worth of rows, each of which cost the
 -- sprayer one argon2 computation on the server.
-ALTER TABLE accounts ADD COLUMN last_failed_at TIMESTAMP;
+ALTER TABLE accounts ADD COLUMN IF NOT EXISTS last_failed_at TIMESTAMP;
 CREATE TABLE login_failures (
     name_key       VARCHAR PRIMARY KEY,
     failed_count   INTEGER NOT NULL,

@@ -28,4 +28,4 @@ CREATE TABLE period_reopenings (
 
 -- Whether a file came after its year's deadline, as judged when it was stored; NULL for files
 -- stored before periods existed (completeness then compares sent_at with the deadline).
-ALTER TABLE submissions ADD COLUMN late BOOLEAN;
+ALTER TABLE submissions ADD COLUMN IF NOT EXISTS late BOOLEAN;
