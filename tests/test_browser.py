@@ -199,7 +199,8 @@ def test_ranking_row_opens_the_unit(session, expected):
     assert "/unit" in page.url, page.url
     expect(heading(page, "h3").first).to_have_text(top["unit_name"])
     expect(metric_value(page, "Tổng điểm")).to_have_text(vn_points(top["total"]))
-    expect(page.get_by_test_id("stMain").get_by_test_id("stSelectbox").locator("input")).to_have_value(
+    # (the unit's box by its label: the evidence section below has a box of its own)
+    expect(page.get_by_test_id("stMain").get_by_role("combobox", name="Đơn vị", exact=True)).to_have_value(
         f"{top['unit_name']} ({top['unit_code']})")
     expect(sample_notice(page)).to_be_visible()
     screenshot(page, "04-unit-from-ranking-row")
