@@ -25,7 +25,7 @@ import polars as pl
 
 from dcmetrics import access, audit, config, filecheck, framework, sqlfiles
 from dcmetrics.errors import AccessDenied, Conflict, NotFound, Problem, ValidationError
-from dcmetrics.fmt import nfc
+from dcmetrics.fmt import nfc, size_text
 from dcmetrics.store import Store, bump_data_version
 
 MAX_DESCRIPTION = 500
@@ -139,7 +139,7 @@ def attach(store: Store, actor, unit_code: str, year: int, content: bytes, file_
             "unit_code": unit_code, "year": year, "indicator": indicator, "file_name": name,
             "file_type": kind.kind, "size_bytes": len(content), "sha256": sha, "description": desc}, at=now)
         bump_data_version(cur, year, [])  # no score changes
-    return Attached(eid, True, f"Đã lưu minh chứng «{name}» ({kind.label}, {filecheck.mb(len(content))}).")
+    return Attached(eid, True, f"Đã lưu minh chứng «{name}» ({kind.label}, {size_text(len(content))}).")
 
 
 def documents(store: Store, actor, unit_code: str, year: int, include_deleted: bool = False) -> pl.DataFrame:
@@ -154,7 +154,7 @@ def documents(store: Store, actor, unit_code: str, year: int, include_deleted: b
         .fill_null("Chung cho cả năm").alias("indicator_name"),
         pl.col("file_type").replace_strict({k: v.label for k, v in filecheck.KINDS.items()},
                                            default=pl.col("file_type"), return_dtype=pl.String).alias("type_label"),
-        pl.col("size_bytes").map_elements(filecheck.mb, return_dtype=pl.String).alias("size_label"),
+        pl.col("size_bytes").map_elements(size_text, return_dtype=pl.String).alias("size_label"),
     ).select(LIST_COLUMNS)
 
 

@@ -5,7 +5,8 @@ without macros) and the old OLE Office formats (doc, xls, ppt, without macros). 
 refused with a Vietnamese message: executables, HTML/SVG (they carry script), damaged or bomb-like
 ZIP files, a name that claims another type than the bytes.
 
-`check_zip` is the ZIP structure check on its own, so the shared upload guard can take it over.
+ZIP structure (bombs, lies, passwords) is checked by the upload guard (`ingest.guard.inspect_zip`),
+worded here for a document.
 """
 
 from __future__ import annotations
@@ -19,7 +20,9 @@ import zlib
 from dataclasses import dataclass
 from xml.etree import ElementTree
 
-from dcmetrics.fmt import fmt_num, nfc
+from dcmetrics.errors import ValidationError
+from dcmetrics.fmt import fmt_num, nfc, size_text
+from dcmetrics.ingest import guard
 
 
 class FileRefused(Exception):
@@ -53,8 +56,7 @@ ACCEPTED_TEXT = "PDF, ảnh PNG hoặc JPEG, tệp Word, Excel, PowerPoint (docx
 # ZIP limits (software defaults, no text sets them): far above real Office files, far below a bomb.
 ZIP_MAX_ENTRIES = 5000
 ZIP_MAX_TOTAL = 256 * 1024 * 1024      # declared uncompressed bytes of all entries
-ZIP_MAX_RATIO = 200                    # uncompressed / compressed, for an entry over ZIP_RATIO_FROM
-ZIP_RATIO_FROM = 1024 * 1024
+ZIP_MAX_RATIO = 200                    # uncompressed / compressed, for an entry over guard.RATIO_FLOOR (1 MB)
 CONTENT_TYPES_MAX = 1024 * 1024
 PDF_OBJSTM_MAX = 64 * 1024 * 1024      # inflated bytes of object streams scanned for /JS
 
@@ -83,15 +85,6 @@ MSG_MACRO = ("Tệp «{name}» có chứa macro (VBA), là mã lệnh chạy đ�
 MSG_OLE_UNKNOWN = "Tệp «{name}» là tệp Office cũ nhưng không phải văn bản Word, bảng tính Excel hoặc trình chiếu PowerPoint."
 
 
-def mb(size: int) -> str:
-    """A size the Vietnamese way: «20 MB», «20,4 MB», «12,5 KB», «77 byte» (1 KB = 1024 byte)."""
-    if size >= 1024 * 1024:
-        return f"{fmt_num(size / (1024 * 1024), 1)} MB"
-    if size >= 1024:
-        return f"{fmt_num(size / 1024, 1)} KB"
-    return f"{fmt_num(size)} byte"
-
-
 def clean_name(file_name: str | None) -> str:
     """The name without any folder (either slash), NFC, without control or invisible characters,
     at most 200 characters (the ending kept)."""
@@ -117,7 +110,8 @@ def check(content: bytes, file_name: str, max_bytes: int) -> FileKind:
     if not content:
         raise FileRefused(MSG_EMPTY.format(name=name))
     if len(content) > max_bytes:
-        raise FileRefused(MSG_TOO_BIG.format(name=name, size=mb(len(content)), limit=mb(max_bytes)))
+        size, most = guard.size_text(len(content), max_bytes)
+        raise FileRefused(MSG_TOO_BIG.format(name=name, size=size, limit=most))
     hostile = _hostile(content)
     if hostile:
         raise FileRefused(hostile.format(name=name))
@@ -244,49 +238,41 @@ def _refuse_pdf_names(names: set[bytes], name: str) -> None:
 
 # --- ZIP and Office Open XML ---------------------------------------------------------------------
 
-def check_zip(content: bytes, name: str, *, max_entries: int = ZIP_MAX_ENTRIES, max_total: int = ZIP_MAX_TOTAL,
-              max_ratio: float = ZIP_MAX_RATIO) -> zipfile.ZipFile:
-    """The archive, once it is known to be well-formed and bounded: a readable central directory,
-    at most `max_entries` entries, declared sizes within `max_total` and `max_ratio`, entries not
-    sharing compressed bytes, no password, and every entry inflating to exactly its declared size
-    with the right CRC. FileRefused otherwise."""
+def _bomb(why: str) -> str:
+    return MSG_ZIP_BOMB.replace("{why}", why)
+
+
+def _broken(why: str) -> str:
+    return MSG_ZIP_BROKEN.replace("{why}", why)
+
+
+# the upload guard's zip check, worded for a document rather than a score sheet
+DOCUMENT_WORDS = guard.ZipWords(
+    corrupt=_broken("không đọc được mục lục của tệp nén"),
+    entries=_bomb("có {n} tệp con, quá giới hạn {most}"),
+    odd_name=_broken("có tệp con mang tên bất thường"),
+    dup_name=_broken("có hai tệp con cùng tên «{part}»"),
+    encrypted=MSG_ZIP_ENCRYPTED,
+    method=_broken("kiểu nén không được hỗ trợ"),
+    declared=_bomb("ra {size}, quá giới hạn {most}"),
+    overlap=_bomb("có các tệp con dùng chung dữ liệu nén"),
+    ratio=_bomb("có tệp con «{part}» nở gấp {ratio} lần"),
+    damaged=_broken("dung lượng hoặc mã kiểm tra khai báo của một tệp con không đúng"),
+    inflated=_bomb("ra hơn {most}"),
+)
+ZIP_LIMITS = guard.Limits(max_bytes=0, max_unpacked=ZIP_MAX_TOTAL, max_rows=0, max_cells=0,
+                          max_entries=ZIP_MAX_ENTRIES, max_ratio=ZIP_MAX_RATIO)
+
+
+def check_zip(content: bytes, name: str) -> zipfile.ZipFile:
+    """The archive, once the upload guard has found it well-formed and bounded (entries, names,
+    declared sizes and ratios, no password, every entry inflated under the budget to exactly its
+    declared size and CRC). FileRefused otherwise."""
     try:
-        archive = zipfile.ZipFile(io.BytesIO(content))
-        infos = archive.infolist()
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError) as e:
-        raise FileRefused(MSG_ZIP_BROKEN.format(name=name, why=_zip_why(e))) from None
-    if len(infos) > max_entries:
-        raise FileRefused(MSG_ZIP_BOMB.format(name=name, why=f"có {fmt_num(len(infos))} tệp con, quá giới hạn "
-                                                             f"{fmt_num(max_entries)}"))
-    total = sum(i.file_size for i in infos)
-    if total > max_total:
-        raise FileRefused(MSG_ZIP_BOMB.format(name=name, why=f"ra {mb(total)}, quá giới hạn {mb(max_total)}"))
-    if sum(i.compress_size for i in infos) > len(content):  # overlapping entries: the classic bomb
-        raise FileRefused(MSG_ZIP_BOMB.format(name=name, why="có các tệp con dùng chung dữ liệu nén"))
-    for i in infos:
-        if i.flag_bits & 0x1:
-            raise FileRefused(MSG_ZIP_ENCRYPTED.format(name=name))
-        if i.file_size > ZIP_RATIO_FROM and i.file_size > max_ratio * max(i.compress_size, 1):
-            raise FileRefused(MSG_ZIP_BOMB.format(
-                name=name, why=f"có tệp con «{clean_name(i.filename)}» nở gấp "
-                               f"{fmt_num(i.file_size / max(i.compress_size, 1), 0)} lần"))
-    try:  # the declared sizes are what zipfile stops at; the CRC then proves them true
-        for i in infos:
-            with archive.open(i) as f:
-                while f.read(1024 * 1024):
-                    pass
-    except (zipfile.BadZipFile, NotImplementedError, ValueError, OSError, EOFError, zlib.error) as e:
-        raise FileRefused(MSG_ZIP_BROKEN.format(name=name, why=_zip_why(e))) from None
-    return archive
-
-
-def _zip_why(err: Exception) -> str:
-    text = str(err)
-    if "CRC" in text:
-        return "dung lượng hoặc mã kiểm tra khai báo của một tệp con không đúng"
-    if "compression method" in text or isinstance(err, NotImplementedError):
-        return "kiểu nén không được hỗ trợ"
-    return "không đọc được mục lục của tệp nén"
+        guard.inspect_zip(content, name, ZIP_LIMITS, words=DOCUMENT_WORDS)
+    except ValidationError as e:
+        raise FileRefused(e.problems[0].message) from None
+    return zipfile.ZipFile(io.BytesIO(content))
 
 
 _MAIN_TYPES = {

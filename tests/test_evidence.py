@@ -17,6 +17,7 @@ from conftest import table_digest
 
 from dcmetrics import access, audit, evidence, filecheck, units
 from dcmetrics.errors import AccessDenied, Conflict, NotFound, ValidationError
+from dcmetrics.fmt import size_text
 from dcmetrics.ingest import commit as ingest
 
 # ---------------------------------------------------------------- a small province
@@ -177,7 +178,7 @@ def test_accepted_types_are_stored_with_their_hash(es, name, build, kind, mime):
     content = build()
     done = evidence.attach(es, "canbo1", "99001", YEAR, content, name, "PROP_PLAN", "Kế hoạch năm")
     assert done.created
-    assert done.message == f"Đã lưu minh chứng «{name}» ({filecheck.KINDS[kind].label}, {filecheck.mb(len(content))})."
+    assert done.message == f"Đã lưu minh chứng «{name}» ({filecheck.KINDS[kind].label}, {size_text(len(content))})."
     row = es.rows("SELECT unit_code, year, indicator, description, file_name, file_type, mime, size_bytes, sha256, "
                   "content, uploaded_by FROM evidence WHERE id = $i", {"i": done.id})[0]
     assert row == ("99001", YEAR, "PROP_PLAN", "Kế hoạch năm", name, kind, mime, len(content),
@@ -198,98 +199,14 @@ def test_name_is_stripped_of_folders_and_stored_nfc(es):
     assert es.rows("SELECT file_name FROM evidence ORDER BY id")[1][0] == "anh.png"
 
 
-@pytest.mark.parametrize("size,shown", [(20 * 1024 * 1024, "20 MB"), (int(20.4 * 1024 * 1024), "20,4 MB"),
-                                        (1536, "1,5 KB"), (77, "77 byte")])
-def test_sizes_the_vietnamese_way(size, shown):
-    assert filecheck.mb(size) == shown
-
-
-# ---------------------------------------------------------------- refused: nothing stored
-
-def _js_in_objstm() -> bytes:
-    return pdf_with_stream(b"/Type /ObjStm /N 1 /First 4 /Filter /FlateDecode",
-                           zlib.compress(b"4 0 << /S /JavaScript /JS (app.alert(1)) >>"))
-
-
-REFUSED = [
-    ("windows exe", "setup.pdf", lambda: b"MZ\x90\x00" + b"\0" * 200,
-     "Tệp «setup.pdf» là chương trình chạy được (tệp .exe, .dll của Windows): không nhận làm minh chứng."),
-    ("linux elf", "tool", lambda: b"\x7fELF\x02\x01\x01" + b"\0" * 100,
-     "Tệp «tool» là chương trình chạy được (chương trình Linux): không nhận làm minh chứng."),
-    ("html", "trang.pdf", lambda: b"  <!DOCTYPE html><html><script>alert(1)</script></html>",
-     "Tệp «trang.pdf» là trang web HTML hoặc tệp XML, loại tệp có thể chứa mã lệnh chạy trên trình duyệt: "
-     "không nhận làm minh chứng. Hãy gửi bản PDF hoặc ảnh PNG, JPEG."),
-    ("svg", "logo.png", lambda: b'<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg">'
-                                b'<script>alert(1)</script></svg>',
-     "Tệp «logo.png» là ảnh SVG, loại tệp có thể chứa mã lệnh chạy trên trình duyệt: không nhận làm minh chứng. "
-     "Hãy gửi bản PDF hoặc ảnh PNG, JPEG."),
-    ("text named pdf", "bao-cao.pdf", lambda: "Báo cáo năm 2024".encode(),
-     "Tệp «bao-cao.pdf» có đuôi .pdf nhưng nội dung không phải PDF."),
-    ("png named pdf", "bao-cao.pdf", png,
-     "Tệp «bao-cao.pdf» có đuôi .pdf nhưng nội dung là ảnh PNG: hãy kiểm tra lại tệp "
-     "(nếu đúng là tệp cần gửi, đổi đuôi tên tệp cho đúng loại)."),
-    ("unknown bytes", "ghi-chu", lambda: b"ghi chu thuong",
-     "Không nhận dạng được nội dung tệp «ghi-chu». Chỉ nhận " + filecheck.ACCEPTED_TEXT + "."),
-    ("empty", "rong.pdf", lambda: b"", "Tệp «rong.pdf» rỗng (0 byte): không có gì để lưu."),
-    ("pdf without end", "cut.pdf", lambda: pdf()[:-8],
-     "Tệp «cut.pdf» bắt đầu như một tệp PDF nhưng không có phần kết thúc (%%EOF): tệp bị cắt hoặc hỏng."),
-    ("pdf javascript", "js.pdf", lambda: pdf(b"<< /Type /Catalog /OpenAction << /S /JavaScript /JS (app.alert(1)) >> >>"),
-     "Tệp PDF «js.pdf» có chứa mã JavaScript (/JS, /JavaScript): không nhận. "
-     "Hãy in lại thành PDF thường (không kèm mã lệnh) rồi gửi."),
-    ("pdf escaped js name", "js2.pdf", lambda: pdf(b"<< /Type /Catalog /OpenAction << /S /J#61vaScript /J#53 (x) >> >>"),
-     "Tệp PDF «js2.pdf» có chứa mã JavaScript (/JS, /JavaScript): không nhận. "
-     "Hãy in lại thành PDF thường (không kèm mã lệnh) rồi gửi."),
-    ("pdf js in object stream", "js3.pdf", _js_in_objstm,
-     "Tệp PDF «js3.pdf» có chứa mã JavaScript (/JS, /JavaScript): không nhận. "
-     "Hãy in lại thành PDF thường (không kèm mã lệnh) rồi gửi."),
-    ("pdf launch", "run.pdf", lambda: pdf(b"<< /Type /Catalog /OpenAction << /S /Launch /F (cmd.exe) >> >>"),
-     "Tệp PDF «run.pdf» có lệnh mở chương trình khác (/Launch): không nhận. Hãy in lại thành PDF thường rồi gửi."),
-    ("zip bomb as docx", "bom.docx", lambda: BOMB,
-     f"Tệp «bom.docx» khi giải nén có tệp con «zeros.bin» nở gấp {round(BOMB_RATIO):,} lần: ".replace(",", ".")
-     + "nghi là «bom nén», không nhận."),
-    ("lying declared size", "sai.docx", stored_zip_with_lying_size,
-     "Tệp «sai.docx» là tệp nén ZIP bị hỏng hoặc không đọc được "
-     "(dung lượng hoặc mã kiểm tra khai báo của một tệp con không đúng)."),
-    ("macro docm renamed", "macro.docx",
-     lambda: docx(extra={"word/vbaProject.bin": b"\xd0\xcf\x11\xe0"}),
-     "Tệp «macro.docx» có chứa macro (VBA), là mã lệnh chạy được: không nhận. "
-     "Hãy lưu lại thành tệp không có macro (docx, xlsx, pptx) hoặc PDF."),
-    ("plain zip as docx", "nen.docx", lambda: _plain_zip(),
-     "Tệp «nen.docx» là tệp nén ZIP, không phải tệp Word, Excel hoặc PowerPoint (docx, xlsx, pptx)."),
-    ("old doc with macros", "macro.doc", lambda: ole("WordDocument", "Macros"),
-     "Tệp «macro.doc» có chứa macro (VBA), là mã lệnh chạy được: không nhận. "
-     "Hãy lưu lại thành tệp không có macro (docx, xlsx, pptx) hoặc PDF."),
-    ("ole not office", "la.doc", lambda: ole("Contents"),
-     "Tệp «la.doc» là tệp Office cũ nhưng không phải văn bản Word, bảng tính Excel hoặc trình chiếu PowerPoint."),
-]
-
-
-def _plain_zip() -> bytes:
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w") as z:
-        z.writestr("readme.txt", "xin chao")
-    return out.getvalue()
-
-
-@pytest.mark.parametrize("case,name,build,message", REFUSED, ids=[r[0] for r in REFUSED])
-def test_refused_files_store_nothing(es, case, name, build, message):
-    before = table_digest(es)
-    with pytest.raises(ValidationError) as err:
-        evidence.attach(es, "canbo1", "99001", YEAR, build(), name, "PROP_PLAN")
-    assert [p.message for p in err.value.problems] == [message]
-    assert str(err.value) == "Tệp có 1 lỗi, chưa lưu dữ liệu nào."
-    assert table_digest(es) == before
-
-
 def test_oversized_file_is_refused_with_the_limit_in_vietnamese(es, monkeypatch):
     monkeypatch.setenv("DCMETRICS_MAX_EVIDENCE_MB", "1")
     big = pdf(b"<< /Type /Catalog /Pad (" + b"x" * int(1.5 * 1024 * 1024) + b") >>")
     before = table_digest(es)
     with pytest.raises(ValidationError) as err:
         evidence.attach(es, "canbo1", "99001", YEAR, big, "lon.pdf")
-    assert err.value.problems[0].message == (f"Tệp «lon.pdf» có dung lượng {filecheck.mb(len(big))}, vượt giới hạn "
+    assert err.value.problems[0].message == ("Tệp «lon.pdf» có dung lượng 1,5 MB, vượt giới hạn "
                                              "1 MB cho mỗi tệp minh chứng.")
-    assert filecheck.mb(len(big)) == "1,5 MB"
     assert table_digest(es) == before
     monkeypatch.setenv("DCMETRICS_MAX_EVIDENCE_MB", "2")
     assert evidence.attach(es, "canbo1", "99001", YEAR, big, "lon.pdf").created
@@ -393,7 +310,7 @@ def test_leader_reads_and_downloads_but_cannot_attach(es):
     assert str(err.value).endswith("Vai trò «Lãnh đạo» không có quyền này.")
     listed = evidence.documents(es, "lanhdao", "99001", YEAR)
     assert listed.select("file_name", "indicator_name", "type_label", "size_label", "uploaded_by").rows() == [
-        ("anh", "Có kế hoạch tuyên truyền, PBGDPL về THDCCS trong năm", "ảnh PNG", filecheck.mb(len(png())),
+        ("anh", "Có kế hoạch tuyên truyền, PBGDPL về THDCCS trong năm", "ảnh PNG", size_text(len(png())),
          "canbo1")]
     got = evidence.download(es, "lanhdao", done.id)
     assert (got.file_name, got.mime, got.content) == ("anh.png", "image/png", png())  # ending added
@@ -526,7 +443,7 @@ def test_unit_page_officer_attaches_and_sees_the_list(app_env):
     ok(at.run())
     at.selectbox(key="evidence_indicator").set_value("PROP_PLAN")
     ok(ok(at.run()).button(key="evidence_save").click().run())
-    assert [s.value for s in at.success] == [f"Đã lưu minh chứng «ke-hoach.pdf» (PDF, {filecheck.mb(len(pdf()))})."]
+    assert [s.value for s in at.success] == [f"Đã lưu minh chứng «ke-hoach.pdf» (PDF, {size_text(len(pdf()))})."]
     stored = store.rows("SELECT unit_code, year, indicator, uploaded_by FROM evidence ORDER BY id DESC LIMIT 1")
     assert stored == [(unit, year, "PROP_PLAN", "canbo.991")]
     ok(at.run())

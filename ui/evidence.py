@@ -8,6 +8,7 @@ import streamlit as st
 
 from dcmetrics import access, config, evidence, filecheck, framework, units
 from dcmetrics.errors import DcmetricsError, ValidationError
+from dcmetrics.fmt import size_text
 from ui.tables import vn_dataframe
 
 LIST_LABELS = {"file_name": "Tệp", "indicator_name": "Chỉ tiêu", "description": "Mô tả", "type_label": "Loại",
@@ -71,7 +72,7 @@ def unit_section(store, user, unit_code: str, year: int) -> None:
     if not access.can(store, user, access.UPLOAD, unit_code):
         return
     with st.expander("Gửi minh chứng", icon=":material/upload_file:", expanded=False):
-        limit = filecheck.mb(config.max_evidence_bytes())
+        limit = size_text(config.max_evidence_bytes())
         st.caption(f"Nhận {filecheck.ACCEPTED_TEXT}; tối đa {limit} mỗi tệp (mặc định của phần mềm — chưa có văn "
                    "bản quy định). Loại tệp được kiểm tra trên nội dung, không theo tên tệp.")
         upload = st.file_uploader("Tệp minh chứng", type=UPLOAD_TYPES, key="evidence_file")

@@ -129,8 +129,7 @@ def read_path(path, max_bytes: int | None = None) -> bytes:
 
 
 def corrupt(file_name: str) -> ValidationError:
-    return _fail(f"{file_label(file_name)} không đọc được: tệp bảng tính (.xlsx) bị hỏng hoặc bị cắt cụt. "
-                 "Hãy mở tệp bằng Excel, lưu lại rồi gửi lại.")
+    return _fail(SHEET_WORDS.corrupt.format(label=file_label(file_name)))
 
 
 # ---------------------------------------------------------------- any zip
@@ -200,56 +199,95 @@ def _inflate(content: bytes, info: zipfile.ZipInfo, budget: int, sink: Callable[
     return total
 
 
+@dataclass(frozen=True)
+class ZipWords:
+    """What a refusal says, per problem, for the kind of file the caller expects (a score sheet, an
+    evidence document). Fields: {label} «Tệp «x»», {name}, {part}, {n}, {most}, {size}, {ratio}."""
+
+    corrupt: str
+    entries: str
+    odd_name: str
+    dup_name: str
+    encrypted: str
+    method: str
+    declared: str
+    overlap: str
+    ratio: str
+    damaged: str
+    inflated: str
+
+
+SHEET_WORDS = ZipWords(
+    corrupt=("{label} không đọc được: tệp bảng tính (.xlsx) bị hỏng hoặc bị cắt cụt. "
+             "Hãy mở tệp bằng Excel, lưu lại rồi gửi lại."),
+    entries="{label} chứa {n} tệp con, vượt giới hạn {most} tệp con: không phải một bảng tính thông thường.",
+    odd_name="{label} chứa một tệp con có tên bất thường, không phải bảng tính hợp lệ.",
+    dup_name="{label} chứa hai tệp con cùng tên «{part}», không phải bảng tính hợp lệ.",
+    encrypted="{label} có phần được đặt mật khẩu (mã hóa), không đọc được. Hãy gỡ mật khẩu rồi gửi lại.",
+    method=("{label} được nén theo cách Excel không dùng, không đọc được. "
+            "Hãy mở tệp bằng Excel, lưu lại thành .xlsx rồi gửi lại."),
+    declared=("{label} khi giải nén sẽ lớn {size}, vượt giới hạn {most} của một bảng tính "
+              "(tệp bị nén bất thường). Hãy lưu lại tệp chỉ với số liệu cần gửi."),
+    overlap="{label} có các phần dùng chung dữ liệu nén (tệp bị sửa có chủ ý), không phải bảng tính hợp lệ.",
+    ratio=("{label} có phần «{part}» nén bất thường (giải nén lớn gấp {ratio} lần, bảng tính thật không quá "
+           "{most} lần)."),
+    damaged=("{label} không đọc được: phần «{part}» bị hỏng hoặc khai sai kích thước "
+             "(tệp hỏng hoặc bị sửa có chủ ý)."),
+    inflated=("{label} khi giải nén lớn hơn {most}, vượt giới hạn của một bảng tính "
+              "(tệp bị nén bất thường). Hãy lưu lại tệp chỉ với số liệu cần gửi."),
+)
+
+
 def inspect_zip(content: bytes, file_name: str, lim: Limits,
-                sinks: Callable[[str], Callable[[bytes], None] | None] | None = None) -> list[zipfile.ZipInfo]:
+                sinks: Callable[[str], Callable[[bytes], None] | None] | None = None,
+                words: ZipWords = SHEET_WORDS) -> list[zipfile.ZipInfo]:
     """Check a zip's parts and inflate each one under the byte budget, feeding `sinks(name)` (when it
-    gives a function) the inflated bytes of that part as they come. The parts, in order."""
+    gives a function) the inflated bytes of that part as they come. The parts, in order. Refusals are
+    worded by `words`, for what the caller expects the file to be."""
     label = file_label(file_name)
+
+    def fail(template: str, value: str | None = None, **fields) -> ValidationError:
+        return _fail(template.format(label=label, name=file_name, **fields), value)
+
     try:
         with zipfile.ZipFile(io.BytesIO(content)) as zf:
             infos = zf.infolist()
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError, struct.error):
-        raise corrupt(file_name) from None
+        raise fail(words.corrupt) from None
     if len(infos) > lim.max_entries:
-        raise _fail(f"{label} chứa {fmt_num(len(infos), 0)} tệp con, vượt giới hạn {fmt_num(lim.max_entries, 0)} "
-                    "tệp con: không phải một bảng tính thông thường.")
+        raise fail(words.entries, n=fmt_num(len(infos), 0), most=fmt_num(lim.max_entries, 0))
     seen = set()
     for info in infos:
         if _odd_name(info.filename):
-            raise _fail(f"{label} chứa một tệp con có tên bất thường, không phải bảng tính hợp lệ.",
-                        info.filename[:200])
+            raise fail(words.odd_name, info.filename[:200])
         if info.filename in seen:
-            raise _fail(f"{label} chứa hai tệp con cùng tên «{info.filename}», không phải bảng tính hợp lệ.",
-                        info.filename)
+            raise fail(words.dup_name, info.filename, part=info.filename)
         seen.add(info.filename)
         if info.flag_bits & 0x1:
-            raise _fail(f"{label} có phần được đặt mật khẩu (mã hóa), không đọc được. "
-                        "Hãy gỡ mật khẩu rồi gửi lại.")
+            raise fail(words.encrypted)
         if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-            raise _fail(f"{label} được nén theo cách Excel không dùng, không đọc được. "
-                        "Hãy mở tệp bằng Excel, lưu lại thành .xlsx rồi gửi lại.")
+            raise fail(words.method)
     declared = sum(i.file_size for i in infos)
     if declared > lim.max_unpacked:
         size, most = size_text(declared, lim.max_unpacked)
-        raise _fail(f"{label} khi giải nén sẽ lớn {size}, vượt giới hạn {most} của một bảng tính "
-                    "(tệp bị nén bất thường). Hãy lưu lại tệp chỉ với số liệu cần gửi.")
+        raise fail(words.declared, size=size, most=most)
+    if sum(i.compress_size for i in infos) > len(content):  # parts sharing their bytes: the classic bomb
+        raise fail(words.overlap)
     for info in infos:
         if info.file_size > RATIO_FLOOR and info.file_size > lim.max_ratio * max(info.compress_size, 1):
             ratio = info.file_size // max(info.compress_size, 1)
-            raise _fail(f"{label} có phần «{info.filename}» nén bất thường (giải nén lớn gấp {fmt_num(ratio, 0)} "
-                        f"lần, bảng tính thật không quá {fmt_num(lim.max_ratio, 0)} lần).", info.filename)
+            raise fail(words.ratio, info.filename, part=info.filename, ratio=fmt_num(ratio, 0),
+                       most=fmt_num(lim.max_ratio, 0))
     left = lim.max_unpacked
     for info in infos:
         try:
             got = _inflate(content, info, left, sinks(info.filename) if sinks else None)
         except ValueError:
-            raise _fail(f"{label} không đọc được: phần «{info.filename}» bị hỏng hoặc khai sai kích thước "
-                        "(tệp hỏng hoặc bị sửa có chủ ý).", info.filename) from None
+            raise fail(words.damaged, info.filename, part=info.filename) from None
         except zlib.error:
-            raise corrupt(file_name) from None
+            raise fail(words.corrupt) from None
         if got > left:
-            raise _fail(f"{label} khi giải nén lớn hơn {limit_text(lim.max_unpacked)}, vượt giới hạn của một bảng tính "
-                        "(tệp bị nén bất thường). Hãy lưu lại tệp chỉ với số liệu cần gửi.")
+            raise fail(words.inflated, most=limit_text(lim.max_unpacked))
         left -= got
     return infos
 
