@@ -58,8 +58,11 @@ def _new_doc(r: AnnualReport) -> _Doc:
 
 
 def _header(pdf: _Doc, r: AnnualReport) -> None:
-    left_w, gap = 72, 2
-    right_w = pdf.epw - left_w - gap
+    # the national name on one line (12 pt bold, as Nghị định 30 sets it); the issuer gets the rest
+    pdf.set_font(FAMILY, "B", 12)
+    gap = 2
+    right_w = pdf.get_string_width(C.NATIONAL) + 4
+    left_w = pdf.epw - right_w - gap
     x0, y0 = pdf.l_margin, pdf.get_y()
     pdf.set_font(FAMILY, "", 12.5)
     pdf.set_xy(x0, y0)
@@ -76,7 +79,7 @@ def _header(pdf: _Doc, r: AnnualReport) -> None:
 
     xr = x0 + left_w + gap
     pdf.set_xy(xr, y0)
-    pdf.set_font(FAMILY, "B", 12.5)
+    pdf.set_font(FAMILY, "B", 12)
     pdf.multi_cell(right_w, 5.6, C.NATIONAL, align="C", new_x=XPos.LEFT, new_y=YPos.NEXT)
     pdf.set_font(FAMILY, "B", 13.5)
     pdf.multi_cell(right_w, 6, C.MOTTO, align="C", new_x=XPos.LEFT, new_y=YPos.NEXT)
