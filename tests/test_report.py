@@ -383,3 +383,7 @@ def test_page_builds_the_report_and_offers_both_files(app_env, offered):
     assert metrics["Đơn vị được đánh giá"] == str(want.summary["n_units"])
     assert metrics["Điểm bình quân"] == fmt_points(want.summary["mean_total"])
     assert [e.label for e in at.expander] == list(content.HEADINGS.values())
+    from test_no_none import bad, shown_strings
+
+    problems = [f"{where}: {bad(text)}" for where, text in shown_strings(at) if bad(text)]
+    assert not problems, problems

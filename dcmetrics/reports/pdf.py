@@ -133,7 +133,7 @@ def _table(pdf: _Doc, t: C.Table) -> None:
     align = tuple("RIGHT" if i in t.numeric else "LEFT" for i in range(len(t.headers)))
     with pdf.table(col_widths=t.widths, text_align=align, line_height=4.6, padding=1,
                    headings_style=FontFace(emphasis="BOLD", fill_color=(235, 235, 235)),
-                   repeat_headings=1, width=pdf.epw) as table:
+                   repeat_headings=1, width=pdf.epw, align="LEFT") as table:
         head = table.row()
         for h in t.headers:
             head.cell(h, align="CENTER")
