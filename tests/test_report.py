@@ -24,6 +24,14 @@ import pypdf
 import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
+from test_pages import (  # noqa: F401 (fixtures)
+    APP,
+    PAGE_DIR,
+    _admin_credentials,
+    _navigation_not_pages_dir,
+    app_env,
+    sample_db,
+)
 
 from dcmetrics import access, completeness, dashboard, shortlist, unit_reviews
 from dcmetrics.cli import main
@@ -32,8 +40,6 @@ from dcmetrics.errors import AccessDenied, NotFound
 from dcmetrics.fmt import fmt_pct, fmt_points
 from dcmetrics.palette import level_colors
 from dcmetrics.reports import annual, content, html, pdf
-from test_pages import (APP, PAGE_DIR, _admin_credentials, _navigation_not_pages_dir,  # noqa: F401 (fixtures)
-                        app_env, sample_db)
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
 REGENERATE = os.environ.get("DCMETRICS_REGENERATE_GOLDEN") == "1"
