@@ -41,6 +41,8 @@ def page_list(user) -> dict[str, list]:
         page("pages/unit.py", title="Chi tiết đơn vị", icon=":material/account_balance:"),
         page("pages/framework.py", title="Bộ tiêu chí", icon=":material/rule:"),
     ]}
+    if allowed(access.READ_SCORES):  # the report states results: whoever reads them may build it
+        pages["Kết quả"].append(page("pages/report.py", title="Báo cáo năm", icon=":material/description:"))
     work = []
     if allowed(access.COMMEND):
         work.append(page("pages/commendation.py", title="Thi đua – Khen thưởng", icon=":material/military_tech:"))

@@ -143,6 +143,26 @@ def cmd_template(args) -> int:
     return 0
 
 
+def cmd_report(args) -> int:
+    from dcmetrics import access, framework
+    from dcmetrics.reports import annual, html, pdf
+
+    out = Path(args.out)
+    suffix = out.suffix.lower()
+    if suffix not in (".pdf", ".html"):
+        raise DcmetricsError(f"Tệp báo cáo «{out}» phải có đuôi .pdf hoặc .html.")
+    profile = framework.get_profile(args.framework)
+    with _store(args) as store:
+        # whoever holds the database file is its administrator (as units-import): every area
+        report = annual.build(store, access.SYSTEM, profile, args.year, area=args.area)
+    content = pdf.render(report) if suffix == ".pdf" else html.render_bytes(report)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_bytes(content)
+    print(f"Đã ghi báo cáo năm {args.year} ({report.area_name}, bộ tiêu chí {report.profile_id} "
+          f"{report.profile_version}, {report.summary['n_units']} đơn vị) vào {out}.")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="dcmetrics", description="Đánh giá mức độ thực hiện dân chủ ở cơ sở")
     sub = p.add_subparsers(dest="command", required=True)
@@ -192,6 +212,13 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--semicolon", action="store_true",
                     help="CSV phân cách bằng dấu chấm phẩy (như Excel cài đặt tiếng Việt)")
     sp.set_defaults(func=cmd_template)
+
+    sp = with_db(sub.add_parser("report", help="lập báo cáo năm gửi Hội đồng nhân dân (.pdf hoặc .html)"))
+    sp.add_argument("--year", type=int, required=True)
+    sp.add_argument("--framework", required=True, help="mã bộ tiêu chí, ví dụ chung")
+    sp.add_argument("--area", help="mã địa bàn (mặc định: toàn bộ đơn vị)")
+    sp.add_argument("--out", required=True, help="tệp kết quả .pdf hoặc .html")
+    sp.set_defaults(func=cmd_report)
     return p
 
 

@@ -1,0 +1,194 @@
+"""The annual report as one self-contained, printable and editable HTML file (the same blocks as
+the PDF): the document's text can be edited in the browser (contenteditable) or in a word processor
+that opens HTML, then printed on A4. Charts are inline SVG in the palette's colours; every text
+from data is escaped."""
+
+from __future__ import annotations
+
+from dcmetrics.documents import CSS as DOCUMENT_CSS
+from dcmetrics.documents import esc
+from dcmetrics.reports import content as C
+from dcmetrics.reports.annual import AnnualReport
+
+CSS = DOCUMENT_CSS + """
+@page { @bottom-center { content: "Trang " counter(page) "/" counter(pages); font-size: 10pt;
+                         font-family: "Times New Roman", "Liberation Serif", Times, serif; } }
+.national .left .issuer { font-weight: normal; }
+.national .left .body { font-weight: bold; }
+.national .rule { width: 30%; margin: 1mm auto 2mm; border-top: 1px solid #000; }
+.national .number { font-weight: normal; }
+.national .dateline { font-style: italic; margin-top: 3mm; }
+h1 { margin-bottom: 0; }
+.subtitle { margin-bottom: 1mm; }
+.title-rule { width: 40mm; margin: 0 auto 4mm; border-top: 1px solid #000; }
+.addressee { text-align: center; margin: 2mm 0; }
+.draft { font-size: 10pt; font-style: italic; }
+p.normal, p.italic { text-indent: 8mm; text-align: justify; margin: 1mm 0; }
+p.italic { font-style: italic; }
+p.bold { font-weight: bold; margin: 3mm 0 1mm; }
+p.note { font-size: 10pt; font-style: italic; margin: 1mm 0; }
+p.quote { font-style: italic; margin: 1mm 0 1mm 6mm; }
+figure { margin: 3mm 0; text-align: center; page-break-inside: avoid; }
+figcaption { font-weight: bold; font-size: 10.5pt; margin-bottom: 1mm; }
+svg text { font-family: "Times New Roman", "Liberation Serif", Times, serif; }
+table { font-size: 10pt; margin-bottom: 2mm; }
+.closing { display: flex; justify-content: space-between; margin-top: 8mm; page-break-inside: avoid; }
+.closing .recipients { width: 48%; font-size: 11pt; }
+.closing .recipients .label { font-weight: bold; font-style: italic; }
+.closing .recipients ul { list-style: none; margin: 0; padding: 0; }
+.closing .sign { width: 48%; text-align: center; }
+.closing .sign .role { font-weight: bold; }
+.closing .sign .hint { font-style: italic; font-size: 11pt; }
+.closing .sign .space { height: 28mm; }
+@media print { .draft { display: none; } }
+"""
+
+
+def _para(p: C.Para) -> str:
+    return f'<p class="{p.style}">{esc(p.text)}</p>'
+
+
+def _table(t: C.Table) -> str:
+    total = sum(t.widths) or 1
+    cols = "".join(f'<col style="width:{w / total * 100:.1f}%">' for w in t.widths)
+    head = "".join(f"<th>{esc(h)}</th>" for h in t.headers)
+    if t.rows:
+        num = ' class="num"'
+        body = "\n".join("<tr>" + "".join(f"<td{num if i in t.numeric else ''}>{esc(c)}</td>"
+                                          for i, c in enumerate(row)) + "</tr>" for row in t.rows)
+    else:
+        body = f'<tr><td colspan="{len(t.headers)}" class="empty">{esc(t.empty)}</td></tr>'
+    return f"<table>\n<colgroup>{cols}</colgroup>\n<thead><tr>{head}</tr></thead>\n<tbody>\n{body}\n</tbody>\n</table>"
+
+
+def _faded(hex_color: str, keep: float = 0.45) -> str:
+    rgb = [int(hex_color[i:i + 2], 16) for i in (1, 3, 5)]
+    return "#" + "".join(f"{round(255 - (255 - c) * keep):02x}" for c in rgb)
+
+
+def _bars(b: C.Bars) -> str:
+    w, h, pad, base_pad = 620, 230, 30, 40
+    chart_h = h - base_pad - pad
+    peak = max([v for _, vals in b.series for v in vals] + [1])
+    group_w = (w - 2 * pad) / max(len(b.categories), 1)
+    bar_w = min(48, group_w * 0.7 / max(len(b.series), 1))
+    base = pad + chart_h
+    parts = [f'<line x1="{pad - 5}" y1="{base}" x2="{w - pad}" y2="{base}" stroke="#000"/>']
+    for ci, cat in enumerate(b.categories):
+        gx = pad + ci * group_w + (group_w - bar_w * len(b.series)) / 2
+        for si, (label, vals) in enumerate(b.series):
+            v = vals[ci]
+            bh = chart_h * v / peak
+            color = _faded(b.colors[ci]) if si in b.faded else b.colors[ci]
+            x = gx + si * bar_w
+            parts.append(f'<rect x="{x:.1f}" y="{base - bh:.1f}" width="{bar_w - 3:.1f}" height="{bh:.1f}" '
+                         f'fill="{color}"><title>{esc(cat)}, {esc(label)}: {esc(C.n(v))}</title></rect>')
+            parts.append(f'<text x="{x + (bar_w - 3) / 2:.1f}" y="{base - bh - 4:.1f}" font-size="12" '
+                         f'text-anchor="middle">{esc(C.n(v))}</text>')
+        parts.append(f'<text x="{pad + ci * group_w + group_w / 2:.1f}" y="{base + 16}" font-size="13" '
+                     f'font-weight="bold" text-anchor="middle">{esc(cat)}</text>')
+    x = pad
+    for si, (label, _) in enumerate(b.series):
+        color = _faded("#555555") if si in b.faded else "#555555"
+        parts.append(f'<rect x="{x}" y="{h - 14}" width="12" height="10" fill="{color}"/>'
+                     f'<text x="{x + 16}" y="{h - 5}" font-size="12">{esc(label)}</text>')
+        x += 110
+    return (f'<figure><figcaption>{esc(b.title)}</figcaption>'
+            f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {h}" width="100%" role="img" '
+            f'aria-label="{esc(b.title)}">{"".join(parts)}</svg></figure>')
+
+
+def _stacked(s: C.Stacked) -> str:
+    rows = s.rows[:C.MAX_CHART_ROWS]
+    w, label_w, bar_h, gap = 620, 230, 18, 6
+    h = len(rows) * (bar_h + gap) + 30
+    width = w - label_w - 10
+    parts = []
+    for i, (label, counts) in enumerate(rows):
+        y = i * (bar_h + gap)
+        short = label if len(label) <= 40 else label[:39] + "…"
+        parts.append(f'<text x="0" y="{y + bar_h - 5}" font-size="12"><title>{esc(label)}</title>{esc(short)}</text>')
+        total = sum(counts.get(lv, 0) for lv in s.order) or 1
+        x = label_w
+        for lv in s.order:
+            k = counts.get(lv, 0)
+            if not k:
+                continue
+            bw = width * k / total
+            parts.append(f'<rect x="{x:.1f}" y="{y}" width="{bw:.1f}" height="{bar_h}" fill="{s.colors[lv]}">'
+                         f'<title>{esc(label)}, {esc(lv)}: {esc(C.n(k))}</title></rect>')
+            if bw > 22:
+                parts.append(f'<text x="{x + bw / 2:.1f}" y="{y + bar_h - 5}" font-size="11" fill="#fff" '
+                             f'text-anchor="middle">{esc(C.n(k))}</text>')
+            x += bw
+    x, y = label_w, len(rows) * (bar_h + gap) + 10
+    for lv in s.order:
+        parts.append(f'<rect x="{x}" y="{y}" width="12" height="10" fill="{s.colors[lv]}"/>'
+                     f'<text x="{x + 16}" y="{y + 9}" font-size="12">{esc(lv)}</text>')
+        x += 16 + 8 * len(lv) + 14
+    more = (f'<p class="note">{esc(C.more_rows(len(s.rows) - len(rows)))}</p>' if len(s.rows) > len(rows) else "")
+    return (f'<figure><figcaption>{esc(s.title)}</figcaption>'
+            f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {h}" width="100%" role="img" '
+            f'aria-label="{esc(s.title)}">{"".join(parts)}</svg>{more}</figure>')
+
+
+def _header(r: AnnualReport) -> str:
+    issuer = C.issuer_lines(r)
+    scope = f'<p class="subtitle">(Phạm vi: {esc(r.area_name)})</p>' if r.area_code else ""
+    return f"""<div class="national">
+  <div class="left"><div class="issuer">{esc(issuer[0])}</div><div class="body">{esc(issuer[1])}</div>
+  <div class="rule"></div><div class="number">{esc(C.NUMBER_LINE)}</div></div>
+  <div class="right"><div class="country">{esc(C.NATIONAL)}</div>
+  <div class="motto"><span>{esc(C.MOTTO)}</span></div>
+  <div class="dateline">{esc(C.DATE_LINE)}</div></div>
+</div>
+<h1>{esc(C.TITLE)}</h1>
+<p class="subtitle">{esc(C.subtitle(r))}</p>
+{scope}<div class="title-rule"></div>
+<p class="addressee">{esc(C.addressee(r))}</p>
+<p class="draft">{esc(C.DRAFT_NOTE)}</p>"""
+
+
+def _closing(r: AnnualReport) -> str:
+    items = "".join(f"<li>- {esc(x)}</li>" for x in C.recipients(r))
+    return f"""<div class="closing">
+  <div class="recipients"><div class="label">Nơi nhận:</div><ul>{items}</ul></div>
+  <div class="sign"><div class="role">{esc(C.SIGN_FOR)}</div><div class="role">{esc(C.SIGN_ROLE)}</div>
+  <div class="hint">{esc(C.SIGN_HINT)}</div><div class="space"></div></div>
+</div>"""
+
+
+def render(r: AnnualReport) -> str:
+    """The report as a standalone HTML document (text)."""
+    body = [_header(r)]
+    for sec in C.sections(r):
+        body.append(f'<section id="{esc(sec.key)}"><h2>{esc(sec.heading)}</h2>')
+        for b in sec.blocks:
+            if isinstance(b, C.Para):
+                body.append(_para(b))
+            elif isinstance(b, C.Table):
+                body.append(_table(b))
+            elif isinstance(b, C.Bars):
+                body.append(_bars(b))
+            elif isinstance(b, C.Stacked):
+                body.append(_stacked(b))
+        body.append("</section>")
+    body.append(_closing(r))
+    title = f"{C.TITLE} {C.subtitle(r)}"
+    return f"""<!DOCTYPE html>
+<html lang="vi">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{esc(title)}</title>
+<style>{CSS}</style>
+</head>
+<body contenteditable="true" spellcheck="false">
+{chr(10).join(body)}
+</body>
+</html>
+"""
+
+
+def render_bytes(r: AnnualReport) -> bytes:
+    return render(r).encode("utf-8")
