@@ -346,11 +346,14 @@ def suggest(store: Store, actor, profile: Profile, unit_code: str, year: int, ba
     items = (scoring.cached_score(store, profile, [year], basis).items_for([unit_code])
              .filter(pl.col("year") == year).select("indicator", "group_key", "points", "max_points"))
     by_code = {it.indicator.code: it for _, it in version.items}
+    # what a veto or a deduction reads (violations, discipline) is a fact of the year, not a plan
+    facts = {v.indicator.code for v in version.vetoes} | {a.indicator.code for a in version.adjustments
+                                                          if a.kind == "deduction"}
     cands = []
     for r in items.iter_rows(named=True):
         gain = r["max_points"] - r["points"]
         code = r["indicator"]
-        if gain <= EPS or code not in rows or not rows[code]["editable"]:
+        if gain <= EPS or code not in rows or not rows[code]["editable"] or code in facts:
             continue
         to = full_value(by_code[code], current.get(code))
         if to is None or _same(to, current.get(code)):
