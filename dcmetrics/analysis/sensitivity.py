@@ -40,7 +40,7 @@ import polars as pl
 from dcmetrics import access, scoring, shortlist, units
 from dcmetrics.dashboard import own_units
 from dcmetrics.errors import DcmetricsError, NotFound
-from dcmetrics.fmt import fmt_num
+from dcmetrics.fmt import fmt_num, fmt_points
 from dcmetrics.framework_model import Profile
 from dcmetrics.store import Store
 
@@ -82,7 +82,7 @@ class Sensitivity:
             f"Độ nhạy của xếp hạng năm {self.year} — bộ tiêu chí «{self.profile_id}» phiên bản {self.profile_version}, "
             f"điểm {basis}, phạm vi: {self.area_name}.",
             f"Phương pháp: {self.method}",
-            f"Số lần rút N = {self.n}; biên độ r = {fmt_num(self.r, 2)}; hạt giống (seed) = {self.seed} "
+            f"Số lần rút N = {self.n}; biên độ r = {fmt_points(self.r)}; hạt giống (seed) = {self.seed} "
             "(cùng N, r, seed và cùng số liệu cho cùng kết quả).",
             "Hạng trung vị và khoảng 5 %–95 % của hạng qua các lần rút; hạng là hạng chung trong số đơn vị được "
             "xếp loại mà bộ tiêu chí chấm năm đó (đồng điểm cùng hạng).",
