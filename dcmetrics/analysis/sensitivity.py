@@ -246,11 +246,13 @@ def _shortlist_state(store, actor, head, version, year, basis, area, frame) -> d
     idx = {c: i for i, c in enumerate(frame["unit_code"].to_list())}
     sl = sl.filter(pl.col("unit_code").is_in(list(idx)))
     fixed = (sl["ok_complete"] & sl["ok_violations"] & sl["ok_history"] & sl["rated"]).fill_null(False)
+    # quota groups and share caps as integers: the draws are batched as long numeric columns
+    group_codes = sl["quota_group"].fill_null("").rank("dense").cast(pl.Int64).to_numpy()
     return {"codes": sl["unit_code"].to_list(), "selected": sl["selected"].to_list(),
             "idx": np.array([idx[c] for c in sl["unit_code"]], dtype=np.int64),
-            "fixed": fixed.to_numpy(), "group": sl["quota_group"].to_list(), "share_cap": sl["share_cap"].to_list(),
-            "rules": rules,
-            "min_ord": version.level_names().index(rules.min_level) + 1}
+            "fixed": fixed.to_numpy(), "group": group_codes,
+            "share_cap": sl["share_cap"].fill_null(-1).cast(pl.Int64).to_numpy(),
+            "rules": rules, "min_ord": version.level_names().index(rules.min_level) + 1}
 
 
 def _selected_counts(state: dict, totals: np.ndarray, levels: np.ndarray, td: int) -> np.ndarray:
@@ -264,8 +266,8 @@ def _selected_counts(state: dict, totals: np.ndarray, levels: np.ndarray, td: in
     if rules.min_total is not None:
         cand &= t >= rules.min_total - shortlist.EPS
     long = pl.DataFrame({
-        "draw": np.repeat(np.arange(d), m), "u": np.tile(np.arange(m), d), "total": t.ravel(),
-        "cand": cand.ravel(), "group": state["group"] * d, "share_cap": state["share_cap"] * d})
+        "draw": np.repeat(np.arange(d), m), "total": totals[:, idx].ravel(),  # (kept totals as integers)
+        "cand": cand.ravel(), "group": np.tile(state["group"], d), "share_cap": np.tile(state["share_cap"], d)})
     tc = pl.when(pl.col("cand")).then(pl.col("total"))
     long = long.with_columns(tc.rank("min", descending=True).over(["draw", "group"]).alias("grank"))
     in_area = pl.col("cand") & (pl.lit(True) if rules.max_per_area is None else pl.col("grank") <= rules.max_per_area)
@@ -276,9 +278,8 @@ def _selected_counts(state: dict, totals: np.ndarray, levels: np.ndarray, td: in
         long = long.with_columns((pl.col("in_area") & (ta <= pl.col("share_cap"))).fill_null(False).alias("sel"))
     else:
         long = long.with_columns(pl.col("in_area").alias("sel"))
-    per_unit = long.group_by("u").agg(pl.col("sel").sum()).sort("u")
     counts = np.zeros(totals.shape[1], dtype=np.int64)
-    counts[idx[per_unit["u"].to_numpy()]] = per_unit["sel"].to_numpy()
+    counts[idx] = long["sel"].to_numpy().reshape(d, m).sum(axis=0)  # (rows kept in draw-major order)
     return counts
 
 
