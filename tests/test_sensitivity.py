@@ -117,3 +117,23 @@ def test_export_records_method_n_r_seed_and_version(sample_store, profiles):
     assert back.height == res.units.height
     xlsx = exports.xlsx_bytes(frame, "Độ nhạy", notes)
     assert xlsx[:2] == b"PK"
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 3), st.integers(0, 50), st.booleans()), min_size=1, max_size=60))
+def test_counting_ranks_equal_polars_ranks(rows):
+    """The draws' ranks (by counting, overall and within groups) are ranks.sql's: ties share the
+    lowest rank, only the masked units count."""
+    import numpy as np
+
+    group = np.array([g for g, _, _ in rows], dtype=np.int64)
+    total = np.array([t for _, t, _ in rows], dtype=np.int64)
+    mask = np.array([m for _, _, m in rows])
+    frame = pl.DataFrame({"g": group, "t": total, "m": mask})
+    tm = pl.when(pl.col("m")).then(pl.col("t"))
+    want = frame.select(tm.rank("min", descending=True).alias("all"),
+                        tm.rank("min", descending=True).over("g").alias("grp"))
+    got_all = se.rank_min(total, mask, 50)
+    got_grp = se.rank_in_groups(total, group, mask, 50)
+    for i in np.flatnonzero(mask):
+        assert got_all[i] == want["all"][int(i)] and got_grp[i] == want["grp"][int(i)]

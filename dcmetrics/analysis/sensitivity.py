@@ -47,7 +47,6 @@ from dcmetrics.store import Store
 DEFAULT_R = 0.20
 DEFAULT_N = 500
 MAX_N = 5000
-CHUNK = 25  # draws per shortlist batch (rows = draws x units of the scope)
 PICO = 10 ** 12
 METHOD = ("Monte Carlo trên trọng số nhóm: mỗi lần rút, trọng số mỗi nhóm nhân với một số ngẫu nhiên đều trong "
           "[1 − r; 1 + r], rồi chuẩn hoá để tổng điểm tối đa các nhóm vẫn bằng tổng điểm tối đa của bộ tiêu chí "
@@ -161,6 +160,7 @@ def analyse(store: Store, actor, profile: Profile, year: int, basis: str = "appr
     cap_ord = np.array([max([o for reason, o in caps if reason and reason in c], default=0) for c in capped],
                        dtype=np.int64)
     n_levels = len(version.levels)
+    top = int(round(version.total_max * 10 ** td))  # the largest kept total, in 10^-td units
 
     def one(f: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(total in 10^-td units, level_ord, rank) of every unit for group factors f."""
@@ -173,9 +173,7 @@ def analyse(store: Store, actor, profile: Profile, year: int, basis: str = "appr
             ok = (total_micro >= min_total_micro[lo]) & np.all(points >= thr[lo][None, :] * f[None, :], axis=1)
             band = np.where(ok, lo + 1, band)
         level = np.maximum(band, cap_ord)
-        t_rated = np.sort(total[rated])
-        rank = len(t_rated) - np.searchsorted(t_rated, total, side="right") + 1
-        return total, level, np.where(rated, rank, 0)
+        return total, level, np.where(rated, rank_min(total, rated, top), 0)
 
     # the cross-check: every factor 1 gives back what is stored
     t0, l0, k0 = one(np.ones(len(keys)))
@@ -205,16 +203,11 @@ def analyse(store: Store, actor, profile: Profile, year: int, basis: str = "appr
     sl_state = _shortlist_state(store, actor, profile, version, year, basis, area, frame) if with_sl else None
     ranks = np.zeros((n, len(scope_idx)), dtype=np.int32)
     stays = np.zeros(len(codes), dtype=np.int64)
-    batch_t, batch_l = [], []
-    for d in range(n):
+    for d in range(n):  # one draw at a time: memory stays that of one draw and the ranks kept
         total, level, rank = one(factors[d])
         ranks[d] = rank[scope_idx]
         if sl_state is not None:
-            batch_t.append(total)
-            batch_l.append(level)
-            if len(batch_t) == CHUNK or d == n - 1:
-                stays += _selected_counts(sl_state, np.array(batch_t), np.array(batch_l), td)
-                batch_t, batch_l = [], []
+            stays += _selected_counts(sl_state, total[None, :], level[None, :], td, top)
 
     rated_scope = rated[scope_idx]
     q = np.quantile(ranks[:, rated_scope], [0.05, 0.5, 0.95], axis=0, method="inverted_cdf") \
@@ -246,7 +239,7 @@ def _shortlist_state(store, actor, head, version, year, basis, area, frame) -> d
     idx = {c: i for i, c in enumerate(frame["unit_code"].to_list())}
     sl = sl.filter(pl.col("unit_code").is_in(list(idx)))
     fixed = (sl["ok_complete"] & sl["ok_violations"] & sl["ok_history"] & sl["rated"]).fill_null(False)
-    # quota groups and share caps as integers: the draws are batched as long numeric columns
+    # quota groups and share caps as integers (numpy over every draw)
     group_codes = sl["quota_group"].fill_null("").rank("dense").cast(pl.Int64).to_numpy()
     return {"codes": sl["unit_code"].to_list(), "selected": sl["selected"].to_list(),
             "idx": np.array([idx[c] for c in sl["unit_code"]], dtype=np.int64),
@@ -255,31 +248,48 @@ def _shortlist_state(store, actor, head, version, year, basis, area, frame) -> d
             "rules": rules, "min_ord": version.level_names().index(rules.min_level) + 1}
 
 
-def _selected_counts(state: dict, totals: np.ndarray, levels: np.ndarray, td: int) -> np.ndarray:
-    """How many of these draws (rows) select each unit of the year (the shortlist's rule, with
-    ties at a cut all kept), as counts over the year's units."""
+def rank_min(total: np.ndarray, mask: np.ndarray, top: int) -> np.ndarray:
+    """1 + how many units of `mask` have a greater total (ties share the lowest rank: 1, 2, 2, 4),
+    for every unit; totals are whole numbers in [0, top] (kept totals in 10^-td units)."""
+    hist = np.bincount(total[mask], minlength=top + 2)
+    greater = np.concatenate([np.cumsum(hist[::-1])[::-1][1:], [0]])  # units above each value
+    return greater[total] + 1
+
+
+def rank_in_groups(total: np.ndarray, group: np.ndarray, mask: np.ndarray, top: int) -> np.ndarray:
+    """rank_min within each group (integer codes), for the units of `mask` (0 elsewhere)."""
+    out = np.zeros(len(total), dtype=np.int64)
+    where = np.flatnonzero(mask)
+    if not len(where):
+        return out
+    key = group[where] * (top + 2) + (top - total[where])  # a group's best total first
+    order = np.argsort(key, kind="stable")
+    k = key[order]
+    first = np.searchsorted(k, k, side="left")                    # first unit with the same total
+    start = np.searchsorted(k, (k // (top + 2)) * (top + 2), side="left")  # the group's first unit
+    out[where[order]] = first - start + 1
+    return out
+
+
+def _selected_counts(state: dict, totals: np.ndarray, levels: np.ndarray, td: int, top: int) -> np.ndarray:
+    """How many of these draws (rows) select each unit of the year (the shortlist's rule:
+    candidates, the per-area cap, then the share cap, ties at a cut all kept)."""
     rules: shortlist.Rules = state["rules"]
-    idx = state["idx"]
-    d, m = totals.shape[0], len(idx)
-    t = totals[:, idx] / 10 ** td
-    cand = state["fixed"][None, :] & (levels[:, idx] <= state["min_ord"])
-    if rules.min_total is not None:
-        cand &= t >= rules.min_total - shortlist.EPS
-    long = pl.DataFrame({
-        "draw": np.repeat(np.arange(d), m), "total": totals[:, idx].ravel(),  # (kept totals as integers)
-        "cand": cand.ravel(), "group": np.tile(state["group"], d), "share_cap": np.tile(state["share_cap"], d)})
-    tc = pl.when(pl.col("cand")).then(pl.col("total"))
-    long = long.with_columns(tc.rank("min", descending=True).over(["draw", "group"]).alias("grank"))
-    in_area = pl.col("cand") & (pl.lit(True) if rules.max_per_area is None else pl.col("grank") <= rules.max_per_area)
-    long = long.with_columns(in_area.fill_null(False).alias("in_area"))
-    if rules.max_share is not None:
-        over = ["draw", "group"] if rules.per_cluster else ["draw"]  # (the quota group is the cluster then)
-        ta = pl.when(pl.col("in_area")).then(pl.col("total")).rank("min", descending=True).over(over)
-        long = long.with_columns((pl.col("in_area") & (ta <= pl.col("share_cap"))).fill_null(False).alias("sel"))
-    else:
-        long = long.with_columns(pl.col("in_area").alias("sel"))
+    idx, group, cap = state["idx"], state["group"], state["share_cap"]
     counts = np.zeros(totals.shape[1], dtype=np.int64)
-    counts[idx] = long["sel"].to_numpy().reshape(d, m).sum(axis=0)  # (rows kept in draw-major order)
+    for t_all, l_all in zip(totals, levels):
+        t = t_all[idx]
+        cand = state["fixed"] & (l_all[idx] <= state["min_ord"])
+        if rules.min_total is not None:
+            cand &= t / 10 ** td >= rules.min_total - shortlist.EPS
+        in_area = cand
+        if rules.max_per_area is not None:
+            in_area = cand & (rank_in_groups(t, group, cand, top) <= rules.max_per_area)
+        sel = in_area
+        if rules.max_share is not None:
+            r = rank_in_groups(t, group, in_area, top) if rules.per_cluster else rank_min(t, in_area, top)
+            sel = in_area & (r <= cap)
+        counts[idx] += sel
     return counts
 
 
