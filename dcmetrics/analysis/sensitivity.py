@@ -112,7 +112,7 @@ def _kept(x: np.ndarray, places: int, rule: str) -> np.ndarray:
 
 
 def _frames(store: Store, profile: Profile, year: int, basis: str):
-    result = scoring.stored_score(store, profile, [year], basis)
+    result = scoring.cached_score(store, profile, [year], basis)  # (the page asks again with other r, N)
     version = result.profile_of(year)
     year_units = own_units(store, result.year(year), profile.id, year)
     if year_units.is_empty():
