@@ -46,7 +46,7 @@ from dcmetrics.store import Store
 
 DEFAULT_R = 0.20
 DEFAULT_N = 500
-MAX_N = 5000
+MAX_N = 2000  # the ranks of every draw are kept: 2000 x 40,000 units x 2 bytes = 160 MB at most
 PICO = 10 ** 12
 METHOD = ("Monte Carlo trên trọng số nhóm: mỗi lần rút, trọng số mỗi nhóm nhân với một số ngẫu nhiên đều trong "
           "[1 − r; 1 + r], rồi chuẩn hoá để tổng điểm tối đa các nhóm vẫn bằng tổng điểm tối đa của bộ tiêu chí "
@@ -201,7 +201,7 @@ def analyse(store: Store, actor, profile: Profile, year: int, basis: str = "appr
 
     with_sl = access.can(store, actor, access.COMMEND, area)
     sl_state = _shortlist_state(store, actor, profile, version, year, basis, area, frame) if with_sl else None
-    ranks = np.zeros((n, len(scope_idx)), dtype=np.int32)
+    ranks = np.zeros((n, len(scope_idx)), dtype=np.uint16 if rated.sum() < 2**16 else np.int32)
     stays = np.zeros(len(codes), dtype=np.int64)
     for d in range(n):  # one draw at a time: memory stays that of one draw and the ranks kept
         total, level, rank = one(factors[d])
