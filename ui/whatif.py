@@ -85,9 +85,10 @@ def show_result(w: whatif.WhatIf, key: str) -> None:
     b, a = w.before, w.after
     with st.container(horizontal=True):
         st.metric("Tổng điểm (thử)", fmt_points(a.total), border=True,
-                  delta=None if a.total is None or b.total is None else fmt_num(a.total - b.total))
+                  delta=None if a.total is None or b.total is None else f"{'+' if a.total >= b.total else ''}{fmt_num(a.total - b.total)}")
         st.metric("Mức (thử)", a.level or "Không xếp loại", border=True,
-                  delta=None if a.level == b.level else f"trước: {b.level or 'Không xếp loại'}", delta_color="off")
+                  delta=None if a.level == b.level else f"trước: {b.level or 'Không xếp loại'}", delta_color="off",
+                  delta_arrow="off")
         st.metric("Hạng chung (thử)", _rank_text(a), border=True,
                   delta=None if a.rank is None or b.rank is None or a.rank == b.rank else
                   f"{b.rank - a.rank:+d} bậc")
