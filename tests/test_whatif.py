@@ -163,3 +163,28 @@ def test_a_veto_that_blocks_the_level_is_named(fresh_sample_store, profiles):
     s = whatif.suggest(store, LEADER, profile, UNIT, YEAR, "self")
     assert not s.reached and s.target_level == "Khá"
     assert "giới hạn bởi điều kiện loại trừ" in s.message and "03 vi phạm" in s.message
+
+
+def test_a_profile_with_bonus_deduction_caps_and_a_not_rated_veto(sample_store, profiles):
+    """tiep-can-phap-luat-mau (bonus and deduction items with caps, a not-rated veto, incomplete =
+    not rated): no change gives the stored score; the veto makes the unit not rated, unranked."""
+    profile = profiles["tiep-can-phap-luat-mau"]
+    units = own_units(sample_store, scoring.cached_score(sample_store, profile, [YEAR], "self").year(YEAR),
+                      profile.id, YEAR)
+    assert units.height > 10
+    for row in units.head(8).iter_rows(named=True):
+        sim = whatif.simulate(sample_store, LEADER, profile, row["unit_code"], YEAR, "self")
+        assert (sim.after.total, sim.after.level, sim.after.rank, sim.after.rated) == \
+            (row["total"], row["level"], row["rank"], row["rated"])
+    code = units.filter(pl.col("rated"))["unit_code"][0]
+    base = whatif.unit_values(sample_store, LEADER, profile, code, YEAR, "self")
+    assert {"veto", "adjustment"} <= set(base.values["role"])
+    vetoed = whatif.simulate(sample_store, LEADER, profile, code, YEAR, "self", {"HEAD_DISCIPLINED": 1.0})
+    assert not vetoed.after.rated and vetoed.after.rank is None and vetoed.after.level is None
+    reason = next(v.reason for v in profile.in_force(YEAR).vetoes if v.indicator.code == "HEAD_DISCIPLINED")
+    assert vetoed.after.not_rated_reason == reason and "kỷ luật" in reason
+    assert vetoed.after.n_rated == vetoed.before.n_rated - 1
+    bonus = whatif.simulate(sample_store, LEADER, profile, code, YEAR, "self", {"BONUS_INITIATIVE": 9.0})
+    before_bonus = base.unit["bonus"] or 0
+    # 2,5 points each, at most 5: the raw total rises by 5 - the bonus it had (the cap holds)
+    assert bonus.after.raw_total - bonus.before.raw_total == pytest.approx(5 - before_bonus, abs=1e-9)
