@@ -36,6 +36,7 @@ def page_list(user) -> dict[str, list]:
     pages = {"Kết quả": [
         page("pages/overview.py", title="Tổng quan", icon=":material/dashboard:", default=True),
         page("pages/ranking.py", title="Xếp hạng", icon=":material/leaderboard:"),
+        page("pages/sensitivity.py", title="Độ nhạy của xếp hạng", icon=":material/ssid_chart:"),
         page("pages/trends.py", title="Xu hướng", icon=":material/trending_up:"),
         page("pages/map.py", title="Bản đồ", icon=":material/map:"),
         page("pages/unit.py", title="Chi tiết đơn vị", icon=":material/account_balance:"),

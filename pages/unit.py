@@ -8,6 +8,7 @@ from dcmetrics.dashboard import ranking, unit_detail
 from dcmetrics.fmt import fmt_num, fmt_points, sort_vi
 from dcmetrics.notice import result_notice_html
 from ui import evidence as evidence_ui  # the «Minh chứng» section (issue 17)
+from ui import whatif as whatif_ui  # the «Thử thay đổi số liệu» section (issue 18)
 from ui.context import current, show_errors
 from ui.downloads import File, fingerprint, offer
 from ui.tables import vn_dataframe
@@ -140,4 +141,5 @@ with show_errors():
                              "sent_at": "Thời điểm", "state": "Trạng thái", "n_values": "Số ô"},
                  alt="Tệp đã gửi")
 
+    whatif_ui.unit_section(store, user, head, code, filters.year, filters.basis)  # what-if (issue 18)
     evidence_ui.unit_section(store, user, code, filters.year)  # «Minh chứng» (issue 17)

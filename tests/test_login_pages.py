@@ -38,7 +38,8 @@ DEMO = {"lanhdao.tinh": "demo-leader", "thiduakhenthuong": "demo-committee", "ca
         "canbo.992": "demo-officer", "thamdinh.tinh": "demo-reviewer", "quantri.demo": "demo-admin"}
 
 # The menus, written out (not read from app.py): section -> page titles, in order.
-RESULTS = ["Tổng quan", "Xếp hạng", "Xu hướng", "Bản đồ", "Chi tiết đơn vị", "Bộ tiêu chí", "Báo cáo năm"]
+RESULTS = ["Tổng quan", "Xếp hạng", "Độ nhạy của xếp hạng", "Xu hướng", "Bản đồ", "Chi tiết đơn vị", "Bộ tiêu chí",
+           "Báo cáo năm"]
 MENUS = {
     "lanhdao.tinh": {"Kết quả": RESULTS, "Nghiệp vụ": ["Tiến độ nộp số liệu"], "Hệ thống": ["Tài khoản của tôi"]},
     "thiduakhenthuong": {"Kết quả": RESULTS, "Nghiệp vụ": ["Thi đua – Khen thưởng", "Tiến độ nộp số liệu"],
