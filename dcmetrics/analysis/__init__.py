@@ -1,0 +1,1 @@
+"""Analyses of the stored figures that do not score (data-quality review, ...)."""
