@@ -144,6 +144,10 @@ def raw_findings(store: Store, units: pl.DataFrame, asked: pl.DataFrame, year: i
         cur.close()
 
 
+def _type_label(unit_type: str) -> str:
+    return config.UNIT_TYPE_LABELS.get(unit_type, unit_type)
+
+
 def _n(v: float | None) -> str:
     return fmt_num(v, 2) if v is not None else "–"
 
@@ -157,7 +161,7 @@ def _assemble(raw: dict[str, pl.DataFrame], year: int, names: dict[str, str], la
                      "reference": r["peer_median"], "submission_id": r["submission_id"], "file_name": r["file_name"],
                      "fingerprint": repr(r["x"]),
                      "sentence": (f"Giá trị {_n(r['x'])} khác xa trung vị {_n(r['peer_median'])} của {r['n_peers']} "
-                                  f"{config.UNIT_TYPE_LABELS.get(r['unit_type'], r['unit_type']).lower()} cùng địa bàn: "
+                                  "đơn vị cùng loại cùng địa bàn: "
                                   f"lệch {_n(abs(r['x'] - r['peer_median']))}, quá ngưỡng {_n(r['threshold'])} "
                                   f"({fmt_num(s.k, 1)} × 1,4826 × MAD {_n(r['mad'])}).")})
     for r in raw[JUMP].iter_rows(named=True):
@@ -175,7 +179,7 @@ def _assemble(raw: dict[str, pl.DataFrame], year: int, names: dict[str, str], la
                      "area_code": r["area_code"], "indicator": r["indicator"], "value": None, "reference": None,
                      "submission_id": r["submission_id"], "file_name": r["file_name"],
                      "fingerprint": f"{r['unit_type']}:{r['n_units']}",
-                     "sentence": (f"Cả {r['n_units']} {config.UNIT_TYPE_LABELS.get(r['unit_type'], r['unit_type']).lower()} "
+                     "sentence": (f"Cả {r['n_units']} đơn vị loại «{_type_label(r['unit_type'])}» "
                                   f"đã gửi số liệu của {names.get(r['area_code'], r['area_code'])}{files} đều bỏ trống "
                                   "chỉ tiêu này, dù bộ tiêu chí yêu cầu.")})
     for r in raw[DUPLICATE].iter_rows(named=True):
