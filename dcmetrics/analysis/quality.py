@@ -73,7 +73,8 @@ FINDING_SCHEMA = {
     "finding_key": pl.String, "kind": pl.String, "kind_label": pl.String, "year": pl.Int32,
     "unit_code": pl.String, "unit_name": pl.String, "unit_type": pl.String, "area_code": pl.String,
     "area_name": pl.String, "indicator": pl.String, "indicator_label": pl.String, "value": pl.Float64,
-    "reference": pl.Float64, "submission_id": pl.Int64, "file_name": pl.String, "sentence": pl.String,
+    "reference": pl.Float64, "submission_id": pl.Int64, "file_name": pl.String, "submission_area": pl.String,
+    "sentence": pl.String,
     "fingerprint": pl.String,
 }
 
@@ -153,7 +154,7 @@ def _n(v: float | None) -> str:
 
 
 def _assemble(raw: dict[str, pl.DataFrame], year: int, names: dict[str, str], labels: dict[str, str],
-              s: Settings) -> pl.DataFrame:
+              s: Settings, file_areas: dict[int, str] | None = None) -> pl.DataFrame:
     rows = []
     for r in raw[OUTLIER].iter_rows(named=True):
         rows.append({"kind": OUTLIER, "unit_code": r["unit_code"], "unit_type": r["unit_type"],
@@ -202,6 +203,8 @@ def _assemble(raw: dict[str, pl.DataFrame], year: int, names: dict[str, str], la
         unit_name=pl.col("unit_code").replace_strict(names, default=pl.col("unit_code"), return_dtype=pl.String),
         area_name=pl.col("area_code").replace_strict(names, default=None, return_dtype=pl.String),
         indicator_label=pl.col("indicator").replace_strict(labels, default=pl.col("indicator"), return_dtype=pl.String),
+        # the area whose file it is: where the review page shows the file
+        submission_area=pl.col("submission_id").replace_strict(file_areas or {}, default=None, return_dtype=pl.String),
     ).select(list(FINDING_SCHEMA))
 
 
@@ -221,9 +224,10 @@ def findings(store: Store, actor, profile: Profile, year: int, area_code: str | 
         raw = raw_findings(store, units, _asked(profile, year), year, s)
         names = dict(store.rows("SELECT code, name FROM units"))
         labels = {i.code: i.name for i in version.indicators()}
+        file_areas = dict(store.rows("SELECT id, area_code FROM submissions"))
         if len(_CACHE) > 16:
             _CACHE.clear()
-        _CACHE[key] = _assemble(raw, year, names, labels, s).sort(["kind", "unit_code", "indicator"],
+        _CACHE[key] = _assemble(raw, year, names, labels, s, file_areas).sort(["kind", "unit_code", "indicator"],
                                                                   nulls_last=True)
     found = _CACHE[key]
     marks = store.frame("SELECT finding_key, note, reviewed_by, reviewed_at FROM quality_reviews WHERE year = $y",
