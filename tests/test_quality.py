@@ -202,7 +202,7 @@ def _one(frame: pl.DataFrame, kind: str, unit: str) -> dict:
 def test_mark_reviewed_stores_audits_and_survives_recompute(qs, profile):
     f = _one(quality.findings(qs, "thamdinh1", profile, 2025), "outlier", "C10")
     assert not f["reviewed"]
-    version = qs.data_version()
+    version, figures = qs.data_version(), quality.figures_version(qs)
     quality.mark_reviewed(qs, "thamdinh1", profile, 2025, f["finding_key"], "  Đã gọi điện xác minh: đúng 40 lớp.  ")
     stored = qs.rows("SELECT finding_key, kind, year, unit_code, indicator, fingerprint, note, reviewed_by "
                      "FROM quality_reviews")
@@ -216,6 +216,7 @@ def test_mark_reviewed_stores_audits_and_survives_recompute(qs, profile):
     assert json.loads(after) == {"reviewed": True, "note": "Đã gọi điện xác minh: đúng 40 lớp.",
                                  "finding_key": f["finding_key"], "value": 40.0, "submission_id": f["submission_id"]}
     assert qs.data_version() == version + 1
+    assert quality.figures_version(qs) == figures  # no figure changed: the findings are not recomputed
     # recomputed from scratch: the same key, reviewed, with who and the note
     quality._CACHE.clear()
     again = quality.findings(qs, "thamdinh1", profile, 2025)

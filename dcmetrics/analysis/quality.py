@@ -208,9 +208,16 @@ def _assemble(raw: dict[str, pl.DataFrame], year: int, names: dict[str, str], la
     ).select(list(FINDING_SCHEMA))
 
 
-# Findings depend only on stored figures, units and the profile: kept per data version (a review
-# mark bumps it too, like evidence does, so the cache is rebuilt; the marks are joined afresh).
+# Findings depend only on stored figures, units and the profile: kept per version of those. A
+# review mark bumps the data version too (as evidence does) but names no unit, like every change
+# that touches no figure; the marks are joined afresh, so marking never recomputes the nation.
 _CACHE: dict[tuple, pl.DataFrame] = {}
+
+
+def figures_version(store: Store) -> int:
+    """The last change that touched figures or units (data_changes naming units, or everything)."""
+    return store.rows("SELECT coalesce(max(seq), 0) FROM data_changes "
+                      "WHERE unit_codes IS NULL OR len(unit_codes) > 0")[0][0]
 
 
 def findings(store: Store, actor, profile: Profile, year: int, area_code: str | None = None,
@@ -218,7 +225,7 @@ def findings(store: Store, actor, profile: Profile, year: int, area_code: str | 
     """Every finding of `year` in the area (None: the actor's own), with its reviewed state:
     FINDING_SCHEMA plus reviewed (bool), note, reviewed_by, reviewed_at. Needs REVIEW there."""
     units, area = _scope(store, actor, profile, year, area_code)
-    key = (str(store.path), id(store), store.data_version(), profile.id, profile.sha256, year, area, s)
+    key = (str(store.path), id(store), figures_version(store), profile.id, profile.sha256, year, area, s)
     if key not in _CACHE:
         version = profile.in_force(year)
         raw = raw_findings(store, units, _asked(profile, year), year, s)
