@@ -58,14 +58,19 @@ with show_errors():
         st.stop()
 
     year, pid = filters.year, profile.id
+    # A widget bound to the URL reads the option as it shows it: the unit page's unit box shows
+    # «name (code)», the profile box the title, the review page's area box the area's name.
+    area_names = dict(store.rows("SELECT code, name FROM units WHERE list_contains($c, code)",
+                                 {"c": shown["submission_area"].drop_nulls().unique().to_list()}))
     table = shown.head(SHOWN_ROWS).with_columns(
         pl.when(pl.col("reviewed")).then(pl.lit("Đã xem")).otherwise(pl.lit("Chưa xem")).alias("status"),
         # an indicator nobody reported is the area's, not a unit's: no unit page to open
-        pl.when(pl.col("kind") != quality.EMPTY).then(pl.col("unit_code").map_elements(
-            lambda c: "/unit?" + urlencode({"unit_code": c, "year": year, "profile": pid}),
+        pl.when(pl.col("kind") != quality.EMPTY).then(pl.struct("unit_code", "unit_name").map_elements(
+            lambda r: "/unit?" + urlencode({"year": year, "profile": profile.title,
+                                            "unit_code": f"{r['unit_name']} ({r['unit_code']})"}),
             return_dtype=pl.String)).alias("unit_link"),
         pl.col("submission_area").map_elements(
-            lambda a: "/review?" + urlencode({"review_year": year, "review_area": a}),
+            lambda a: "/review?" + urlencode({"review_year": year, "review_area": area_names.get(a, a)}),
             return_dtype=pl.String).alias("file_link"))
     if shown.height > SHOWN_ROWS:
         st.caption(f"Hiển thị {fmt_num(SHOWN_ROWS, 0)} / {fmt_num(shown.height, 0)} phát hiện; tải Excel để xem đủ.")

@@ -129,7 +129,7 @@ def test_planted_findings_exactly(qs, profile):
      "Giá trị 40 khác xa trung vị 4,5 của 10 đơn vị cùng loại cùng địa bàn: lệch 35,5, quá ngưỡng 2,59 "
      "(3,5 × 1,4826 × MAD 0,5)."),
     ("jump", "C03", "TRAIN_STAFF", 2025,
-     "Năm 2024: 20; năm 2025: 78 — tăng 58; ngưỡng: chênh lệch từ 50% giá trị lớn hơn và từ 30 trở lên."),
+     "Năm 2024: 20; năm 2025: 78 — tăng 58; ngưỡng: chênh lệch từ 50% giá trị lớn hơn và từ 30 điểm % trở lên."),
     ("empty", "D1", "RESP_DIALOGUE", 2025,
      "Cả 10 đơn vị loại «Xã, phường, thị trấn, đặc khu» đã gửi số liệu của Địa bàn D1 đều bỏ trống chỉ tiêu này, dù bộ tiêu chí yêu cầu."),
     ("duplicate", "C08", None, 2025, "Cả dòng số liệu (4 giá trị) trùng hệt với Xã C09 (C09)."),
@@ -285,4 +285,5 @@ def test_export_has_vietnamese_headers(qs, profile):
 def test_defaults_note_says_software_default():
     note = quality.defaults_note()
     assert "mặc định của phần mềm — chưa có văn bản quy định" in note
-    assert "3,5 × 1,4826 × MAD" in note and "ít nhất 8" in note
+    assert "3,5 × 1,4826 × MAD" in note and "ít nhất 8 đơn vị" in note
+    assert "ít nhất 30 điểm % (tỷ lệ), 30 điểm % (tỷ lệ tính từ tử số, mẫu số), 5 (số đếm), 5 (điểm)" in note

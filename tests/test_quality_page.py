@@ -3,6 +3,8 @@ core computes, marks one reviewed with a note, and the count of findings not yet
 
 from __future__ import annotations
 
+from urllib.parse import parse_qs, urlparse
+
 import polars as pl
 from test_login_pages import login, login_waits  # noqa: F401 (fixture)
 from test_pages import (PAGE_DIR, _admin_credentials, _navigation_not_pages_dir,  # noqa: F401 (fixtures)
@@ -34,7 +36,13 @@ def test_reviewer_sees_findings_marks_one_and_the_count_drops(app_env):
     assert len(shown) == expected.height
     assert set(shown["Giải thích"]) == set(expected["sentence"])
     first = expected.row(0, named=True)
-    assert shown["Trang đơn vị"].iloc[0] == f"/unit?unit_code={first['unit_code']}&year={year}&profile=chung"
+    # the URL carries each bound box's option as shown: «name (code)», the profile's title
+    link = parse_qs(urlparse(shown["Trang đơn vị"].iloc[0]).query)
+    assert link == {"year": [str(year)], "profile": [framework.load_profiles()["chung"].title],
+                    "unit_code": [f"{first['unit_name']} ({first['unit_code']})"]}
+    file_link = parse_qs(urlparse(shown["Thẩm định tệp"].iloc[0]).query)
+    area_name = store.rows("SELECT name FROM units WHERE code = $c", {"c": first["submission_area"]})[0][0]
+    assert file_link == {"review_year": [str(year)], "review_area": [area_name]}
 
     # a note is required
     at.selectbox(key="quality_pick").set_value(first["finding_key"])

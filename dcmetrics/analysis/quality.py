@@ -56,18 +56,22 @@ DEFAULTS = Settings()
 
 def defaults_note(s: Settings = DEFAULTS) -> str:
     """What the page and the export say of the thresholds."""
-    rel = fmt_num(s.jump_rel * 100, 0)
-    mins = ", ".join(f"{_KIND_WORDS[k]} {fmt_num(v, 0)}" for k, v in s.jump_min_change)
-    return (f"Các ngưỡng là mặc định của phần mềm — chưa có văn bản quy định: khác xa đơn vị cùng loại khi "
-            f"|giá trị − trung vị| > {fmt_num(s.k, 1)} × 1,4826 × MAD (độ lệch tuyệt đối trung vị), cần ít nhất "
-            f"{s.min_peers} đơn vị cùng loại cùng địa bàn có số liệu; thay đổi bất thường khi chênh lệch so với "
-            f"năm trước từ {rel}% giá trị lớn hơn trở lên và không nhỏ hơn ({mins}); chỉ tiêu bỏ trống khi cả "
-            f"{s.empty_min_units} đơn vị trở lên của địa bàn đã gửi số liệu mà không đơn vị nào điền. "
-            "Chỉ tiêu Có/Không không xét khác xa và thay đổi bất thường.")
+    mins = ", ".join(f"{_change_text(k, v)} ({_KIND_WORDS[k]})" for k, v in s.jump_min_change)
+    return (f"Các ngưỡng là mặc định của phần mềm — chưa có văn bản quy định. Khác xa đơn vị cùng loại: "
+            f"|giá trị − trung vị| > {fmt_num(s.k, 1)} × 1,4826 × MAD (độ lệch tuyệt đối trung vị), so trong "
+            f"cùng loại đơn vị, cùng địa bàn, cần ít nhất {s.min_peers} đơn vị có số liệu. Thay đổi bất thường "
+            f"so với năm trước: chênh lệch từ {fmt_num(s.jump_rel * 100, 0)}% giá trị lớn hơn trở lên và ít nhất "
+            f"{mins}. Chỉ tiêu bỏ trống: từ {s.empty_min_units} đơn vị trở lên của một địa bàn đã gửi số liệu "
+            "mà không đơn vị nào điền. Chỉ tiêu Có/Không không xét khác xa và thay đổi bất thường.")
 
 
-_KIND_WORDS = {"percent": "tỷ lệ (điểm %)", "ratio": "tỷ lệ tử số/mẫu số (điểm %)", "count": "số đếm",
-               "points": "điểm"}
+_KIND_WORDS = {"percent": "tỷ lệ", "ratio": "tỷ lệ tính từ tử số, mẫu số", "count": "số đếm", "points": "điểm"}
+
+
+def _change_text(kind: str, amount: float) -> str:
+    """An absolute change in the kind's unit: percentage points for shares."""
+    return f"{fmt_num(amount, 2)} điểm %" if kind in ("percent", "ratio") else fmt_num(amount, 2)
+
 
 FINDING_SCHEMA = {
     "finding_key": pl.String, "kind": pl.String, "kind_label": pl.String, "year": pl.Int32,
@@ -173,7 +177,7 @@ def _assemble(raw: dict[str, pl.DataFrame], year: int, names: dict[str, str], la
                      "sentence": (f"Năm {year - 1}: {_n(r['previous'])}; năm {year}: {_n(r['x'])} — "
                                   f"{'tăng' if r['x'] > r['previous'] else 'giảm'} {_n(r['change'])}; ngưỡng: "
                                   f"chênh lệch từ {fmt_num(s.jump_rel * 100, 0)}% giá trị lớn hơn và từ "
-                                  f"{_n(r['min_change'])} trở lên.")})
+                                  f"{_change_text(r['kind'], r['min_change'])} trở lên.")})
     for r in raw[EMPTY].iter_rows(named=True):
         files = f" (trong {r['n_files']} tệp)" if r["n_files"] > 1 else ""
         rows.append({"kind": EMPTY, "unit_code": r["area_code"], "unit_type": r["unit_type"],
