@@ -126,8 +126,8 @@ def test_planted_findings_exactly(qs, profile):
 
 @pytest.mark.parametrize("kind, unit, indicator, submission_year, sentence", [
     ("outlier", "C10", "TRAIN_CLASSES", 2025,
-     "Giá trị 40 khác xa trung vị 4,5 của 10 đơn vị cùng loại cùng địa bàn: lệch 35,5, quá ngưỡng 2,59 "
-     "(3,5 × 1,4826 × MAD 0,5)."),
+     ("Giá trị 40 khác xa trung vị 4,5 của 10 đơn vị cùng loại cùng địa bàn: lệch 35,5, quá ngưỡng 2,59 "
+      "(3,5 × 1,4826 × MAD 0,5).")),
     ("jump", "C03", "TRAIN_STAFF", 2025,
      "Năm 2024: 20; năm 2025: 78 — tăng 58; ngưỡng: chênh lệch từ 50% giá trị lớn hơn và từ 30 điểm % trở lên."),
     ("empty", "D1", "RESP_DIALOGUE", 2025,
@@ -237,6 +237,19 @@ def test_changed_value_shows_as_not_reviewed_again(qs, profile):
         bump_data_version(cur, 2025, ["C10"])
     row = _one(quality.findings(qs, "thamdinh1", profile, 2025), "outlier", "C10")
     assert row["value"] == 41.0 and row["finding_key"] != f["finding_key"] and not row["reviewed"]
+
+
+def test_a_mark_made_meanwhile_by_another_reviewer_is_a_conflict(qs, profile, monkeypatch):
+    f = _one(quality.findings(qs, "thamdinh1", profile, 2025), "jump", "C07")
+    quality.mark_reviewed(qs, "quantri", profile, 2025, f["finding_key"], "Đã xem trước.")
+    read_before = quality.findings
+    # the second reviewer's findings were read before the first one's mark
+    monkeypatch.setattr(quality, "findings", lambda *a, **k: read_before(*a, **k).with_columns(
+        reviewed=pl.lit(False), reviewed_by=pl.lit(None, pl.String)))
+    with pytest.raises(Conflict, match="vừa được người khác"):
+        quality.mark_reviewed(qs, "thamdinh1", profile, 2025, f["finding_key"], "Tôi cũng xem.")
+    assert qs.rows("SELECT reviewed_by, note FROM quality_reviews") == [("quantri", "Đã xem trước.")]
+    assert qs.rows("SELECT count(*) FROM audit WHERE action = 'quality_review'")[0][0] == 1
 
 
 def test_note_required_and_unknown_key_refused(qs, profile):

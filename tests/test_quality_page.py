@@ -7,8 +7,14 @@ from urllib.parse import parse_qs, urlparse
 
 import polars as pl
 from test_login_pages import login, login_waits  # noqa: F401 (fixture)
-from test_pages import (PAGE_DIR, _admin_credentials, _navigation_not_pages_dir,  # noqa: F401 (fixtures)
-                        app_env, frame_with, sample_db)
+from test_pages import (  # noqa: F401 (fixtures)
+    PAGE_DIR,
+    _admin_credentials,
+    _navigation_not_pages_dir,
+    app_env,
+    frame_with,
+    sample_db,
+)
 
 from dcmetrics import framework
 from dcmetrics.analysis import quality
@@ -18,7 +24,7 @@ def _metric(at, label: str) -> str:
     return next(m.value for m in at.metric if m.label == label)
 
 
-def test_reviewer_sees_findings_marks_one_and_the_count_drops(app_env):
+def test_reviewer_sees_findings_marks_one_and_the_count_drops(app_env):  # noqa: F811 (the fixture)
     from ui.context import get_store
 
     at = login("thamdinh.tinh")

@@ -20,6 +20,7 @@ import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 
+import duckdb
 import polars as pl
 
 from dcmetrics import access, audit, config, sqlfiles, territory
@@ -273,16 +274,25 @@ def mark_reviewed(store: Store, actor, profile: Profile, year: int, key: str, no
     row = {"finding_key": key, "kind": f["kind"], "year": year, "unit_code": f["unit_code"],
            "indicator": f["indicator"], "fingerprint": f["fingerprint"], "note": note,
            "reviewed_by": acct.username, "reviewed_at": datetime.now()}
+    try:
+        _store_mark(store, acct, f, row)
+    except duckdb.ConstraintException:  # marked by someone else since the findings were read
+        raise Conflict("Phát hiện này vừa được người khác đánh dấu đã xem; hãy tải lại trang.") from None
+    return row
+
+
+def _store_mark(store: Store, acct, f: dict, row: dict) -> None:
+    """The mark and its audit row, one transaction."""
+    year = row["year"]
     with store.transaction() as cur:
         cur.execute("INSERT INTO quality_reviews (finding_key, kind, year, unit_code, indicator, fingerprint, note, "
                     "reviewed_by, reviewed_at) VALUES ($finding_key, $kind, $year, $unit_code, $indicator, "
                     "$fingerprint, $note, $reviewed_by, $reviewed_at)", row)
         audit.record(cur, acct, AUDIT_ACTION, f"quality:{year}:{f['kind']}:{f['unit_code']}:{f['indicator'] or ''}",
                      before={"reviewed": False},
-                     after={"reviewed": True, "note": note, "finding_key": key, "value": f["value"],
+                     after={"reviewed": True, "note": row["note"], "finding_key": row["finding_key"], "value": f["value"],
                             "submission_id": f["submission_id"]})
         bump_data_version(cur, year, [])  # no score changes
-    return row
 
 
 def export_frame(frame: pl.DataFrame) -> pl.DataFrame:
