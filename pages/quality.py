@@ -29,7 +29,8 @@ if st.session_state.get("quality_done"):
 with show_errors():
     st.caption(f"Năm {filters.year} · {profile.title} · số liệu tự đánh giá các đơn vị đang dùng (tệp hiện hành), "
                "chỉ các chỉ tiêu đơn vị tự nhập.")
-    found = quality.findings(store, user, profile, filters.year, filters.area)
+    with st.spinner("Đang rà soát số liệu của mọi đơn vị…"):  # the nation: seconds, once per change of figures
+        found = quality.findings(store, user, profile, filters.year, filters.area)
     st.info(quality.defaults_note(), icon=":material/info:")
     if filters.unit_type:
         found = found.filter(pl.col("unit_type") == filters.unit_type)
