@@ -51,6 +51,7 @@ def page_list(user) -> dict[str, list]:
         work.append(page("pages/upload.py", title="Nhập số liệu", icon=":material/upload_file:"))
     if allowed(access.REVIEW):
         work.append(page("pages/review.py", title="Thẩm định, phê duyệt", icon=":material/fact_check:"))
+        work.append(page("pages/quality.py", title="Kiểm tra chất lượng số liệu", icon=":material/rule_settings:"))
     if allowed(access.READ_SCORES):  # each account sees its own area's progress
         work.append(page("pages/completeness.py", title="Tiến độ nộp số liệu", icon=":material/checklist:"))
     if allowed(access.MANAGE_PERIODS) or allowed(access.REVIEW):

@@ -51,6 +51,8 @@ EVIDENCE_ATTACH = "evidence_attach"
 EVIDENCE_DELETE = "evidence_delete"
 EVIDENCE_DOWNLOAD = "evidence_download"
 EVIDENCE_REQUIRE = "evidence_require"
+# Data-quality review (dcmetrics.analysis.quality).
+QUALITY_REVIEW = "quality_review"
 
 SYSTEM_ACTOR = "(hệ thống)"  # first administrator, demo accounts
 
@@ -66,6 +68,7 @@ ACTION_LABELS = {
     PERIOD_SET: "Đặt kỳ đánh giá", PERIOD_REOPEN: "Mở lại địa bàn sau hạn",
     EVIDENCE_ATTACH: "Gửi minh chứng", EVIDENCE_DELETE: "Xóa minh chứng",
     EVIDENCE_DOWNLOAD: "Tải minh chứng", EVIDENCE_REQUIRE: "Yêu cầu minh chứng",
+    QUALITY_REVIEW: "Đánh dấu đã xem phát hiện chất lượng số liệu",
     ACCOUNT_CREATE: "Tạo tài khoản", ACCOUNT_UPDATE: "Sửa tài khoản", ACCOUNT_PASSWORD: "Đổi mật khẩu",
     ACCOUNT_ACTIVE: "Khóa/mở tài khoản", ACCOUNT_UNLOCK: "Mở khóa đăng nhập",
 }

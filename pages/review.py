@@ -38,7 +38,8 @@ if st.session_state.get("review_done"):
 
 with show_errors():
     years = scoring.scored_years(store)
-    year = st.selectbox("Năm số liệu", years, key="review_year")
+    # both in the URL: the data-quality page links to a file's area and year
+    year = st.selectbox("Năm số liệu", years, key="review_year", bind="query-params")
     status = ingest.area_status(store, user, year)
     shown = status.with_columns(pl.col("review_state").replace_strict(STATES, default="Chưa gửi"),
                                 pl.when(pl.col("locked")).then(pl.lit("Đã khóa")).otherwise(pl.lit("")).alias("lock"))
@@ -48,7 +49,8 @@ with show_errors():
                  key="review_status", alt="Tình trạng số liệu các địa bàn")
 
     names = dict(zip(status["area_code"], status["area_name"]))
-    area = st.selectbox("Địa bàn", list(names), format_func=lambda c: names[c], key="review_area")
+    area = st.selectbox("Địa bàn", list(names), format_func=lambda c: names[c], key="review_area",
+                        bind="query-params")
     row = status.filter(pl.col("area_code") == area).row(0, named=True)
     tab_review, tab_history, tab_appraise = st.tabs(["Phê duyệt", "Lịch sử, khôi phục", "Thẩm định chỉ tiêu"])
     with tab_review:

@@ -48,18 +48,20 @@ MENUS = {
                   "Hệ thống": ["Tài khoản của tôi"]},
     "canbo.992": {"Kết quả": RESULTS, "Nghiệp vụ": ["Nhập số liệu", "Tiến độ nộp số liệu"],
                   "Hệ thống": ["Tài khoản của tôi"]},
-    "thamdinh.tinh": {"Kết quả": RESULTS, "Nghiệp vụ": ["Thẩm định, phê duyệt", "Tiến độ nộp số liệu", "Kỳ đánh giá"],
+    "thamdinh.tinh": {"Kết quả": RESULTS, "Nghiệp vụ": ["Thẩm định, phê duyệt", "Kiểm tra chất lượng số liệu",
+                                                     "Tiến độ nộp số liệu", "Kỳ đánh giá"],
                       "Hệ thống": ["Tài khoản của tôi"]},
     "quantri.demo": {"Kết quả": RESULTS,
                      "Nghiệp vụ": ["Thi đua – Khen thưởng", "Nhập số liệu", "Thẩm định, phê duyệt",
-                                   "Tiến độ nộp số liệu", "Kỳ đánh giá"],
+                                   "Kiểm tra chất lượng số liệu", "Tiến độ nộp số liệu", "Kỳ đánh giá"],
                      "Hệ thống": ["Tài khoản của tôi", "Quản lý tài khoản", "Soạn bộ tiêu chí", "Đơn vị hành chính",
                                   "Nhật ký hoạt động"]},
 }
 ROLE_LABEL = {"lanhdao.tinh": "Lãnh đạo", "thiduakhenthuong": "Hội đồng Thi đua – Khen thưởng",
               "canbo.991": "Cán bộ nhập liệu", "canbo.992": "Cán bộ nhập liệu", "thamdinh.tinh": "Người thẩm định",
               "quantri.demo": "Quản trị"}
-ALL_PAGES = sorted(RESULTS + ["Thi đua – Khen thưởng", "Nhập số liệu", "Thẩm định, phê duyệt", "Tiến độ nộp số liệu",
+ALL_PAGES = sorted(RESULTS + ["Thi đua – Khen thưởng", "Nhập số liệu", "Thẩm định, phê duyệt",
+                              "Kiểm tra chất lượng số liệu", "Tiến độ nộp số liệu",
                               "Kỳ đánh giá", "Tài khoản của tôi",
                               "Quản lý tài khoản", "Soạn bộ tiêu chí", "Đơn vị hành chính", "Nhật ký hoạt động"])
 

@@ -30,7 +30,7 @@ PAGES = {
     "quantri.demo": RESULTS + ["commendation", "upload", "review", "my_account", "accounts", "framework_editor",
                                "units_admin", "audit_log"],
     "canbo.991": RESULTS + ["upload", "my_account"],
-    "thamdinh.tinh": ["review", "my_account"],
+    "thamdinh.tinh": ["review", "quality", "my_account"],
     "thiduakhenthuong": ["commendation"],
     "lanhdao.tinh": ["overview", "unit", "my_account"],
 }
