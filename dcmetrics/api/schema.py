@@ -67,7 +67,7 @@ class Param:
         return raw
 
     def openapi(self) -> dict:
-        schema: dict[str, Any] = {"integer": {"type": "integer"}, "code": {"type": "string", "pattern": CODE_RE.pattern},
+        schema: dict[str, Any] = {"int": {"type": "integer"}, "code": {"type": "string", "pattern": CODE_RE.pattern},
                                   "enum": {"type": "string", "enum": list(self.choices)}}[self.kind]
         if self.minimum is not None:
             schema["minimum"] = self.minimum

@@ -32,12 +32,7 @@ DEFAULT_DAYS = 90
 MAX_DAYS = 730
 MAX_NAME_LENGTH = 100
 
-TOKEN_ISSUE = "api_token_issue"
-TOKEN_REVOKE = "api_token_revoke"
-API_CALL = "api_call"
-audit.ACTION_LABELS.setdefault(TOKEN_ISSUE, "Cấp khóa truy cập API")
-audit.ACTION_LABELS.setdefault(TOKEN_REVOKE, "Thu hồi khóa truy cập API")
-audit.ACTION_LABELS.setdefault(API_CALL, "Gọi API")
+TOKEN_ISSUE, TOKEN_REVOKE, API_CALL = audit.API_TOKEN_ISSUE, audit.API_TOKEN_REVOKE, audit.API_CALL
 
 MSG_BAD = "Khóa truy cập API không hợp lệ."
 MSG_MISSING = "Thiếu khóa truy cập API: gửi tiêu đề «Authorization: Bearer <khóa>»."
