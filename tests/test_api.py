@@ -438,6 +438,17 @@ def test_bad_parameters_get_4xx_with_a_message(client, secrets_of, store, query,
     assert api_calls(store, query)[-1][:2] == (ADMIN, str(status))
 
 
+def test_other_paths_and_methods_get_json_errors(client, secrets_of):
+    r = get(client, secrets_of, "/khong-co")
+    assert r.status_code == 404 and r.json()["error"] == {
+        "code": "no_such_route", "message": f"Không có địa chỉ {API_PREFIX}/khong-co. Danh sách các địa chỉ: "
+                                            f"{API_PREFIX}/openapi.json."}
+    r = client.post(f"{API_PREFIX}/scores?year={YEAR}", headers=auth(secrets_of[ADMIN]))
+    assert r.status_code == 405 and r.json()["error"]["code"] == "method_not_allowed"
+    assert r.json()["error"]["message"] == f"Địa chỉ {API_PREFIX}/scores chỉ nhận yêu cầu GET (API chỉ đọc)."
+    assert client.delete(f"{API_PREFIX}/profiles/chung/versions").status_code == 405
+
+
 def test_offset_past_the_end_is_an_empty_page(client, secrets_of):
     body = get(client, secrets_of, f"/scores?year={YEAR}&offset=100000").json()
     assert body["data"] == [] and body["total"] > 0 and body["next"] is None
@@ -490,7 +501,7 @@ def test_uvicorn_serves_dashboard_and_api(tmp_path):
     with __import__("socket").socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    log = open(tmp_path / "uvicorn.log", "wb")
+    log = (tmp_path / "uvicorn.log").open("wb")  # noqa: SIM115 (the server writes to it until the end)
     proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "serve:app", "--host", "127.0.0.1", "--port", str(port)],
                             cwd=ROOT, env=dict(os.environ, DCMETRICS_DB=str(db)), stdout=log, stderr=subprocess.STDOUT,
                             start_new_session=True)

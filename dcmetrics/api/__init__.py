@@ -8,7 +8,7 @@ DuckDB connection and see the same published profiles).
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from starlette.applications import Starlette
 from starlette.routing import Route

@@ -14,8 +14,8 @@ import logging
 import os
 import threading
 import time
+from collections.abc import Callable
 from datetime import date, datetime
-from typing import Callable
 from urllib.parse import urlencode
 
 from starlette.requests import Request
@@ -196,7 +196,18 @@ class Api:
         out = [Route(API_PREFIX + "/openapi.json", self.openapi_document, methods=["GET"])]
         for ep in data.ENDPOINTS:
             out.append(Route(API_PREFIX + ep.path, self._endpoint(ep), methods=["GET"], name=ep.name))
+        self._get_routes = list(out)
+        # last: any other path or method under the prefix gets a JSON error, not Streamlit's page
+        out.append(Route(API_PREFIX + "/{rest:path}", self.not_routed,
+                         methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]))
         return out
+
+    def not_routed(self, request: Request) -> Response:
+        path = request.url.path
+        if any(r.matches({"type": "http", "path": path, "method": "GET"})[0].name == "FULL" for r in self._get_routes):
+            return error(405, "method_not_allowed", f"Địa chỉ {path} chỉ nhận yêu cầu GET (API chỉ đọc).",
+                         {"Allow": "GET, HEAD"})
+        return error(404, "no_such_route", f"Không có địa chỉ {path}. Danh sách các địa chỉ: {API_PREFIX}/openapi.json.")
 
     def _endpoint(self, ep: Endpoint):
         def endpoint(request: Request) -> Response:

@@ -11,8 +11,9 @@ Status codes for bad input (never 500):
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from typing import Any, Callable
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
 from dcmetrics import config
 
