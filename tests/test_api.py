@@ -488,15 +488,41 @@ def test_default_rate_is_documented(monkeypatch):
 
 # --------------------------------------------------------------------------- served by uvicorn
 
-def test_uvicorn_serves_dashboard_and_api(tmp_path):
-    """`python3 -m uvicorn serve:app`: Streamlit's health check and an API route, one process."""
-    db = tmp_path / "served.duckdb"
-    with Store(db) as s:
+def _small_db(path: Path) -> Path:
+    """A database file with one unit and the first administrator (no sample: quick to make)."""
+    with Store(path) as s:
         bootstrap.register_frameworks(s)
         units.replace_units(s, pl.DataFrame([{"code": "99", "name": "Tỉnh Thử", "type": "province",
                                               "parent_code": None, "cluster": None, "active_from": None,
                                               "active_to": None}]), access.SYSTEM)
         access.ensure_admin(s, {access.ADMIN_PASSWORD_ENV: "mat-khau-quan-tri-2026"})
+    return path
+
+
+def test_cli_issues_lists_and_revokes(tmp_path, capsys):
+    from dcmetrics import cli
+
+    db = str(_small_db(tmp_path / "cli.duckdb"))
+    assert cli.main(["token", "issue", "--db", db, "--account", "quantri", "--name", "Cổng tỉnh", "--days", "7"]) == 0
+    out = capsys.readouterr().out
+    secret = out.strip().splitlines()[-1]
+    assert re.fullmatch(r"dcm_[A-Za-z0-9_-]{43}", secret) and "Khóa số 1 cho tài khoản «quantri»" in out
+    assert cli.main(["token", "list", "--db", db]) == 0
+    listed = capsys.readouterr().out
+    assert f"1\t{secret[:12]}…\tquantri\tĐang dùng" in listed and secret[12:] not in listed
+    assert cli.main(["token", "revoke", "--db", db, "1"]) == 0
+    assert cli.main(["token", "revoke", "--db", db, "1"]) == 1
+    assert "đã bị thu hồi từ trước" in capsys.readouterr().err
+    assert cli.main(["token", "issue", "--db", db, "--account", "khong.co", "--name", "x"]) == 1
+    with Store(db) as s:
+        with pytest.raises(tokens.TokenRefused, match="thu hồi"):
+            tokens.authenticate(s, secret)
+
+
+def test_uvicorn_serves_dashboard_and_api(tmp_path):
+    """`python3 -m uvicorn serve:app`: Streamlit's health check and an API route, one process."""
+    db = _small_db(tmp_path / "served.duckdb")
+    with Store(db) as s:
         secret = tokens.issue(s, access.SYSTEM, access.DEFAULT_ADMIN_USER, "uvicorn").secret
     with __import__("socket").socket() as sock:
         sock.bind(("127.0.0.1", 0))
