@@ -350,6 +350,23 @@ def test_token_lifecycle(client, store):
                       {"o": f"api_token:{issued.id}"}) == [(ADMIN,)]
 
 
+def test_audit_page_reads_the_api_rows(client, secrets_of, store):
+    """The audit page's sentences (dcmetrics.audit_view) name the token and the address called."""
+    from dcmetrics import audit, audit_view
+
+    issued = tokens.issue(store, ADMIN, "thamdinh.tinh", "Phần mềm quản lý cán bộ")
+    client.get(f"{API_PREFIX}/levels?year={YEAR}", headers=auth(issued.secret))
+    log = audit.audit_log(store, ADMIN).head(2)
+    described = audit_view.describe(store, log)
+    call, made = described.row(0, named=True), described.row(1, named=True)
+    assert call["action_label"] == "Gọi API" and call["object_label"] == f"địa chỉ {API_PREFIX}/levels"
+    assert call["details"] == f"Tham số: Năm: {YEAR}; Mã trả lời: 200; Khóa: {issued.prefix}"
+    assert made["action_label"] == "Cấp khóa truy cập API"
+    assert made["object_label"] == f"khóa truy cập API số {issued.id} ({issued.prefix}…)"
+    assert made["details"] == (f"Tài khoản: thamdinh.tinh; Hết hạn: {issued.expires_at:%d/%m/%Y %H:%M}; "
+                               f"Số: {issued.id}; Dùng cho: Phần mềm quản lý cán bộ; Nhận diện khóa: {issued.prefix}")
+
+
 def test_expired_token_is_refused(client, store):
     old = tokens.issue(store, ADMIN, "lanhdao.tinh", "hết hạn", days=1, now=datetime.now() - timedelta(days=2))
     r = client.get(f"{API_PREFIX}/years", headers=auth(old.secret))
