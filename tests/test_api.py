@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import json
 import os
 import re
 import subprocess
@@ -466,6 +467,15 @@ def test_other_paths_and_methods_get_json_errors(client, secrets_of):
     assert client.delete(f"{API_PREFIX}/profiles/chung/versions").status_code == 405
 
 
+@pytest.mark.parametrize("name", ["password", "secret", "hash", "Password", "x" * 300])
+def test_a_secret_looking_parameter_is_refused_and_audited_by_name_only(client, secrets_of, store, name):
+    r = get(client, secrets_of, f"/years?{name}=hunter2-mat-khau")
+    assert r.status_code == 400 and r.json()["error"]["code"] == "unknown_parameter"
+    params = api_calls(store, "/years")[-1][2]
+    assert json.loads(params) == {"unknown_parameters": [name[:40]]}
+    assert _tables_containing(store, "hunter2-mat-khau") == []
+
+
 def test_offset_past_the_end_is_an_empty_page(client, secrets_of):
     body = get(client, secrets_of, f"/scores?year={YEAR}&offset=100000").json()
     assert body["data"] == [] and body["total"] > 0 and body["next"] is None
@@ -477,6 +487,16 @@ def test_busy_store_is_503(profiles):
 
     r = TestClient(api_app(busy, lambda: profiles)).get(f"{API_PREFIX}/years", headers=auth("dcm_x"))
     assert r.status_code == 503 and r.json()["error"]["message"] == StoreBusy.MESSAGE
+
+
+def test_no_answer_without_its_audit_row(client, secrets_of, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(tokens, "record_call", broken)
+    r = get(client, secrets_of, f"/ranks?year={YEAR}")
+    assert r.status_code == 503 and r.json()["error"]["code"] == "audit_failed"
+    assert "data" not in r.json()
 
 
 def test_rate_limit_per_token(store, profiles, secrets_of):
@@ -562,8 +582,6 @@ def test_uvicorn_serves_dashboard_and_api(tmp_path):
         assert health == "ok", (tmp_path / "uvicorn.log").read_text()
         req = urllib.request.Request(base + API_PREFIX + "/units", headers=auth(secret))
         with urllib.request.urlopen(req, timeout=30) as r:
-            import json
-
             body = json.loads(r.read())
         assert body["total"] == 1 and body["data"][0]["name"] == "Tỉnh Thử"
         try:

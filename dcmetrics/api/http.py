@@ -129,6 +129,16 @@ def render(request: Request, ep: Endpoint, params: dict, result: data.Result) ->
                     media_type="application/json", headers=pages)
 
 
+def _audited_params(ep: Endpoint, query: dict[str, str]) -> dict:
+    """What the audit keeps of a query: the route's own parameters (values cut to 100 characters)
+    and only the names of others, so a parameter called «password» never lands in the trail as a
+    key (audit.record refuses secret-looking keys) and junk stays short."""
+    known = ep.known_names()
+    kept = {k: v[:100] for k, v in query.items() if k in known}
+    unknown = [k[:40] for k in query if k not in known]
+    return {**kept, **({"unknown_parameters": unknown[:10]} if unknown else {})}
+
+
 def _bearer(request: Request) -> str | None:
     auth = request.headers.get("authorization", "")
     scheme, _, value = auth.partition(" ")
@@ -187,9 +197,12 @@ class Api:
             response = error(500, "internal", "Lỗi không mong đợi của máy chủ; đã ghi vào nhật ký máy chủ.")
         status = response.status_code
         try:
-            tokens.record_call(store, use, request.url.path, {k: v[:100] for k, v in query.items()}, status)
-        except DcmetricsError:
-            log.warning("API call of token %s not audited: the store refused the write", use.prefix)
+            tokens.record_call(store, use, request.url.path, _audited_params(ep, query), status)
+        except Exception:
+            # no answer leaves without its audit row
+            log.exception("API call of token %s not audited", use.prefix)
+            return error(503, "audit_failed", "Không ghi được nhật ký cho lần gọi này nên không trả kết quả; "
+                                              "hãy thử lại sau hoặc liên hệ quản trị.")
         return response
 
     def routes(self) -> list[Route]:

@@ -107,8 +107,11 @@ class Endpoint:
     fetch: Callable           # (Context, dict of parsed params) -> Result
     permission: str = "read_scores"
 
+    def known_names(self) -> set[str]:
+        return {p.name for p in self.params if p.where == "query"} | {p.name for p in COMMON}
+
     def parse(self, query: dict[str, str], path: dict[str, str]) -> dict:
-        known = {p.name for p in self.params} | {p.name for p in COMMON}
+        known = self.known_names()
         unknown = sorted(set(query) - known)
         if unknown:
             raise BadParam(400, "unknown_parameter", f"Tham số «{_shown(unknown[0])}» không dùng ở {API_PREFIX}"
