@@ -23,6 +23,8 @@ from urllib.parse import unquote
 
 import polars as pl
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from starlette.testclient import TestClient
 from test_access_matrix import ALLOWED, AREAS, USERS, expected_refusal
 
@@ -474,6 +476,24 @@ def test_a_secret_looking_parameter_is_refused_and_audited_by_name_only(client, 
     params = api_calls(store, "/years")[-1][2]
     assert json.loads(params) == {"unknown_parameters": [name[:40]]}
     assert _tables_containing(store, "hunter2-mat-khau") == []
+
+
+PARAM_NAMES = sorted({p.name for ep in data.ENDPOINTS for p in ep.params if p.where == "query"}
+                     | {"format", "labels", "limit", "offset"})
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(route=st.sampled_from([ep.path.replace("{profile_id}", "chung") for ep in data.ENDPOINTS]),
+       query=st.dictionaries(st.sampled_from(PARAM_NAMES) | st.text(min_size=1, max_size=8),
+                             st.text(st.characters(exclude_categories=("Cs",)), max_size=60)
+                             | st.sampled_from(["2024", "2025", "chung", "991", "99", "self", "csv", "vi", "1000"]),
+                             max_size=5))
+def test_no_query_gets_a_500(client, secrets_of, route, query):
+    r = client.get(API_PREFIX + route, params=query, headers=auth(secrets_of["canbo.991"]))
+    assert r.status_code in (200, 400, 403, 404, 422), (route, query, r.text[:300])
+    if r.status_code != 200:
+        body = r.json()
+        assert set(body) == {"error"} and body["error"]["message"]
 
 
 def test_offset_past_the_end_is_an_empty_page(client, secrets_of):
