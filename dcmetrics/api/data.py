@@ -378,8 +378,8 @@ ENDPOINTS: list[Endpoint] = [
              levels),
     Endpoint("/classification-effects", "classification_effects", "Tác động của mỗi mức đến xếp loại hằng năm theo "
              "loại đơn vị.", (PROFILE, YEAR_OPTIONAL, UNIT_TYPE), EFFECT_FIELDS, classification_effects),
-    Endpoint("/commendation", "commendation", "Danh sách xét đề nghị khen thưởng, kết quả từng điều kiện (cần quyền "
-             "của Hội đồng Thi đua – Khen thưởng).", (YEAR, PROFILE, BASIS, AREA, UNIT_TYPE), SHORTLIST_FIELDS,
+    Endpoint("/commendation", "commendation", "Danh sách xét đề nghị khen thưởng, kết quả từng điều kiện, theo điều kiện "
+             "mặc định của phiên bản bộ tiêu chí (meta.rules); cần quyền của Hội đồng Thi đua – Khen thưởng.", (YEAR, PROFILE, BASIS, AREA, UNIT_TYPE), SHORTLIST_FIELDS,
              commendation, permission=access.COMMEND),
     Endpoint("/completeness", "completeness", "Tiến độ gửi số liệu của từng đơn vị.", SCORE_FILTERS,
              COMPLETENESS_FIELDS, completeness_rows),
