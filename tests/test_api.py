@@ -243,6 +243,11 @@ def test_openapi_is_generated_from_the_routes(client):
     assert limit["schema"]["maximum"] == MAX_LIMIT  # the bound the handler enforces
 
 
+def test_openapi_document_is_valid_openapi_3(client):
+    validator = pytest.importorskip("openapi_spec_validator", reason="openapi-spec-validator is not installed")
+    validator.validate(client.get(API_PREFIX + "/openapi.json").json())
+
+
 # --------------------------------------------------------------------------- role × area
 
 MATRIX = [(action, user, area) for action in ("read_scores", "shortlist") for user in USERS for area in AREAS]
