@@ -171,7 +171,6 @@ class Api:
                                               f"thử lại sau {max(1, round(wait))} giây.",
                          {"Retry-After": str(max(1, round(wait)))})
         query = dict(request.query_params)
-        status = 500
         try:
             params = ep.parse(query, dict(request.path_params))
             area = params.get("area")
@@ -195,9 +194,8 @@ class Api:
         except Exception:
             log.exception("API %s failed", request.url.path)
             response = error(500, "internal", "Lỗi không mong đợi của máy chủ; đã ghi vào nhật ký máy chủ.")
-        status = response.status_code
         try:
-            tokens.record_call(store, use, request.url.path, _audited_params(ep, query), status)
+            tokens.record_call(store, use, request.url.path, _audited_params(ep, query), response.status_code)
         except Exception:
             # no answer leaves without its audit row
             log.exception("API call of token %s not audited", use.prefix)
