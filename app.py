@@ -61,6 +61,7 @@ def page_list(user) -> dict[str, list]:
     admin = [page("pages/my_account.py", title="Tài khoản của tôi", icon=":material/person:")]
     if allowed(access.MANAGE_ACCOUNTS):
         admin.append(page("pages/accounts.py", title="Quản lý tài khoản", icon=":material/group:"))
+        admin.append(page("pages/api_tokens.py", title="Khóa truy cập API", icon=":material/key:"))
     if allowed(access.MANAGE_FRAMEWORKS):
         admin.append(page("pages/framework_editor.py", title="Soạn bộ tiêu chí", icon=":material/edit_note:"))
     if allowed(access.MANAGE_UNITS):

@@ -53,6 +53,10 @@ EVIDENCE_DOWNLOAD = "evidence_download"
 EVIDENCE_REQUIRE = "evidence_require"
 # Data-quality review (dcmetrics.analysis.quality).
 QUALITY_REVIEW = "quality_review"
+# The API (dcmetrics.api): tokens issued and revoked, and every call made with one.
+API_TOKEN_ISSUE = "api_token_issue"
+API_TOKEN_REVOKE = "api_token_revoke"
+API_CALL = "api_call"
 
 SYSTEM_ACTOR = "(hệ thống)"  # first administrator, demo accounts
 
@@ -71,6 +75,7 @@ ACTION_LABELS = {
     QUALITY_REVIEW: "Đánh dấu đã xem phát hiện chất lượng số liệu",
     ACCOUNT_CREATE: "Tạo tài khoản", ACCOUNT_UPDATE: "Sửa tài khoản", ACCOUNT_PASSWORD: "Đổi mật khẩu",
     ACCOUNT_ACTIVE: "Khóa/mở tài khoản", ACCOUNT_UNLOCK: "Mở khóa đăng nhập",
+    API_TOKEN_ISSUE: "Cấp khóa truy cập API", API_TOKEN_REVOKE: "Thu hồi khóa truy cập API", API_CALL: "Gọi API",
 }
 
 # Keys that must never appear in before/after (at any depth).

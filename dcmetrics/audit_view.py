@@ -26,6 +26,9 @@ FIELD_LABELS = {
     "source": "Nguồn", "rows": "Số dòng", "added": "Thêm", "updated": "Sửa", "links": "Liên kết cũ → mới",
     "changes": "Thay đổi", "version": "Phiên bản", "effective_from": "Hiệu lực từ", "draft": "Bản nháp số",
     "title": "Tên", "value": "Giá trị", "num": "Tử số", "den": "Mẫu số",
+    # API tokens and calls (dcmetrics.api)
+    "id": "Số", "account": "Tài khoản", "name": "Dùng cho", "prefix": "Nhận diện khóa", "token": "Khóa",
+    "expires_at": "Hết hạn", "revoked_at": "Thu hồi lúc", "params": "Tham số", "status": "Mã trả lời",
 }
 # login failures record why with a code
 REASONS = {
@@ -34,9 +37,9 @@ REASONS = {
     "wrong_current_password": "sai mật khẩu hiện tại khi tự đổi mật khẩu",
 }
 PASSWORD_SOURCES = {"generated": "tạo ngẫu nhiên, in ra màn hình máy chủ một lần"}
-TIMESTAMP_FIELDS = {"locked_until", "password_changed_at"}
+TIMESTAMP_FIELDS = {"locked_until", "password_changed_at", "expires_at", "revoked_at"}
 AREA_FIELDS = {"area", "area_code"}
-PLAIN_NUMBERS = {"year", "submission", "draft"}  # years and ids: 2025, not 2.025
+PLAIN_NUMBERS = {"year", "submission", "draft", "id", "status"}  # years, ids, HTTP codes: 2025, not 2.025
 MAX_LISTED = 5  # units or links named in one cell before «và N … khác»
 
 
@@ -156,6 +159,11 @@ def object_text(names: _Names, action: str, obj: str | None, after: dict) -> str
         return f"danh mục đơn vị từ tệp «{rest}»"
     if kind == "unit_lineage":
         return "liên kết đơn vị cũ → mới của " + _listed([names.unit(c) for c in rest.split(",") if c])
+    if kind == "api_token" and parts:
+        prefix = f" ({after['prefix']}…)" if after.get("prefix") else ""
+        return f"khóa truy cập API số {parts[0]}{prefix}"
+    if obj.startswith("/api/"):
+        return f"địa chỉ {obj}"
     if obj == "units":
         return "danh mục đơn vị"
     if obj == "profile_assignments":

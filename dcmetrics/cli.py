@@ -163,6 +163,29 @@ def cmd_report(args) -> int:
     return 0
 
 
+def cmd_token(args) -> int:
+    """API tokens from the command line (the process acts as the system, like the sample loader:
+    whoever may open the database file may do anything with it anyway)."""
+    from dcmetrics import access
+    from dcmetrics.api import tokens
+
+    with _store(args) as store:
+        if args.token_command == "issue":
+            issued = tokens.issue(store, access.SYSTEM, args.account, args.name, args.days)
+            print(f"Khóa số {issued.id} cho tài khoản «{issued.username}», hết hạn {issued.expires_at:%d/%m/%Y %H:%M}.")
+            print("Khóa (chỉ hiện một lần, phần mềm chỉ lưu mã băm):")
+            print(issued.secret)
+        elif args.token_command == "list":
+            for r in tokens.list_tokens(store, access.SYSTEM).iter_rows(named=True):
+                used = f"{r['last_used_at']:%d/%m/%Y %H:%M}" if r["last_used_at"] else "chưa dùng"
+                print(f"{r['id']}\t{r['prefix']}…\t{r['username']}\t{tokens.STATE_LABELS[r['state']]}\t"
+                      f"hết hạn {r['expires_at']:%d/%m/%Y}\t{used}\t{r['name']}")
+        else:
+            tokens.revoke(store, access.SYSTEM, args.id)
+            print(f"Đã thu hồi khóa số {args.id}.")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="dcmetrics", description="Đánh giá mức độ thực hiện dân chủ ở cơ sở")
     sub = p.add_subparsers(dest="command", required=True)
@@ -219,6 +242,18 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--area", help="mã địa bàn (mặc định: toàn bộ đơn vị)")
     sp.add_argument("--out", required=True, help="tệp kết quả .pdf hoặc .html")
     sp.set_defaults(func=cmd_report)
+    sp = sub.add_parser("token", help="khóa truy cập API: cấp, liệt kê, thu hồi")
+    tsub = sp.add_subparsers(dest="token_command", required=True)
+    t = with_db(tsub.add_parser("issue", help="cấp khóa cho một tài khoản (khóa chỉ hiện một lần)"))
+    t.add_argument("--account", required=True, help="tên đăng nhập của tài khoản mà khóa đọc thay")
+    t.add_argument("--name", required=True, help="khóa dùng cho việc gì, ví dụ «Cổng thông tin tỉnh»")
+    t.add_argument("--days", type=int, default=90, help="thời hạn, số ngày (mặc định 90: mặc định của phần mềm)")
+    t.set_defaults(func=cmd_token)
+    t = with_db(tsub.add_parser("list", help="liệt kê các khóa (không có khóa, chỉ phần nhận diện)"))
+    t.set_defaults(func=cmd_token)
+    t = with_db(tsub.add_parser("revoke", help="thu hồi một khóa"))
+    t.add_argument("id", type=int, help="số của khóa (xem «dcmetrics token list»)")
+    t.set_defaults(func=cmd_token)
     return p
 
 

@@ -33,9 +33,12 @@ def free_port() -> int:
 
 
 class StreamlitServer:
-    """`streamlit run app.py` in its own process group, output to a log file."""
+    """`streamlit run app.py` in its own process group, output to a log file. `command`: another
+    way to serve the app on `{port}` (e.g. uvicorn serve:app), the same health check."""
 
-    def __init__(self, db_path: Path, log_path: Path, port: int | None = None, env: dict | None = None):
+    def __init__(self, db_path: Path, log_path: Path, port: int | None = None, env: dict | None = None,
+                 command: list[str] | None = None):
+        self.command = command
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.db_path = db_path
@@ -49,6 +52,8 @@ class StreamlitServer:
         cmd = [sys.executable, "-m", "streamlit", "run", "app.py",
                "--server.headless", "true", "--server.port", str(self.port), "--server.address", "127.0.0.1",
                "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
+        if self.command is not None:
+            cmd = [part.replace("{port}", str(self.port)) for part in self.command]
         self._log = open(self._tmp_log, "wb")
         self.proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT,
                                      start_new_session=True)

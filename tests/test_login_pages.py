@@ -54,8 +54,8 @@ MENUS = {
     "quantri.demo": {"Kết quả": RESULTS,
                      "Nghiệp vụ": ["Thi đua – Khen thưởng", "Nhập số liệu", "Thẩm định, phê duyệt",
                                    "Kiểm tra chất lượng số liệu", "Tiến độ nộp số liệu", "Kỳ đánh giá"],
-                     "Hệ thống": ["Tài khoản của tôi", "Quản lý tài khoản", "Soạn bộ tiêu chí", "Đơn vị hành chính",
-                                  "Nhật ký hoạt động"]},
+                     "Hệ thống": ["Tài khoản của tôi", "Quản lý tài khoản", "Khóa truy cập API", "Soạn bộ tiêu chí",
+                                  "Đơn vị hành chính", "Nhật ký hoạt động"]},
 }
 ROLE_LABEL = {"lanhdao.tinh": "Lãnh đạo", "thiduakhenthuong": "Hội đồng Thi đua – Khen thưởng",
               "canbo.991": "Cán bộ nhập liệu", "canbo.992": "Cán bộ nhập liệu", "thamdinh.tinh": "Người thẩm định",
@@ -63,7 +63,8 @@ ROLE_LABEL = {"lanhdao.tinh": "Lãnh đạo", "thiduakhenthuong": "Hội đồng
 ALL_PAGES = sorted(RESULTS + ["Thi đua – Khen thưởng", "Nhập số liệu", "Thẩm định, phê duyệt",
                               "Kiểm tra chất lượng số liệu", "Tiến độ nộp số liệu",
                               "Kỳ đánh giá", "Tài khoản của tôi",
-                              "Quản lý tài khoản", "Soạn bộ tiêu chí", "Đơn vị hành chính", "Nhật ký hoạt động"])
+                              "Quản lý tài khoản", "Khóa truy cập API", "Soạn bộ tiêu chí", "Đơn vị hành chính",
+                              "Nhật ký hoạt động"])
 
 
 # ---------------------------------------------------------------- fixtures

@@ -28,7 +28,7 @@ DEMO = {"lanhdao.tinh": "demo-leader", "thiduakhenthuong": "demo-committee", "ca
 RESULTS = ["overview", "ranking", "trends", "map", "unit", "framework"]
 PAGES = {
     "quantri.demo": RESULTS + ["commendation", "upload", "review", "my_account", "accounts", "framework_editor",
-                               "units_admin", "audit_log"],
+                               "units_admin", "audit_log", "api_tokens"],
     "canbo.991": RESULTS + ["upload", "my_account"],
     "thamdinh.tinh": ["review", "quality", "my_account"],
     "thiduakhenthuong": ["commendation"],
@@ -124,6 +124,18 @@ def busy_office(sample_db):
     access.authenticate(store, "thamdinh.tinh", "sai-mat-khau")
     access.authenticate(store, "khong.ai.ca", "sai-mat-khau")
     access.unlock(store, admin, "thamdinh.tinh")
+    # API tokens: one issued, used (an audited call) and revoked; one never used (empty cells)
+    from starlette.testclient import TestClient
+
+    from dcmetrics import framework
+    from dcmetrics.api import app as api_app
+    from dcmetrics.api import tokens
+
+    used = tokens.issue(store, admin, "lanhdao.tinh", "Cổng thông tin tỉnh")
+    tokens.issue(store, admin, "canbo.991", "Báo cáo huyện", days=1)
+    client = TestClient(api_app(lambda: store, framework.load_profiles))
+    assert client.get(f"/api/v1/levels?year={year}", headers={"Authorization": f"Bearer {used.secret}"}).status_code == 200
+    tokens.revoke(store, admin, used.id)
     return store
 
 
