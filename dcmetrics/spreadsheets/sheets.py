@@ -20,7 +20,7 @@ TEXT_CAP = 50       # widest a text column grows (in character widths) before it
 MIN_WIDTH = 6
 PORTRAIT_WIDTH = 95  # character widths across A4 portrait between 0.5" margins; wider prints landscape
 FOOTER = "&CTrang &P/&N"
-KINDS = ("text", "code", "int", "points", "number", "bool")
+KINDS = ("text", "code", "int", "points", "number", "bool", "datetime")
 
 
 @dataclass(frozen=True)
@@ -48,6 +48,8 @@ class Sheet:
     lines: list[str] = field(default_factory=list)
     columns: list[Col] | None = None
     empty_text: str = "Không có dòng nào."
+    table_row: int | None = None        # the table header's fixed row (readers find it there), else after the lines
+    emphasised: tuple[str, ...] = ()    # lines shown as a warning (bold, dark red)
 
 
 def exported_at(now: datetime | None = None) -> str:
@@ -62,6 +64,8 @@ def guess_columns(frame: pl.DataFrame) -> list[Col]:
             kind = "code"
         elif dtype == pl.Boolean:
             kind = "bool"
+        elif isinstance(dtype, pl.Datetime) or dtype == pl.Date:
+            kind = "datetime"
         elif dtype.is_float():
             kind = "points"
         elif dtype.is_integer():
@@ -78,6 +82,8 @@ def cell_text(col: Col, value) -> str:
         return ""
     if col.kind == "bool":
         return "Không" if not value else "Có"
+    if col.kind == "datetime":
+        return "00/00/0000 00:00:00"
     if col.kind == "points":
         return f"{float(value):,.2f}"
     if col.kind == "number":
@@ -136,9 +142,14 @@ def write_sheet(wb, sheet: Sheet) -> int:
         ws.set_row(row, size_pt * lines_in(text, total_width * (0.9 if size_pt > LINE_PT else 1.0)))
 
     banner(0, sheet.title, f["title"], 18.0)
-    for i, line in enumerate([x for x in sheet.lines if x], 1):
-        banner(i, line, f["line"])
-    head_row = len([x for x in sheet.lines if x]) + 2  # a blank row between the title block and the table
+    lines = [x for x in sheet.lines if x]
+    for i, line in enumerate(lines, 1):
+        banner(i, line, f["note"] if line in sheet.emphasised else f["line"])
+    head_row = len(lines) + 2  # a blank row between the title block and the table
+    if sheet.table_row is not None:
+        if sheet.table_row < len(lines) + 1:
+            raise ValueError(f"{sheet.name}: {len(lines)} title lines do not fit above row {sheet.table_row}")
+        head_row = sheet.table_row
     for c, col in enumerate(columns):
         ws.write_string(head_row, c, safe_cell(col.label), f["head"])
         ws.set_column(c, c, ws_widths[c])
@@ -172,6 +183,8 @@ def _write(ws, r: int, c: int, col: Col, value, f) -> None:
         ws.write_blank(r, c, None, f["text"])
     elif col.kind == "bool":
         ws.write_string(r, c, "Có" if value else "Không", f["text"])
+    elif col.kind == "datetime" and hasattr(value, "year"):
+        ws.write_datetime(r, c, value, f["datetime"])
     elif col.kind == "points":
         ws.write_number(r, c, float(value), f["points"])
     elif col.kind == "number":
@@ -189,11 +202,14 @@ def _formats(wb) -> dict:
             "title": wb.add_format({"bold": True, "font_size": 14, "align": "center", "valign": "vcenter",
                                     "text_wrap": True}),
             "line": wb.add_format({"text_wrap": True, "valign": "top"}),
+            "note": wb.add_format({"italic": True, "bold": True, "font_color": "#9C0006", "text_wrap": True,
+                                   "valign": "top"}),
             "head": wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True,
                                    "valign": "vcenter", "align": "center"}),
             "text": wb.add_format({**base, "text_wrap": True}),
             "int": wb.add_format({**base, "num_format": "#,##0"}),
             "points": wb.add_format({**base, "num_format": "0.00"}),
+            "datetime": wb.add_format({**base, "num_format": "dd/mm/yyyy hh:mm:ss"}),
             **{f"dec{n}": wb.add_format({**base, "num_format": "0" + ("." + "0" * n if n else "")})
                for n in range(0, 5)},
         }
