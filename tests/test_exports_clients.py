@@ -353,6 +353,20 @@ def test_upload_matches_a_code_that_lost_its_zeros():
     assert [str(p) for p in parsed.problems] == ["dòng 2, cột «ma_don_vi»: mã đơn vị «4» không có trong danh mục đơn vị"]
 
 
+@needs_soffice
+def test_a_csv_saved_again_in_libreoffice_still_uploads(calc, tmp_path):
+    """The issue's case: a CSV opened under vi-VN and saved again loses its codes' zeros; the
+    upload takes them back, with warnings, not errors."""
+    _, _, indicators = framework.load_catalogue()
+    (tmp_path / "mau.csv").write_bytes("ma_don_vi;ten_don_vi;nam\n00004;Phường Ba Đình;2025\n99448;Xã Phú Thành;2025\n"
+                                       .encode("utf-8-sig"))
+    (saved,) = calc([tmp_path / "mau.csv"], "csv:Text - txt - csv (StarCalc):59,34,76,1", "CSV:59,34,76,1")
+    assert saved.read_text(encoding="utf-8-sig").splitlines()[1].startswith("4;")  # the zeros are gone
+    parsed = validate(read_table(saved.read_bytes(), "mau.csv"), indicators, UNITS, set(UNITS["code"]), YEAR)
+    assert parsed.problems == [] and parsed.units == ["00004", "99448"]
+    assert [w.where for w in parsed.warnings if "bỏ số 0" in w.message] == ["dòng 2, cột «ma_don_vi»"]
+
+
 def test_units_import_matches_parent_codes_that_lost_their_zeros(store):
     from dcmetrics.unit_list import import_unit_list
     from dcmetrics.units import import_official
