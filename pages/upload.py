@@ -120,7 +120,8 @@ with show_errors():
                                     schema={"where": pl.String, "value": pl.String, "message": pl.String})
             vn_dataframe(problems, {"where": "Vị trí", "value": "Giá trị", "message": "Lỗi"},
                          key="upload_problems", alt="Danh sách lỗi của tệp")
-            st.download_button("Tải danh sách lỗi (Excel)", data=exports.problems_xlsx(e.problems),
+            st.download_button("Tải danh sách lỗi (Excel)", data=exports.problems_xlsx(e.problems, lines=[
+                f"Tệp «{upload.name}»; năm {year}; {len(e.problems)} lỗi, chưa lưu dữ liệu nào."]),
                                file_name=f"loi-{upload.name}.xlsx", key="problems_xlsx",
                                mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
             st.stop()

@@ -255,6 +255,11 @@ def test_every_xlsx_opens_and_prints_in_libreoffice(calc, tmp_path, ranking_file
     assert body["Tổng điểm"].dtype == pl.Float64
     assert body["Tổng điểm"].to_list() == table["total"].to_list()
     assert body["Mã đơn vị"].to_list() == table["unit_code"].to_list()
+    problems = read_back(resaved["problems"], header_row=3)
+    assert problems.columns == ["STT", "Vị trí", "Giá trị", "Nội dung lỗi"]
+    assert problems["Giá trị"].to_list() == ["'=1+1", "4"]  # formula-like text stays text
+    audit_back = read_back(resaved["audit"], header_row=3)
+    assert audit_back.height == log.height and audit_back.columns == list(audit_view.export_frame(log).columns)
     # the heights written for wrapped rows survive LibreOffice's own save
     proposal_heights = row_heights(resaved["proposal"].read_bytes())
     assert proposal_heights[proposal.TABLE_ROW + 2] > sheets.LINE_PT + 1
