@@ -158,6 +158,8 @@ def test_csv_dialects_carry_the_page_s_precision(ranking_files, ranked):
     assert std_text.splitlines()[0].startswith("Hạng,Mã đơn vị,Đơn vị,")
     # no float noise, no three-decimal points a vi-VN reader takes for thousands
     assert not re.search(r"\d[.,]\d{3,}", vi_text) and not re.search(r"\d\.\d{3,}", std_text)
+    # negative changes are numbers, not text made formula-safe
+    assert re.search(r";-\d+,\d\d;", vi_text) and "'-" not in vi_text and "'-" not in std_text
     back = pl.read_csv(io.BytesIO(std), schema_overrides={"Mã đơn vị": pl.String, "Phiên bản": pl.String})
     assert back["Mã đơn vị"].to_list() == table["unit_code"].to_list()
     assert back["Tổng điểm"].to_list() == [round(t, 2) for t in table["total"].to_list()]
@@ -170,8 +172,9 @@ def test_csv_dialects_carry_the_page_s_precision(ranking_files, ranked):
 GOLDEN_FRAME = pl.DataFrame({
     "Mã đơn vị": ["00004", "01001", "DN99004"], "Đơn vị": ["Phường Ba Đình", "=HYPERLINK(\"x\")", "Công ty; «A», B"],
     "Tổng điểm": [25.000000000000004, 8.780000000000001, 100.0], "Điểm nhóm": [12.483, None, 0.0],
-    "Hạng": [1, 2, None], "Đủ số liệu": [True, False, None]},
-    schema_overrides={"Hạng": pl.Int64})
+    "Hạng": [1, 2, None], "Đủ số liệu": [True, False, None], "Điểm tăng/giảm": [-2.4400000000000004, 0.5, None],
+    "Hạng tăng/giảm": [-3, 12, None]},
+    schema_overrides={"Hạng": pl.Int64, "Hạng tăng/giảm": pl.Int64})
 
 
 @pytest.mark.parametrize("dialect", ["vi", "std"])
@@ -281,6 +284,8 @@ def test_vietnamese_csv_reads_as_numbers_under_vi_vn(calc, tmp_path, ranking_fil
     assert back["Tổng điểm"].to_list() == [round(t, 2) for t in table["total"].to_list()]
     g = read_back(golden)
     assert g["Tổng điểm"].to_list() == [25.0, 8.78, 100.0]
+    assert g["Điểm tăng/giảm"].to_list() == [-2.44, 0.5, None]  # a negative number stays a number
+    assert g["Hạng tăng/giảm"].to_list() == [-3, 12, None]
     assert g["Điểm nhóm"].to_list() == [12.483, None, 0.0]  # 12,483 read as twelve point four, not 12483
     assert g["Đơn vị"].to_list() == ["Phường Ba Đình", "'=HYPERLINK(\"x\")", "Công ty; «A», B"]
     # what no safe CSV keeps: LibreOffice turns 00004 into 4 (hence the note and the upload's matching)

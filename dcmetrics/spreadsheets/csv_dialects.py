@@ -54,6 +54,7 @@ def as_text(frame: pl.DataFrame, d: Dialect, decimals: dict[str, int] | None = N
             default_decimals: int = 2) -> pl.DataFrame:
     """Every column as the text the CSV holds: floats at their decimals, booleans Có/Không."""
     decimals = decimals or {}
+    frame = neutralise(frame)  # text columns only: a negative number is not a formula
     exprs = []
     for col, dtype in frame.schema.items():
         if dtype.is_float():
@@ -67,7 +68,7 @@ def as_text(frame: pl.DataFrame, d: Dialect, decimals: dict[str, int] | None = N
             exprs.append(pl.col(col).dt.strftime("%d/%m/%Y %H:%M" if isinstance(dtype, pl.Datetime) else "%d/%m/%Y"))
         else:
             exprs.append(pl.col(col).cast(pl.String))
-    return neutralise(frame.with_columns(exprs)) if exprs else frame
+    return frame.with_columns(exprs) if exprs else frame
 
 
 def csv_bytes(frame: pl.DataFrame, d: str | Dialect = VIETNAMESE, decimals: dict[str, int] | None = None,
