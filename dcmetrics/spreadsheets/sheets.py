@@ -115,12 +115,23 @@ def widths(columns: list[Col], frame: pl.DataFrame) -> list[float]:
     header wraps), plus a margin, capped (text wraps beyond the cap)."""
     out = []
     for col in columns:
-        values = frame[col.key].to_list() if col.key in frame.columns else []
-        longest = max((len(line) for v in values for line in cell_text(col, v).split("\n")), default=0)
+        longest = _longest(col, frame[col.key]) if col.key in frame.columns and frame.height else 0
         header = max((len(w) for w in col.label.split()), default=0)
         cap = col.cap or (TEXT_CAP if col.kind == "text" else 30)
         out.append(float(min(max(longest, header, MIN_WIDTH - 2) + 2, cap)))
     return out
+
+
+def _longest(col: Col, series: pl.Series) -> int:
+    """The widest cell's characters: text measured by Polars (fast at 40,000 rows), numbers by the
+    printed form of the extremes."""
+    if col.kind in ("text", "code"):
+        lines = series.cast(pl.String).str.split("\n").explode().str.len_chars()
+        return int(lines.max() or 0)
+    if col.kind in ("int", "points", "number"):
+        extremes = [v for v in (series.min(), series.max()) if v is not None]
+        return max((len(cell_text(col, v)) for v in extremes), default=0)
+    return len(cell_text(col, "00/00/0000 00:00:00" if col.kind == "datetime" else False))  # «Không»
 
 
 def write_sheet(wb, sheet: Sheet) -> int:
