@@ -192,7 +192,7 @@ def test_xlsx_row_heights_fit_wrapped_text():
     assert heights[header + 1] == sheets.LINE_PT * sheets.lines_in(long, sheets.TEXT_CAP)
     assert heights[header + 1] >= 4 * sheets.LINE_PT
     assert header + 2 not in heights  # a one-line row keeps the default height
-    assert sheets.lines_in("một hai ba", 9) == 2 and sheets.lines_in("một hai ba", 6) == 3 and sheets.lines_in("a\nb\nc", 50) == 3
+    assert sheets.lines_in("một hai ba", 9) == 2 and sheets.lines_in("một hai ba", 4) == 3 and sheets.lines_in("một hai ba", 10) == 1 and sheets.lines_in("a\nb\nc", 50) == 3
 
 
 def test_proposal_rank_is_the_one_the_rule_used(sample_store):

@@ -94,8 +94,10 @@ def cell_text(col: Col, value) -> str:
 
 
 def lines_in(text: str, width: float) -> int:
-    """Lines `text` takes in a cell `width` characters wide (each paragraph wrapped at words)."""
-    per_line = max(1, int(width) - 1)
+    """Lines `text` takes in a cell `width` character widths wide (each paragraph wrapped at words).
+    A width unit is a digit's width: ~1.2 letters of Vietnamese text fit in it (as template.py counts,
+    seen in LibreOffice's PDF), less one for the cell's padding."""
+    per_line = max(1, int(width * 1.2) - 1)
     total = 0
     for para in str(text).split("\n"):
         n, used = 1, 0
