@@ -80,7 +80,7 @@ def cmd_score(args) -> int:
         other = scoring.stored_score(store, profile, [args.year],
                                      basis="self" if args.basis == "appraised" else "appraised")
         frame = exports.score_table(result, args.year, other)
-    exports.write_csv(frame, Path(args.out))
+    exports.write_csv(frame, Path(args.out), args.dialect)
     version = result.profile_of(args.year)
     print(f"Đã ghi {frame.height} đơn vị vào {args.out} (bộ tiêu chí {version.id} {version.version}, "
           f"cơ sở {'sau thẩm định' if args.basis == 'appraised' else 'tự chấm'}).")
@@ -209,6 +209,9 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--basis", choices=["appraised", "self"], default="appraised",
                     help="appraised: sau thẩm định (mặc định); self: điểm tự chấm")
     sp.add_argument("--out", required=True)
+    sp.add_argument("--dialect", choices=["std", "vi"], default="std",
+                    help="std: dấu phẩy, dấu chấm thập phân, UTF-8 (mặc định); vi: Excel tiếng Việt (dấu chấm phẩy, "
+                         "dấu phẩy thập phân, UTF-8 có BOM). Điểm ghi 2 chữ số thập phân như trên trang")
     sp.set_defaults(func=cmd_score)
 
     sp = with_db(sub.add_parser("import", help="nhập tệp số liệu của một địa bàn"))

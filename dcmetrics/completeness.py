@@ -171,7 +171,9 @@ def reminders_xlsx(result: Completeness) -> bytes:
     frame = frame.select([pl.col(c).alias(h) for c, h in REMINDER_HEADERS.items()])
     return exports.xlsx_bytes(frame, f"Cần nhắc {result.year}", notes=[
         f"Danh sách đơn vị cần nhắc nộp số liệu năm {result.year}: chưa gửi, bị trả lại hoặc còn thiếu số liệu.",
-        result.period_text, periods.DEFAULT_NOTE])
+        result.period_text, periods.DEFAULT_NOTE],
+        title=f"DANH SÁCH ĐƠN VỊ CẦN NHẮC NỘP SỐ LIỆU NĂM {result.year}",
+        lines=["Đơn vị chưa gửi số liệu, bị trả lại hoặc còn thiếu số liệu.", result.period_text])
 
 
 def province_summary(store: Store, profile: Profile, f: Filters, actor) -> dict:

@@ -49,76 +49,46 @@ def neutralise(frame: pl.DataFrame) -> pl.DataFrame:
         .then(pl.lit("'") + pl.col(c)).otherwise(pl.col(c)).alias(c) for c in text])
 
 
-def write_csv(frame: pl.DataFrame, path: Path) -> None:
+def write_csv(frame: pl.DataFrame, path: Path, dialect: str = "std", decimals: dict[str, int] | None = None) -> None:
+    """The frame as CSV in `dialect` (dcmetrics/spreadsheets/csv_dialects.py), floats at 2 places."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    data = neutralise(frame).write_csv()
-    path.write_bytes(b"\xef\xbb\xbf" + data.encode("utf-8"))
+    path.write_bytes(csv_bytes(frame, dialect, decimals))
 
 
-def problems_xlsx(problems, title: str = "Danh sách lỗi") -> bytes:
+def problems_xlsx(problems, title: str = "Danh sách lỗi", lines: list[str] | None = None) -> bytes:
     """The problems of an upload as an Excel sheet (row/column place, value, explanation)."""
-    import io
+    from dcmetrics.spreadsheets.sheets import Col, Sheet, exported_at, workbook
 
-    import xlsxwriter
-
-    buf = io.BytesIO()
-    wb = xlsxwriter.Workbook(buf, {"strings_to_formulas": False, "strings_to_urls": False, "in_memory": True})
-    ws = wb.add_worksheet("Lỗi")
-    bold = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True})
-    wrap = wb.add_format({"text_wrap": True, "valign": "top"})
-    ws.write_row(0, 0, ["STT", "Vị trí", "Giá trị", "Nội dung lỗi"], bold)
-    for i, p in enumerate(problems, 1):
-        ws.write_number(i, 0, i)
-        ws.write_string(i, 1, safe_cell(p.where), wrap)
-        ws.write_string(i, 2, safe_cell("" if p.value is None else str(p.value)), wrap)
-        ws.write_string(i, 3, safe_cell(p.message), wrap)
-    ws.set_column(0, 0, 6)
-    ws.set_column(1, 1, 30)
-    ws.set_column(2, 2, 18)
-    ws.set_column(3, 3, 90)
-    ws.freeze_panes(1, 0)
-    wb.set_properties({"title": title})
-    wb.close()
-    return buf.getvalue()
+    frame = pl.DataFrame({"n": list(range(1, len(problems) + 1)),
+                          "where": [p.where for p in problems],
+                          "value": ["" if p.value is None else str(p.value) for p in problems],
+                          "message": [p.message for p in problems]},
+                         schema={"n": pl.Int64, "where": pl.String, "value": pl.String, "message": pl.String})
+    columns = [Col("n", "STT", "int"), Col("where", "Vị trí", cap=30), Col("value", "Giá trị", cap=24),
+               Col("message", "Nội dung lỗi", cap=90)]
+    return workbook([Sheet("Lỗi", frame, title.upper(), [*(lines or []), exported_at()], columns)],
+                    properties={"title": title})
 
 
-def csv_bytes(frame: pl.DataFrame) -> bytes:
-    """CSV for Excel users: UTF-8 with BOM, formula-safe text."""
-    return b"\xef\xbb\xbf" + neutralise(frame).write_csv().encode("utf-8")
+def csv_bytes(frame: pl.DataFrame, dialect: str = "vi", decimals: dict[str, int] | None = None) -> bytes:
+    """CSV in `dialect`: «vi» Excel tiếng Việt (;  decimal comma, BOM) or «std» (comma, dot);
+    floats at the page's precision (2 places unless `decimals` says), formula-safe text."""
+    from dcmetrics.spreadsheets.csv_dialects import csv_bytes as write
+
+    return write(frame, dialect, decimals)
 
 
-def xlsx_bytes(frame: pl.DataFrame, sheet: str, notes: list[str] | None = None) -> bytes:
-    """One sheet, header frozen, every text cell written as text (never as a formula); `notes`
-    (e.g. which numbers are the software's defaults) on a sheet «Ghi chú» of their own."""
-    import io
+def xlsx_bytes(frame: pl.DataFrame, sheet: str, notes: list[str] | None = None, *, title: str | None = None,
+               lines: list[str] | None = None, columns=None) -> bytes:
+    """One sheet: title rows (`title`, default the sheet's name; `lines` under it, then the export
+    date), the table with its header frozen and repeated on every printed page, widths and heights
+    fitted, every text cell written as text (never as a formula); `notes` (e.g. which numbers are
+    the software's defaults) on a sheet «Ghi chú» of their own. `columns`: spreadsheets.sheets.Col
+    list (default: guessed from the types: floats 0.00, integers #,##0, booleans Có/Không)."""
+    from dcmetrics.spreadsheets.sheets import Sheet, exported_at, workbook
 
-    import xlsxwriter
-
-    buf = io.BytesIO()
-    wb = xlsxwriter.Workbook(buf, {"strings_to_formulas": False, "strings_to_urls": False, "in_memory": True})
-    ws = wb.add_worksheet(sheet[:31])
-    head = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True})
-    num = wb.add_format({"num_format": "0.00"})
-    ws.write_row(0, 0, frame.columns, head)
-    for r, row in enumerate(neutralise(frame).iter_rows(), 1):
-        for c, v in enumerate(row):
-            if v is None:
-                continue
-            if isinstance(v, bool):
-                ws.write_string(r, c, "Có" if v else "Không")
-            elif isinstance(v, (int, float)):
-                ws.write_number(r, c, v, num if isinstance(v, float) else None)
-            else:
-                ws.write_string(r, c, str(v))
-    ws.freeze_panes(1, 0)
-    ws.set_column(0, len(frame.columns) - 1, 16)
-    if notes:
-        ns = wb.add_worksheet("Ghi chú")
-        ns.set_column(0, 0, 120, wb.add_format({"text_wrap": True, "valign": "top"}))
-        for i, line in enumerate(n for n in notes if n):
-            ns.write_string(i, 0, safe_cell(line))
-    wb.close()
-    return buf.getvalue()
+    return workbook([Sheet(sheet, frame, title or sheet.upper(), [*(lines or []), exported_at()], columns)],
+                    notes, properties={"title": title or sheet})
 
 
 def group_shares(table: pl.DataFrame, profile, by_area: bool = True) -> pl.DataFrame:

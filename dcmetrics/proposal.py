@@ -10,12 +10,9 @@ in HTML.
 
 from __future__ import annotations
 
-import io
-
 import polars as pl
 
 from dcmetrics.documents import document, esc as _e, national_header, signatures, table
-from dcmetrics.exports import neutralise, safe_cell
 from dcmetrics.fmt import fmt_num, fmt_points
 from dcmetrics.shortlist import NEAR, Shortlist, check_reviewed, ties_explained
 
@@ -25,7 +22,7 @@ SHEET_SELECTED = "Danh sách đề nghị"
 SHEET_OTHERS = "Không đạt, sát nút"
 SHEET_REMINDERS = "Nhắc nhở"
 SHEET_LEADERS = "Đứng đầu cụm thi đua"
-TABLE_ROW = 9  # 0-based row of every sheet's table header (the header block is above it)
+TABLE_ROW = 11  # 0-based row of every sheet's table header (title, up to 8 lines, the date, a blank row)
 BASIS_LABELS = {"appraised": "điểm sau thẩm định", "self": "điểm tự chấm"}
 
 
@@ -66,81 +63,56 @@ def header_lines(sl: Shortlist, title: str | None = None, pending_reason: str | 
 
 # --- Excel ---------------------------------------------------------------------------------------
 
-def shortlist_xlsx(sl: Shortlist, title: str | None = None, pending_reason: str | None = None) -> bytes:
+def rank_column(sl: Shortlist) -> tuple[str, str]:
+    """(header, column) of the rank the rule used: within the cluster with per_cluster, else
+    within the parent area (shortlist.py: rank_used)."""
+    if sl.rules.per_cluster:
+        return "Thứ hạng xét trong cụm thi đua", "rank_used"
+    return "Thứ hạng xét trong địa bàn", "rank_used"
+
+
+def shortlist_xlsx(sl: Shortlist, title: str | None = None, pending_reason: str | None = None,
+                   now=None) -> bytes:
     """The shortlist as an Excel workbook: the proposed units, the others with their reasons,
     the units to remind, the leading unit of each cluster; each sheet opens with the header block
-    and has its table header on row TABLE_ROW + 1. Refused (Conflict) while a proposed unit's
-    figures await review, unless the committee's reason is given (see check_reviewed)."""
+    and has its table header on row TABLE_ROW + 1; widths, row heights and print setup from
+    dcmetrics/spreadsheets/sheets.py. Refused (Conflict) while a proposed unit's figures await
+    review, unless the committee's reason is given (see check_reviewed)."""
+    from dcmetrics.spreadsheets.sheets import Col, Sheet, exported_at, workbook
+
     pending_reason = check_reviewed(sl, pending_reason)
-    import xlsxwriter
+    lines = header_lines(sl, title, pending_reason)
+    block = [*lines.values(), exported_at(now)]
+    rank_label, rank_col = rank_column(sl)
 
-    buf = io.BytesIO()
-    wb = xlsxwriter.Workbook(buf, {"strings_to_formulas": False, "strings_to_urls": False,
-                                   "strings_to_numbers": False, "in_memory": True})
-    f_title = wb.add_format({"bold": True, "font_size": 14, "align": "center", "valign": "vcenter"})
-    f_line = wb.add_format({"text_wrap": True, "valign": "top"})
-    f_note = wb.add_format({"italic": True, "bold": True, "font_color": "#9C0006", "text_wrap": True})
-    f_head = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True,
-                            "valign": "vcenter", "align": "center"})
-    f_text = wb.add_format({"text_wrap": True, "valign": "top", "border": 1})
-    f_int = wb.add_format({"valign": "top", "border": 1, "num_format": "0"})
-    f_pts = wb.add_format({"valign": "top", "border": 1, "num_format": "0.00"})
+    def sheet(name: str, columns: list[Col], frame: pl.DataFrame) -> Sheet:
+        numbered = frame.with_row_index("n", offset=1).with_columns(pl.col("n").cast(pl.Int64))
+        return Sheet(name, numbered, heading(sl), block, [Col("n", "STT", "int"), *columns],
+                     table_row=TABLE_ROW, emphasised=(NOT_A_DECISION,))
 
-    def sheet(name: str, columns: list[tuple[str, str, str, float]], frame: pl.DataFrame):
-        """columns: (header, frame column or '#', kind text|int|points, width)."""
-        ws = wb.add_worksheet(name)
-        last = len(columns) - 1
-        ws.merge_range(0, 0, 0, last, safe_cell(heading(sl)), f_title)
-        ws.set_row(0, 24)
-        width = sum(w for _, _, _, w in columns)
-        for i, (key, line) in enumerate(header_lines(sl, title, pending_reason).items(), 1):
-            ws.merge_range(i, 0, i, last, safe_cell(line), f_note if key == "caveat" else f_line)
-            ws.set_row(i, 15 * max(1, -(-len(line) // int(width))))
-        ws.write_row(TABLE_ROW, 0, [h for h, _, _, _ in columns], f_head)
-        safe = neutralise(frame)
-        for r, row in enumerate(safe.iter_rows(named=True), TABLE_ROW + 1):
-            for c, (_, col, kind, _) in enumerate(columns):
-                value = r - TABLE_ROW if col == "#" else row[col]
-                if value is None:
-                    ws.write_blank(r, c, None, f_text)
-                elif kind == "points":
-                    ws.write_number(r, c, float(value), f_pts)
-                elif kind == "int":
-                    ws.write_number(r, c, int(value), f_int)
-                else:
-                    ws.write_string(r, c, safe_cell(value), f_text)
-        for c, (_, _, _, width) in enumerate(columns):
-            ws.set_column(c, c, width)
-        ws.freeze_panes(TABLE_ROW + 1, 0)
-        ws.repeat_rows(TABLE_ROW)
-        ws.set_landscape()
-        ws.set_paper(9)  # A4
-        ws.fit_to_pages(1, 0)
-        ws.set_margins(left=0.5, right=0.5, top=0.6, bottom=0.6)
-        return ws
-
-    unit_cols = [("STT", "#", "int", 5), ("Mã đơn vị", "unit_code", "text", 10), ("Tên đơn vị", "unit_name", "text", 34),
-                 ("Địa bàn", "parent_name", "text", 22), ("Loại đơn vị", "unit_type_label", "text", 20),
-                 ("Cụm thi đua", "cluster", "text", 20), ("Tổng điểm", "total", "points", 9), ("Mức", "level", "text", 10),
-                 ("Thứ hạng trong cụm", "rank_cluster", "int", 9)]
-    sheet(SHEET_SELECTED, [*unit_cols, ("Lý do đề nghị", "reasons", "text", 70)], sl.selected)
-    sheet(SHEET_OTHERS, [*unit_cols, ("Tình trạng", "status", "text", 11), ("Lý do chưa đề nghị", "reasons", "text", 70)],
-          sl.others)
-    sheet(SHEET_REMINDERS, [("STT", "#", "int", 5), ("Mã đơn vị", "unit_code", "text", 10),
-                            ("Tên đơn vị", "unit_name", "text", 34), ("Địa bàn", "parent_name", "text", 22),
-                            ("Loại đơn vị", "unit_type_label", "text", 20), ("Tổng điểm", "total", "points", 9),
-                            ("Mức", "level", "text", 10), ("Vi phạm chưa xử lý", "n_unhandled", "int", 10),
-                            ("Lý do nhắc nhở", "reasons", "text", 60)], sl.reminders)
-    sheet(SHEET_LEADERS, [("STT", "#", "int", 5), ("Cụm thi đua", "cluster", "text", 26),
-                          ("Mã đơn vị", "unit_code", "text", 10), ("Tên đơn vị", "unit_name", "text", 34),
-                          ("Địa bàn", "parent_name", "text", 22), ("Tổng điểm", "total", "points", 9),
-                          ("Mức", "level", "text", 10), ("Thứ hạng trong cụm", "rank_cluster", "int", 9),
-                          ("Số đơn vị được xếp loại của cụm", "n_cluster", "int", 12),
-                          ("Tình trạng", "status", "text", 11)], sl.cluster_leaders)
-    wb.set_properties({"title": safe_cell(title or heading(sl)), "subject": NOT_A_DECISION,
-                       "comments": f"{sl.profile_id} {sl.profile_version}; {sl.basis}; dữ liệu phiên bản {sl.data_version}"})
-    wb.close()
-    return buf.getvalue()
+    unit_cols = [Col("unit_code", "Mã đơn vị", "code"), Col("unit_name", "Tên đơn vị", cap=26),
+                 Col("parent_name", "Địa bàn", cap=18), Col("unit_type_label", "Loại đơn vị", cap=14),
+                 Col("cluster", "Cụm thi đua", cap=14), Col("total", "Tổng điểm", "points"),
+                 Col("level", "Mức", cap=12), Col(rank_col, rank_label, "int", cap=12)]
+    sheets = [
+        sheet(SHEET_SELECTED, [*unit_cols, Col("reasons", "Lý do đề nghị", cap=44)], sl.selected),
+        sheet(SHEET_OTHERS, [*unit_cols, Col("status", "Tình trạng", cap=14),
+                             Col("reasons", "Lý do chưa đề nghị", cap=44)], sl.others),
+        sheet(SHEET_REMINDERS, [Col("unit_code", "Mã đơn vị", "code"), Col("unit_name", "Tên đơn vị", cap=26),
+                                Col("parent_name", "Địa bàn", cap=18), Col("unit_type_label", "Loại đơn vị", cap=14),
+                                Col("total", "Tổng điểm", "points"), Col("level", "Mức", cap=12),
+                                Col("n_unhandled", "Vi phạm chưa xử lý", "int", cap=12),
+                                Col("reasons", "Lý do nhắc nhở", cap=44)], sl.reminders),
+        sheet(SHEET_LEADERS, [Col("cluster", "Cụm thi đua", cap=26), Col("unit_code", "Mã đơn vị", "code"),
+                              Col("unit_name", "Tên đơn vị", cap=26), Col("parent_name", "Địa bàn", cap=18),
+                              Col("total", "Tổng điểm", "points"), Col("level", "Mức", cap=12),
+                              Col("rank_cluster", "Thứ hạng trong cụm", "int", cap=12),
+                              Col("n_cluster", "Số đơn vị được xếp loại của cụm", "int", cap=14),
+                              Col("status", "Tình trạng", cap=14)], sl.cluster_leaders),
+    ]
+    return workbook(sheets, properties={
+        "title": title or heading(sl), "subject": NOT_A_DECISION,
+        "comments": f"{sl.profile_id} {sl.profile_version}; {sl.basis}; dữ liệu phiên bản {sl.data_version}"})
 
 
 # --- HTML ----------------------------------------------------------------------------------------
@@ -173,7 +145,7 @@ def shortlist_html(sl: Shortlist, title: str | None = None, pending_reason: str 
         f'<td class="stt">{i}</td>', f"<td>{_e(r['unit_name'])}<br><small>{_e(r['unit_code'])}</small></td>",
         f"<td>{_e(r['parent_name'])}</td>", f'<td class="num">{_e(fmt_points(r["total"]))}</td>',
         f"<td>{_e(r['level'])}</td>",
-        f'<td class="num">{_e(_rank(r["rank_cluster"]))}</td>', f"<td>{_e(r['reasons'])}</td>"])
+        f'<td class="num">{_e(_rank(r["rank_used"]))}</td>', f"<td>{_e(r['reasons'])}</td>"])
     near = _rows(sl.near, lambda i, r: [
         f'<td class="stt">{i}</td>', f"<td>{_e(r['unit_name'])}<br><small>{_e(r['unit_code'])}</small></td>",
         f"<td>{_e(r['parent_name'])}</td>", f'<td class="num">{_e(fmt_points(r["total"]))}</td>',
@@ -199,7 +171,7 @@ def shortlist_html(sl: Shortlist, title: str | None = None, pending_reason: str 
 <p class="caveat">{_e(NOT_A_DECISION)}</p>
 {f'<p class="defaults">{_e(lines["defaults"])}</p>' if "defaults" in lines else ''}
 <h2>I. Đơn vị đề nghị ({sl.selected.height})</h2>
-{table(["STT", "Đơn vị", "Địa bàn", "Tổng điểm", "Mức", "Thứ hạng trong cụm", "Lý do đề nghị"], sel,
+{table(["STT", "Đơn vị", "Địa bàn", "Tổng điểm", "Mức", rank_column(sl)[0], "Lý do đề nghị"], sel,
        "Không có đơn vị nào đạt đủ tiêu chí.")}
 <h2>II. Đơn vị sát nút ({sl.near.height})</h2>
 {table(["STT", "Đơn vị", "Địa bàn", "Tổng điểm", "Mức", "Lý do chưa đề nghị"], near,

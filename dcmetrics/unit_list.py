@@ -6,12 +6,13 @@ units.import_official and are not changed here."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import polars as pl
 
 from dcmetrics import access, audit
 from dcmetrics.errors import Problem, ValidationError
+from dcmetrics.ingest.codes import ZeroPadded, take
 from dcmetrics.ingest.read import ROW, read_table
 from dcmetrics.store import Store, bump_data_version
 from dcmetrics.units import UNIT_COLUMNS, write_registry, all_units, check_units, normalise, village_parent_problem
@@ -36,6 +37,8 @@ class UnitListImport:
     added: int
     updated: int
     committed: bool
+    # codes a spreadsheet stripped of their leading zeros, taken as the known code they stand for
+    warnings: list[Problem] = field(default_factory=list)
 
 
 def _problem(row: int, column: str, message: str, value: str | None) -> Problem:
@@ -55,13 +58,19 @@ def import_unit_list(store: Store, actor, content: bytes, file_name: str, commit
     registry = all_units(store).select(UNIT_COLUMNS)
     known = dict(zip(registry["code"].to_list(), registry["type"].to_list()))
     # the type each code of the file is given (a village's parent may be named before or after it)
-    in_file = {(r[column_of["code"]] or "").strip(): TYPE_WORDS.get(" ".join((r[column_of["type"]] or "").split())
-                                                                    .casefold())
-               for r in table.frame.iter_rows(named=True)}
-    problems, rows, seen = [], [], {}
+    # a unit's own code is matched only to units this list may change (not to official ones)
+    own, warnings = ZeroPadded(c for c, t in known.items() if t not in ("province", "district", "commune")), []
+    cells = []
     for r in table.frame.iter_rows(named=True):
-        n = r[ROW]
         cell = {k: (r[c] or "").strip() for k, c in column_of.items()}
+        cell["code"] = take(cell["code"], f"dòng {r[ROW]}, cột «{column_of['code']}»", own, warnings)
+        cells.append((r[ROW], cell))
+    in_file = {cell["code"]: TYPE_WORDS.get(" ".join(cell["type"].split()).casefold()) for _, cell in cells}
+    parents = ZeroPadded([*known, *in_file])
+    problems, rows, seen = [], [], {}
+    for n, cell in cells:
+        cell["parent_code"] = take(cell["parent_code"], f"dòng {n}, cột «{column_of['parent_code']}»", parents,
+                                   warnings)
         code, kind = cell["code"], TYPE_WORDS.get(" ".join(cell["type"].split()).casefold())
         if not code:
             problems.append(_problem(n, column_of["code"], "thiếu mã đơn vị", None))
@@ -104,7 +113,7 @@ def import_unit_list(store: Store, actor, content: bytes, file_name: str, commit
     if problems:
         raise ValidationError(problems)
     result = UnitListImport(added=sum(c not in known for c in frame["code"]),
-                            updated=sum(c in known for c in frame["code"]), committed=commit)
+                            updated=sum(c in known for c in frame["code"]), committed=commit, warnings=warnings)
     if commit:
         with store.transaction() as cur:
             before = write_registry(cur, union)

@@ -37,4 +37,7 @@ with show_errors():
     export = audit_view.export_frame(shown)
     # built once for the rows shown, kept for the session (ui/downloads.py)
     offer("audit", [File("Tải Excel", "nhat-ky.xlsx", XLSX_MIME, "audit_xlsx", ":material/download:")],
-          lambda: [exports.xlsx_bytes(export, "Nhật ký")], depends=fingerprint(export))
+          lambda: [exports.xlsx_bytes(export, "Nhật ký", title="NHẬT KÝ HOẠT ĐỘNG", lines=[
+              f"Từ ngày {since:%d/%m/%Y} đến ngày {until:%d/%m/%Y}; việc: {ACTIONS[action]}; "
+              f"người thực hiện: {who.strip() or 'tất cả'}; {export.height} dòng."])],
+          depends=fingerprint(export, since, until, action, who))

@@ -8,27 +8,14 @@ import streamlit as st
 
 from dcmetrics import config, exports
 from dcmetrics.dashboard import awaiting_review, cross_profile_levels, profiles_in_scope, ranking
+from dcmetrics.spreadsheets import ranking as ranking_export
 from ui.context import current, get_profiles, show_errors
-from ui.downloads import XLSX_MIME, File, fingerprint, offer
+from ui.downloads import XLSX_MIME, File, csv_choice, fingerprint, offer
 from ui.levels import NOT_RATED, level_colors
 from ui.tables import vn_dataframe
 
 CROSS_PROFILE = "So sánh giữa các bộ tiêu chí (chỉ so mức độ)"
 
-def score_table_for_page(table, profile):
-    """The table as exported: Vietnamese headers, both ranks and the points of every group."""
-    keys = [g.key for g in version.groups]
-    cols = {"rank": "Hạng", "unit_code": "Mã đơn vị", "unit_name": "Đơn vị", "parent_name": "Địa bàn",
-            "unit_type": "Loại", "cluster": "Cụm, khối thi đua", "total": "Tổng điểm", "level": "Mức độ",
-            "classification_cap": "Đề xuất xếp loại", "complete": "Đủ số liệu", "not_rated_reason": "Lý do không xếp loại",
-            "rank_parent": "Hạng trong địa bàn", "rank_type": "Hạng theo loại", "rank_cluster": "Hạng trong cụm",
-            "rank_change": "Hạng tăng/giảm", "total_change": "Điểm tăng/giảm", "framework_id": "Bộ tiêu chí",
-            "framework_version": "Phiên bản", "basis": "Cơ sở tính", "review_label": "Trạng thái số liệu",
-            **{k: k for k in keys}}
-    return table.select([pl.col(c).alias(label) for c, label in cols.items()])
-
-
-BASIS_LABEL = {"appraised": "sau thẩm định", "self": "tự chấm"}
 
 st.title("Xếp hạng đơn vị")
 ctx = current()
@@ -114,20 +101,19 @@ with show_errors():
         costly at national size: computed only when the user asks for the files)."""
         other_basis = "self" if filters.basis == "appraised" else "appraised"
         other = ranking(store, profile, replace(filters, basis=other_basis), user)
-        export = score_table_for_page(table, version).join(
-            other.select(pl.col("unit_code").alias("Mã đơn vị"),
-                         pl.col("total").alias(f"Tổng điểm ({BASIS_LABEL[other_basis]})"),
-                         pl.col("level").alias(f"Mức độ ({BASIS_LABEL[other_basis]})")),
-            on="Mã đơn vị", how="left")
-        return exports.xlsx_bytes(export, "Xếp hạng", [version.defaults_note()]), exports.csv_bytes(export)
+        return ranking_export.ranking_files(table, other, version, filters.year, filters.basis,
+                                            ranking_export.scope_text(store, filters.area, filters.unit_type),
+                                            dialect)
 
+    dialect = csv_choice("rank_csv_dialect")
     with st.container(horizontal=True):
         offer("ranking", [File("Tải Excel", f"xep-hang-{profile.id}-{filters.year}.xlsx", XLSX_MIME, "rank_xlsx",
                                ":material/download:"),
                           File("Tải CSV", f"xep-hang-{profile.id}-{filters.year}.csv", "text/csv", "rank_csv",
                                ":material/download:")],
               build_exports, on_click=True, prepare_label="Chuẩn bị tệp Excel, CSV",
-              depends=fingerprint(user.username, profile.id, version.version, filters, store.data_version()))
+              depends=fingerprint(user.username, profile.id, version.version, filters, store.data_version(),
+                                  dialect))
 
     st.subheader("Bản đồ nhiệt: tỷ lệ điểm đạt của từng nhóm")
     by = st.segmented_control("Theo", ["Địa bàn", "Đơn vị"], default="Địa bàn", key="heat_by")

@@ -73,6 +73,8 @@ if listed is not None:
         check = import_unit_list(store, user, content, listed.name, commit=False)
         st.info(f"Tệp hợp lệ: {fmt_num(check.added)} đơn vị mới, {fmt_num(check.updated)} đơn vị cập nhật.",
                 icon=":material/check_circle:")
+        if check.warnings:
+            st.warning("\n".join(f"- {w}" for w in check.warnings), icon=":material/warning:")
         if st.button("Lưu danh sách đơn vị", type="primary", key="unit_list_commit"):
             done = import_unit_list(store, user, content, listed.name, commit=True)
             st.session_state[FLASH] = (f"Đã lưu {fmt_num(done.added)} đơn vị mới và cập nhật "

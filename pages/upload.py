@@ -11,6 +11,7 @@ from dcmetrics.errors import DcmetricsError, ValidationError
 from dcmetrics.fmt import fmt_num, size_text
 from dcmetrics.ingest import commit as ingest
 from dcmetrics.ingest.template import build_csv, build_xlsx
+from dcmetrics.spreadsheets import csv_dialects
 from ui.context import account, current, get_profiles, get_store, show_errors
 from ui.downloads import XLSX_MIME, File, fingerprint, offer
 from ui.inputs import vn_file_uploader
@@ -79,6 +80,7 @@ with show_errors():
               lambda: (build_xlsx(store, area, year), build_csv(store, area, year),
                        build_csv(store, area, year, "semicolon")),
               depends=fingerprint(area, year, store.data_version()))
+    st.caption(csv_dialects.CODES_NOTE)
     if status.height and status.row(0, named=True)["submission_id"] is not None:
         st.caption("Sửa số liệu đã gửi: tải mẫu có sẵn số liệu đang lưu, sửa ô cần sửa rồi gửi lại. Tệp chỉ cần "
                    "các đơn vị có thay đổi; đơn vị không có trong tệp giữ nguyên số liệu.")
@@ -118,7 +120,8 @@ with show_errors():
                                     schema={"where": pl.String, "value": pl.String, "message": pl.String})
             vn_dataframe(problems, {"where": "Vị trí", "value": "Giá trị", "message": "Lỗi"},
                          key="upload_problems", alt="Danh sách lỗi của tệp")
-            st.download_button("Tải danh sách lỗi (Excel)", data=exports.problems_xlsx(e.problems),
+            st.download_button("Tải danh sách lỗi (Excel)", data=exports.problems_xlsx(e.problems, lines=[
+                f"Tệp «{upload.name}»; năm {year}; {len(e.problems)} lỗi, chưa lưu dữ liệu nào."]),
                                file_name=f"loi-{upload.name}.xlsx", key="problems_xlsx",
                                mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
             st.stop()

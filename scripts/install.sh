@@ -2,7 +2,8 @@
 # Installs on a fresh machine, with the versions CI last passed with (requirements/*.lock, with
 # hashes; refreshed by scripts/lock.sh):
 #   bash scripts/install.sh app    what the dashboard needs
-#   bash scripts/install.sh test   that, the test tools, and Debian's chromium for the browser tests
+#   bash scripts/install.sh test   that, the test tools, Debian's chromium for the browser tests and
+#                                  LibreOffice Calc (headless) for the tests that open every export in it
 set -euo pipefail
 cd "$(dirname "$0")/.."
 kind=${1:-test}
@@ -14,4 +15,9 @@ if [ "$kind" = test ] && ! command -v chromium >/dev/null 2>&1 && command -v apt
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
   $SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq
   $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+fi
+if [ "$kind" = test ] && ! command -v soffice >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libreoffice-calc-nogui >/dev/null
 fi

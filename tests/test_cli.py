@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 
@@ -33,7 +34,7 @@ def test_frameworks_lists_every_profile(capsys):
 def test_score_writes_one_row_per_unit(db, tmp_path, capsys):
     out = tmp_path / "diem.csv"
     assert main(["score", "--db", str(db), "--year", "2025", "--framework", "vinh-linh", "--out", str(out)]) == 0
-    assert out.read_bytes().startswith(b"\xef\xbb\xbf")
+    assert not out.read_bytes().startswith(b"\xef\xbb\xbf")  # the standard dialect: comma, dot, no BOM
     frame = pl.read_csv(out, schema_overrides={"framework_version": pl.String, "parent_code": pl.String})
     assert frame.columns[:12] == ["unit_code", "unit_name", "unit_type", "parent_code", "year", "framework_id",
                                   "framework_version", "basis", "total", "level", "rank", "complete"]
@@ -45,6 +46,18 @@ def test_score_writes_one_row_per_unit(db, tmp_path, capsys):
     group_sum = sum(top[f"G{i}"] for i in range(1, 8))
     assert top["total"] == pytest.approx(round(group_sum, 2))
     assert "Đã ghi 95 đơn vị" in capsys.readouterr().out
+    # points at the two decimals the pages show: no float noise such as 25.000000000000004
+    text = out.read_text(encoding="utf-8")
+    assert not re.search(r"\d\.\d{3,}", text)
+    assert set(frame["complete"]) <= {"Có", "Không"}
+    # the Vietnamese dialect: BOM, semicolons, decimal commas, the same values
+    vi = tmp_path / "diem-vi.csv"
+    assert main(["score", "--db", str(db), "--year", "2025", "--framework", "vinh-linh", "--out", str(vi),
+                 "--dialect", "vi"]) == 0
+    assert vi.read_bytes().startswith(b"\xef\xbb\xbf")
+    back = pl.read_csv(vi, separator=";", decimal_comma=True,
+                       schema_overrides={"framework_version": pl.String, "parent_code": pl.String})
+    assert back["total"].to_list() == frame["total"].to_list() and back["unit_code"].equals(frame["unit_code"])
 
 
 def test_self_basis_differs_where_appraisals_lowered_values(db, tmp_path):

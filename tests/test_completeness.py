@@ -169,9 +169,14 @@ def test_late_returned_approved_and_whom_to_remind(fresh_sample_store, profile):
 def test_reminder_export_opens_with_the_headers_and_rows(sample_store, profile):
     got = completeness.completeness(sample_store, profile, Filters(2025), access.SYSTEM)
     assert got.reminders.height > 0
-    sheets = pl.read_excel(io.BytesIO(completeness.reminders_xlsx(got)), sheet_id=0)  # every sheet (calamine)
+    data = completeness.reminders_xlsx(got)
+    sheets = pl.read_excel(io.BytesIO(data), sheet_id=0, has_header=False)  # every sheet (calamine)
     assert list(sheets) == ["Cần nhắc 2025", "Ghi chú"]
-    table = sheets["Cần nhắc 2025"]
+    raw = sheets["Cần nhắc 2025"]
+    assert raw.row(0)[0] == "DANH SÁCH ĐƠN VỊ CẦN NHẮC NỘP SỐ LIỆU NĂM 2025"  # the title rows, then the table
+    head = next(i for i in range(raw.height) if raw.row(i)[0] == "Mã địa bàn")
+    assert any(str(raw.row(i)[0]).startswith("Ngày xuất: ") for i in range(head))
+    table = raw.slice(head + 1).rename(dict(zip(raw.columns, raw.row(head))))
     assert table.columns == list(completeness.REMINDER_HEADERS.values())
     assert table.height == got.reminders.height
     first = got.reminders.row(0, named=True)

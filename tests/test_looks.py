@@ -295,25 +295,34 @@ def test_commendation_files_are_bytes_kept_across_reruns(app_env, offered, monke
 
 
 def test_ranking_files_are_built_on_a_click_then_kept(app_env, offered, monkeypatch):
-    from dcmetrics import exports
+    from dcmetrics.spreadsheets import ranking as ranking_export
 
-    built = _count_calls(monkeypatch, exports, "xlsx_bytes")
+    built = _count_calls(monkeypatch, ranking_export, "ranking_files")
     at = run_app("ranking")
     assert "rank_xlsx" not in offered and not built  # nothing built on the page's render
     at.button(key="ranking_prepare").click().run()
     assert not at.exception
     assert offered["rank_xlsx"][:2] == b"PK" and len(built) == 1
     assert "ranking_prepare" not in {b.key for b in at.button}  # the files in the button's place
-    csv = offered["rank_csv"].decode("utf-8-sig")
-    assert csv.splitlines()[0].startswith("Hạng,Mã đơn vị,Đơn vị")
+    csv = offered["rank_csv"]
+    assert csv.startswith(b"\xef\xbb\xbf")  # «Excel tiếng Việt» first: semicolons, decimal commas, BOM
+    assert csv.decode("utf-8-sig").splitlines()[0].startswith("Hạng;Mã đơn vị;Đơn vị")
     urls = {b.key: b.proto.url for b in at.get("download_button")}
     assert set(urls) == {"rank_xlsx", "rank_csv"}
+    assert at.radio(key="rank_csv_dialect").options == ["Excel tiếng Việt", "Chuẩn (dấu phẩy, dấu chấm)"]
 
     offered.clear()
     at.run()
     assert not at.exception
     assert offered["rank_xlsx"][:2] == b"PK" and len(built) == 1
     assert {b.key: b.proto.url for b in at.get("download_button")} == urls
+
+    offered.clear()  # the standard dialect: another file, built on a click
+    at.radio(key="rank_csv_dialect").set_value("std").run()
+    assert "rank_csv" not in offered
+    at.button(key="ranking_prepare").click().run()
+    assert offered["rank_csv"].decode("utf-8").splitlines()[0].startswith("Hạng,Mã đơn vị,Đơn vị")
+    assert len(built) == 2
 
     offered.clear()  # another year: the kept file is not that year's, the button asks again
     years = at.selectbox(key="year").options

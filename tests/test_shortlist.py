@@ -402,6 +402,10 @@ def test_xlsx_lists_the_selected_units_in_order(modified_list):
     assert sel["Tổng điểm"].dtype == pl.Float64
     assert sel["Tổng điểm"].to_list() == modified_list.selected["total"].to_list()
     assert sel["Lý do đề nghị"].to_list() == modified_list.selected["reasons"].to_list()
+    # the rank the rule used: within the district (the modified rules are not per cluster)
+    assert not modified_list.rules.per_cluster
+    assert "Thứ hạng trong cụm" not in sel.columns
+    assert sel["Thứ hạng xét trong địa bàn"].to_list() == modified_list.selected["rank_parent"].to_list()
     others = sheets[proposal.SHEET_OTHERS]
     assert others["Mã đơn vị"].to_list() == modified_list.others["unit_code"].to_list()
     assert others["Lý do chưa đề nghị"].null_count() == 0
@@ -469,4 +473,7 @@ def test_ranking_workbook_carries_the_note_on_defaults(profiles):
     sheets = pl.read_excel(io.BytesIO(data), sheet_id=0, has_header=False)
     assert list(sheets) == ["Xếp hạng", "Ghi chú"]
     assert sheets["Ghi chú"].row(0)[0] == version.defaults_note()
-    assert sheets["Xếp hạng"].row(1) == ("00004", "85.24")
+    # title, export date, (a blank row the reader skips), then the table
+    assert sheets["Xếp hạng"].row(0)[0] == "XẾP HẠNG" and sheets["Xếp hạng"].row(1)[0].startswith("Ngày xuất: ")
+    assert sheets["Xếp hạng"].row(2) == ("Mã đơn vị", "Tổng điểm")
+    assert sheets["Xếp hạng"].row(3) == ("00004", "85.24")

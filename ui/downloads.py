@@ -72,3 +72,15 @@ def offer(key: str, files: Sequence[File], build: Callable[[], Sequence[bytes]],
         st.download_button(f.label, data=content, file_name=f.file_name, mime=f.mime, key=f.key, icon=f.icon,
                            on_click="ignore")  # downloading needs no rerun
     return data
+
+
+def csv_choice(key: str) -> str:
+    """The CSV dialect the user picks (radio), with the note on codes' leading zeros; returns its key."""
+    from dcmetrics.spreadsheets import csv_dialects
+
+    choice = st.radio("Kiểu tệp CSV", list(csv_dialects.DIALECTS), key=key, horizontal=True,
+                      format_func=lambda k: csv_dialects.DIALECTS[k].label,
+                      help="«Excel tiếng Việt»: dấu chấm phẩy, dấu phẩy thập phân, mở đúng trong Excel và LibreOffice "
+                           "cài tiếng Việt. «Chuẩn»: dấu phẩy, dấu chấm thập phân, cho phần mềm khác đọc.")
+    st.caption(csv_dialects.CODES_NOTE)
+    return choice

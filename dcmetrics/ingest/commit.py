@@ -14,6 +14,7 @@ from dcmetrics import access, audit, framework, periods, scoring, sqlfiles, unit
 from dcmetrics.errors import AccessDenied, Conflict, NotFound, Problem, ValidationError
 from dcmetrics.fmt import fmt_num
 from dcmetrics.framework_model import Profile
+from dcmetrics.ingest.codes import ZeroPadded
 from dcmetrics.ingest.read import read_table
 from dcmetrics.ingest.validate import validate
 from dcmetrics.store import Store, bump_data_version
@@ -183,7 +184,10 @@ def check_file(store: Store, content: bytes, file_name: str, year: int, actor,
     if area_code is None:
         unit_col = next((c for c in table.frame.columns if c.strip().casefold() in ("ma_don_vi", "mã đơn vị")), None)
         codes = [c for c in (table.frame[unit_col].to_list() if unit_col else []) if c]
-        area_code = _common_area(store, [c for c in codes if c in set(all_units["code"])]) or ""
+        known = set(all_units["code"])
+        padded = ZeroPadded(known)  # codes a spreadsheet stripped of their zeros still place the file
+        codes = [padded.restore(c) or c for c in codes]
+        area_code = _common_area(store, [c for c in codes if c in known]) or ""
         acct = access.require(store, actor, access.UPLOAD, area_code or None)
         if not area_code and acct.area_code != access.ALL_AREAS:
             area_code = acct.area_code  # nothing known in the file: its units are judged against the actor's area

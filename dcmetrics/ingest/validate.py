@@ -17,6 +17,7 @@ from dcmetrics import config, exact
 from dcmetrics.errors import Problem
 from dcmetrics.fmt import fmt_num
 from dcmetrics.framework_model import Indicator
+from dcmetrics.ingest import codes as zero_codes
 from dcmetrics.ingest.read import ROW, UNIT_COLS, RawTable
 
 NAME_COLS = ("ten_don_vi", "tên đơn vị", "ten don vi")
@@ -110,6 +111,11 @@ def _unit_problem(code: str, where: str, unit_type: dict, active: dict, allowed:
     return None
 
 
+def _padded(unit_type: dict, allowed: set[str]) -> zero_codes.ZeroPadded:
+    """The codes of the uploader's area, for codes a spreadsheet stripped of their leading zeros."""
+    return zero_codes.ZeroPadded(c for c in unit_type if c in allowed)
+
+
 def _year_problem(r: dict, year_col: str | None, n: int, year: int) -> Problem | None:
     y = (r[year_col] or "").strip() if year_col else ""
     if y and y != str(year):
@@ -162,9 +168,10 @@ def validate_long(table: RawTable, indicators: dict[str, Indicator], units: pl.D
     active = {r["code"]: (r["active_from"], r["active_to"]) for r in units.iter_rows(named=True)}
     rows, warnings, given, first_row = [], [], {}, {}
     seen_pairs: dict[tuple[str, str], int] = {}
+    padded = _padded(unit_type, allowed)
     for r in df.iter_rows(named=True):
         n = int(r[ROW])
-        code = (r[unit_col] or "").strip()
+        code = zero_codes.take((r[unit_col] or "").strip(), f"dòng {n}, cột «{unit_col}»", padded, warnings)
         bad = _unit_problem(code, f"dòng {n}, cột «{unit_col}»", unit_type, active, allowed, year) \
             or _year_problem(r, year_col, n, year)
         if bad:
@@ -261,10 +268,11 @@ def validate_wide(table: RawTable, indicators: dict[str, Indicator], units: pl.D
                 x_blank.add(code)
 
     rows, seen_units = [], {}
+    padded = _padded(unit_type, allowed)
     for r in df.iter_rows(named=True):
         n = int(r[ROW])
-        code = (r[unit_col] or "").strip()
         where = f"dòng {n}, cột «{unit_col}»"
+        code = zero_codes.take((r[unit_col] or "").strip(), where, padded, warnings)
         if code and code in seen_units:
             problems.append(Problem(where, f"đơn vị «{code}» xuất hiện hai lần (dòng {seen_units[code]} và dòng {n})", code))
             continue
