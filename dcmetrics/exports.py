@@ -50,14 +50,14 @@ def neutralise(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def write_csv(frame: pl.DataFrame, path: Path, dialect: str = "std", decimals: dict[str, int] | None = None) -> None:
-    """The frame as CSV in `dialect` (dcmetrics/spreadsheets/csv_dialects.py), floats at 2 places."""
+    """The frame as CSV in `dialect` (dcmetrics/reports/csv_dialects.py), floats at 2 places."""
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(csv_bytes(frame, dialect, decimals))
 
 
 def problems_xlsx(problems, title: str = "Danh sách lỗi", lines: list[str] | None = None) -> bytes:
     """The problems of an upload as an Excel sheet (row/column place, value, explanation)."""
-    from dcmetrics.spreadsheets.sheets import Col, Sheet, exported_at, workbook
+    from dcmetrics.reports.sheets import Col, Sheet, exported_at, workbook
 
     frame = pl.DataFrame({"n": list(range(1, len(problems) + 1)),
                           "where": [p.where for p in problems],
@@ -73,7 +73,7 @@ def problems_xlsx(problems, title: str = "Danh sách lỗi", lines: list[str] | 
 def csv_bytes(frame: pl.DataFrame, dialect: str = "vi", decimals: dict[str, int] | None = None) -> bytes:
     """CSV in `dialect`: «vi» Excel tiếng Việt (;  decimal comma, BOM) or «std» (comma, dot);
     floats at the page's precision (2 places unless `decimals` says), formula-safe text."""
-    from dcmetrics.spreadsheets.csv_dialects import csv_bytes as write
+    from dcmetrics.reports.csv_dialects import csv_bytes as write
 
     return write(frame, dialect, decimals)
 
@@ -83,9 +83,9 @@ def xlsx_bytes(frame: pl.DataFrame, sheet: str, notes: list[str] | None = None, 
     """One sheet: title rows (`title`, default the sheet's name; `lines` under it, then the export
     date), the table with its header frozen and repeated on every printed page, widths and heights
     fitted, every text cell written as text (never as a formula); `notes` (e.g. which numbers are
-    the software's defaults) on a sheet «Ghi chú» of their own. `columns`: spreadsheets.sheets.Col
+    the software's defaults) on a sheet «Ghi chú» of their own. `columns`: reports.sheets.Col
     list (default: guessed from the types: floats 0.00, integers #,##0, booleans Có/Không)."""
-    from dcmetrics.spreadsheets.sheets import Sheet, exported_at, workbook
+    from dcmetrics.reports.sheets import Sheet, exported_at, workbook
 
     return workbook([Sheet(sheet, frame, title or sheet.upper(), [*(lines or []), exported_at()], columns)],
                     notes, properties={"title": title or sheet})

@@ -76,9 +76,9 @@ def shortlist_xlsx(sl: Shortlist, title: str | None = None, pending_reason: str 
     """The shortlist as an Excel workbook: the proposed units, the others with their reasons,
     the units to remind, the leading unit of each cluster; each sheet opens with the header block
     and has its table header on row TABLE_ROW + 1; widths, row heights and print setup from
-    dcmetrics/spreadsheets/sheets.py. Refused (Conflict) while a proposed unit's figures await
+    dcmetrics/reports/sheets.py. Refused (Conflict) while a proposed unit's figures await
     review, unless the committee's reason is given (see check_reviewed)."""
-    from dcmetrics.spreadsheets.sheets import Col, Sheet, exported_at, workbook
+    from dcmetrics.reports.sheets import Col, Sheet, exported_at, workbook
 
     pending_reason = check_reviewed(sl, pending_reason)
     lines = header_lines(sl, title, pending_reason)

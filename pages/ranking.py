@@ -8,7 +8,7 @@ import streamlit as st
 
 from dcmetrics import config, exports
 from dcmetrics.dashboard import awaiting_review, cross_profile_levels, profiles_in_scope, ranking
-from dcmetrics.spreadsheets import ranking as ranking_export
+from dcmetrics.reports import ranking_export
 from ui.context import current, get_profiles, show_errors
 from ui.downloads import XLSX_MIME, File, csv_choice, fingerprint, offer
 from ui.levels import NOT_RATED, level_colors

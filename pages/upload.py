@@ -11,7 +11,7 @@ from dcmetrics.errors import DcmetricsError, ValidationError
 from dcmetrics.fmt import fmt_num, size_text
 from dcmetrics.ingest import commit as ingest
 from dcmetrics.ingest.template import build_csv, build_xlsx
-from dcmetrics.spreadsheets import csv_dialects
+from dcmetrics.reports import csv_dialects
 from ui.context import account, current, get_profiles, get_store, show_errors
 from ui.downloads import XLSX_MIME, File, fingerprint, offer
 from ui.inputs import vn_file_uploader

@@ -22,8 +22,8 @@ from dcmetrics.errors import Problem, ValidationError
 from dcmetrics.ingest import codes
 from dcmetrics.ingest.read import read_table
 from dcmetrics.ingest.validate import validate
-from dcmetrics.spreadsheets import csv_dialects, sheets
-from dcmetrics.spreadsheets import ranking as ranking_export
+from dcmetrics.reports import csv_dialects, sheets
+from dcmetrics.reports import ranking_export
 
 GOLDEN = Path(__file__).parent / "golden"
 YEAR = 2025

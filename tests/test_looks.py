@@ -295,7 +295,7 @@ def test_commendation_files_are_bytes_kept_across_reruns(app_env, offered, monke
 
 
 def test_ranking_files_are_built_on_a_click_then_kept(app_env, offered, monkeypatch):
-    from dcmetrics.spreadsheets import ranking as ranking_export
+    from dcmetrics.reports import ranking_export
 
     built = _count_calls(monkeypatch, ranking_export, "ranking_files")
     at = run_app("ranking")

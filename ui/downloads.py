@@ -76,7 +76,7 @@ def offer(key: str, files: Sequence[File], build: Callable[[], Sequence[bytes]],
 
 def csv_choice(key: str) -> str:
     """The CSV dialect the user picks (radio), with the note on codes' leading zeros; returns its key."""
-    from dcmetrics.spreadsheets import csv_dialects
+    from dcmetrics.reports import csv_dialects
 
     choice = st.radio("Kiểu tệp CSV", list(csv_dialects.DIALECTS), key=key, horizontal=True,
                       format_func=lambda k: csv_dialects.DIALECTS[k].label,

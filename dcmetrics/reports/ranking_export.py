@@ -7,8 +7,8 @@ from __future__ import annotations
 import polars as pl
 
 from dcmetrics import config
-from dcmetrics.spreadsheets import csv_dialects
-from dcmetrics.spreadsheets.sheets import Col, Sheet, exported_at, workbook
+from dcmetrics.reports import csv_dialects
+from dcmetrics.reports.sheets import Col, Sheet, exported_at, workbook
 
 BASIS_LABEL = {"appraised": "sau thẩm định", "self": "tự chấm"}
 NOT_RATED = "Không xếp loại"
