@@ -464,6 +464,40 @@ def compare_with_sql(sql_units: pl.DataFrame, ref) -> dict:
             "rank_mismatches": both.filter(pl.col("rank").ne_missing(pl.col("rank_pd"))).height}
 
 
+# ---------------------------------------------------------------- the lean reference
+
+def lean_score(store: Store, profile, years, basis: str = "appraised") -> pl.DataFrame:
+    """The lean one-statement reference (sql/bench_lean.sql): total, rated, level and overall
+    rank of every scored unit of `years`, with the chain's rules and exact arithmetic but none of
+    what pages show beside them. The chain is timed against it and must agree with it."""
+    cur = store.cursor()
+    try:
+        scoring.register_inputs(cur, profile, basis, sorted(set(years)))
+        return scoring.floats(cur.sql(sqlfiles.load("bench_lean")).pl())
+    finally:
+        cur.close()
+
+
+def compare_lean(chain_units: pl.DataFrame, lean: pl.DataFrame) -> dict:
+    """Unit-by-unit agreement of the chain's units and the lean reference (same years): units in
+    one only, and units whose total, rated, level or rank differ (totals compared exactly)."""
+    cols = ["unit_code", "year", "total", "rated", "level", "rank"]
+    c = chain_units.select(cols).with_columns(pl.col("rank").cast(pl.Int64))
+    ref = lean.select(cols).with_columns(pl.col("rank").cast(pl.Int64))
+    both = c.join(ref, on=["unit_code", "year"], how="full", suffix="_lean", coalesce=True)
+    return {"units_chain": c.height, "units_lean": ref.height,
+            "units_not_in_both": both.filter(pl.col("total").is_null() | pl.col("total_lean").is_null()).height,
+            **{f"{k}_mismatches": both.filter(pl.col(k).ne_missing(pl.col(f"{k}_lean"))).height
+               for k in ("total", "rated", "level", "rank")}}
+
+
+def assert_lean_agrees(check: dict) -> None:
+    """The benchmark stops when the chain and the lean reference disagree on any unit."""
+    bad = {k: v for k, v in check.items() if (k.endswith("_mismatches") or k == "units_not_in_both") and v}
+    if bad or check["units_chain"] != check["units_lean"]:
+        raise AssertionError(f"the chain and the lean reference disagree: {check}")
+
+
 # ---------------------------------------------------------------- the SQL chain, step by step
 
 def chain_steps(store: Store, profile, years, basis: str = "appraised", explain_dir: Path | None = None
@@ -489,10 +523,11 @@ def chain_steps(store: Store, profile, years, basis: str = "appraised", explain_
             out[sql] = time.perf_counter() - t0
             out[f"rows:{sql}"] = cur.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
         order = "ORDER BY year, rated DESC, total DESC, unit_name COLLATE vi, unit_code"
-        for label, q in (("fetch units", f"SELECT * FROM t_ranked WHERE list_contains($y, year) {order}"),
-                         ("fetch groups", "SELECT * FROM t_groups WHERE list_contains($y, year) "
+        items = sqlfiles.load("items_wide")
+        for label, q in (("fetch units", f"SELECT * EXCLUDE (uid) FROM t_ranked WHERE list_contains($y, year) {order}"),
+                         ("fetch groups", "SELECT * EXCLUDE (uid) FROM t_groups WHERE list_contains($y, year) "
                                           "ORDER BY year, unit_code, group_ord"),
-                         ("fetch items", "SELECT * FROM t_items WHERE list_contains($y, year) "
+                         ("fetch items", f"SELECT * FROM ({items}) WHERE list_contains($y, year) "
                                          "ORDER BY year, unit_code, group_ord, item_ord")):
             t0 = time.perf_counter()
             cur.sql(q, params={"y": wanted}).pl()
@@ -638,6 +673,10 @@ def measure_app(db: Path, repeat: int, uploads_dir: Path, explain_dir: Path | No
 
     # --- references: the whole chain from the observations, as a first build or a unit-tree change runs it
     t["score_year"] = _stat(_times(lambda: scoring.score(store, profile, [year]), repeat))
+    # the lean reference, same year, same run, and the chain's agreement with it unit by unit
+    t["lean_year"] = _stat(_times(lambda: lean_score(store, profile, [year]), repeat))
+    res["lean_check"] = compare_lean(scoring.score(store, profile, [year]).year(year), lean_score(store, profile, [year]))
+    assert_lean_agrees(res["lean_check"])
     mark("score one year")
     t["score_year_self"] = _stat(_times(lambda: scoring.score(store, profile, [year], "self"), repeat))
     steps = [chain_steps(store, profile, [year], explain_dir=explain_dir if i == 0 else None)

@@ -85,6 +85,23 @@ def _number(text: str, decimal_comma: bool) -> float | None:
     return float(exact.dec(d)) if abs(d) < exact.LIMIT else math.inf
 
 
+def file_unit_codes(table: RawTable) -> list[str]:
+    """The unit codes a file names (its unit column, trimmed as validation reads them): what the
+    unit directory must hold for validate, rather than every unit of the registry."""
+    col = next((h for h in table.frame.columns if h != ROW and _key(h) in UNIT_COLS), None)
+    if col is None:
+        return []
+    return (table.frame.select(pl.col(col).cast(pl.String).str.strip_chars().drop_nulls().unique())
+            .to_series().to_list())
+
+
+def _directory(units: pl.DataFrame) -> tuple[dict, dict]:
+    """unit type and (active_from, active_to) by code."""
+    codes = units["code"].to_list()
+    return (dict(zip(codes, units["type"].to_list())),
+            dict(zip(codes, zip(units["active_from"].to_list(), units["active_to"].to_list()))))
+
+
 def validate(table: RawTable, indicators: dict[str, Indicator], units: pl.DataFrame,
              allowed: set[str], year: int) -> Parsed:
     """Check a table for `year` (wide: one row per unit; long: one row per unit and indicator);
@@ -158,8 +175,7 @@ def validate_long(table: RawTable, indicators: dict[str, Indicator], units: pl.D
         return Parsed(pl.DataFrame(schema=OBS_SCHEMA), problems, [])
     by_name = {_key(i.name): c for c, i in indicators.items()}
     codes = {c.casefold(): c for c in indicators}
-    unit_type = dict(zip(units["code"], units["type"]))
-    active = {r["code"]: (r["active_from"], r["active_to"]) for r in units.iter_rows(named=True)}
+    unit_type, active = _directory(units)
     rows, warnings, given, first_row = [], [], {}, {}
     seen_pairs: dict[tuple[str, str], int] = {}
     for r in df.iter_rows(named=True):
@@ -250,8 +266,7 @@ def validate_wide(table: RawTable, indicators: dict[str, Indicator], units: pl.D
     if problems:
         return Parsed(pl.DataFrame(schema=OBS_SCHEMA), problems, warnings)
 
-    unit_type = dict(zip(units["code"], units["type"]))
-    active = {r["code"]: (r["active_from"], r["active_to"]) for r in units.iter_rows(named=True)}
+    unit_type, active = _directory(units)
     # x/blank convention: a yes/no column holding an 'x' and no explicit 'no' reads blanks as Không
     x_blank = set()
     for code, p in parts.items():
