@@ -7,6 +7,7 @@ The drill-down reads the very rows the ranking used (ScoreResult.items / .groups
 from __future__ import annotations
 
 import threading
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -221,6 +222,8 @@ def _run_chain(cur, profile: Profile, basis: str, years: list[int], pending: Pen
     `unit_codes`, only those units are read and scored (ranks then mean nothing)."""
     register_inputs(cur, profile, basis, years, pending, unit_codes, prev)
     for table, sql in CHAIN:
+        if unit_codes is not None and sql == "current_observations":
+            sql = "current_observations_of_units"  # the same rows, the observations pruned by unit
         cur.execute(f"CREATE OR REPLACE TEMP TABLE {sqlfiles.quote_ident(table)} AS {sqlfiles.load(sql)}").fetchall()
         if table == upto:
             break
@@ -247,11 +250,34 @@ def score(store: Store, profile: Profile, years: list[int] | tuple[int, ...], ba
                                params={"y": wanted}).pl())
         groups = floats(cur.sql("SELECT * EXCLUDE (uid) FROM t_groups WHERE list_contains($y, year) "
                                 "ORDER BY year, unit_code, group_ord", params={"y": wanted}).pl())
-        items = floats(cur.sql(f"SELECT * FROM ({sqlfiles.load('items_wide')}) WHERE list_contains($y, year) "
-                               "ORDER BY year, unit_code, group_ord, item_ord", params={"y": wanted}).pl())
-    finally:
+        for table in ("t_ranked", "t_totals", "t_groups", "t_current"):  # what the items no longer need
+            cur.execute(f"DROP TABLE {table}").fetchall()
+    except BaseException:
         cur.close()
-    return ScoreResult(profile, basis, tuple(wanted), units, groups, items)
+        raise
+    return ScoreResult(profile, basis, tuple(wanted), units, groups, _HeldItems(cur, wanted))
+
+
+class _HeldItems:
+    """The items of one score() run, read when asked for: the run's cursor is kept (with its
+    t_items, t_values and t_scored and the profile's tables) until the result is dropped, so the
+    drill-down reads the very rows the ranking used, and the nation's million item rows with
+    their provenance are only joined and fetched if some page asks for all of them."""
+
+    def __init__(self, cur, years: list[int]):
+        self._cur, self._years, self._lock, self._all = cur, years, threading.Lock(), None
+        weakref.finalize(self, cur.close)
+
+    def __call__(self, unit_codes: list[str] | None = None, indicators: list[str] | None = None) -> pl.DataFrame:
+        if unit_codes is None and indicators is None and self._all is not None:
+            return self._all
+        with self._lock:  # a cursor serves one statement at a time
+            items = floats(self._cur.sql(
+                f"SELECT * FROM ({sqlfiles.load('items_wide')}) ORDER BY year, unit_code, group_ord, item_ord",
+                params={"y": self._years, "units": unit_codes, "inds": indicators}).pl())
+        if unit_codes is None and indicators is None:
+            self._all = items
+        return items
 
 
 def _fresh_stored_totals(store: Store, profile: Profile, basis: str, years: list[int], pending: Pending | None,
@@ -394,7 +420,8 @@ def refresh(store: Store, profile: Profile, years, basis: str = "appraised") -> 
                             # semi-join, where list_contains searched the list for each stored row)
                             tx.execute(f"DELETE FROM {t} WHERE run_id = $r AND unit_code IN (SELECT unit_code FROM p_units)",
                                        {"r": run_id}).fetchall()
-                        tx.execute(f"INSERT INTO {t} BY NAME SELECT $r AS run_id, * FROM ({rows})", {"r": run_id}).fetchall()
+                        params = {"r": run_id, **({"y": [y], "units": None, "inds": None} if table == "score_items" else {})}
+                        tx.execute(f"INSERT INTO {t} BY NAME SELECT $r AS run_id, * FROM ({rows})", params).fetchall()
                     # a few units rescored can move other units' ranks: taken again over the run,
                     # written only where they moved (rewriting the nation's rows costs more)
                     tx.execute(sqlfiles.load("update_run_ranks"), {"run": run_id}).fetchall()

@@ -1,11 +1,11 @@
--- Attainment in [0, 1] and points of every unit x item, on integer keys and numbers only: uid
+-- Attainment in [0, 1] of every unit x item, on integer keys and numbers only: uid
 -- (t_scored), item_id and ind_id (fw_items). Codes, labels and the provenance of each value are
 -- joined back only where rows are shown or stored (items_wide.sql). Items whose indicator does
 -- not apply to the unit's type are absent; a ratio with nothing arisen under 'not_applicable'
 -- stays with max_points 0 so its group's points spread over the other items.
 -- Exact: values are DECIMAL(18, 6); every quotient goes through q12 (exact_macros.sql), so
--- attainments and points are DECIMAL(38, 12) whatever order the engine takes. An item's points
--- are for the drill-down; group_points.sql divides once per group, not once per item.
+-- attainments are DECIMAL(38, 12) whatever order the engine takes. An item's points are for the
+-- drill-down only and computed there (items_wide.sql); group_points.sql divides once per group.
 WITH base AS (
     SELECT s.uid, s.year, it.item_id, it.ind_id, it.group_ord, it.group_points, it.weight, it.rule_type,
            it.target, it.bound, it.expect, it.fail_mode, it.share_each, it.zero_den, it.then_type, it.ind_max,
@@ -45,16 +45,5 @@ attained AS (
            ON b.ind_id = m.ind_id AND m.x >= b.lo
           AND (b.hi IS NULL OR m.x < b.hi OR (b.last AND m.x <= b.hi))
 ),
--- a grouped sum joined back: a window over the rows costs several times more
-weights AS (
-    SELECT uid, year, group_ord, sum(CASE WHEN not_applicable THEN 0 ELSE weight END) AS weight_sum
-    FROM attained GROUP BY uid, year, group_ord
-)
-SELECT a.uid, a.year, a.item_id, a.group_ord, a.value, a.num, a.den, a.x AS measured,
-       a.missing, a.not_applicable, a.attainment, a.weight, w.weight_sum,
-       CAST(CASE WHEN a.not_applicable OR w.weight_sum = 0 THEN 0
-                 ELSE q12(a.group_points * a.weight, w.weight_sum) END AS DECIMAL(38, 12)) AS max_points,
-       CAST(CASE WHEN a.not_applicable OR w.weight_sum = 0 THEN 0
-                 ELSE q12(coalesce(a.attainment, 0) * a.group_points * a.weight, w.weight_sum) END AS DECIMAL(38, 12)) AS points
-FROM attained a
-JOIN weights w ON w.uid = a.uid AND w.year = a.year AND w.group_ord = a.group_ord
+SELECT uid, year, item_id, group_ord, value, num, den, x AS measured, missing, not_applicable, attainment, weight
+FROM attained
