@@ -112,7 +112,8 @@ def profile_tables(profile: Profile, basis: str) -> dict[str, pl.DataFrame]:
         for ii, it in enumerate(g.items, 1):
             r, ind = it.rule, it.indicator
             items.append({
-                "item_id": len(items) + 1, "ind_id": ind_id[ind.code], "group_key": g.key, "group_ord": gi, "group_points": dec(g.points),
+                "item_id": len(items) + 1, "ind_id": ind_id[ind.code],
+                "group_key": g.key, "group_ord": gi, "group_points": dec(g.points),
                 "indicator": ind.code, "item_ord": ii, "weight": dec(it.weight), "kind": ind.kind,
                 "rule_type": r.type, "target": dec(r.target), "bound": dec(r.bound), "expect": dec(r.expect),
                 "fail_mode": r.mode, "share_each": dec(r.share_each), "zero_den": r.zero_denominator,
@@ -148,14 +149,16 @@ def profile_tables(profile: Profile, basis: str) -> dict[str, pl.DataFrame]:
              for i, lv in enumerate(profile.levels, 1)],
             schema={"level": pl.String, "level_ord": pl.Int32, "min_total": DEC, "floor": DEC, "cap": pl.String}),
         "fw_vetoes": pl.DataFrame(
-            [{"veto_ord": i, "indicator": v.indicator.code, "ind_id": ind_id[v.indicator.code], "op": v.op, "value": dec(v.value),
+            [{"veto_ord": i, "indicator": v.indicator.code, "ind_id": ind_id[v.indicator.code], "op": v.op,
+              "value": dec(v.value),
               "effect": v.effect, "cap_ord": level_ord.get(v.cap_level), "reason": v.reason}
              for i, v in enumerate(profile.vetoes, 1)],
             schema={"veto_ord": pl.Int32, "indicator": pl.String, "ind_id": pl.Int32, "op": pl.String, "value": DEC,
                     "effect": pl.String, "cap_ord": pl.Int32, "reason": pl.String}),
         # cap null: no cap
         "fw_adjustments": pl.DataFrame(
-            [{"indicator": a.indicator.code, "ind_id": ind_id[a.indicator.code], "kind": a.kind, "ind_kind": a.indicator.kind,
+            [{"indicator": a.indicator.code, "ind_id": ind_id[a.indicator.code], "kind": a.kind,
+              "ind_kind": a.indicator.kind,
               "points_each": dec(a.points_each), "cap": dec(a.cap)} for a in profile.adjustments],
             schema={"indicator": pl.String, "ind_id": pl.Int32, "kind": pl.String, "ind_kind": pl.String,
                     "points_each": DEC, "cap": DEC}),
