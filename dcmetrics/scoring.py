@@ -7,6 +7,7 @@ The drill-down reads the very rows the ranking used (ScoreResult.items / .groups
 from __future__ import annotations
 
 import threading
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -22,8 +23,10 @@ from dcmetrics.store import Store
 BASES = ("appraised", "self")
 # how stored runs were computed, recorded with each (sql/exact_macros.sql)
 ARITHMETIC = "decimal: values 6 places, quotients 12 places half up"
-CHAIN = [("t_current", "current_observations"), ("t_values", "values"), ("t_scored", "scored_units"), ("t_items", "attainment"),
-         ("t_groups", "group_points"), ("t_totals", "totals"), ("t_ranked", "ranks")]
+# (t_scored gives each unit its integer id, uid; the steps after it join on integers and carry
+# numbers only, the codes and the provenance of values are joined back in items_wide.sql)
+CHAIN = [("t_current", "current_observations"), ("t_scored", "scored_units"), ("t_values", "values"),
+         ("t_items", "attainment"), ("t_groups", "group_points"), ("t_totals", "totals"), ("t_ranked", "ranks")]
 
 
 @dataclass(frozen=True)
@@ -103,25 +106,27 @@ DEC = pl.Decimal(18, 6)  # every number of a profile and every reported value, e
 def profile_tables(profile: Profile, basis: str) -> dict[str, pl.DataFrame]:
     """The profile as the small tables the SQL chain joins (values bound as data, never as SQL text)."""
     items, bands = [], []
+    used = profile.indicators()
+    ind_id = {i.code: n for n, i in enumerate(used, 1)}  # integer ids for the chain's joins
     for gi, g in enumerate(profile.groups, 1):
         for ii, it in enumerate(g.items, 1):
             r, ind = it.rule, it.indicator
             items.append({
+                "item_id": len(items) + 1, "ind_id": ind_id[ind.code],
                 "group_key": g.key, "group_ord": gi, "group_points": dec(g.points),
                 "indicator": ind.code, "item_ord": ii, "weight": dec(it.weight), "kind": ind.kind,
                 "rule_type": r.type, "target": dec(r.target), "bound": dec(r.bound), "expect": dec(r.expect),
                 "fail_mode": r.mode, "share_each": dec(r.share_each), "zero_den": r.zero_denominator,
                 "then_type": r.then, "ind_max": dec(ind.max)})
             for bi, b in enumerate(r.bands):
-                bands.append({"indicator": ind.code, "lo": dec(b.lo), "hi": dec(b.hi), "share": dec(b.share),
-                              "last": bi == len(r.bands) - 1})
-    used = profile.indicators()
+                bands.append({"indicator": ind.code, "ind_id": ind_id[ind.code], "lo": dec(b.lo), "hi": dec(b.hi),
+                              "share": dec(b.share), "last": bi == len(r.bands) - 1})
     level_ord = {lv.level: i for i, lv in enumerate(profile.levels, 1)}
     caps = profile.adjustment_caps
     rnd = profile.rounding
     return {
         "fw_items": pl.DataFrame(items, schema={
-            "group_key": pl.String, "group_ord": pl.Int32, "group_points": DEC,
+            "item_id": pl.Int32, "ind_id": pl.Int32, "group_key": pl.String, "group_ord": pl.Int32, "group_points": DEC,
             "indicator": pl.String, "item_ord": pl.Int32, "weight": DEC, "kind": pl.String,
             "rule_type": pl.String, "target": DEC, "bound": DEC, "expect": DEC,
             "fail_mode": pl.String, "share_each": DEC, "zero_den": pl.String,
@@ -131,29 +136,31 @@ def profile_tables(profile: Profile, basis: str) -> dict[str, pl.DataFrame]:
             schema={"group_key": pl.String, "group_ord": pl.Int32, "group_points": DEC}),
         # hi null: the last band of a count, open upwards
         "fw_item_bands": pl.DataFrame(bands, schema={
-            "indicator": pl.String, "lo": DEC, "hi": DEC, "share": DEC, "last": pl.Boolean}),
+            "indicator": pl.String, "ind_id": pl.Int32, "lo": DEC, "hi": DEC, "share": DEC, "last": pl.Boolean}),
         "fw_indicators": pl.DataFrame(
-            [{"indicator": i.code, "kind": i.kind, "entered_by": i.entered_by} for i in used],
-            schema={"indicator": pl.String, "kind": pl.String, "entered_by": pl.String}),
+            [{"indicator": i.code, "ind_id": ind_id[i.code], "kind": i.kind, "entered_by": i.entered_by} for i in used],
+            schema={"indicator": pl.String, "ind_id": pl.Int32, "kind": pl.String, "entered_by": pl.String}),
         "fw_unit_types": pl.DataFrame({"unit_type": list(profile.unit_types)}, schema={"unit_type": pl.String}),
         "fw_applies": pl.DataFrame(
-            [{"indicator": i.code, "unit_type": t} for i in used for t in i.applies],
-            schema={"indicator": pl.String, "unit_type": pl.String}),
+            [{"indicator": i.code, "ind_id": ind_id[i.code], "unit_type": t} for i in used for t in i.applies],
+            schema={"indicator": pl.String, "ind_id": pl.Int32, "unit_type": pl.String}),
         "fw_levels": pl.DataFrame(
             [{"level": lv.level, "level_ord": i, "min_total": dec(lv.min_total), "floor": dec(lv.floor), "cap": lv.cap}
              for i, lv in enumerate(profile.levels, 1)],
             schema={"level": pl.String, "level_ord": pl.Int32, "min_total": DEC, "floor": DEC, "cap": pl.String}),
         "fw_vetoes": pl.DataFrame(
-            [{"veto_ord": i, "indicator": v.indicator.code, "op": v.op, "value": dec(v.value),
+            [{"veto_ord": i, "indicator": v.indicator.code, "ind_id": ind_id[v.indicator.code], "op": v.op,
+              "value": dec(v.value),
               "effect": v.effect, "cap_ord": level_ord.get(v.cap_level), "reason": v.reason}
              for i, v in enumerate(profile.vetoes, 1)],
-            schema={"veto_ord": pl.Int32, "indicator": pl.String, "op": pl.String, "value": DEC,
+            schema={"veto_ord": pl.Int32, "indicator": pl.String, "ind_id": pl.Int32, "op": pl.String, "value": DEC,
                     "effect": pl.String, "cap_ord": pl.Int32, "reason": pl.String}),
         # cap null: no cap
         "fw_adjustments": pl.DataFrame(
-            [{"indicator": a.indicator.code, "kind": a.kind, "ind_kind": a.indicator.kind,
+            [{"indicator": a.indicator.code, "ind_id": ind_id[a.indicator.code], "kind": a.kind,
+              "ind_kind": a.indicator.kind,
               "points_each": dec(a.points_each), "cap": dec(a.cap)} for a in profile.adjustments],
-            schema={"indicator": pl.String, "kind": pl.String, "ind_kind": pl.String,
+            schema={"indicator": pl.String, "ind_id": pl.Int32, "kind": pl.String, "ind_kind": pl.String,
                     "points_each": DEC, "cap": DEC}),
         "fw_params": pl.DataFrame([{
             "framework_id": profile.id, "framework_version": profile.version, "basis": basis,
@@ -188,9 +195,14 @@ def _check_basis(basis: str) -> None:
         raise DcmetricsError(f"Cơ sở tính điểm «{basis}» không hợp lệ: chọn «appraised» (sau thẩm định) hoặc «self» (tự chấm).")
 
 
+PREV_SCHEMA = {"unit_code": pl.String, "year": pl.Int32, "total": pl.Decimal(18, 6), "rank": pl.Int64,
+               "level": pl.String}
+
+
 def register_inputs(cur, profile: Profile, basis: str, years: list[int], pending: Pending | None = None,
-                    unit_codes: list[str] | None = None) -> None:
-    """Everything the chain reads besides the stored tables, registered on the cursor."""
+                    unit_codes: list[str] | None = None, prev: pl.DataFrame | None = None) -> None:
+    """Everything the chain reads besides the stored tables, registered on the cursor; `prev`:
+    the stored totals of a year before a scored one, for the change columns (PREV_SCHEMA)."""
     cur.execute(sqlfiles.load("exact_macros")).fetchall()
     for name, frame in profile_tables(profile, basis).items():
         cur.register(name, frame)
@@ -204,14 +216,17 @@ def register_inputs(cur, profile: Profile, basis: str, years: list[int], pending
                                             schema={"submission_id": pl.Int64}))
     cur.register("p_scope", pl.DataFrame({"restricted": [unit_codes is not None]}))
     cur.register("p_units", pl.DataFrame({"unit_code": sorted(set(unit_codes or []))}, schema={"unit_code": pl.String}))
+    cur.register("p_prev", prev if prev is not None else pl.DataFrame(schema=PREV_SCHEMA))
 
 
 def _run_chain(cur, profile: Profile, basis: str, years: list[int], pending: Pending | None = None,
-               unit_codes: list[str] | None = None, upto: str = "t_ranked") -> None:
+               unit_codes: list[str] | None = None, upto: str = "t_ranked", prev: pl.DataFrame | None = None) -> None:
     """The SQL chain into the cursor's temp tables, up to and including `upto`; with
     `unit_codes`, only those units are read and scored (ranks then mean nothing)."""
-    register_inputs(cur, profile, basis, years, pending, unit_codes)
+    register_inputs(cur, profile, basis, years, pending, unit_codes, prev)
     for table, sql in CHAIN:
+        if unit_codes is not None and sql == "current_observations":
+            sql = "current_observations_of_units"  # the same rows, the observations pruned by unit
         cur.execute(f"CREATE OR REPLACE TEMP TABLE {sqlfiles.quote_ident(table)} AS {sqlfiles.load(sql)}").fetchall()
         if table == upto:
             break
@@ -222,24 +237,79 @@ _UNIT_ORDER = "ORDER BY year, rated DESC, total DESC, unit_name COLLATE vi, unit
 
 def score(store: Store, profile: Profile, years: list[int] | tuple[int, ...], basis: str = "appraised",
           pending: Pending | None = None, unit_codes: list[str] | None = None) -> ScoreResult:
-    """Score `years` (and the year before each, for the change columns) with `profile`, straight
-    from the observations; with `pending`, as if that file were stored; with `unit_codes`, only
-    those units (their ranks are then among themselves)."""
+    """Score `years` with `profile`, straight from the observations; with `pending`, as if that
+    file were stored; with `unit_codes`, only those units (their ranks are then among themselves).
+    The change columns compare with the year before: read from its stored run of this very
+    profile version when that run is fresh, else scored here as well."""
     _check_basis(basis)
     wanted = sorted(set(years))
-    with_prev = sorted(set(wanted) | {y - 1 for y in wanted})
+    before = sorted({y - 1 for y in wanted} - set(wanted))
+    prev, stored_before = _fresh_stored_totals(store, profile, basis, before, pending, unit_codes)
+    with_prev = sorted(set(wanted) | (set(before) - stored_before))
     cur = store.cursor()
     try:
-        _run_chain(cur, profile, basis, with_prev, pending, unit_codes)
-        units = floats(cur.sql(f"SELECT * FROM t_ranked WHERE list_contains($y, year) {_UNIT_ORDER}",
+        _run_chain(cur, profile, basis, with_prev, pending, unit_codes, prev=prev)
+        units = floats(cur.sql(f"SELECT * EXCLUDE (uid) FROM t_ranked WHERE list_contains($y, year) {_UNIT_ORDER}",
                                params={"y": wanted}).pl())
-        groups = floats(cur.sql("SELECT * FROM t_groups WHERE list_contains($y, year) "
+        groups = floats(cur.sql("SELECT * EXCLUDE (uid) FROM t_groups WHERE list_contains($y, year) "
                                 "ORDER BY year, unit_code, group_ord", params={"y": wanted}).pl())
-        items = floats(cur.sql("SELECT * FROM t_items WHERE list_contains($y, year) "
-                               "ORDER BY year, unit_code, group_ord, item_ord", params={"y": wanted}).pl())
+        for table in ("t_ranked", "t_totals", "t_groups", "t_current"):  # what the items no longer need
+            cur.execute(f"DROP TABLE {table}").fetchall()
+    except BaseException:
+        cur.close()
+        raise
+    return ScoreResult(profile, basis, tuple(wanted), units, groups, _HeldItems(cur, wanted))
+
+
+class _HeldItems:
+    """The items of one score() run, read when asked for: the run's cursor is kept (with its
+    t_items, t_values and t_scored and the profile's tables) until the result is dropped, so the
+    drill-down reads the very rows the ranking used, and the nation's million item rows with
+    their provenance are only joined and fetched if some page asks for all of them."""
+
+    def __init__(self, cur, years: list[int]):
+        self._cur, self._years, self._lock, self._all = cur, years, threading.Lock(), None
+        weakref.finalize(self, cur.close)
+
+    def __call__(self, unit_codes: list[str] | None = None, indicators: list[str] | None = None) -> pl.DataFrame:
+        if unit_codes is None and indicators is None and self._all is not None:
+            return self._all
+        with self._lock:  # a cursor serves one statement at a time
+            items = floats(self._cur.sql(
+                f"SELECT * FROM ({sqlfiles.load('items_wide')}) ORDER BY year, unit_code, group_ord, item_ord",
+                params={"y": self._years, "units": unit_codes, "inds": indicators}).pl())
+        if unit_codes is None and indicators is None:
+            self._all = items
+        return items
+
+
+def _fresh_stored_totals(store: Store, profile: Profile, basis: str, years: list[int], pending: Pending | None,
+                         unit_codes: list[str] | None) -> tuple[pl.DataFrame | None, set[int]]:
+    """The stored totals, ranks and levels of `years` (PREV_SCHEMA) from runs of `profile` (this
+    version, this basis) that saw the current data, and the years they cover. None when the
+    scoring is not of the whole data as stored: some units only (their ranks are among
+    themselves), or a preview whose file replaces one of those years."""
+    if not years or unit_codes is not None:
+        return None, set()
+    cur = store.cursor()
+    try:
+        if pending is not None:
+            touched = set(pending.observations["year"].unique().to_list()) if pending.observations.height else set()
+            if pending.replaces:
+                touched |= {r[0] for r in cur.execute(
+                    "SELECT DISTINCT year FROM submissions WHERE list_contains($ids, id)",
+                    {"ids": list(pending.replaces)}).fetchall()}
+            years = [y for y in years if y not in touched]
+        # fresh: no change recorded since the run that names its year (or every year)
+        runs = [r for r in cur.execute(sqlfiles.load("score_runs_of"), _run_key(profile, basis, years)).fetchall()
+                if _pending_work(cur, r, r[0])[0] == "fresh"]
+        if not runs:
+            return None, set()
+        frame = cur.sql("SELECT unit_code, year, total, rank, level FROM score_units "
+                        "WHERE list_contains($runs, run_id)", params={"runs": [r[1] for r in runs]}).pl()
     finally:
         cur.close()
-    return ScoreResult(profile, basis, tuple(wanted), units, groups, items)
+    return frame.select([pl.col(c).cast(t) for c, t in PREV_SCHEMA.items()]), {r[0] for r in runs}
 
 
 def floats(frame: pl.DataFrame) -> pl.DataFrame:
@@ -271,8 +341,8 @@ def scored_years(store: Store) -> list[int]:
 # score_items; a change recorded in data_changes rescores only the units it names (a district's
 # upload: ~500 units, not the nation), then the ranks are taken over the year's stored totals.
 
-# each stored table and what fills it: a temp table of the chain, or a query over them (.sql)
-_STORED = {"score_units": "unit_rows_to_store", "score_groups": "t_groups", "score_items": "t_items"}
+# each stored table and the query over the chain's temp tables that fills it (.sql)
+_STORED = {"score_units": "unit_rows_to_store", "score_groups": "groups_to_store", "score_items": "items_wide"}
 _FULL_SHARE = 0.25  # past this share of a year's units changed, rescoring everything is cheaper
 _REFRESH_LOCKS: dict[int, threading.Lock] = {}
 
@@ -344,15 +414,17 @@ def refresh(store: Store, profile: Profile, years, basis: str = "appraised") -> 
                     _run_chain(tx, profile, basis, [y], unit_codes=codes, upto="t_totals")
                     for table, source in _STORED.items():
                         t = sqlfiles.quote_ident(table)
-                        rows = (f"SELECT * FROM {sqlfiles.quote_ident(source)}" if source.startswith("t_")
-                                else sqlfiles.load(source))
+                        rows = sqlfiles.load(source)
                         # (every result fetched: DuckDB refuses a register() while one is pending)
                         if mode == "full":
                             tx.execute(f"DELETE FROM {t} WHERE run_id = $r", {"r": run_id}).fetchall()
                         else:
-                            tx.execute(f"DELETE FROM {t} WHERE run_id = $r AND list_contains($u, unit_code)",
-                                       {"r": run_id, "u": codes}).fetchall()
-                        tx.execute(f"INSERT INTO {t} BY NAME SELECT $r AS run_id, * FROM ({rows})", {"r": run_id}).fetchall()
+                            # (p_units: the rescored units, registered by the chain; a hash
+                            # semi-join, where list_contains searched the list for each stored row)
+                            tx.execute(f"DELETE FROM {t} WHERE run_id = $r AND unit_code IN (SELECT unit_code FROM p_units)",
+                                       {"r": run_id}).fetchall()
+                        params = {"r": run_id, **({"y": [y], "units": None, "inds": None} if table == "score_items" else {})}
+                        tx.execute(f"INSERT INTO {t} BY NAME SELECT $r AS run_id, * FROM ({rows})", params).fetchall()
                     # a few units rescored can move other units' ranks: taken again over the run,
                     # written only where they moved (rewriting the nation's rows costs more)
                     tx.execute(sqlfiles.load("update_run_ranks"), {"run": run_id}).fetchall()

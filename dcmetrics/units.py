@@ -174,6 +174,11 @@ def all_units(store: Store) -> pl.DataFrame:
     return store.frame(sqlfiles.load("units_all"))
 
 
+def of_codes(store: Store, codes: list[str]) -> pl.DataFrame:
+    """The registry's rows (as all_units) of `codes`; codes it does not hold are absent."""
+    return store.frame(sqlfiles.load("units_of_codes"), {"codes": sorted(set(codes))})
+
+
 def get_unit(store: Store, code: str) -> dict:
     rows = store.frame("SELECT * FROM units WHERE code = $c", {"c": code})
     if rows.is_empty():

@@ -8,7 +8,7 @@ from dcmetrics import exports
 from dcmetrics.analysis import sensitivity
 from dcmetrics.fmt import fmt_num
 from ui.context import current, show_errors
-from ui.downloads import XLSX_MIME, File, fingerprint, offer
+from ui.downloads import XLSX_MIME, File, csv_choice, fingerprint, offer
 from ui.inputs import vn_number_input
 from ui.tables import vn_dataframe
 
@@ -97,7 +97,9 @@ if res.with_shortlist:
 st.subheader("Từng đơn vị")
 vn_dataframe(table, cols, points=("total",), numbers=("stay_pct",), key="sens_table", alt="Độ nhạy của xếp hạng")
 name = f"do-nhay-{res.profile_id}-{res.year}-N{res.n}-seed{res.seed}"
+dialect = csv_choice("sens_csv_dialect")
 offer("sens_export", [File("Tải Excel", f"{name}.xlsx", XLSX_MIME, "sens_xlsx", ":material/table:"),
                       File("Tải CSV", f"{name}.csv", "text/csv", "sens_csv", ":material/csv:")],
-      lambda: [exports.xlsx_bytes(res.export_frame(), "Độ nhạy", res.notes()), exports.csv_bytes(res.export_frame())],
-      depends=fingerprint(*params))
+      lambda: [exports.xlsx_bytes(res.export_frame(), "Độ nhạy", res.notes()),
+               exports.csv_bytes(res.export_frame(), dialect)],
+      depends=fingerprint(*params, dialect))

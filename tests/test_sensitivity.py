@@ -113,8 +113,11 @@ def test_export_records_method_n_r_seed_and_version(sample_store, profiles):
     assert "trùng với kết quả đã lưu" in text
     frame = res.export_frame()
     assert {"Hạng trung vị", "Hạng tốt (5 %)", "Hạng kém (95 %)", "Tỷ lệ ở lại danh sách"} <= set(frame.columns)
-    back = pl.read_csv(io.BytesIO(exports.csv_bytes(frame)[3:]))
+    back = pl.read_csv(io.BytesIO(exports.csv_bytes(frame, "std")))
     assert back.height == res.units.height
+    assert back["Hạng trung vị"].to_list() == frame["Hạng trung vị"].to_list()
+    vi = pl.read_csv(io.BytesIO(exports.csv_bytes(frame, "vi")[3:]), separator=";")
+    assert vi.height == res.units.height
     xlsx = exports.xlsx_bytes(frame, "Độ nhạy", notes)
     assert xlsx[:2] == b"PK"
 

@@ -86,6 +86,30 @@ def _number(text: str, decimal_comma: bool) -> float | None:
     return float(exact.dec(d)) if abs(d) < exact.LIMIT else math.inf
 
 
+MAX_PADDED = 12  # longest code a stripped one is padded back to (commune codes have 5 digits)
+
+
+def file_unit_codes(table: RawTable) -> list[str]:
+    """The unit codes a file names (its unit column, trimmed as validation reads them): what the
+    unit directory must hold for validate, rather than every unit of the registry."""
+    col = next((h for h in table.frame.columns if h != ROW and _key(h) in UNIT_COLS), None)
+    if col is None:
+        return []
+    typed = (table.frame.select(pl.col(col).cast(pl.String).str.strip_chars().drop_nulls().unique())
+             .to_series().to_list())
+    # and the codes a spreadsheet may have stripped of their zeros (ingest/codes.py): «4» may be «00004»
+    padded = [c.zfill(n) for c in typed if c.isdigit() and not c.startswith("0")
+              for n in range(len(c) + 1, MAX_PADDED + 1)]
+    return typed + padded
+
+
+def _directory(units: pl.DataFrame) -> tuple[dict, dict]:
+    """unit type and (active_from, active_to) by code."""
+    codes = units["code"].to_list()
+    return (dict(zip(codes, units["type"].to_list())),
+            dict(zip(codes, zip(units["active_from"].to_list(), units["active_to"].to_list()))))
+
+
 def validate(table: RawTable, indicators: dict[str, Indicator], units: pl.DataFrame,
              allowed: set[str], year: int) -> Parsed:
     """Check a table for `year` (wide: one row per unit; long: one row per unit and indicator);
@@ -164,8 +188,7 @@ def validate_long(table: RawTable, indicators: dict[str, Indicator], units: pl.D
         return Parsed(pl.DataFrame(schema=OBS_SCHEMA), problems, [])
     by_name = {_key(i.name): c for c, i in indicators.items()}
     codes = {c.casefold(): c for c in indicators}
-    unit_type = dict(zip(units["code"], units["type"]))
-    active = {r["code"]: (r["active_from"], r["active_to"]) for r in units.iter_rows(named=True)}
+    unit_type, active = _directory(units)
     rows, warnings, given, first_row = [], [], {}, {}
     seen_pairs: dict[tuple[str, str], int] = {}
     padded = _padded(unit_type, allowed)
@@ -257,8 +280,7 @@ def validate_wide(table: RawTable, indicators: dict[str, Indicator], units: pl.D
     if problems:
         return Parsed(pl.DataFrame(schema=OBS_SCHEMA), problems, warnings)
 
-    unit_type = dict(zip(units["code"], units["type"]))
-    active = {r["code"]: (r["active_from"], r["active_to"]) for r in units.iter_rows(named=True)}
+    unit_type, active = _directory(units)
     # x/blank convention: a yes/no column holding an 'x' and no explicit 'no' reads blanks as Không
     x_blank = set()
     for code, p in parts.items():

@@ -1,17 +1,19 @@
--- Attainment in [0, 1] and points of every unit x item. Items whose indicator does not apply
--- to the unit's type are absent; a ratio with nothing arisen under 'not_applicable' stays
--- with max_points 0 so its group's points spread over the other items.
+-- Attainment in [0, 1] of every unit x item, on integer keys and numbers only: uid
+-- (t_scored), item_id and ind_id (fw_items). Codes, labels and the provenance of each value are
+-- joined back only where rows are shown or stored (items_wide.sql). Items whose indicator does
+-- not apply to the unit's type are absent; a ratio with nothing arisen under 'not_applicable'
+-- stays with max_points 0 so its group's points spread over the other items.
 -- Exact: values are DECIMAL(18, 6); every quotient goes through q12 (exact_macros.sql), so
--- attainments and points are DECIMAL(38, 12) whatever order the engine takes. An item's points
--- are for the drill-down; group_points.sql divides once per group, not once per item.
+-- attainments are DECIMAL(38, 12) whatever order the engine takes. An item's points are for the
+-- drill-down only and computed there (items_wide.sql); group_points.sql divides once per group.
 WITH base AS (
-    SELECT s.unit_code, s.year, s.unit_type, it.*,
-           v.value, v.num, v.den, v.self_value, v.self_num, v.self_den, v.use_appraisal,
-           v.appraisal_reason, v.appraised_by, v.appraised_at, v.submission_id
+    SELECT s.uid, s.year, it.item_id, it.ind_id, it.group_ord, it.group_points, it.weight, it.rule_type,
+           it.target, it.bound, it.expect, it.fail_mode, it.share_each, it.zero_den, it.then_type, it.ind_max,
+           v.value, v.num, v.den
     FROM t_scored s
     JOIN fw_applies ap ON ap.unit_type = s.unit_type
-    JOIN fw_items it ON it.indicator = ap.indicator
-    LEFT JOIN t_values v ON v.unit_code = s.unit_code AND v.year = s.year AND v.indicator = it.indicator
+    JOIN fw_items it ON it.ind_id = ap.ind_id
+    LEFT JOIN t_values v ON v.uid = s.uid AND v.year = s.year AND v.ind_id = it.ind_id
 ),
 measured AS (
     SELECT *,
@@ -21,7 +23,8 @@ measured AS (
     FROM base
 ),
 attained AS (
-    SELECT m.*,
+    SELECT m.uid, m.year, m.item_id, m.group_ord, m.group_points, m.weight, m.value, m.num, m.den, m.x,
+           m.missing, m.not_applicable,
            CAST(CASE
                WHEN m.missing OR m.not_applicable THEN NULL
                WHEN m.rule_type = 'ratio' AND m.den = 0 THEN CASE WHEN m.zero_den = 'full' THEN 1 ELSE 0 END
@@ -39,23 +42,8 @@ attained AS (
            END AS DECIMAL(38, 12)) AS attainment
     FROM measured m
     LEFT JOIN fw_item_bands b  -- hi null: the last band of a count, open upwards
-           ON b.indicator = m.indicator AND m.x >= b.lo
+           ON b.ind_id = m.ind_id AND m.x >= b.lo
           AND (b.hi IS NULL OR m.x < b.hi OR (b.last AND m.x <= b.hi))
 ),
--- a grouped sum joined back: a window over the wide rows costs several times more
-weights AS (
-    SELECT unit_code, year, group_key, sum(CASE WHEN not_applicable THEN 0 ELSE weight END) AS weight_sum
-    FROM attained GROUP BY unit_code, year, group_key
-),
-weighted AS (
-    SELECT a.*, w.weight_sum FROM attained a JOIN weights w USING (unit_code, year, group_key)
-)
-SELECT unit_code, year, group_key, group_ord, group_points, indicator, item_ord, kind, rule_type,
-       value, num, den, x AS measured, self_value, self_num, self_den, use_appraisal,
-       appraisal_reason, appraised_by, appraised_at, submission_id,
-       missing, not_applicable, attainment, weight, weight_sum,
-       CAST(CASE WHEN not_applicable OR weight_sum = 0 THEN 0
-                 ELSE q12(group_points * weight, weight_sum) END AS DECIMAL(38, 12)) AS max_points,
-       CAST(CASE WHEN not_applicable OR weight_sum = 0 THEN 0
-                 ELSE q12(coalesce(attainment, 0) * group_points * weight, weight_sum) END AS DECIMAL(38, 12)) AS points
-FROM weighted
+SELECT uid, year, item_id, group_ord, value, num, den, x AS measured, missing, not_applicable, attainment, weight
+FROM attained

@@ -4,18 +4,26 @@
 -- one exact division (q12) per group, so that a group worth 14.025 is 14.025 and not the sum
 -- of items each cut at 12 decimals; points is what the score sheet shows: raw_points kept at
 -- the profile's group decimals by its rounding rule (floors read it).
-WITH summed AS (
-    SELECT s.unit_code, s.year, g.group_key, g.group_ord, g.group_points AS max_points,
-           CAST(CASE WHEN coalesce(bool_and(i.not_applicable), true) THEN g.group_points
-                     ELSE q12(g.group_points * sum(coalesce(i.attainment, 0) * i.weight) FILTER (WHERE NOT i.not_applicable),
-                              sum(i.weight) FILTER (WHERE NOT i.not_applicable)) END AS DECIMAL(38, 12)) AS raw_points,
-           count(*) FILTER (WHERE i.missing) AS n_missing
+-- The items are summed per (uid, year, group) on integer keys first, then joined to every
+-- unit x group of the profile.
+WITH per_group AS (
+    SELECT uid, year, group_ord,
+           bool_and(not_applicable) AS all_na,
+           sum(coalesce(attainment, 0) * weight) FILTER (WHERE NOT not_applicable) AS att_w,
+           sum(weight) FILTER (WHERE NOT not_applicable) AS w,
+           count(*) FILTER (WHERE missing) AS n_missing
+    FROM t_items GROUP BY uid, year, group_ord
+),
+summed AS (
+    SELECT s.uid, s.unit_code, s.year, g.group_key, g.group_ord, g.group_points AS max_points,
+           CAST(CASE WHEN coalesce(i.all_na, true) THEN g.group_points
+                     ELSE q12(g.group_points * i.att_w, i.w) END AS DECIMAL(38, 12)) AS raw_points,
+           coalesce(i.n_missing, 0) AS n_missing
     FROM t_scored s
     CROSS JOIN fw_groups g
-    LEFT JOIN t_items i ON i.unit_code = s.unit_code AND i.year = s.year AND i.group_key = g.group_key
-    GROUP BY s.unit_code, s.year, g.group_key, g.group_ord, g.group_points
+    LEFT JOIN per_group i ON i.uid = s.uid AND i.year = s.year AND i.group_ord = g.group_ord
 )
-SELECT s.unit_code, s.year, s.group_key, s.group_ord, s.max_points,
+SELECT s.uid, s.unit_code, s.year, s.group_key, s.group_ord, s.max_points,
        kept(s.raw_points, p.group_decimals, p.rounding_rule) AS points, s.raw_points, s.n_missing
 FROM summed s
 CROSS JOIN fw_params p

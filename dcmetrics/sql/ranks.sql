@@ -9,10 +9,16 @@ WITH ranked AS (
            -- count(CASE …) rather than FILTER: DuckDB evaluates a FILTERed whole-partition window row by row
            count(CASE WHEN rated THEN 1 END) OVER (PARTITION BY year) AS n_rated
     FROM t_totals t
+),
+-- the year before: scored in this run, or (p_prev) read from its stored run when that is fresh
+prev AS (
+    SELECT unit_code, year, total, rank, level FROM ranked
+    UNION ALL
+    SELECT unit_code, year, total, rank, level FROM p_prev
 )
 SELECT r.*,
        prev.total AS prev_total, prev.rank AS prev_rank, prev.level AS prev_level,
        r.total - prev.total AS total_change,
        prev.rank - r.rank AS rank_change
 FROM ranked r
-LEFT JOIN ranked prev ON prev.unit_code = r.unit_code AND prev.year = r.year - 1
+LEFT JOIN prev ON prev.unit_code = r.unit_code AND prev.year = r.year - 1

@@ -1,6 +1,7 @@
 -- Units scored in each year: evaluated units that appear in a current submission of that year,
 -- with their district (the nearest ancestor of type district, else the root province): the
--- "area" that overview and trends put side by side.
+-- "area" that overview and trends put side by side. uid: the unit's integer id for this run
+-- only (the steps after join on integers; codes and names are joined back at the end).
 WITH RECURSIVE present AS (
     SELECT DISTINCT unit_code, year FROM t_current
 ),
@@ -21,7 +22,7 @@ district AS (
            coalesce(arg_min(code, depth) FILTER (WHERE type = 'district'), any_value(code) FILTER (WHERE is_root)) AS area_code
     FROM ancestors GROUP BY unit_code
 )
-SELECT u.code AS unit_code, o.year, u.name AS unit_name, u.type AS unit_type,
+SELECT CAST(dense_rank() OVER (ORDER BY u.code) AS INTEGER) AS uid, u.code AS unit_code, o.year, u.name AS unit_name, u.type AS unit_type,
        u.parent_code, par.name AS parent_name, u.cluster, d.area_code, ar.name AS area_name
 FROM present o
 JOIN units u ON u.code = o.unit_code

@@ -2,7 +2,7 @@
 -- A unit's figures come from the newest current submission that contains the unit.
 -- Appraisals (latest per unit, year, indicator) replace self-assessed values on the
 -- 'appraised' basis; indicators entered by the level above take the appraisal on both bases.
--- Every number leaves here as DECIMAL(18, 6), the exact value the unit reported (uploads and
+-- Keyed by integers (uid, year, ind_id) for the steps after it. Every number leaves here as DECIMAL(18, 6), the exact value the unit reported (uploads and
 -- appraisals keep at most six decimals), so the steps after it compute exactly.
 WITH current_obs AS (
     SELECT * FROM t_current
@@ -35,11 +35,13 @@ joined AS (
     FROM obs o
     FULL JOIN appr a ON a.unit_code = o.unit_code AND a.year = o.year AND a.indicator = o.indicator
 )
-SELECT j.*,
+SELECT s.uid, i.ind_id, j.*,
        (i.entered_by = 'superior' OR (p.basis = 'appraised' AND j.has_appraisal)) AS use_appraisal,
        CASE WHEN i.entered_by = 'superior' OR (p.basis = 'appraised' AND j.has_appraisal) THEN j.appr_value ELSE j.self_value END AS value,
        CASE WHEN i.entered_by = 'superior' OR (p.basis = 'appraised' AND j.has_appraisal) THEN j.appr_num ELSE j.self_num END AS num,
        CASE WHEN i.entered_by = 'superior' OR (p.basis = 'appraised' AND j.has_appraisal) THEN j.appr_den ELSE j.self_den END AS den
 FROM joined j
 JOIN fw_indicators i USING (indicator)
+-- only scored units' values are read after this step, by their integer ids
+JOIN (SELECT DISTINCT uid, unit_code FROM t_scored) s ON s.unit_code = j.unit_code
 CROSS JOIN fw_params p

@@ -1,0 +1,16 @@
+-- current_observations.sql for a rescore of some units only (p_units): the same rows, read by a
+-- join on the units, so that the engine prunes the observations' row groups by the units' codes
+-- (the OR of the full query keeps it scanning the whole year: 1.2 M rows for 500 units).
+SELECT o.submission_id, o.unit_code, o.year, o.indicator, o.value, o.num, o.den
+FROM observations o
+JOIN p_units pu ON pu.unit_code = o.unit_code
+JOIN submissions s ON s.id = o.submission_id
+LEFT JOIN unit_reviews r ON r.unit_code = o.unit_code AND r.year = o.year AND r.submission_id = o.submission_id
+WHERE s.state = 'current'
+  AND ((SELECT basis FROM fw_params) = 'self' OR r.state = 'approved')
+  AND o.year IN (SELECT year FROM p_years)
+  AND s.id NOT IN (SELECT submission_id FROM p_replaced)
+UNION ALL
+SELECT submission_id, unit_code, year, indicator, value, num, den
+FROM p_pending
+WHERE year IN (SELECT year FROM p_years) AND unit_code IN (SELECT unit_code FROM p_units)
