@@ -65,7 +65,7 @@ def show_cross_profile() -> None:
     vn_dataframe(shown, {"unit_name": "Đơn vị", "level": "Mức độ", "order": "Thứ bậc mức trong bộ",
                          "profile_id": "Mã bộ", "parent_name": "Địa bàn", "unit_type": "Loại",
                          "profile_title": "Bộ tiêu chí đánh giá", "unit_code": "Mã"},
-                 alt="Mức độ của từng đơn vị theo bộ tiêu chí của đơn vị")
+                 alt="Mức độ của từng đơn vị theo bộ tiêu chí của đơn vị", noun="đơn vị")
     st.caption(f"«{NOT_RATED}»: đơn vị không được xếp mức theo bộ tiêu chí của mình; lý do ở bảng xếp hạng của bộ đó.")
 
 
@@ -102,7 +102,8 @@ with show_errors():
     event = vn_dataframe(shown, labels, points=("total", "total_change", *keys),
                          numbers=("rank_change", "rank_parent", "rank_type", "rank_cluster", "rank"),
                          key="ranking_table", on_select="rerun", selection_mode="single-row",
-                         alt="Bảng xếp hạng đơn vị")
+                         alt="Bảng xếp hạng đơn vị", noun="đơn vị",
+                         search=("unit_name", "unit_code", "parent_name", "cluster"))
     selected = event.selection.rows if event else []
     if selected:
         st.session_state["unit_code"] = table["unit_code"][selected[0]]
