@@ -10,6 +10,7 @@ window, which is bounded whatever the size."""
 from __future__ import annotations
 
 import io
+import json
 
 import polars as pl
 import pytest
@@ -71,6 +72,14 @@ def test_whole_nation_ranking_shows_a_window(nation_db):
     shown = display_values(grid)
     assert list(grid.value["Mã"]) == table["unit_code"].head(WINDOW).to_list()  # best first
     assert vn_value(shown["Tổng điểm"].iloc[0]) == pytest.approx(table["total"][0])
+
+    # the heat map by unit: the 50 first and 50 last units, said in a caption
+    at.button_group(key="heat_by").set_value("Đơn vị").run()
+    assert not at.exception, [e.value for e in at.exception]
+    [heat] = [c for c in at.get("plotly_chart") if '"heatmap"' in c.proto.spec]
+    assert len(json.loads(heat.proto.spec)["data"][0]["y"]) == 100
+    assert (f"Bản đồ nhiệt vẽ 50 đơn vị đầu bảng và 50 đơn vị cuối bảng trong {fmt_num(table.height)} đơn vị; "
+            "chọn một địa bàn ở thanh bên để xem các đơn vị khác.") in [c.value for c in at.caption]
 
     # page 3: rows 1001–1500
     [page] = [n for n in at.number_input if n.key.startswith("ranking_table_page_")]
