@@ -17,9 +17,8 @@ pytestmark = [
 sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright Python package is not installed")
 
 from test_browser import ADMIN_PASSWORD, ADMIN_USER, SERVER_ENV, STEP_MS, chromium, heading, nav  # noqa: E402,F401
-from test_national_page import N_UNITS  # noqa: E402
+from test_national_page import N_UNITS, build_nation  # noqa: E402
 
-from dcmetrics import bench  # noqa: E402
 from dcmetrics.fmt import fmt_num  # noqa: E402
 
 SCORING_MS = 240_000  # the first view scores the 13,000 units (a fresh database has no stored scores)
@@ -28,7 +27,7 @@ SCORING_MS = 240_000  # the first view scores the 13,000 units (a fresh database
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     db = tmp_path_factory.mktemp("browser-national-db") / "nation.duckdb"
-    bench.build_db(db, N_UNITS, years=(2025,), workers=1, n_files=0, log=lambda *_: None)
+    build_nation(db)
     srv = StreamlitServer(db, OUTPUT / "streamlit-national.log", env=SERVER_ENV).start(timeout=120)
     yield srv
     srv.stop()

@@ -11,6 +11,10 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import polars as pl
 import pytest
@@ -32,13 +36,24 @@ from dcmetrics.fmt import fmt_num
 from ui.downloads import _HELD
 
 N_UNITS = 13_000
+ROOT = Path(__file__).resolve().parents[1]
 STYLER_LIMIT = 262_144
+
+
+def build_nation(path: Path) -> None:
+    """The database, built by a Python process of its own: build_db's spawned worker pool, started
+    from a pytest process that has already run other app tests, could hang respawning its worker."""
+    code = ("import sys; from pathlib import Path; from dcmetrics import bench\n"
+            "if __name__ == '__main__':\n"
+            f"    bench.build_db(Path(sys.argv[1]), {N_UNITS}, years=(2025,), workers=1, n_files=0, log=lambda *_: None)\n")
+    subprocess.run([sys.executable, "-c", code, str(path)], cwd=ROOT, check=True, timeout=900,
+                   env={**os.environ, "PYTHONPATH": str(ROOT)})
 
 
 @pytest.fixture(scope="module")
 def nation_db(tmp_path_factory):
     path = tmp_path_factory.mktemp("nation") / "nation.duckdb"
-    bench.build_db(path, N_UNITS, years=(2025,), workers=1, n_files=0, log=lambda *_: None)
+    build_nation(path)
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("DCMETRICS_DB", str(path))
         _forget_store()

@@ -49,7 +49,7 @@ def vn_dataframe(frame: pl.DataFrame, labels: dict[str, str], points: tuple[str,
     `search`, by default its text columns), a sort choice and a page number, and a line
     «Hiển thị 1–500 trong 50.000 đơn vị». With on_select, the rows returned are positions in
     `frame`, not in the window."""
-    cols = [c for c in labels if c in frame.columns]
+    cols = list(labels)  # a label for a missing column is an error, as before
     base = _base_key(key, labels, alt)
     query, sort_by, descending, page = "", None, True, 1
     if frame.height > size:
