@@ -1062,6 +1062,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--hostile", action="store_true",
                     help="only the hostile uploads (zip bombs, far cells, too many rows...): time and peak memory "
                          "of refusing each, one process per file")
+    ap.add_argument("--pages", action="store_true",
+                    help="only the pages through a running app (agent API): each page timed, then --sessions "
+                         "concurrent sessions; needs --db, a COPY of a database (accounts and scores are written)")
+    ap.add_argument("--sessions", default="1,5,10", help="with --pages: concurrent session counts")
+    ap.add_argument("--rounds", type=int, default=6, help="with --pages: requests per concurrent session")
     ap.add_argument("--child", choices=["app", "pandas", "hostile"], help=argparse.SUPPRESS)
     ap.add_argument("--file", type=Path, help=argparse.SUPPRESS)
     ap.add_argument("--db", type=Path, help=argparse.SUPPRESS)
@@ -1081,6 +1086,20 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.child == "hostile":
         args.out.write_text(json.dumps(measure_hostile_file(args.file)))
+        return 0
+    if args.pages:
+        from dcmetrics.perf import pages
+
+        if args.db is None:
+            raise SystemExit("--pages needs --db (a copy: the benchmark writes accounts and scores into it)")
+        info = machine()
+        print(f"dcmetrics benchmark, pages — {info['nproc']} cores, {info['cpu']}, Python {info['python']}")
+        r = pages.run(args.db, [int(n) for n in args.sessions.split(",")], args.rounds, args.repeat,
+                      log=lambda m: print(m, flush=True))
+        pages.report(r)
+        if args.keep:
+            Path(args.keep).mkdir(parents=True, exist_ok=True)
+            (Path(args.keep) / "pages.json").write_text(json.dumps({"machine": info, **r}, indent=1))
         return 0
     if args.hostile:
         info = machine()

@@ -75,4 +75,4 @@ with show_errors():
                          "sent_at": "Thời điểm gửi", "late_text": "Hạn gửi", "review_label": "Trạng thái",
                          "review_reason": "Lý do trả lại"},
                  numbers=("n_expected", "n_submitted", "n_missing"), key="completeness_units",
-                 alt="Tiến độ nộp số liệu theo đơn vị")
+                 alt="Tiến độ nộp số liệu theo đơn vị", noun="đơn vị")

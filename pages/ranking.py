@@ -8,13 +8,17 @@ import streamlit as st
 
 from dcmetrics import config, exports
 from dcmetrics.dashboard import awaiting_review, cross_profile_levels, profiles_in_scope, ranking
+from dcmetrics.fmt import fmt_num
 from dcmetrics.reports import ranking_export
+from ui.charts import figure
 from ui.context import current, get_profiles, show_errors
 from ui.downloads import XLSX_MIME, File, csv_choice, fingerprint, offer
 from ui.levels import NOT_RATED, level_colors
 from ui.tables import vn_dataframe
 
 CROSS_PROFILE = "So sánh giữa các bộ tiêu chí (chỉ so mức độ)"
+# Rows of the heat map by unit: more cannot be told apart (the software's default, no text sets it).
+HEAT_UNITS = 100
 
 
 st.title("Xếp hạng đơn vị")
@@ -52,7 +56,7 @@ def show_cross_profile() -> None:
     vn_dataframe(shown, {"unit_name": "Đơn vị", "level": "Mức độ", "order": "Thứ bậc mức trong bộ",
                          "profile_id": "Mã bộ", "parent_name": "Địa bàn", "unit_type": "Loại",
                          "profile_title": "Bộ tiêu chí đánh giá", "unit_code": "Mã"},
-                 alt="Mức độ của từng đơn vị theo bộ tiêu chí của đơn vị")
+                 alt="Mức độ của từng đơn vị theo bộ tiêu chí của đơn vị", noun="đơn vị")
     st.caption(f"«{NOT_RATED}»: đơn vị không được xếp mức theo bộ tiêu chí của mình; lý do ở bảng xếp hạng của bộ đó.")
 
 
@@ -89,7 +93,8 @@ with show_errors():
     event = vn_dataframe(shown, labels, points=("total", "total_change", *keys),
                          numbers=("rank_change", "rank_parent", "rank_type", "rank_cluster", "rank"),
                          key="ranking_table", on_select="rerun", selection_mode="single-row",
-                         alt="Bảng xếp hạng đơn vị")
+                         alt="Bảng xếp hạng đơn vị", noun="đơn vị",
+                         search=("unit_name", "unit_code", "parent_name", "cluster"))
     selected = event.selection.rows if event else []
     if selected:
         st.session_state["unit_code"] = table["unit_code"][selected[0]]
@@ -117,9 +122,21 @@ with show_errors():
 
     st.subheader("Bản đồ nhiệt: tỷ lệ điểm đạt của từng nhóm")
     by = st.segmented_control("Theo", ["Địa bàn", "Đơn vị"], default="Địa bàn", key="heat_by")
-    heat = exports.group_shares(table, version, by_area=by != "Đơn vị")
-    fig = px.imshow(heat.drop("label").to_numpy() * 100, x=heat.drop("label").columns, y=heat["label"].to_list(),
-                    color_continuous_scale="RdYlGn", zmin=0, zmax=100, aspect="auto",
-                    labels={"color": "% điểm nhóm", "x": "Nhóm", "y": ""})
-    fig.update_layout(separators=",.", height=max(300, 22 * heat.height + 120))
-    st.plotly_chart(fig, key="heatmap")
+    by_unit = by == "Đơn vị"
+    heat_rows = table
+    if by_unit and table.height > HEAT_UNITS:  # one row per unit: 40,000 rows cannot be drawn or read
+        heat_rows = pl.concat([table.head(HEAT_UNITS // 2), table.tail(HEAT_UNITS // 2)])
+
+    def heat_figure():
+        heat = exports.group_shares(heat_rows, version, by_area=not by_unit)
+        fig = px.imshow(heat.drop("label").to_numpy() * 100, x=heat.drop("label").columns,
+                        y=heat["label"].to_list(), color_continuous_scale="RdYlGn", zmin=0, zmax=100, aspect="auto",
+                        labels={"color": "% điểm nhóm", "x": "Nhóm", "y": ""})
+        fig.update_layout(separators=",.", height=max(300, 22 * heat.height + 120))
+        return fig
+
+    st.plotly_chart(figure(store, user, heat_figure, "heatmap", by_unit, profile.id, version.version, filters),
+                    key="heatmap")
+    if heat_rows.height < table.height:
+        st.caption(f"Bản đồ nhiệt vẽ {HEAT_UNITS // 2} đơn vị đầu bảng và {HEAT_UNITS // 2} đơn vị cuối bảng trong "
+                   f"{fmt_num(table.height)} đơn vị; chọn một địa bàn ở thanh bên để xem các đơn vị khác.")

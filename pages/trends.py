@@ -7,6 +7,7 @@ import streamlit as st
 from dcmetrics.fmt import sort_vi
 from dcmetrics.dashboard import awaiting_review
 from dcmetrics.trends import trends
+from ui.charts import figure
 from ui.context import current, show_errors
 from ui.tables import vn_dataframe
 
@@ -34,6 +35,40 @@ def mark_versions(fig, versions: pl.DataFrame, years: list[str]) -> None:
                       annotation_position="top right", annotation_font_color="#b45309")
 
 
+# More lines than this on one chart cannot be told apart (a whole nation has over a hundred areas):
+# the software's default, no text sets it.
+MAX_AREA_LINES = 20
+
+
+def chart_areas(by_area: pl.DataFrame, year: int) -> tuple[pl.DataFrame, list[str], str]:
+    """The areas the chart draws (all, or the 10 best and 10 worst of `year` when there are more
+    than MAX_AREA_LINES), in Vietnamese order, and a caption saying which were left out."""
+    names = by_area["area_name"].unique()
+    note = ""
+    if names.len() > MAX_AREA_LINES:
+        last = by_area.filter(pl.col("year") == by_area["year"].filter(by_area["year"] <= year).max())
+        ranked = last.sort("mean_total", descending=True)["area_name"].unique(maintain_order=True)
+        half = MAX_AREA_LINES // 2
+        keep = pl.concat([ranked.head(half), ranked.tail(half)]).unique(maintain_order=True)
+        by_area = by_area.filter(pl.col("area_name").is_in(keep.implode()))
+        note = (f"Biểu đồ vẽ {half} địa bàn điểm bình quân cao nhất và {half} địa bàn thấp nhất năm {year} "
+                f"trong {names.len()} địa bàn; chọn một địa bàn ở thanh bên để xem các địa bàn khác.")
+    areas = sort_vi(by_area.select("area_name").unique(), "area_name")["area_name"].to_list()
+    return by_area, areas, note
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _unit_choices(_units: pl.DataFrame, data_version: int, scope: str) -> tuple[dict, list]:
+    """Names and the Vietnamese order of the units offered (40,000 at national size: sorting them
+    on every rerun cost 0.4 s), cached per scope (account, profile, filters) and data version."""
+    pairs = _units.select("unit_code", "unit_name").unique()
+    return dict(zip(pairs["unit_code"], pairs["unit_name"])), sort_vi(pairs, "unit_name")["unit_code"].to_list()
+
+
+def unit_choices(units: pl.DataFrame, data_version: int) -> tuple[dict, list]:
+    return _unit_choices(units, data_version, repr((store.path, user.username, user.area_code, profile.id, filters)))
+
+
 with show_errors():
     t = trends(store, user, profile, filters)
     waiting = awaiting_review(store, profile, filters, user)
@@ -49,38 +84,52 @@ with show_errors():
         st.stop()
     years = [str(y) for y in t.years]
     st.subheader("Điểm bình quân")
-    fig = px.line(t.overall.with_columns(pl.col("year").cast(pl.String)).to_pandas(), x="year", y="mean_total",
-                  markers=True, labels={"year": "Năm", "mean_total": "Điểm bình quân"})
-    fig.update_layout(separators=",.", yaxis_tickformat=".1f")
-    fig.update_xaxes(type="category", categoryorder="array", categoryarray=years)
-    mark_versions(fig, t.versions, years)
-    st.plotly_chart(fig, key="trend_overall")
+    scope = (profile.id, filters)
+
+    def overall_figure():
+        fig = px.line(t.overall.with_columns(pl.col("year").cast(pl.String)).to_pandas(), x="year", y="mean_total",
+                      markers=True, labels={"year": "Năm", "mean_total": "Điểm bình quân"})
+        fig.update_layout(separators=",.", yaxis_tickformat=".1f")
+        fig.update_xaxes(type="category", categoryorder="array", categoryarray=years)
+        mark_versions(fig, t.versions, years)
+        return fig
+
+    st.plotly_chart(figure(store, user, overall_figure, "overall", *scope), key="trend_overall")
     col1, col2 = st.columns(2)
     with col1:
         st.markdown("**Theo địa bàn**")
-        areas = sort_vi(t.by_area.select("area_name").unique(), "area_name")["area_name"].to_list()
-        fig = px.line(t.by_area.with_columns(pl.col("year").cast(pl.String)).to_pandas(), x="year", y="mean_total",
-                      color="area_name", markers=True, category_orders={"area_name": areas, "year": years},
-                      labels={"year": "Năm", "mean_total": "Điểm bình quân", "area_name": "Địa bàn"})
-        fig.update_layout(separators=",.")
-        fig.update_xaxes(type="category", categoryorder="array", categoryarray=years)
-        mark_versions(fig, t.versions, years)
-        st.plotly_chart(fig, key="trend_area")
+        by_area, areas, note = chart_areas(t.by_area, filters.year)
+
+        def area_figure():
+            fig = px.line(by_area.with_columns(pl.col("year").cast(pl.String)).to_pandas(), x="year",
+                          y="mean_total", color="area_name", markers=True,
+                          category_orders={"area_name": areas, "year": years},
+                          labels={"year": "Năm", "mean_total": "Điểm bình quân", "area_name": "Địa bàn"})
+            fig.update_layout(separators=",.")
+            fig.update_xaxes(type="category", categoryorder="array", categoryarray=years)
+            mark_versions(fig, t.versions, years)
+            return fig
+
+        st.plotly_chart(figure(store, user, area_figure, "by_area", *scope), key="trend_area")
+        if note:
+            st.caption(note)
     with col2:
         st.markdown("**Theo loại đơn vị**")
-        fig = px.line(t.by_type.with_columns(pl.col("year").cast(pl.String)).to_pandas(), x="year", y="mean_total",
-                      color="type_label", markers=True, category_orders={"year": years},
-                      labels={"year": "Năm", "mean_total": "Điểm bình quân", "type_label": "Loại đơn vị"})
-        fig.update_layout(separators=",.")
-        fig.update_xaxes(type="category", categoryorder="array", categoryarray=years)
-        mark_versions(fig, t.versions, years)
-        st.plotly_chart(fig, key="trend_type")
+        def type_figure():
+            fig = px.line(t.by_type.with_columns(pl.col("year").cast(pl.String)).to_pandas(), x="year",
+                          y="mean_total", color="type_label", markers=True, category_orders={"year": years},
+                          labels={"year": "Năm", "mean_total": "Điểm bình quân", "type_label": "Loại đơn vị"})
+            fig.update_layout(separators=",.")
+            fig.update_xaxes(type="category", categoryorder="array", categoryarray=years)
+            mark_versions(fig, t.versions, years)
+            return fig
+
+        st.plotly_chart(figure(store, user, type_figure, "by_type", *scope), key="trend_type")
 
     st.subheader("Theo dõi từng đơn vị")
-    names = dict(zip(t.units["unit_code"], t.units["unit_name"]))
-    ordered = sort_vi(t.units.select("unit_code", "unit_name").unique(), "unit_name")["unit_code"].to_list()
+    names, ordered = unit_choices(t.units, store.data_version())
     chosen = st.multiselect("Chọn đơn vị", ordered, default=t.movers["unit_code"].head(3).to_list(),
-                            format_func=lambda c: names[c], key="trend_units")
+                            format_func=names.__getitem__, key="trend_units")
     if chosen:
         fig = px.line(t.units.filter(pl.col("unit_code").is_in(chosen))
                       .with_columns(pl.col("year").cast(pl.String)).to_pandas(),

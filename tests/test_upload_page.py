@@ -29,6 +29,7 @@ from test_pages import (  # noqa: F401 - fixtures used by name, autouse ones inc
     sample_db,
     store_of,
     vn_points,
+    vn_value,
 )
 
 from dcmetrics import config, framework, scoring
@@ -195,8 +196,8 @@ def test_clean_file_preview_then_save(officer, profile):
     assert (raw["Số liệu"].iloc[i], raw["Chỉ tiêu thay đổi"].iloc[i]) == ("Thay đổi", CHANGED_COLUMN)
     others = raw[raw["Mã"] != CHANGED_UNIT]
     assert set(others["Số liệu"]) == {"Không đổi"} and set(others["Chỉ tiêu thay đổi"]) == {""}
-    assert raw["Điểm nếu lưu"].iloc[i] == pytest.approx(new_total)
-    assert raw["Điểm hiện tại"].iloc[i] == pytest.approx(old_total)
+    assert vn_value(raw["Điểm nếu lưu"].iloc[i]) == pytest.approx(new_total)
+    assert vn_value(raw["Điểm hiện tại"].iloc[i]) == pytest.approx(old_total)
     assert shown["Điểm nếu lưu"].iloc[i] == vn_points(new_total)
     assert shown["Thay đổi"].iloc[i] == vn_points(new_total - old_total)
     assert table_digest(store) == before, "a preview stores nothing"

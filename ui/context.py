@@ -96,6 +96,18 @@ def show_errors():
         st.error(str(e), icon=":material/error:")
 
 
+@st.cache_data(max_entries=64, show_spinner=False)
+def _sidebar_areas(_store, _account, path: str, data_version: int, year: int, username: str, role: str,
+                   area_code: str):
+    """The areas that existed in `year` and that the account may read: one query and, at national
+    size, a 40,000-code subtree on every rerun of every page; cached per database, data version
+    (unit changes bump it) and account (role and area in the key: a change applies at once)."""
+    area_rows = units.areas(_store, year)
+    if role != access.ADMIN:
+        area_rows = area_rows.filter(area_rows["code"].is_in(sorted(access.allowed_areas(_store, _account))))
+    return area_rows
+
+
 def sidebar_filters(store, profiles, account) -> tuple[Filters, object] | None:
     """Year, profile, area, unit type, basis; kept in the URL so a link reopens the same view.
     The areas offered are those the account may read."""
@@ -111,9 +123,8 @@ def sidebar_filters(store, profiles, account) -> tuple[Filters, object] | None:
         default = ids.index("chung") if "chung" in ids else 0
         pid = st.selectbox("Bộ tiêu chí", ids, index=default, key="profile", bind="query-params",
                            format_func=lambda i: profiles[i].title)
-        area_rows = units.areas(store, int(year))  # the areas that existed that year
-        if account.role != access.ADMIN:
-            area_rows = area_rows.filter(area_rows["code"].is_in(sorted(access.allowed_areas(store, account))))
+        area_rows = _sidebar_areas(store, account, store.path, store.data_version(), int(year),
+                                   account.username, account.role, account.area_code)
         area_codes = [None, *area_rows["code"].to_list()]
         area_names = dict(zip(area_rows["code"], area_rows["name"]))
         area = st.selectbox("Địa bàn", area_codes, key="area", bind="query-params",
