@@ -133,7 +133,9 @@ def test_the_export_holds_every_row(nation_db):
     assert not at.exception, [e.value for e in at.exception]
     assert {d.proto.label for d in at.get("download_button")} == {"Tải Excel", "Tải CSV"}
     _, (xlsx, csv) = at.session_state[_HELD]["ranking"]  # the bytes the two buttons offer
-    exported = pl.read_csv(io.BytesIO(csv), infer_schema=False)
+    # the page's default dialect, «Excel tiếng Việt»: BOM, semicolons
+    assert csv[:3] == b"\xef\xbb\xbf"
+    exported = pl.read_csv(io.BytesIO(csv[3:]), infer_schema=False, separator=";")
     assert exported.height == table.height > WINDOW
     assert set(exported["Mã đơn vị"]) == set(table["unit_code"])
     assert pl.read_excel(io.BytesIO(xlsx)).height >= table.height

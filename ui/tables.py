@@ -74,6 +74,7 @@ def vn_dataframe(frame: pl.DataFrame, labels: dict[str, str], points: tuple[str,
     shown = formatted(w.rows.drop(POS), points, numbers)
     config = {labels[c]: st.column_config.NumberColumn(format="%d") for c in cols
               if shown.schema[c].is_integer()}
+    config |= kwargs.pop("column_config", None) or {}  # the caller's (links, widths) win
     shown = shown.rename({c: labels[c] for c in cols})
     # The browser draws a missing cell with `placeholder` («None» by default): it must say EMPTY.
     event = st.dataframe(shown, hide_index=True, key=key, placeholder=EMPTY, column_config=config,
