@@ -141,7 +141,10 @@ def overview(store: Store, profile: Profile, f: Filters, actor) -> Overview:
     result = scoring.cached_score(store, profile, [f.year], f.basis)
     profile = result.profile_of(f.year)
     cur = _in_scope(store, result.year(f.year), f, area, profile.id)
-    prev = _in_scope(store, scoring.year_totals(store, result.profile, f.year - 1, f.basis), f, area)
+    # last year's units that this profile evaluated last year: where profiles are assigned by
+    # territory, every unit of the area would count the other profiles' units too
+    prev = _in_scope(store, scoring.year_totals(store, result.profile, f.year - 1, f.basis),
+                     replace(f, year=f.year - 1), area, profile.id)
     rated = cur.filter(pl.col("rated"))
     names = pl.DataFrame({"level": profile.level_names(), "level_ord": list(range(1, len(profile.levels) + 1))},
                          schema={"level": pl.String, "level_ord": pl.Int32})

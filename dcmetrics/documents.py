@@ -74,17 +74,19 @@ def signatures(roles: list[tuple[str, str]]) -> str:
     return f'<p class="date">…………, ngày …… tháng …… năm ……</p>\n<div class="signatures">\n{boxes}\n</div>'
 
 
-def document(title: str, body: str) -> str:
-    """A standalone HTML document around `body`."""
+def document(title: str, body: str, css: str = CSS, editable: bool = False) -> str:
+    """A standalone HTML document around `body`; `editable`: the reader may edit it in the browser
+    before printing (a draft the office completes)."""
+    attrs = ' contenteditable="true" spellcheck="false"' if editable else ""
     return f"""<!DOCTYPE html>
 <html lang="vi">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{esc(title)}</title>
-<style>{CSS}</style>
+<style>{css}</style>
 </head>
-<body>
+<body{attrs}>
 {body}
 </body>
 </html>

@@ -393,3 +393,14 @@ def test_page_builds_the_report_and_offers_both_files(app_env, offered):
 
     problems = [f"{where}: {bad(text)}" for where, text in shown_strings(at) if bad(text)]
     assert not problems, problems
+
+
+def test_overview_compares_with_the_units_the_profile_evaluated_the_year_before(sample_store, profiles):
+    """Tổng quan's change columns count last year's own units of the profile, as that year's own
+    overview does (the other profile's territory left out)."""
+    now = dashboard.overview(sample_store, profiles["chung"], Filters(YEAR), access.SYSTEM)
+    before = dashboard.overview(sample_store, profiles["chung"], Filters(YEAR - 1), access.SYSTEM)
+    assert dict(now.levels.select("level", "prev_count").iter_rows()) == dict(
+        before.levels.select("level", "count").iter_rows())
+    assert now.levels["prev_count"].sum() == before.n_rated
+    assert now.mean_change == pytest.approx(now.mean_total - before.mean_total)

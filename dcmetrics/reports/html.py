@@ -6,7 +6,7 @@ from data is escaped."""
 from __future__ import annotations
 
 from dcmetrics.documents import CSS as DOCUMENT_CSS
-from dcmetrics.documents import esc
+from dcmetrics.documents import document, esc
 from dcmetrics.reports import content as C
 from dcmetrics.reports.annual import AnnualReport
 
@@ -175,19 +175,7 @@ def render(r: AnnualReport) -> str:
         body.append("</section>")
     body.append(_closing(r))
     title = f"{C.TITLE} {C.subtitle(r)}"
-    return f"""<!DOCTYPE html>
-<html lang="vi">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{esc(title)}</title>
-<style>{CSS}</style>
-</head>
-<body contenteditable="true" spellcheck="false">
-{chr(10).join(body)}
-</body>
-</html>
-"""
+    return document(title, "\n".join(body), css=CSS, editable=True)
 
 
 def render_bytes(r: AnnualReport) -> bytes:
