@@ -83,6 +83,17 @@ with show_errors():
         st.info("Không có đơn vị nào khớp bộ lọc đã chọn.", icon=":material/filter_alt_off:")
         st.stop()
     years = [str(y) for y in t.years]
+
+    def mean_lines(frame: pl.DataFrame, color: str, label: str, order: list[str] | None = None):
+        """The mean total per year, one line per `color` value, profile versions marked."""
+        fig = px.line(frame.with_columns(pl.col("year").cast(pl.String)).to_pandas(), x="year", y="mean_total",
+                      color=color, markers=True, category_orders={"year": years} | ({color: order} if order else {}),
+                      labels={"year": "Năm", "mean_total": "Điểm bình quân", color: label})
+        fig.update_layout(separators=",.")
+        fig.update_xaxes(type="category", categoryorder="array", categoryarray=years)
+        mark_versions(fig, t.versions, years)
+        return fig
+
     st.subheader("Điểm bình quân")
     scope = (profile.id, filters)
 
@@ -99,32 +110,14 @@ with show_errors():
     with col1:
         st.markdown("**Theo địa bàn**")
         by_area, areas, note = chart_areas(t.by_area, filters.year)
-
-        def area_figure():
-            fig = px.line(by_area.with_columns(pl.col("year").cast(pl.String)).to_pandas(), x="year",
-                          y="mean_total", color="area_name", markers=True,
-                          category_orders={"area_name": areas, "year": years},
-                          labels={"year": "Năm", "mean_total": "Điểm bình quân", "area_name": "Địa bàn"})
-            fig.update_layout(separators=",.")
-            fig.update_xaxes(type="category", categoryorder="array", categoryarray=years)
-            mark_versions(fig, t.versions, years)
-            return fig
-
-        st.plotly_chart(figure(store, user, area_figure, "by_area", *scope), key="trend_area")
+        st.plotly_chart(figure(store, user, lambda: mean_lines(by_area, "area_name", "Địa bàn", areas),
+                               "by_area", *scope), key="trend_area")
         if note:
             st.caption(note)
     with col2:
         st.markdown("**Theo loại đơn vị**")
-        def type_figure():
-            fig = px.line(t.by_type.with_columns(pl.col("year").cast(pl.String)).to_pandas(), x="year",
-                          y="mean_total", color="type_label", markers=True, category_orders={"year": years},
-                          labels={"year": "Năm", "mean_total": "Điểm bình quân", "type_label": "Loại đơn vị"})
-            fig.update_layout(separators=",.")
-            fig.update_xaxes(type="category", categoryorder="array", categoryarray=years)
-            mark_versions(fig, t.versions, years)
-            return fig
-
-        st.plotly_chart(figure(store, user, type_figure, "by_type", *scope), key="trend_type")
+        st.plotly_chart(figure(store, user, lambda: mean_lines(t.by_type, "type_label", "Loại đơn vị"),
+                               "by_type", *scope), key="trend_type")
 
     st.subheader("Theo dõi từng đơn vị")
     names, ordered = unit_choices(t.units, store.data_version())
