@@ -116,8 +116,8 @@ def upsert(sql: str, table_info: Callable[[str], tuple[list[str], list[str]]]) -
     listed = [c.strip().strip('"') for c in m.group(3).split(",")] if m.group(3) else columns
     rest = [c for c in listed if c not in key]
     action = ("DO UPDATE SET " + ", ".join(f'"{c}" = EXCLUDED."{c}"' for c in rest)) if rest else "DO NOTHING"
-    body = sql[m.end():].rstrip().rstrip(";")
-    head = f"INSERT INTO {table}" + (f" ({m.group(3)})" if m.group(3) else "") + " "
+    body = " " + sql[m.end():].strip().rstrip(";").rstrip()
+    head = f"INSERT INTO {table}" + (f" ({m.group(3)})" if m.group(3) else "")
     conflict = f" ON CONFLICT ({', '.join(key)}) {action}"
     r = _RETURNING.search(body)
     if r:

@@ -1,0 +1,249 @@
+"""PostgreSQL as the system of record (issue 21): the translator, the schema of both stores, and
+the upload path (`dcmetrics import`) giving the same stored rows on both. The server is the
+session's throwaway one (conftest.pg_server); without local PostgreSQL binaries these skip."""
+
+from __future__ import annotations
+
+import re
+
+import polars as pl
+import pytest
+
+from dcmetrics import access, audit, bootstrap, cli, config
+from dcmetrics.pg import translate
+from dcmetrics.store import Store, open_store
+
+SAMPLE_FILE = config.SAMPLE_DIR / "2024" / "991.csv"
+
+
+# ---------------------------------------------------------------- the translator (no server)
+
+@pytest.mark.parametrize("sql, expected, names", [
+    ("SELECT $a, $b, $a", "SELECT $1, $2, $1", ("a", "b")),
+    # inside literals, quoted identifiers and comments nothing moves
+    ("SELECT '$x' || $y -- $z\n, \"$w\"", "SELECT '$x' || $1 -- $z\n, \"$w\"", ("y",)),
+    ("CHECK (h LIKE '$argon2%') AND v = $v", "CHECK (h LIKE '$argon2%') AND v = $1", ("v",)),
+    ("SELECT 'it''s $q', $q_2 /* $c */", "SELECT 'it''s $q', $1 /* $c */", ("q_2",)),
+    ("SELECT $1, $$ body $$", "SELECT $1, $$ body $$", ()),  # already positional, dollar quotes
+])
+def test_positional_parameters(sql, expected, names):
+    got = translate.positional(sql)
+    assert (got.sql, got.names) == (expected, names)
+
+
+def test_positional_values_in_order_and_missing_named():
+    pos = translate.positional("SELECT $b, $a, $b")
+    assert pos.values({"a": 1, "b": 2, "unused": 3}) == [2, 1]
+    with pytest.raises(KeyError, match="a"):
+        pos.values({"b": 2})
+
+
+_TABLES = {"meta": (["key", "value"], ["key"]),
+           "unit_reviews": (["unit_code", "year", "submission_id", "state"], ["unit_code", "year"]),
+           "area_locks": (["area_code", "year"], ["area_code", "year"])}
+
+
+@pytest.mark.parametrize("sql, expected", [
+    ("INSERT OR REPLACE INTO meta VALUES ($k, $v)",
+     'INSERT INTO meta VALUES ($k, $v) ON CONFLICT (key) DO UPDATE SET "value" = EXCLUDED."value"'),
+    ("INSERT OR REPLACE INTO unit_reviews (unit_code, year, submission_id, state) SELECT a, b, c, d FROM t",
+     "INSERT INTO unit_reviews (unit_code, year, submission_id, state) SELECT a, b, c, d FROM t ON CONFLICT "
+     '(unit_code, year) DO UPDATE SET "submission_id" = EXCLUDED."submission_id", "state" = EXCLUDED."state"'),
+    ("INSERT OR REPLACE INTO area_locks (area_code, year) VALUES ($a, $y)",
+     "INSERT INTO area_locks (area_code, year) VALUES ($a, $y) ON CONFLICT (area_code, year) DO NOTHING"),
+    ("insert or replace into meta values ($k, $v) RETURNING key",
+     'INSERT INTO meta values ($k, $v) ON CONFLICT (key) DO UPDATE SET "value" = EXCLUDED."value" RETURNING key'),
+    ("INSERT INTO meta VALUES ($k, $v)", "INSERT INTO meta VALUES ($k, $v)"),
+])
+def test_insert_or_replace_becomes_on_conflict(sql, expected):
+    assert translate.upsert(sql, _TABLES.__getitem__) == expected
+
+
+@pytest.mark.parametrize("sql, expected", [
+    ("x DOUBLE, y DOUBLE[], z BLOB NOT NULL", "x DOUBLE PRECISION, y DOUBLE PRECISION[], z BYTEA NOT NULL"),
+    ("CAST(s AS DOUBLE) -- summed in DOUBLE", "CAST(s AS DOUBLE PRECISION) -- summed in DOUBLE"),
+    ("a DOUBLE PRECISION, 'DOUBLE'", "a DOUBLE PRECISION, 'DOUBLE'"),
+    ("doubled BLOBS", "doubled BLOBS"),
+])
+def test_type_names(sql, expected):
+    assert translate.ddl(sql) == expected
+
+
+# ---------------------------------------------------------------- schema of both stores
+
+def _duckdb_type_as_pg(t: str) -> str:
+    """A DuckDB column type as PostgreSQL's format_type() spells the same type."""
+    if t.endswith("[]"):
+        return _duckdb_type_as_pg(t[:-2]) + "[]"
+    m = re.fullmatch(r"DECIMAL\((\d+),(\d+)\)", t)
+    if m:
+        return f"numeric({m[1]},{m[2]})"
+    return {"VARCHAR": "character varying", "INTEGER": "integer", "BIGINT": "bigint", "DOUBLE": "double precision",
+            "BLOB": "bytea", "BOOLEAN": "boolean", "DATE": "date", "TIMESTAMP": "timestamp without time zone",
+            "JSON": "json"}[t]
+
+
+def test_migrate_creates_the_same_schema_as_duckdb(pg_url):
+    duck = Store(":memory:")
+    with open_store(pg_url) as pg:
+        assert pg.dialect == "postgresql"
+        assert [r[0] for r in pg.rows("SELECT version FROM schema_version ORDER BY version")] == list(range(1, 18))
+        got = pg.rows(
+            "SELECT c.relname, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull "
+            "FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = current_schema() AND c.relkind = 'r' AND a.attnum > 0 AND NOT a.attisdropped "
+            "ORDER BY c.relname, a.attnum")
+        pg_keys = pg.rows("SELECT tc.table_name, kc.column_name FROM information_schema.table_constraints tc "
+                          "JOIN information_schema.key_column_usage kc USING (constraint_schema, constraint_name) "
+                          "WHERE tc.constraint_type = 'PRIMARY KEY' AND tc.table_schema = current_schema()")
+        assert pg.data_version() == 0 and len(pg.meta("login_name_salt")) == 64
+    want = duck.rows("SELECT table_name, column_name, data_type, is_nullable = 'NO' FROM information_schema.columns "
+                     "WHERE table_schema = 'main' ORDER BY table_name, ordinal_position")
+    duck_keys = duck.rows("SELECT table_name, unnest(constraint_column_names) FROM duckdb_constraints() "
+                          "WHERE constraint_type = 'PRIMARY KEY'")
+    duck.close()
+    assert len(want) == 274 and len({t for t, *_ in want}) == 29  # every table of the 17 migrations
+    # the same tables, the same columns in the same order (write_registry inserts SELECT *), the same types
+    assert [(t, c, _duckdb_type_as_pg(ty)) for t, c, ty, _ in want] == [(t, c, ty) for t, c, ty, _ in got]
+    # a primary-key column is NOT NULL in PostgreSQL whether declared so or not
+    keyed = set(pg_keys)
+    assert [(t, c, nn) for t, c, _, nn in want if (t, c) not in keyed] == \
+           [(t, c, nn) for t, c, _, nn in got if (t, c) not in keyed]
+    assert sorted(pg_keys) == sorted(duck_keys)
+
+
+def test_migrate_twice_is_a_no_op_and_newer_schema_refused(pg_url):
+    with open_store(pg_url) as pg:
+        with pg.transaction() as cur:
+            cur.execute("INSERT INTO meta VALUES ('marker', 'x')")
+    with open_store(pg_url) as pg:
+        assert pg.meta("marker") == "x"
+        assert pg.rows("SELECT count(*) FROM schema_version")[0][0] == 17
+        with pg.transaction() as cur:
+            cur.execute("INSERT INTO schema_version (version) VALUES (99)")
+    from dcmetrics.errors import StoreError
+
+    with pytest.raises(StoreError, match="phiên bản lược đồ 99, mới hơn phần mềm này"):
+        open_store(pg_url)
+
+
+def test_unreachable_server_is_a_store_error_without_password(tmp_path):
+    pytest.importorskip("psycopg")
+    from dcmetrics.errors import StoreError
+
+    with pytest.raises(StoreError, match="Không kết nối được máy chủ PostgreSQL") as e:
+        open_store(f"postgresql://u:secret@/nowhere?host={tmp_path}")
+    assert "secret" not in str(e.value) and "u:***@" in str(e.value)
+
+
+# ---------------------------------------------------------------- the upload path on both stores
+
+# columns whose values are the moment of writing or random by design (salts, password hashes)
+_VOLATILE = {"sent_at", "at", "changed_at", "loaded_at", "acted_at", "created_at", "password_changed_at",
+             "password_hash", "appraised_at", "reviewed_at", "locked_at", "recorded_at", "set_at"}
+_COMPARED = ["units", "unit_name_order", "submissions", "observations", "unit_reviews", "audit", "data_changes",
+             "meta", "accounts", "frameworks", "area_locks", "reviews", "appraisals", "unit_lineage", "unit_places",
+             "profile_assignments"]
+
+
+def _table(store, name: str) -> pl.DataFrame:
+    frame = store.frame(f"SELECT * FROM {name}")  # noqa: S608 (fixed table names)
+    frame = frame.drop([c for c in frame.columns if c in _VOLATILE])
+    if name == "meta":
+        frame = frame.filter(pl.col("key") != "login_name_salt")
+    if name == "audit":  # before/after JSON: the same values, each engine's own spacing
+        import json
+
+        frame = frame.with_columns(pl.col(c).map_elements(lambda s: json.dumps(json.loads(s), sort_keys=True),
+                                                          return_dtype=pl.String) for c in ("before_json", "after_json"))
+    if name == "frameworks":
+        frame = frame.drop("body_json")  # the same text; compared by its sha256 column
+    return frame.sort(frame.columns, nulls_last=True)
+
+
+def _assert_same(duck, pg, tables=_COMPARED) -> dict[str, int]:
+    heights = {}
+    for name in tables:
+        a, b = _table(duck, name), _table(pg, name)
+        assert a.columns == b.columns, name
+        assert a.cast({c: pl.String for c in a.columns if a[c].dtype == pl.Null}).equals(
+            b.cast({c: a[c].dtype for c in b.columns if a[c].dtype != pl.Null}, strict=False), null_equal=True), name
+        heights[name] = a.height
+    return heights
+
+
+def _registry(store) -> None:
+    """Frameworks, the sample's units and the demo accounts: what an upload needs, on either store."""
+    from dcmetrics.units import replace_units
+
+    bootstrap.register_frameworks(store)
+    replace_units(store, pl.read_csv(config.SAMPLE_DIR / "units.csv", infer_schema=False), access.SYSTEM)
+    access.create_demo_accounts(store)
+
+
+def _cli_import(db: str, *more: str) -> int:
+    return cli.main(["import", str(SAMPLE_FILE), "--db", db, "--year", "2024", "--user", "canbo.991", *more])
+
+
+def test_dcmetrics_import_stores_the_same_rows_on_postgresql(pg_url, tmp_path, capsys):
+    duck_file = str(tmp_path / "embedded.duckdb")
+    for db in (duck_file, pg_url):
+        with open_store(db) as s:
+            _registry(s)
+        assert _cli_import(db) == 0
+    out = capsys.readouterr().out
+    assert out.count("Đã lưu số liệu của") == 2 and out.count("mã lần gửi 1.") == 2
+    with Store(duck_file) as duck, open_store(pg_url) as pg:
+        heights = _assert_same(duck, pg)
+        assert heights["submissions"] == 1 and heights["observations"] > 100
+        assert heights["unit_reviews"] == pg.rows("SELECT count(DISTINCT unit_code) FROM observations")[0][0]
+        assert pg.rows("SELECT content FROM submissions")[0][0] == SAMPLE_FILE.read_bytes()
+        version = pg.data_version()
+        assert version == duck.data_version() == 2  # the registry, then the upload
+    # the very same file again: nothing stored, nothing bumped, on both
+    for db in (duck_file, pg_url):
+        assert _cli_import(db) == 0
+    assert capsys.readouterr().out.count("giống hệt tệp đang dùng") == 2
+    with Store(duck_file) as duck, open_store(pg_url) as pg:
+        assert _assert_same(duck, pg) == heights
+        assert pg.data_version() == version
+
+
+def test_a_failing_commit_leaves_nothing_on_postgresql(pg_url, monkeypatch):
+    from dcmetrics.ingest.commit import import_file
+
+    with open_store(pg_url) as pg:
+        _registry(pg)
+        before = {t: pg.rows(f"SELECT count(*) FROM {t}")[0][0]  # noqa: S608
+                  for t in ("submissions", "observations", "unit_reviews", "audit", "data_changes")}
+        version = pg.data_version()
+
+        def fail(*a, **k):  # the last write before the version bump: everything else is written
+            raise RuntimeError("mất kết nối giữa chừng")
+
+        monkeypatch.setattr(audit, "record", fail)
+        with pytest.raises(RuntimeError, match="giữa chừng"):
+            import_file(pg, SAMPLE_FILE.read_bytes(), SAMPLE_FILE.name, 2024, "canbo.991", area_code="991")
+        assert {t: pg.rows(f"SELECT count(*) FROM {t}")[0][0] for t in before} == before  # noqa: S608
+        assert pg.data_version() == version
+        monkeypatch.undo()
+        # the pool's connection is clean again: the same upload now goes through
+        result = import_file(pg, SAMPLE_FILE.read_bytes(), SAMPLE_FILE.name, 2024, "canbo.991", area_code="991")
+        assert result.stored and pg.data_version() == version + 1
+        assert pg.rows("SELECT count(*) FROM observations")[0][0] == result.checked.observations.height
+
+
+def test_the_whole_sample_loads_the_same_on_postgresql(pg_url):
+    """Every write path the sample loader takes (units, lineage, places, assignments, 89 files,
+    appraisals, approvals, demo accounts) gives the same rows on both stores."""
+    duck = Store(":memory:")
+    bootstrap.register_frameworks(duck)
+    counts = bootstrap.load_sample(duck)
+    with open_store(pg_url) as pg:
+        bootstrap.register_frameworks(pg)
+        assert bootstrap.load_sample(pg) == counts
+        heights = _assert_same(duck, pg)
+        assert pg.data_version() == duck.data_version()
+    duck.close()
+    assert heights["submissions"] == counts["files"] and heights["appraisals"] == counts["appraisals"]
+    assert heights["area_locks"] > 0 and heights["accounts"] == len(access.DEMO_ACCOUNTS)
