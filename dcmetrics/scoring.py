@@ -246,7 +246,7 @@ def score(store: Store, profile: Profile, years: list[int] | tuple[int, ...], ba
     before = sorted({y - 1 for y in wanted} - set(wanted))
     prev, stored_before = _fresh_stored_totals(store, profile, basis, before, pending, unit_codes)
     with_prev = sorted(set(wanted) | (set(before) - stored_before))
-    cur = store.cursor()
+    cur = store.compute_cursor(with_prev)  # DuckDB: the chain is DuckDB SQL on either store
     try:
         _run_chain(cur, profile, basis, with_prev, pending, unit_codes, prev=prev)
         units = floats(cur.sql(f"SELECT * EXCLUDE (uid) FROM t_ranked WHERE list_contains($y, year) {_UNIT_ORDER}",

@@ -97,6 +97,11 @@ class Store:
         """A cursor of its own for the calling thread (temp tables and registrations stay in it)."""
         return self._con.cursor()
 
+    def compute_cursor(self, years: list[int]) -> duckdb.DuckDBPyConnection:
+        """A DuckDB cursor where the scoring chain runs over the stored tables (here: this very
+        database; a PostgreSQL store gives an in-memory copy of what the chain reads of `years`)."""
+        return self.cursor()
+
     @contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """All or nothing: a failure anywhere inside rolls everything back."""

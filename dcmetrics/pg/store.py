@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Iterator
 from urllib.parse import urlsplit, urlunsplit
 
+import duckdb
 import polars as pl
 
 from dcmetrics.errors import StoreError
@@ -71,6 +72,19 @@ def _pg_type(dtype: pl.DataType) -> str:
 
 
 _CSV_CHUNK = 200_000
+
+# What the scoring chain reads from the stored tables (dcmetrics/sql: current_observations,
+# values, scored_units), copied into its DuckDB database: table, columns, filter. The file bytes
+# stay on the server (the chain never reads them).
+_OF_YEARS = "WHERE year IN (SELECT year FROM p_copy_years)"
+COMPUTE_INPUTS = [
+    ("units", "*", ""),
+    ("submissions", "id, area_code, year, file_name, sha256, ''::bytea AS content, sent_by, sent_at, state, n_rows, "
+                    "review_state, review_reason, reviewed_by, reviewed_at, late", _OF_YEARS),
+    ("observations", "*", _OF_YEARS),
+    ("appraisals", "*", _OF_YEARS),
+    ("unit_reviews", "*", _OF_YEARS),
+]
 
 
 def _csv_safe(dtype: pl.DataType) -> bool:
@@ -183,6 +197,20 @@ class PgCursor:
 
     def pl(self) -> pl.DataFrame:
         return result_frame(self._cur.description, self._cur.fetchall())
+
+    def copy_frame(self, sql: str, schema: dict) -> pl.DataFrame:
+        """A query's rows (no parameters: COPY takes none) through COPY … TO STDOUT in CSV, parsed
+        by Polars: 3× faster than rows adapted in Python at national size. Only for scalar
+        columns PostgreSQL prints as Polars reads them (not booleans, printed t/f)."""
+        import io
+
+        buf = io.BytesIO()
+        with self._cur.copy(f"COPY ({self._store.statement(sql)}) TO STDOUT (FORMAT csv)") as copy:
+            for block in copy:
+                buf.write(block)
+        if not buf.getbuffer().nbytes:
+            return pl.DataFrame(schema=schema)
+        return pl.read_csv(buf.getvalue(), has_header=False, new_columns=list(schema), schema=schema)
 
     def register(self, name: str, frame: pl.DataFrame) -> None:
         """A frame readable by name in this connection's SQL, as DuckDB's register gives: a
@@ -307,6 +335,32 @@ class PgStore(Store):
             if len(self._statements) < 4096:
                 self._statements[sql] = text
         return text
+
+    def compute_cursor(self, years: list[int]) -> duckdb.DuckDBPyConnection:
+        """An in-memory DuckDB database with the embedded schema, holding what the scoring chain
+        reads (COMPUTE_INPUTS) of `years`; the chain runs there unchanged (docs/postgresql.md)."""
+        local = Store(":memory:")
+        pg = self.cursor()
+        try:
+            # COPY takes no parameters: the years are a registered table on the same connection
+            pg.register("p_copy_years", pl.DataFrame({"year": sorted(set(years))}, schema={"year": pl.Int32}))
+            with local.transaction() as tx:
+                for table, columns, where in COMPUTE_INPUTS:
+                    schema = tx.sql(f"SELECT * FROM {table} LIMIT 0").pl().schema  # noqa: S608 (fixed names)
+                    sql = f"SELECT {columns} FROM {table} {where}"  # noqa: S608 (fixed names)
+                    frame = (pg.copy_frame(sql, schema) if table == "observations"
+                             else pg.execute(sql).pl().cast(schema, strict=False))
+                    tx.register("pg_rows", frame)
+                    tx.execute(f"INSERT INTO {table} SELECT * FROM pg_rows")  # noqa: S608
+                    tx.unregister("pg_rows")
+            pg.unregister("p_copy_years")
+            # the cursor keeps the in-memory database alive after `local` is dropped
+            return local.cursor()
+        except BaseException:
+            local.close()
+            raise
+        finally:
+            pg.close()
 
     def table_info(self, table: str) -> tuple[list[str], list[str]]:
         """(columns in order, primary-key columns) of a table, read once per process."""
