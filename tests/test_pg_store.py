@@ -5,6 +5,7 @@ session's throwaway one (conftest.pg_server); without local PostgreSQL binaries 
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import polars as pl
 import pytest
@@ -389,3 +390,95 @@ def test_scores_from_postgresql_equal_the_embedded_ones(pg_url):
                         digests[(pid, basis, year, part)] = x.hash_rows().sum()
     duck.close()
     assert len(digests) == 12 * len(framework.load_profiles())  # 2 bases × 2 years × 3 parts
+
+
+# ---------------------------------------------------------------- several processes at once
+
+_WRITER = """
+import random, sys
+from pathlib import Path
+from dcmetrics import cli
+db, seed, files = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
+random.Random(seed).shuffle(files)
+for f in files:
+    code = cli.main(["import", f, "--db", db, "--year", "2024", "--user", "quantri.demo", "--area", Path(f).stem])
+    assert code == 0, (f, code)
+"""
+
+
+def _python(*args: str, **kw):
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "PYTHONPATH": str(config.ROOT)}  # this worktree's dcmetrics, not an installed one
+    return subprocess.Popen([sys.executable, "-c", *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, **kw)
+
+
+def test_concurrent_writers_store_each_file_once(pg_url):
+    """4 processes upload the same 8 district files of 2024 in different orders at once: each
+    area-year ends with exactly one current submission holding the file's rows, every other
+    upload of it is the «same file» no-op, and the data version counts exactly the 8 commits."""
+    files = sorted(str(p) for p in (config.SAMPLE_DIR / "2024").glob("99?.csv"))
+    assert len(files) == 8
+    with open_store(pg_url) as pg:
+        _registry(pg)
+        version = pg.data_version()
+    procs = [_python(_WRITER, pg_url, str(seed), *files) for seed in range(4)]
+    outs = [p.communicate(timeout=600) for p in procs]
+    assert [p.returncode for p in procs] == [0] * 4, [e[-2000:] for _, e in outs]
+    text = "".join(o for o, _ in outs)
+    assert text.count("Đã lưu số liệu của") == 8 and text.count("giống hệt tệp đang dùng") == 24
+    with open_store(pg_url) as pg:
+        subs = pg.rows("SELECT area_code, count(*), count(*) FILTER (WHERE state = 'current') FROM submissions "
+                       "GROUP BY area_code ORDER BY area_code")
+        assert subs == [(f[-7:-4], 1, 1) for f in files]
+        assert pg.data_version() == version + 8
+        assert pg.rows("SELECT count(*) FROM data_changes WHERE seq > $v", {"v": version})[0][0] == 8
+        # no row lost or doubled: the embedded store given the same files, one by one, holds the same
+        from dcmetrics.ingest.commit import import_file
+
+        duck = Store(":memory:")
+        _registry(duck)
+        for f in files:
+            import_file(duck, Path(f).read_bytes(), Path(f).name, 2024, "quantri.demo", area_code=Path(f).stem)
+        # (submission ids follow the commit order, which differs: rows compared without them)
+        for table in ("observations", "unit_reviews"):
+            a, b = (_table(s, table).drop("submission_id") for s in (duck, pg))
+            assert a.height > 0 and a.sort(a.columns, nulls_last=True).equals(
+                b.sort(b.columns, nulls_last=True), null_equal=True), table
+        duck.close()
+
+
+_HOLDER = """
+import sys, time
+from dcmetrics.store import open_store
+store = open_store(sys.argv[1])
+with store.transaction() as cur:
+    cur.execute("INSERT INTO submissions (area_code, year, file_name, sha256, content, sent_by, n_rows) "
+                "VALUES ('991', 2024, 'nua-chung.csv', 'x', $c, 'quantri.demo', 1)", {"c": b"a"})
+    cur.execute("INSERT INTO observations VALUES (999, '99101', 2024, 'x', 1, NULL, NULL, '1')")
+    print("holding", flush=True)
+    time.sleep(120)
+"""
+
+
+def test_a_writer_killed_mid_commit_leaves_nothing_and_others_go_on(pg_url):
+    import signal
+    import time
+
+    from dcmetrics.ingest.commit import import_file
+
+    with open_store(pg_url) as pg:
+        _registry(pg)
+        holder = _python(_HOLDER, pg_url)
+        assert holder.stdout.readline().strip() == "holding"  # its transaction holds the writer lock
+        holder.send_signal(signal.SIGKILL)
+        holder.wait(timeout=30)
+        start = time.monotonic()
+        result = import_file(pg, SAMPLE_FILE.read_bytes(), SAMPLE_FILE.name, 2024, "canbo.991", area_code="991")
+        assert result.stored and time.monotonic() - start < 30
+        assert pg.rows("SELECT count(*) FROM submissions WHERE file_name = 'nua-chung.csv'") == [(0,)]
+        assert pg.rows("SELECT count(*) FROM observations WHERE submission_id = 999") == [(0,)]
+        assert pg.rows("SELECT count(*) FROM submissions") == [(1,)]
