@@ -14,7 +14,6 @@ from dcmetrics.store import Store, open_store, set_meta
 from dcmetrics.units import replace_units
 
 
-
 def register_frameworks(store: Store, folder: Path | None = None) -> int:
     """Record every profile version; a changed profile under an old version is refused."""
     import json

@@ -12,7 +12,6 @@ import os
 import sys
 from pathlib import Path
 
-from dcmetrics import config
 from dcmetrics.errors import DcmetricsError, FrameworkError, StoreBusy, ValidationError
 
 EXIT_BUSY = 3  # the database was held by another program the whole wait: a script may try again later

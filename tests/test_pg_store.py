@@ -114,9 +114,8 @@ def test_migrate_creates_the_same_schema_as_duckdb(pg_url):
 
 
 def test_migrate_twice_is_a_no_op_and_newer_schema_refused(pg_url):
-    with open_store(pg_url) as pg:
-        with pg.transaction() as cur:
-            cur.execute("INSERT INTO meta VALUES ('marker', 'x')")
+    with open_store(pg_url) as pg, pg.transaction() as cur:
+        cur.execute("INSERT INTO meta VALUES ('marker', 'x')")
     with open_store(pg_url) as pg:
         assert pg.meta("marker") == "x"
         assert pg.rows("SELECT count(*) FROM schema_version")[0][0] == 17
@@ -148,7 +147,7 @@ _COMPARED = ["units", "unit_name_order", "submissions", "observations", "unit_re
 
 
 def _table(store, name: str) -> pl.DataFrame:
-    frame = store.frame(f"SELECT * FROM {name}")  # noqa: S608 (fixed table names)
+    frame = store.frame(f"SELECT * FROM {name}")
     frame = frame.drop([c for c in frame.columns if c in _VOLATILE])
     if name == "meta":
         frame = frame.filter(pl.col("key") != "login_name_salt")
@@ -215,7 +214,7 @@ def test_a_failing_commit_leaves_nothing_on_postgresql(pg_url, monkeypatch):
 
     with open_store(pg_url) as pg:
         _registry(pg)
-        before = {t: pg.rows(f"SELECT count(*) FROM {t}")[0][0]  # noqa: S608
+        before = {t: pg.rows(f"SELECT count(*) FROM {t}")[0][0]
                   for t in ("submissions", "observations", "unit_reviews", "audit", "data_changes")}
         version = pg.data_version()
 
@@ -225,7 +224,7 @@ def test_a_failing_commit_leaves_nothing_on_postgresql(pg_url, monkeypatch):
         monkeypatch.setattr(audit, "record", fail)
         with pytest.raises(RuntimeError, match="giữa chừng"):
             import_file(pg, SAMPLE_FILE.read_bytes(), SAMPLE_FILE.name, 2024, "canbo.991", area_code="991")
-        assert {t: pg.rows(f"SELECT count(*) FROM {t}")[0][0] for t in before} == before  # noqa: S608
+        assert {t: pg.rows(f"SELECT count(*) FROM {t}")[0][0] for t in before} == before
         assert pg.data_version() == version
         monkeypatch.undo()
         # the pool's connection is clean again: the same upload now goes through
@@ -262,7 +261,7 @@ def test_registered_frames_read_back_exactly(pg_url):
         "i": [1, 2, None, 4, 2**40], "b": [True, None, False, True, False],
         "d": [date(2024, 1, 31), None, date(1999, 12, 1), date(2025, 7, 1), date(2023, 2, 28)],
         "t": [datetime(2024, 1, 31, 8, 5, 59, 123456), None, None, None, datetime(2025, 7, 1)],
-        "m": pl.Series([Decimal("99.705000"), None, Decimal("-1.000001"), Decimal("0"), Decimal("1")],
+        "m": pl.Series([Decimal("99.705000"), None, Decimal("-1.000001"), Decimal(0), Decimal(1)],
                        dtype=pl.Decimal(18, 6))}).with_columns(pl.col("i").cast(pl.Int64))
     listed = pl.DataFrame({"codes": [["a", "b"], None, [], ["Đ"], ["x"]],
                            "raw": [b"\x00\x01", None, b"", b"PK\x03\x04", b"x"], "n": [1, 2, 3, 4, 5]})
@@ -271,7 +270,7 @@ def test_registered_frames_read_back_exactly(pg_url):
         try:
             for name, frame in (("scalar", scalar), ("listed", listed)):
                 cur.register(name, frame)
-                back = cur.execute(f"SELECT * FROM {name}").pl()  # noqa: S608
+                back = cur.execute(f"SELECT * FROM {name}").pl()
                 assert back.schema == frame.schema, name
                 assert back.equals(frame, null_equal=True), name
                 assert cur.execute(f"SELECT count(*) FROM {name} WHERE {frame.columns[0]} IS NULL").fetchone()[0] == 1

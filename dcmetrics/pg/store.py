@@ -12,9 +12,9 @@ before it). Finer locks (per area-year) are the next step, docs/postgresql.md.
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 from urllib.parse import urlsplit, urlunsplit
 
 import duckdb
@@ -346,12 +346,12 @@ class PgStore(Store):
             pg.register("p_copy_years", pl.DataFrame({"year": sorted(set(years))}, schema={"year": pl.Int32}))
             with local.transaction() as tx:
                 for table, columns, where in COMPUTE_INPUTS:
-                    schema = tx.sql(f"SELECT * FROM {table} LIMIT 0").pl().schema  # noqa: S608 (fixed names)
-                    sql = f"SELECT {columns} FROM {table} {where}"  # noqa: S608 (fixed names)
+                    schema = tx.sql(f"SELECT * FROM {table} LIMIT 0").pl().schema
+                    sql = f"SELECT {columns} FROM {table} {where}"
                     frame = (pg.copy_frame(sql, schema) if table == "observations"
                              else pg.execute(sql).pl().cast(schema, strict=False))
                     tx.register("pg_rows", frame)
-                    tx.execute(f"INSERT INTO {table} SELECT * FROM pg_rows")  # noqa: S608
+                    tx.execute(f"INSERT INTO {table} SELECT * FROM pg_rows")
                     tx.unregister("pg_rows")
             pg.unregister("p_copy_years")
             # the cursor keeps the in-memory database alive after `local` is dropped
