@@ -16,7 +16,7 @@ import polars as pl
 
 from dcmetrics import sqlfiles
 from dcmetrics.exact import dec
-from dcmetrics.errors import DcmetricsError, NotFound
+from dcmetrics.errors import DcmetricsError, NotFound, StoreError
 from dcmetrics.framework_model import Profile
 from dcmetrics.store import Store
 
@@ -379,6 +379,9 @@ def _pending_work(cur, run: tuple | None, year: int) -> tuple[str, list[str] | N
 def refresh(store: Store, profile: Profile, years, basis: str = "appraised") -> dict[int, int]:
     """Bring the stored scores of `years` up to date; the run id of each year."""
     _check_basis(basis)
+    if store.dialect != "duckdb":  # the chain still runs inside the write transaction (docs/postgresql.md, step 3)
+        raise StoreError("Lưu kết quả tính điểm trên PostgreSQL chưa được hỗ trợ (đang xây dựng); "
+                         "hãy dùng cơ sở dữ liệu DuckDB cho việc tính và xem điểm.")
     years = sorted(set(years))
     key = _run_key(profile, basis, years)
     with _refresh_lock(store):
