@@ -16,8 +16,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from dcmetrics import bootstrap, framework, scoring  # noqa: E402
-from dcmetrics.store import Store, open_store  # noqa: E402
+from dcmetrics import bootstrap, framework, scoring
+from dcmetrics.store import Store, open_store
 
 TABLES = ("units", "unit_name_order", "submissions", "observations", "appraisals", "unit_reviews")
 
