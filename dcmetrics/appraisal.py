@@ -68,7 +68,7 @@ def set_appraisals(store: Store, actor, records: list[dict]) -> int:
             for r in frame.iter_rows(named=True):
                 audit.record(cur, acct, audit.APPRAISE, f"unit:{r['unit_code']}:{r['year']}:{r['indicator']}",
                              after={"value": r["value"], "num": r["num"], "den": r["den"], "reason": r["reason"]})
-        for (year,), part in frame.group_by(["year"]):
+        for (year,), part in frame.group_by(["year"], maintain_order=True):  # the change log in a fixed order
             bump_data_version(cur, year, part["unit_code"].to_list())
     return frame.height
 

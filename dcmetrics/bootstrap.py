@@ -10,9 +10,8 @@ from dcmetrics import access, audit, config, framework
 from dcmetrics.appraisal import set_appraisals
 from dcmetrics.errors import StoreError
 from dcmetrics.ingest.commit import approve, import_file
-from dcmetrics.store import Store, set_meta
+from dcmetrics.store import Store, open_store, set_meta
 from dcmetrics.units import replace_units
-
 
 
 def register_frameworks(store: Store, folder: Path | None = None) -> int:
@@ -104,7 +103,7 @@ def init_db(path: str | Path | None, sample: bool, lock_wait: float | None = Non
     make sure an administrator exists. Returns the store and, when one was just generated,
     the first administrator's one-time password (the caller prints it on the console).
     `lock_wait`: see Store (StoreBusy when another process keeps the file that long)."""
-    store = Store(config.db_path(path), lock_wait=lock_wait)
+    store = open_store(path, lock_wait=lock_wait)
     try:
         register_frameworks(store)
         if sample and not store.rows("SELECT 1 FROM units LIMIT 1"):

@@ -12,7 +12,6 @@ import os
 import sys
 from pathlib import Path
 
-from dcmetrics import config
 from dcmetrics.errors import DcmetricsError, FrameworkError, StoreBusy, ValidationError
 
 EXIT_BUSY = 3  # the database was held by another program the whole wait: a script may try again later
@@ -20,9 +19,9 @@ EXIT_BUSY = 3  # the database was held by another program the whole wait: a scri
 
 def _store(args, create: bool = False):
     """The store, waiting DCMETRICS_LOCK_WAIT_SECONDS for the file; use it in a `with`."""
-    from dcmetrics.store import Store
+    from dcmetrics.store import open_store
 
-    return Store(config.db_path(args.db), create=create)
+    return open_store(args.db, create=create)
 
 
 def cmd_init(args) -> int:
@@ -191,7 +190,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
 
     def with_db(sp):
-        sp.add_argument("--db", help="tệp cơ sở dữ liệu DuckDB (mặc định: biến DCMETRICS_DB hoặc data/dcmetrics.duckdb)")
+        sp.add_argument("--db", help="tệp cơ sở dữ liệu DuckDB, hoặc địa chỉ postgresql://… của máy chủ PostgreSQL "
+                                     "(mặc định: biến DCMETRICS_DB hoặc data/dcmetrics.duckdb)")
         return sp
 
     sp = with_db(sub.add_parser("init", help="tạo cơ sở dữ liệu"))

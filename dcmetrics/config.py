@@ -38,6 +38,15 @@ def db_path(explicit: str | os.PathLike | None = None) -> Path:
     return Path(env) if env else DEFAULT_DB
 
 
+def db_target(explicit: str | os.PathLike | None = None) -> Path | str:
+    """db_path, except that a PostgreSQL URL (postgresql://…, postgres://…) is given back as the
+    string it is (a Path would fold its «//»)."""
+    raw = explicit if explicit else os.environ.get("DCMETRICS_DB")
+    if isinstance(raw, str) and raw.startswith(("postgresql://", "postgres://")):
+        return raw
+    return db_path(explicit)
+
+
 def frameworks_dir() -> Path:
     """The frameworks folder (catalogue.toml, profiles/): DCMETRICS_FRAMEWORKS_DIR, else the
     repository's data/frameworks. Read at every call, so publishing from the editor writes where

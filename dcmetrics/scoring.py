@@ -16,7 +16,7 @@ import polars as pl
 
 from dcmetrics import sqlfiles
 from dcmetrics.exact import dec
-from dcmetrics.errors import DcmetricsError, NotFound
+from dcmetrics.errors import DcmetricsError, NotFound, StoreError
 from dcmetrics.framework_model import Profile
 from dcmetrics.store import Store
 
@@ -246,7 +246,7 @@ def score(store: Store, profile: Profile, years: list[int] | tuple[int, ...], ba
     before = sorted({y - 1 for y in wanted} - set(wanted))
     prev, stored_before = _fresh_stored_totals(store, profile, basis, before, pending, unit_codes)
     with_prev = sorted(set(wanted) | (set(before) - stored_before))
-    cur = store.cursor()
+    cur = store.compute_cursor(with_prev)  # DuckDB: the chain is DuckDB SQL on either store
     try:
         _run_chain(cur, profile, basis, with_prev, pending, unit_codes, prev=prev)
         units = floats(cur.sql(f"SELECT * EXCLUDE (uid) FROM t_ranked WHERE list_contains($y, year) {_UNIT_ORDER}",
@@ -379,6 +379,9 @@ def _pending_work(cur, run: tuple | None, year: int) -> tuple[str, list[str] | N
 def refresh(store: Store, profile: Profile, years, basis: str = "appraised") -> dict[int, int]:
     """Bring the stored scores of `years` up to date; the run id of each year."""
     _check_basis(basis)
+    if store.dialect != "duckdb":  # the chain still runs inside the write transaction (docs/postgresql.md, step 3)
+        raise StoreError("Lưu kết quả tính điểm trên PostgreSQL chưa được hỗ trợ (đang xây dựng); "
+                         "hãy dùng cơ sở dữ liệu DuckDB cho việc tính và xem điểm.")
     years = sorted(set(years))
     key = _run_key(profile, basis, years)
     with _refresh_lock(store):

@@ -58,7 +58,10 @@ def _connect(path: str, wait_seconds: float) -> duckdb.DuckDBPyConnection:
 
 
 class Store:
-    """A DuckDB database (a file, or ':memory:' for tests)."""
+    """A DuckDB database (a file, or ':memory:' for tests). dcmetrics.pg.store.PgStore is the
+    same interface on a PostgreSQL server."""
+
+    dialect = "duckdb"
 
     def __init__(self, path: str | Path = ":memory:", *, create: bool = True, lock_wait: float | None = None):
         """`lock_wait`: seconds to wait while another process holds the file (None: the
@@ -93,6 +96,11 @@ class Store:
     def cursor(self) -> duckdb.DuckDBPyConnection:
         """A cursor of its own for the calling thread (temp tables and registrations stay in it)."""
         return self._con.cursor()
+
+    def compute_cursor(self, years: list[int]) -> duckdb.DuckDBPyConnection:
+        """A DuckDB cursor where the scoring chain runs over the stored tables (here: this very
+        database; a PostgreSQL store gives an in-memory copy of what the chain reads of `years`)."""
+        return self.cursor()
 
     @contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -155,6 +163,8 @@ def set_meta(cur: duckdb.DuckDBPyConnection, key: str, value: str) -> None:
 def migrations() -> list[tuple[int, Path]]:
     out = []
     for path in sorted(MIGRATIONS_DIR.glob("*.sql")):
+        if path.name.endswith(".pg.sql"):  # PostgreSQL's text of a migration (dcmetrics.pg.store)
+            continue
         out.append((int(path.name.split("_", 1)[0]), path))
     return out
 
@@ -179,5 +189,12 @@ def migrate(store: Store) -> int:
     return newest
 
 
-def open_store(path: str | Path | None = None, *, create: bool = True) -> Store:
-    return Store(config.db_path(path), create=create)
+def open_store(path: str | Path | None = None, *, create: bool = True, lock_wait: float | None = None) -> Store:
+    """The store `path` names (else DCMETRICS_DB, else the default file): a DuckDB file, or a
+    PostgreSQL server when it is a postgresql:// URL."""
+    target = config.db_target(path)
+    if isinstance(target, str):
+        from dcmetrics.pg.store import PgStore  # psycopg is needed only then
+
+        return PgStore(target, create=create, lock_wait=lock_wait)
+    return Store(target, create=create, lock_wait=lock_wait)

@@ -3,7 +3,9 @@
 # hashes; refreshed by scripts/lock.sh):
 #   bash scripts/install.sh app    what the dashboard needs
 #   bash scripts/install.sh test   that, the test tools, Debian's chromium for the browser tests and
-#                                  LibreOffice Calc (headless) for the tests that open every export in it
+#                                  LibreOffice Calc (headless) for the tests that open every export in it,
+#                                  and PostgreSQL's server binaries (the tests start their own throwaway
+#                                  server with scripts/pg.sh, never the cluster Debian sets up)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 kind=${1:-test}
@@ -20,4 +22,9 @@ if [ "$kind" = test ] && ! command -v soffice >/dev/null 2>&1 && command -v apt-
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
   $SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq
   $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libreoffice-calc-nogui >/dev/null
+fi
+if [ "$kind" = test ] && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
 fi

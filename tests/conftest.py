@@ -201,3 +201,59 @@ def raw_profile_of(profile) -> dict:
     if raw.get("version") != profile.version:
         raw = tomllib.loads((folder / "archive" / profile.id / f"{profile.version}.toml").read_text(encoding="utf-8"))
     return raw
+
+
+# ---------------------------------------------------------------- PostgreSQL (issue 21)
+
+def _pg_binaries() -> str | None:
+    """The folder of a local PostgreSQL's initdb and pg_ctl (PG_BIN, else Debian's), or None."""
+    import glob
+    import os
+
+    if os.environ.get("PG_BIN"):
+        return os.environ["PG_BIN"] if Path(os.environ["PG_BIN"], "initdb").is_file() else None
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"),
+                   key=lambda p: int(Path(p).parent.parent.name) if Path(p).parent.parent.name.isdigit() else 0)
+    return str(Path(found[-1]).parent) if found else None
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    """A throwaway PostgreSQL server for the session (scripts/pg.sh: its own folder, a unix socket
+    there, no TCP port), stopped and removed at the end. Yields the URL of its `dcmetrics`
+    database's server without the database: `pg_url` makes a fresh database per test."""
+    import shutil
+    import subprocess
+    import tempfile
+
+    pytest.importorskip("psycopg", reason="psycopg 3 is not installed: pip install 'psycopg[binary]'")
+    if _pg_binaries() is None:
+        pytest.skip("No local PostgreSQL binaries (initdb, pg_ctl): apt-get install postgresql, or set PG_BIN")
+    folder = tempfile.mkdtemp(prefix="dcm-pg-")  # short: a unix socket's path is at most 107 bytes
+    script = TESTS.parent / "scripts" / "pg.sh"
+    run = subprocess.run(["bash", str(script), "start", folder], capture_output=True, text=True, timeout=120)
+    if run.returncode != 0:
+        shutil.rmtree(folder, ignore_errors=True)
+        pytest.fail(f"scripts/pg.sh start failed: {run.stderr or run.stdout}")
+    try:
+        yield {"folder": folder, "url": run.stdout.strip()}
+    finally:
+        subprocess.run(["bash", str(script), "stop", folder], capture_output=True, timeout=120)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture
+def pg_url(pg_server, request):
+    """The URL of a new, empty database on the session's server (dropped after the test)."""
+    import re
+
+    import psycopg
+
+    name = "t_" + re.sub(r"[^a-z0-9]+", "_", request.node.name.lower())[:50]
+    admin = f"postgresql://dcmetrics@/postgres?host={pg_server['folder']}"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    yield f"postgresql://dcmetrics@/{name}?host={pg_server['folder']}"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -4,7 +4,7 @@ WITH cur AS (
     SELECT o.* FROM observations o
     JOIN submissions s ON s.id = o.submission_id AND s.state = 'current'
     WHERE o.year = $y
-      AND ($units IS NULL OR list_contains($units, o.unit_code))
+      AND (CAST($units AS VARCHAR[]) IS NULL OR list_contains($units, o.unit_code))
 )
 SELECT c.unit_code, c.indicator, c.value, c.num, c.den
 FROM cur c

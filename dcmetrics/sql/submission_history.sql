@@ -5,5 +5,5 @@ SELECT s.id, s.area_code, a.name AS area_name, s.year, s.file_name, s.sha256, s.
 FROM submissions s
 LEFT JOIN units a ON a.code = s.area_code
 LEFT JOIN area_locks l ON l.area_code = s.area_code AND l.year = s.year
-WHERE ($a IS NULL OR s.area_code = $a) AND ($y IS NULL OR s.year = $y)
+WHERE (CAST($a AS VARCHAR) IS NULL OR s.area_code = $a) AND (CAST($y AS INTEGER) IS NULL OR s.year = $y)
 ORDER BY s.sent_at DESC, s.id DESC
