@@ -159,6 +159,9 @@ def test_overview_year_and_ranking(session, expected):
     expect(sample_notice(page)).to_be_visible()
     expect(metric_value(page, "Đơn vị được đánh giá")).to_have_text(vn_int(expected[2025]["n_units"]))
     expect(year_box(page)).to_have_value("2025")
+    # .streamlit/config.toml's toolbarMode = "viewer": no «Deploy» button for the office's users
+    expect(page.get_by_test_id("stToolbar")).to_be_attached()
+    expect(page.get_by_test_id("stAppDeployButton")).to_have_count(0)
     screenshot(page, "01-overview")
     assert_clean(page, "overview")
 
