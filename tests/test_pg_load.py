@@ -1,0 +1,28 @@
+"""The load of issue 21 on one PostgreSQL database, through the real commit path: 34 writer
+processes (each its own district) and 4 readers at once, one writer killed (SIGKILL) inside a
+commit while it holds the writer lock. 3 commits per writer here; the benchmark runs 34 × 10
+(`python -m dcmetrics.bench --pg-load URL`, figures in docs/benchmarks.md)."""
+
+from __future__ import annotations
+
+from dcmetrics.pg import load
+
+WRITERS, COMMITS, READERS, VICTIM = 34, 3, 4, 7
+
+
+def test_34_writers_and_4_readers_lose_nothing_and_see_nothing_partial(pg_url):
+    out = load.run(pg_url, WRITERS, COMMITS, READERS, kill_writer=VICTIM, kill_at=1, log=lambda *a: None)
+    # the victim committed its first file, died inside its second; the other 33 wrote all theirs
+    assert out["killed"] == VICTIM and out["exit_codes"][f"writer{VICTIM}"] == -9
+    assert all(code == 0 for who, code in out["exit_codes"].items() if who != f"writer{VICTIM}"), out["exit_codes"]
+    stored = (WRITERS - 1) * COMMITS + 1
+    assert out["commits"] == stored == out["data_version_added"] == out["data_changes_added"]
+    # each area: exactly its writer's commits, one current; every observation once, as embedded
+    assert out["submissions_by_area_ok"] and out["doubled_observations"] == 0
+    assert out["observations"] == out["observations_expected"] == stored * 776
+    assert out["observations_digest_equal"] and out["scores_digest_equal"]
+    # the readers read all along and never saw part of a commit, nor the data version go back
+    assert out["reads"] >= READERS * 2
+    assert out["partial_seen"] == 0, out["partial_examples"]
+    assert out["version_went_back"] == 0
+    assert out["commits_per_s"] > 0 and out["reader_p95_s"] >= out["reader_p50_s"] > 0
