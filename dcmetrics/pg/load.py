@@ -85,9 +85,10 @@ def area_files(w: int, commits: int) -> list[tuple[str, bytes]]:
         for i, row in enumerate(body):
             row = list(row)
             row[0] = _unit_code(row[0], w)
-            row[col] = str(1 + (w + k + i) % 9)
+            row[col] = str(k + 1 + (w + i) % 5)  # k in every row: no two versions alike
             writer.writerow(row)
         out.append((f"{area_code(w)}-lan{k + 1}.csv", buf.getvalue().encode("utf-8-sig")))
+    assert len({hashlib.sha256(c).digest() for _, c in out}) == commits  # else one would be a no-op
     return out
 
 
@@ -249,7 +250,7 @@ def run(url: str, writers: int = 34, commits: int = 10, readers: int = 4, kill_w
         for name, content in area_files(w, commits)[:kept_commits[w]]:
             import_file(duck, content, name, YEAR, USER, area_code=area_code(w))
     per_file = dict(duck.rows("SELECT s.sha256, count(*) FROM submissions s JOIN observations o "
-                              "ON o.submission_id = s.id GROUP BY s.sha256"))
+                              "ON o.submission_id = s.id GROUP BY s.id, s.sha256"))
     # files a victim never committed: their counts as check_file gives them (a reader must never see them)
     for name, content in area_files(kill_writer, commits)[kill_at:] if kill_writer is not None else []:
         per_file[hashlib.sha256(content).hexdigest()] = -1
