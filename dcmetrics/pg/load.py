@@ -21,6 +21,7 @@ their own (area 7WW, units 7WW01 …), each commit a new version of the area's 2
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import functools
 import hashlib
@@ -167,6 +168,17 @@ def _writer(url: str, w: int, commits: int, barrier, results, hold_at: int | Non
                 time.sleep(600)
 
         audit.record = holding
+    # how long each commit holds the writer lock (transaction() yields once it has the lock)
+    held, transaction = [], store.transaction
+
+    @contextlib.contextmanager
+    def timed_transaction():
+        with transaction() as cur:
+            t = time.perf_counter()
+            yield cur
+        held.append(time.perf_counter() - t)
+
+    store.transaction = timed_transaction
     barrier.wait()
     timings = []
     for name, content in files:
@@ -177,7 +189,7 @@ def _writer(url: str, w: int, commits: int, barrier, results, hold_at: int | Non
         t2 = time.perf_counter()
         if not result.stored:
             raise AssertionError(f"{name}: not stored ({result.message})")
-        timings.append((t1 - t0, t2 - t1))
+        timings.append((t1 - t0, t2 - t1, held[-1]))
     results.put(("writer", w, timings))
     store.close()
 
@@ -307,8 +319,9 @@ def run(url: str, writers: int = 34, commits: int = 10, readers: int = 4, kill_w
         os.unlink(expected_path)
 
     stored = sum(len(t) for t in writer_times.values()) + (kill_at if killed is not None else 0)
-    commit_s = [c for t in writer_times.values() for _, c in t]
-    check_s = [c for t in writer_times.values() for c, _ in t]
+    commit_s = [c for t in writer_times.values() for _, c, _ in t]
+    check_s = [c for t in writer_times.values() for c, _, _ in t]
+    held_s = [h for t in writer_times.values() for _, _, h in t]
     read_s = [x for o in reader_out.values() for x in o["times"]]
     with open_store(url) as pg:
         per_area_subs = {a: (n, cur) for a, n, cur in pg.rows(
@@ -322,6 +335,9 @@ def run(url: str, writers: int = 34, commits: int = 10, readers: int = 4, kill_w
             "commits_per_s": stored / elapsed,
             "commit_p50_s": _pct(commit_s, 50), "commit_p95_s": _pct(commit_s, 95),
             "check_p50_s": _pct(check_s, 50), "check_p95_s": _pct(check_s, 95),
+            "lock_held_p50_s": _pct(held_s, 50), "lock_held_p95_s": _pct(held_s, 95),
+            # the share of the run during which some commit held the writer lock (1: the lock is the limit)
+            "lock_busy_share": sum(held_s) / elapsed,
             "reader_p50_s": _pct(read_s, 50), "reader_p95_s": _pct(read_s, 95),
             "reads": sum(o["reads"] for o in reader_out.values()),
             "partial_seen": sum(o["n_partial"] for o in reader_out.values()),
@@ -351,6 +367,8 @@ def report(out: dict) -> str:
         f"commits stored {out['commits']} in {out['elapsed_s']:.1f} s: {out['commits_per_s']:.1f} commits/s",
         f"commit (transaction) p50 {ms(out['commit_p50_s'])}, p95 {ms(out['commit_p95_s'])}; "
         f"check before it p50 {ms(out['check_p50_s'])}, p95 {ms(out['check_p95_s'])}",
+        f"writer lock held per commit p50 {ms(out['lock_held_p50_s'])}, p95 {ms(out['lock_held_p95_s'])}; "
+        f"held {out['lock_busy_share']:.0%} of the run",
         f"reader (data_version + history + counts + current values) p50 {ms(out['reader_p50_s'])}, "
         f"p95 {ms(out['reader_p95_s'])} over {out['reads']} reads",
         f"partial submissions seen {out['partial_seen']}; data_version went back {out['version_went_back']} times",
