@@ -183,3 +183,66 @@ def pg_store_zone() -> str:
     from dcmetrics.pg.store import local_time_zone
 
     return local_time_zone()
+
+
+_APP = r"""
+import json, sys
+from streamlit.testing.v1 import AppTest
+from dcmetrics import access
+from dcmetrics.store import open_store
+app, url = sys.argv[1], sys.argv[2]
+at = AppTest.from_file(app, default_timeout=120)
+with open_store(url) as s:
+    at.session_state["account"] = access.get_account(s, "canbo.99401")  # logged in (the form: test_login_pages)
+def ok(at):
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+ok(at.run())
+ok(at.switch_page("pages/upload.py").run())
+ok(at.selectbox(key="upload_year").select(2025).run())
+def shown():
+    from ui.context import get_store
+    [ids] = [d.value["Mã lần gửi"].tolist() for d in at.dataframe if "Mã lần gửi" in d.value.columns]
+    return {"history": ids, "version": get_store().data_version()}
+print(json.dumps(shown()), flush=True)
+sys.stdin.readline()  # the upload is committed elsewhere
+ok(at.run())
+print(json.dumps(shown()), flush=True)
+"""
+
+
+def test_two_app_processes_see_an_upload_committed_by_a_third(pg_url, tmp_path):
+    """Two app processes (each its own Python process, store and caches) on the upload page; an
+    upload committed by `dcmetrics import` in this process is listed by both at their next run."""
+    import json
+
+    from dcmetrics import bootstrap, cli
+
+    store, _ = bootstrap.init_db(pg_url, sample=True)
+    store.close()
+    env = {**os.environ, "DCMETRICS_DB": pg_url, "PYTHONPATH": str(config.ROOT)}
+    apps = [subprocess.Popen([sys.executable, "-c", _APP, str(config.ROOT / "app.py"), pg_url], env=env,
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            for _ in range(2)]
+    try:
+        before = [json.loads(a.stdout.readline() or "null") for a in apps]
+        assert None not in before, [a.stderr.read()[-3000:] for a in apps if a.poll() is not None]
+        assert before[0] == before[1] and before[0]["history"]
+        changed = tmp_path / "99401.csv"
+        sample = (config.SAMPLE_DIR / "2025" / "99401.csv").read_bytes()
+        changed.write_bytes(sample.replace(b",65,92.3,", b",67,92.3,", 1))
+        assert changed.read_bytes() != sample
+        assert cli.main(["import", str(changed), "--db", pg_url, "--year", "2025", "--user", "canbo.99401",
+                         "--area", "99401"]) == 0
+        with open_store(pg_url) as pg:
+            new_id = pg.rows("SELECT max(id) FROM submissions")[0][0]
+        after = []
+        for a in apps:
+            a.stdin.write("go\n")
+            a.stdin.flush()
+            after.append(json.loads(a.stdout.readline() or "null"))
+    finally:
+        for a in apps:
+            a.kill()
+    want = {"history": [new_id, *before[0]["history"]], "version": before[0]["version"] + 1}
+    assert after == [want, want]
