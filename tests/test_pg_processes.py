@@ -246,3 +246,11 @@ def test_two_app_processes_see_an_upload_committed_by_a_third(pg_url, tmp_path):
             a.kill()
     want = {"history": [new_id, *before[0]["history"]], "version": before[0]["version"] + 1}
     assert after == [want, want]
+
+
+def test_a_zone_the_server_does_not_know_is_refused_clearly(pg_url, monkeypatch):
+    from dcmetrics.pg import store as pg_store
+
+    monkeypatch.setattr(pg_store, "local_time_zone", lambda: "Sao/Hoa")
+    with pytest.raises(StoreError, match="không nhận múi giờ «Sao/Hoa» của máy chạy ứng dụng"):
+        open_store(pg_url)

@@ -315,7 +315,13 @@ class PgStore(Store):
             conn.adapters.register_loader(json_type, TextLoader)
         # the app writes naive local times (datetime.now()); the schema's current_timestamp
         # defaults must mean the same clock, not the server's zone
-        conn.execute("SELECT set_config('TimeZone', $1, false)", [local_time_zone()])
+        zone = local_time_zone()
+        try:
+            conn.execute("SELECT set_config('TimeZone', $1, false)", [zone])
+        except psycopg.Error:
+            conn.close()
+            raise StoreError(f"Máy chủ PostgreSQL «{self.path}» không nhận múi giờ «{zone}» của máy chạy ứng dụng. "
+                             "Hãy đặt biến môi trường TZ, ví dụ TZ=Asia/Ho_Chi_Minh.") from None
         return conn
 
     def _healthy(self, conn) -> bool:
