@@ -5,6 +5,9 @@ commit while it holds the writer lock. 3 commits per writer here; the benchmark 
 
 from __future__ import annotations
 
+import polars as pl
+import pytest
+
 from dcmetrics.pg import load
 
 WRITERS, COMMITS, READERS, VICTIM = 34, 3, 4, 7
@@ -26,3 +29,20 @@ def test_34_writers_and_4_readers_lose_nothing_and_see_nothing_partial(pg_url):
     assert out["partial_seen"] == 0, out["partial_examples"]
     assert out["version_went_back"] == 0
     assert out["commits_per_s"] > 0 and out["reader_p95_s"] >= out["reader_p50_s"] > 0
+
+
+_SUBS = pl.DataFrame({"id": [1, 2], "sha256": ["a", "b"]})
+_PER_FILE, _PER_AREA = {"a": 3, "b": 2}, {"700": 2, "701": 2}
+
+
+@pytest.mark.parametrize("counts, current, seen", [
+    ({1: 3, 2: 2}, ["70001", "CQ70001", "70101", "70102"], []),  # whole files, whole current values
+    ({1: 3, 2: 2}, [], []),  # nothing current yet: not partial
+    ({1: 3, 2: 1}, [], [("submission", 2, 1, 2)]),  # listed before all its observations were there
+    ({1: 3}, [], [("submission", 2, 0, 2)]),  # listed without any
+    ({1: 3, 2: 2}, ["70001", "70101", "70102"], [("current", "700", 1, 2)]),  # part of area 700's file
+    ({1: 3, 2: 2}, ["70001", "CQ70001", "70002", "99001"], [("current", "700", 3, 2)]),  # two files mixed
+])
+def test_the_readers_check_sees_a_partial_commit(counts, current, seen):
+    values = pl.DataFrame({"unit_code": current}, schema={"unit_code": pl.String})
+    assert sorted(load.partial_reads(_SUBS, counts, values, _PER_FILE, _PER_AREA)) == sorted(seen)

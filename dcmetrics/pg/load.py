@@ -217,21 +217,29 @@ def _reader(url: str, r: int, expected_path: str, stop, barrier, results) -> Non
         reads += 1
         went_back += version < last_version
         last_version = max(last_version, version)
-        # a listed submission has every observation (they were committed with it, or it is not listed)
-        for sid, sha in zip(subs["id"], subs["sha256"]):
-            if counts.get(sid, 0) != per_file[sha]:
-                partial.append(("submission", sid, counts.get(sid, 0), per_file[sha]))
-        # an area's current values are one whole file's: all of them or none yet
-        by_area = values.filter(pl.col("unit_code").str.contains(r"^[A-Z]*7\d\d\d\d$")).group_by(
-            pl.col("unit_code").str.extract(r"(7\d\d)\d\d$")).len()
-        for area, n in zip(by_area["unit_code"], by_area["len"]):
-            if n != per_area[area]:
-                partial.append(("current", area, n, per_area[area]))
+        partial += partial_reads(subs, counts, values, per_file, per_area)
         if done:
             break
     results.put(("reader", r, {"times": times, "partial": partial[:20], "n_partial": len(partial),
                                "went_back": went_back, "reads": reads, "last_version": last_version}))
     store.close()
+
+
+def partial_reads(subs: pl.DataFrame, counts: dict[int, int], values: pl.DataFrame, per_file: dict[str, int],
+                  per_area: dict[str, int]) -> list[tuple]:
+    """What a reader saw that a whole commit cannot give: a listed submission (id, sha256) lacking
+    some of its observations (`counts`, read after the list: they only grow), or an area whose
+    current values are not exactly one whole file's (`values`: unit_code of each current value)."""
+    out = []
+    for sid, sha in zip(subs["id"], subs["sha256"]):
+        if counts.get(sid, 0) != per_file[sha]:
+            out.append(("submission", sid, counts.get(sid, 0), per_file[sha]))
+    by_area = values.filter(pl.col("unit_code").str.contains(r"^[A-Z]*7\d\d\d\d$")).group_by(
+        pl.col("unit_code").str.extract(r"(7\d\d)\d\d$").alias("area")).len()
+    for area, n in zip(by_area["area"], by_area["len"]):
+        if n != per_area[area]:
+            out.append(("current", area, n, per_area[area]))
+    return out
 
 
 def _pct(values: list[float], q: float) -> float:
