@@ -1065,6 +1065,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--pages", action="store_true",
                     help="only the pages through a running app (agent API): each page timed, then --sessions "
                          "concurrent sessions; needs --db, a COPY of a database (accounts and scores are written)")
+    ap.add_argument("--pg-load", metavar="URL", default=None,
+                    help="only the load of one PostgreSQL database (issue 21): 34 writer processes × 10 commits "
+                         "through the upload path and 4 readers; URL of an EMPTY database (dcmetrics.pg.load)")
     ap.add_argument("--sessions", default="1,5,10", help="with --pages: concurrent session counts")
     ap.add_argument("--rounds", type=int, default=6, help="with --pages: requests per concurrent session")
     ap.add_argument("--child", choices=["app", "pandas", "hostile"], help=argparse.SUPPRESS)
@@ -1087,6 +1090,17 @@ def main(argv: list[str] | None = None) -> int:
     if args.child == "hostile":
         args.out.write_text(json.dumps(measure_hostile_file(args.file)))
         return 0
+    if args.pg_load:
+        from dcmetrics.pg import load
+
+        info = machine()
+        print(f"dcmetrics benchmark, PostgreSQL load — {info['nproc']} cores, {info['cpu']}, Python {info['python']}")
+        r = load.run(args.pg_load, log=lambda m: print(m, flush=True))
+        print(load.report(r))
+        if args.keep:
+            Path(args.keep).mkdir(parents=True, exist_ok=True)
+            (Path(args.keep) / "pg_load.json").write_text(json.dumps({"machine": info, **r}, indent=1, default=str))
+        return 0 if r["partial_seen"] == 0 and r["observations_digest_equal"] and r["scores_digest_equal"] else 1
     if args.pages:
         from dcmetrics.perf import pages
 

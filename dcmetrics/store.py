@@ -154,6 +154,10 @@ def bump_data_version(cur: duckdb.DuckDBPyConnection, year: int | None = None,
     cur.execute("INSERT INTO data_changes (seq, year, unit_codes) "
                 "SELECT CAST(value AS BIGINT), $y, $u FROM meta WHERE key = 'data_version'",
                 {"y": year, "u": None if unit_codes is None else sorted(set(unit_codes))})
+    if getattr(cur, "dialect", "duckdb") == "postgresql":
+        # delivered to the other processes' listeners at commit, never for a rolled-back change
+        # (dcmetrics.pg.notify); pages poll data_version and need no more
+        cur.execute("SELECT pg_notify('dcmetrics_data', value) FROM meta WHERE key = 'data_version'")
 
 
 def set_meta(cur: duckdb.DuckDBPyConnection, key: str, value: str) -> None:

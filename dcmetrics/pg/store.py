@@ -1,8 +1,11 @@
 """The store on a PostgreSQL server: the same methods as the DuckDB Store (transaction, cursor,
 rows, frame, data_version, meta), the same `$name` SQL (dcmetrics.pg.translate), psycopg 3.
 
-Connections: a small pool per process (Streamlit runs each script run on a thread of its own); a
-read takes one in autocommit, a transaction takes one for its whole length. Every transaction
+Connections: a bounded pool per process (Streamlit runs each script run on a thread of its own); a
+read takes one in autocommit, a transaction takes one for its whole length; a connection idle for
+a while is checked before it is lent again. Every connection's session TimeZone is the
+deployment's (the embedded store's zone): the schema's `current_timestamp` defaults then write
+the same naive local time on both stores. Every transaction
 first takes one advisory lock (WRITER_LOCK), held until it ends: writes from every process and
 thread are serialised exactly as the embedded file serialises them today, so each commit keeps
 the guarantees the code was written for (a check inside the transaction sees every commit made
@@ -11,7 +14,10 @@ before it). Finer locks (per area-year) are the next step, docs/postgresql.md.
 
 from __future__ import annotations
 
+import functools
+import os
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -29,6 +35,14 @@ SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
 # pg_advisory_xact_lock's key for «one writer at a time» (any fixed bigint; "dcm" in ASCII)
 WRITER_LOCK = 0x64636D
 _IDLE_KEPT = 4
+# Connections one process may hold open at once (DCMETRICS_PG_POOL_SIZE): the software's default.
+# A server's max_connections (100 by default) is shared by every process of the deployment.
+DEFAULT_POOL_SIZE = 10
+# How long a caller waits for a free connection before StoreError (software's default).
+POOL_WAIT_SECONDS = 30.0
+# A connection idle longer than this is checked (`SELECT 1`) before it is lent: the server may
+# have been restarted or have ended it. Shorter idles are trusted (a round trip saved per read).
+CHECK_IDLE_SECONDS = 2.0
 
 # PostgreSQL type oid → the Polars type DuckDB's .pl() gives for the same column
 _POLARS = {16: pl.Boolean, 20: pl.Int64, 21: pl.Int16, 23: pl.Int32, 700: pl.Float32, 701: pl.Float64,
@@ -37,6 +51,29 @@ _POLARS = {16: pl.Boolean, 20: pl.Int64, 21: pl.Int16, 23: pl.Int32, 700: pl.Flo
            1009: pl.List(pl.String), 1015: pl.List(pl.String), 1016: pl.List(pl.Int64),
            1007: pl.List(pl.Int32), 1022: pl.List(pl.Float64)}
 _NUMERIC = 1700
+
+
+def pool_size() -> int:
+    raw = os.environ.get("DCMETRICS_PG_POOL_SIZE", "").strip()
+    try:
+        size = int(raw) if raw else DEFAULT_POOL_SIZE
+    except ValueError:
+        size = 0
+    if not 1 <= size <= 1000:
+        raise StoreError(f"Biến môi trường DCMETRICS_PG_POOL_SIZE = «{raw}» không dùng được: "
+                         "cần một số nguyên từ 1 đến 1000, ví dụ 10.")
+    return size
+
+
+@functools.cache
+def local_time_zone() -> str:
+    """The zone the embedded store writes `current_timestamp` in (DuckDB's session TimeZone:
+    the TZ variable, else the machine's /etc/localtime), an IANA name PostgreSQL knows too."""
+    con = duckdb.connect(":memory:")
+    try:
+        return con.execute("SELECT current_setting('TimeZone')").fetchone()[0]
+    finally:
+        con.close()
 
 
 def is_url(target) -> bool:
@@ -164,6 +201,8 @@ def _pg_variant(sql: str) -> str:
 class PgCursor:
     """What the code calls on a DuckDB cursor, over one psycopg connection."""
 
+    dialect = "postgresql"  # store.bump_data_version also notifies the other processes
+
     def __init__(self, store: PgStore, conn, owned: bool):
         self._store, self._conn, self._owned = store, conn, owned
         self._cur = conn.cursor()
@@ -251,8 +290,10 @@ class PgStore(Store):
         self._psycopg = psycopg
         self._url = url
         self.path = shown_url(url)
-        self._idle: list = []
-        self._pool_lock = threading.Lock()
+        self._idle: list = []  # (connection, monotonic time it was given back)
+        self._pool_lock = threading.Condition()
+        self._open = 0  # connections of this store open now, lent or idle
+        self._size = pool_size()
         self._tables: dict[str, tuple[list[str], list[str]]] = {}
         self._statements: dict[str, str] = {}
         self._give(self._take())  # fails here, with a clear message, if the server cannot be reached
@@ -272,25 +313,77 @@ class PgStore(Store):
         conn.adapters.register_dumper(_StrList, _str_list_dumper())
         for json_type in ("json", "jsonb"):  # JSON columns read back as text, as DuckDB gives them
             conn.adapters.register_loader(json_type, TextLoader)
+        # the app writes naive local times (datetime.now()); the schema's current_timestamp
+        # defaults must mean the same clock, not the server's zone
+        zone = local_time_zone()
+        try:
+            conn.execute("SELECT set_config('TimeZone', $1, false)", [zone])
+        except psycopg.Error:
+            conn.close()
+            raise StoreError(f"Máy chủ PostgreSQL «{self.path}» không nhận múi giờ «{zone}» của máy chạy ứng dụng. "
+                             "Hãy đặt biến môi trường TZ, ví dụ TZ=Asia/Ho_Chi_Minh.") from None
         return conn
 
+    def _healthy(self, conn) -> bool:
+        try:
+            conn.execute("SELECT 1")
+            return True
+        except self._psycopg.Error:
+            conn.close()
+            return False
+
     def _take(self):
+        """A connection of the pool: an idle one (checked if idle long), else a new one while
+        fewer than the pool's size are open, else wait for one given back (StoreError after
+        POOL_WAIT_SECONDS)."""
+        deadline = time.monotonic() + POOL_WAIT_SECONDS
+        while True:
+            with self._pool_lock:
+                while not self._idle and self._open >= self._size:
+                    left = deadline - time.monotonic()
+                    if left <= 0:
+                        raise StoreError(f"Máy chủ PostgreSQL «{self.path}»: cả {self._size} kết nối của tiến trình "
+                                         f"đang bận quá {POOL_WAIT_SECONDS:g} giây. Hãy thử lại sau ít phút.")
+                    self._pool_lock.wait(left)
+                if self._idle:
+                    conn, since = self._idle.pop()
+                else:
+                    conn, since = None, None
+                    self._open += 1
+            if conn is None:
+                try:
+                    return self._connect()
+                except BaseException:
+                    self._closed_one()
+                    raise
+            if not conn.closed and (time.monotonic() - since < CHECK_IDLE_SECONDS or self._healthy(conn)):
+                return conn
+            conn.close()
+            self._closed_one()  # broken while idle (server restarted, connection ended): try again
+
+    def _closed_one(self) -> None:
         with self._pool_lock:
-            while self._idle:
-                conn = self._idle.pop()
-                if not conn.closed:
-                    return conn
-        return self._connect()
+            self._open -= 1
+            self._pool_lock.notify()
 
     def _give(self, conn) -> None:
         if conn.closed or conn.info.transaction_status != self._psycopg.pq.TransactionStatus.IDLE:
             conn.close()
+            self._closed_one()
             return
         with self._pool_lock:
             if len(self._idle) < _IDLE_KEPT:
-                self._idle.append(conn)
+                self._idle.append((conn, time.monotonic()))
+                self._pool_lock.notify()
                 return
         conn.close()
+        self._closed_one()
+
+    def listen(self):
+        """A DataListener on this database: learn of other processes' commits without polling."""
+        from dcmetrics.pg.notify import DataListener
+
+        return DataListener(self._connect())
 
     # ------------------------------------------------------------------ the Store methods
 
@@ -378,7 +471,8 @@ class PgStore(Store):
     def close(self) -> None:
         with self._pool_lock:
             idle, self._idle = self._idle, []
-        for conn in idle:
+            self._open -= len(idle)
+        for conn, _ in idle:
             conn.close()
 
 
