@@ -42,3 +42,33 @@ def test_sort_vi_same_order_as_before(n, descending):
 def test_sort_vi_vietnamese_order():
     frame = pl.DataFrame({"unit_name": ["Xã Đông", "Xã Ân", "Xã Bắc", "Xã An", "Xã Dương"]})
     assert sort_vi(frame, "unit_name")["unit_name"].to_list() == ["Xã An", "Xã Ân", "Xã Bắc", "Xã Dương", "Xã Đông"]
+
+
+def test_year_totals_kept_per_data_version_equal_to_the_stored_run(profiles):
+    """year_totals is read on every rerun of the overview, the unit page and the what-if: kept
+    per data version, equal to the stored run's units, and new as soon as the data change."""
+    from dcmetrics import access, appraisal, bootstrap, scoring
+    from dcmetrics.store import Store
+
+    s = Store(":memory:")
+    bootstrap.register_frameworks(s)
+    bootstrap.load_sample(s)
+    chung, year = profiles["chung"], 2024
+    first = scoring.year_totals(s, chung, year)
+    assert scoring.year_totals(s, chung, year) is first  # one read per data version
+    plain = (scoring.stored_score(s, chung, [year]).year(year)
+             .select("unit_code", "year", "unit_type", "total", "level", "rated"))
+    assert first.sort("unit_code").equals(plain.sort("unit_code")) and first.height > 100
+    assert scoring.year_totals(s, chung, year, "self") is not first
+    unit = first.filter(pl.col("rated")).sort("total")["unit_code"][0]
+    appraisal.set_appraisals(s, access.SYSTEM, [
+        {"unit_code": unit, "year": year, "indicator": "DISC_VIOLATIONS", "value": 9,
+         "reason": "Đoàn kiểm tra phát hiện 09 vi phạm"}])
+    after = scoring.year_totals(s, chung, year)
+    assert after is not first
+    fresh = scoring._year_totals(s, chung, year, "appraised")
+    assert after.equals(fresh)
+    changed = after.join(first, on="unit_code", suffix="_before").filter(
+        (pl.col("total") != pl.col("total_before")) | (pl.col("level") != pl.col("level_before")))
+    assert changed["unit_code"].to_list() == [unit]
+    s.close()
