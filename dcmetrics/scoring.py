@@ -18,7 +18,7 @@ from dcmetrics import sqlfiles
 from dcmetrics.exact import dec
 from dcmetrics.errors import DcmetricsError, NotFound, StoreError
 from dcmetrics.framework_model import Profile
-from dcmetrics.store import Store
+from dcmetrics.store import Store, cache_key
 
 BASES = ("appraised", "self")
 # how stored runs were computed, recorded with each (sql/exact_macros.sql)
@@ -474,7 +474,7 @@ def year_totals(store: Store, profile: Profile, year: int, basis: str = "apprais
     Kept per data version like cached_score: the overview, the unit page and the what-if read a
     whole year of it on every rerun."""
     _check_basis(basis)
-    key = ("year_totals", store.path, id(store), store.data_version(), profile.id,
+    key = cache_key(store, "year_totals", profile.id,
            tuple((v.version, v.sha256, v.effective_from) for v in profile.versions()), year, basis)
     with _CACHE_LOCK:
         if key in _CACHE:

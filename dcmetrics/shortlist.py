@@ -52,7 +52,7 @@ from dcmetrics.config import UNIT_TYPE_LABELS, UNIT_TYPES
 from dcmetrics.errors import Conflict, DcmetricsError
 from dcmetrics.fmt import fmt_num, fmt_points
 from dcmetrics.framework_model import Profile
-from dcmetrics.store import Store
+from dcmetrics.store import Store, cache_key
 
 SELECTED = "Đề nghị"
 NEAR = "Sát nút"
@@ -364,7 +364,7 @@ def shortlist(store: Store, actor, profile: Profile, year: int, rules: Rules | N
     # the page reruns on every widget; the list depends only on the stored data (data version:
     # scores, reviews, lineage, units and assignments all bump it), the profile's versions, the
     # rules and the scope, never on who asks once the check above has passed
-    key = (store.path, id(store), store.data_version(), head.id,
+    key = cache_key(store, head.id,
            tuple((v.version, v.sha256, v.effective_from) for v in head.versions()), year, rules, area_code,
            unit_type)
     with _CACHE_LOCK:

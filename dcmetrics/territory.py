@@ -9,7 +9,7 @@ import polars as pl
 from dcmetrics import access, audit, config, sqlfiles
 from dcmetrics.errors import Problem, ValidationError
 from dcmetrics.framework_model import Profile
-from dcmetrics.store import Store, bump_data_version
+from dcmetrics.store import Store, bump_data_version, cache_key
 
 ASSIGNMENT_SCHEMA = {"profile_id": pl.String, "area_code": pl.String, "unit_types": pl.List(pl.String),
                      "year_from": pl.Int32, "year_to": pl.Int32, "reason": pl.String}
@@ -87,7 +87,7 @@ _CACHE: dict[tuple, pl.DataFrame | None] = {}
 
 
 def _remember(store: Store, what: tuple, compute):
-    key = (str(store.path), id(store), store.data_version(), *what)
+    key = cache_key(store, *what)
     if key not in _CACHE:
         value = compute()
         if len(_CACHE) > 64:

@@ -99,3 +99,35 @@ def test_warm_up_fills_the_caches_a_first_view_reads(sample_store, profiles, mon
     n = len(completeness._CACHE)
     completeness.unit_rows(sample_store, profiles["chung"], Filters(year), "quantri.demo")
     assert len(completeness._CACHE) == n  # the administrator's first overview: already read
+
+
+def test_subtrees_kept_per_data_version_and_follow_a_registry_change():
+    """units.subtree and the access check's area codes are read once per data version; moving a
+    unit (replace_units bumps the version) is seen at once, by the pages and by the access check."""
+    from dcmetrics import access, bootstrap, units
+    from dcmetrics.errors import AccessDenied, NotFound
+    from dcmetrics.store import Store
+
+    s = Store(":memory:")
+    bootstrap.register_frameworks(s)
+    bootstrap.load_sample(s)
+    tree = units.subtree(s, "991")
+    assert units.subtree(s, "991") is tree
+    fresh = s.frame("WITH RECURSIVE t AS (SELECT code FROM units WHERE code = '991' UNION ALL "
+                    "SELECT u.code FROM units u JOIN t ON u.parent_code = t.code) SELECT code FROM t")
+    assert sorted(tree["code"]) == sorted(fresh["code"]) and tree.height > 10
+    leader = access.get_account(s, "canbo.991")
+    before = access.allowed_areas(s, leader)
+    assert before == set(tree["code"])
+    outside = s.rows("SELECT code FROM units WHERE type = 'commune' AND parent_code <> '991' ORDER BY code LIMIT 1")[0][0]
+    with pytest.raises(AccessDenied):
+        access.require(s, leader, access.READ_SCORES, unit_codes=[outside])
+    with pytest.raises(NotFound):
+        units.subtree(s, "KHONG-CO")
+    moved = units.all_units(s).with_columns(
+        pl.when(pl.col("code") == outside).then(pl.lit("991")).otherwise(pl.col("parent_code")).alias("parent_code"))
+    units.replace_units(s, moved, access.SYSTEM)
+    assert outside in set(units.subtree(s, "991")["code"]) and outside not in set(tree["code"])
+    assert access.allowed_areas(s, leader) == before | {outside}
+    access.require(s, leader, access.READ_SCORES, unit_codes=[outside])  # now inside: allowed
+    s.close()
