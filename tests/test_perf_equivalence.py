@@ -74,33 +74,6 @@ def test_year_totals_kept_per_data_version_equal_to_the_stored_run(profiles):
     s.close()
 
 
-def test_warm_up_fills_the_caches_a_first_view_reads(sample_store, profiles, monkeypatch):
-    from dcmetrics import completeness, scoring
-    from dcmetrics.dashboard import Filters
-    from dcmetrics.perf import warm
-
-    monkeypatch.delenv("DCMETRICS_WARM", raising=False)
-    assert not warm.wanted(sample_store)  # the sample is small: no thread in auto mode
-    assert warm.start(sample_store, profiles) is None
-    monkeypatch.setenv("DCMETRICS_WARM", "1")
-    assert warm.wanted(sample_store)
-    monkeypatch.setenv("DCMETRICS_WARM", "0")
-    assert warm.start(sample_store, profiles) is None
-    scoring._CACHE.clear()
-    completeness._CACHE.clear()
-    lines = []
-    assert warm.warm(sample_store, profiles, log=lines.append) == [
-        "scores", "year_before", "territory", "areas", "submissions", "libraries"]
-    assert len(lines) == 6 and lines[0].startswith("dcmetrics warm-up: scores ")
-    year = max(scoring.scored_years(sample_store))
-    before = len(scoring._CACHE)
-    first = scoring.cached_score(sample_store, profiles["chung"], [year], "appraised")
-    assert len(scoring._CACHE) == before and first.year(year).height > 0  # served from the warm cache
-    n = len(completeness._CACHE)
-    completeness.unit_rows(sample_store, profiles["chung"], Filters(year), "quantri.demo")
-    assert len(completeness._CACHE) == n  # the administrator's first overview: already read
-
-
 def test_subtrees_kept_per_data_version_and_follow_a_registry_change():
     """units.subtree and the access check's area codes are read once per data version; moving a
     unit (replace_units bumps the version) is seen at once, by the pages and by the access check."""

@@ -10,7 +10,6 @@ import streamlit as st
 
 from dcmetrics import access, bootstrap, config, framework, scoring, territory, units
 from dcmetrics.dashboard import Filters
-from dcmetrics.perf import warm
 from dcmetrics.errors import DcmetricsError, StoreBusy, ValidationError
 
 
@@ -34,7 +33,6 @@ def _open_store():
         from dcmetrics.cli import first_admin_notice
 
         print(first_admin_notice(admin_password), flush=True)
-    warm.start(store, get_profiles())  # the first visitor's caches, read in the background
     return store
 
 
