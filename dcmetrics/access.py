@@ -23,6 +23,7 @@ import hmac
 import logging
 import os
 import secrets
+import threading
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -36,7 +37,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from dcmetrics import audit, sqlfiles
 from dcmetrics.errors import AccessDenied, DcmetricsError, NotFound
 from dcmetrics.fmt import nfc
-from dcmetrics.store import Store
+from dcmetrics.store import Store, cache_key
 
 log = logging.getLogger(__name__)
 
@@ -288,9 +289,25 @@ def _area_name(store: Store, code: str | None) -> str:
 
 
 def _subtree_codes(store: Store, area_code: str) -> set[str]:
-    if area_code == ALL_AREAS:
-        return {r[0] for r in store.rows("SELECT code FROM units")}
-    return {r[0] for r in store.rows(sqlfiles.load("unit_subtree"), {"area": area_code})}
+    """The codes under `area_code`, kept per data version (every change of the registry bumps
+    it, so a moved or added unit counts at once); each caller gets its own copy."""
+    key = cache_key(store, area_code)
+    with _SUBTREE_LOCK:
+        found = _SUBTREE_CODES.get(key)
+    if found is None:
+        if area_code == ALL_AREAS:
+            found = frozenset(r[0] for r in store.rows("SELECT code FROM units"))
+        else:
+            found = frozenset(r[0] for r in store.rows(sqlfiles.load("unit_subtree"), {"area": area_code}))
+        with _SUBTREE_LOCK:
+            if len(_SUBTREE_CODES) > 256:
+                _SUBTREE_CODES.clear()
+            _SUBTREE_CODES[key] = found
+    return set(found)
+
+
+_SUBTREE_CODES: dict[tuple, frozenset[str]] = {}
+_SUBTREE_LOCK = threading.Lock()
 
 
 def get_account(store: Store, username: str | None) -> Account | None:

@@ -91,8 +91,10 @@ def sort_vi(frame, by: str, *, descending: bool = False):
     try:
         # only the text and the position cross over: the other columns stay in Polars
         con.register("frame_to_sort", frame.select(by).with_row_index("__pos"))
+        # positions back as one Arrow column, not 40,000 Python tuples (a national page sorts
+        # its whole unit list on every rerun)
         order = con.sql(f'SELECT __pos FROM frame_to_sort ORDER BY "{by.replace(chr(34), "")}" COLLATE vi '
-                        f'{"DESC" if descending else "ASC"}, __pos').fetchall()
+                        f'{"DESC" if descending else "ASC"}, __pos').pl()["__pos"]
     finally:
         con.close()
-    return frame[[r[0] for r in order]]
+    return frame[order.to_numpy()] if frame.width else frame

@@ -750,12 +750,28 @@ def _read_toml(path: Path, place: str) -> dict:
         raise FrameworkError([Problem(place, "tệp TOML có một số nguyên quá dài (hơn 4.300 chữ số)")]) from None
 
 
+# Parsed catalogues by content: pages read the catalogue several times per rerun (the unit page
+# three), and parsing and validating it each time cost more than the page's own reads. Keyed on a
+# hash of the bytes (not the mtime, too coarse for a file rewritten twice in a few milliseconds):
+# an edited file is parsed again; errors are never kept.
+_CATALOGUES: dict[tuple, tuple] = {}
+
+
 def load_catalogue(folder: Path | None = None):
     folder = folder or config.frameworks_dir()
     path = folder / "catalogue.toml"
-    if not path.exists():
-        raise FrameworkError([Problem(path.name, f"không tìm thấy danh mục chỉ tiêu trong thư mục «{folder}»")])
-    return parse_catalogue(_read_toml(path, path.name), path.name)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise FrameworkError([Problem(path.name, f"không tìm thấy danh mục chỉ tiêu trong thư mục «{folder}»")]) from None
+    key = (path.name, hashlib.sha256(raw).digest())
+    if key not in _CATALOGUES:
+        parsed = parse_catalogue(_read_toml(path, path.name), path.name)
+        if len(_CATALOGUES) > 16:
+            _CATALOGUES.clear()
+        _CATALOGUES[key] = parsed
+    version, docs, indicators = _CATALOGUES[key]
+    return version, dict(docs), dict(indicators)  # fresh dicts: a caller may add to its own copy
 
 
 def load_profiles(folder: Path | None = None) -> dict[str, Profile]:

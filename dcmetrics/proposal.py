@@ -24,6 +24,13 @@ SHEET_REMINDERS = "Nhắc nhở"
 SHEET_LEADERS = "Đứng đầu cụm thi đua"
 TABLE_ROW = 11  # 0-based row of every sheet's table header (title, up to 8 lines, the date, a blank row)
 BASIS_LABELS = {"appraised": "điểm sau thẩm định", "self": "điểm tự chấm"}
+# Above this many units in the list, the page builds the files when asked (a button first): the
+# workbook of 40,000 units took 6,8 s of CPU, paid by every first view of the page (software default).
+ON_DEMAND_UNITS = 2_000
+
+
+def build_on_demand(sl: Shortlist) -> bool:
+    return sl.units.height > ON_DEMAND_UNITS
 
 
 def heading(sl: Shortlist) -> str:

@@ -18,7 +18,7 @@ from dcmetrics import sqlfiles
 from dcmetrics.exact import dec
 from dcmetrics.errors import DcmetricsError, NotFound, StoreError
 from dcmetrics.framework_model import Profile
-from dcmetrics.store import Store
+from dcmetrics.store import Store, cache_key
 
 BASES = ("appraised", "self")
 # how stored runs were computed, recorded with each (sql/exact_macros.sql)
@@ -470,8 +470,25 @@ def unit_history(store: Store, profile: Profile, unit_code: str, years, basis: s
 
 def year_totals(store: Store, profile: Profile, year: int, basis: str = "appraised") -> pl.DataFrame:
     """Total, level and status of every unit of one year, as stored (no change columns, no groups):
-    unit_code, year, unit_type, total, level, rated. Empty when no version covers the year."""
+    unit_code, year, unit_type, total, level, rated. Empty when no version covers the year.
+    Kept per data version like cached_score: the overview, the unit page and the what-if read a
+    whole year of it on every rerun."""
     _check_basis(basis)
+    key = cache_key(store, "year_totals", profile.id,
+           tuple((v.version, v.sha256, v.effective_from) for v in profile.versions()), year, basis)
+    with _CACHE_LOCK:
+        if key in _CACHE:
+            _CACHE.move_to_end(key)
+            return _CACHE[key]
+    out = _year_totals(store, profile, year, basis)
+    with _CACHE_LOCK:
+        _CACHE[key] = out
+        while len(_CACHE) > _CACHE_SIZE:
+            _CACHE.popitem(last=False)
+    return out
+
+
+def _year_totals(store: Store, profile: Profile, year: int, basis: str) -> pl.DataFrame:
     run_ids = refresh(store, profile.in_force(year), [year], basis) if profile.has_version_for(year) else {}
     runs = pl.DataFrame({"year": list(run_ids), "run_id": list(run_ids.values()), "wanted": [True] * len(run_ids)},
                         schema={"year": pl.Int32, "run_id": pl.Int64, "wanted": pl.Boolean})
@@ -526,7 +543,7 @@ def _read_stored(store: Store, sql: str, runs: pl.DataFrame, params: dict) -> pl
 
 # A small process-wide cache: pages ask for the same scores on every rerun. Keyed by the data
 # version, so any commit makes old entries unreachable (the stored runs then catch up).
-_CACHE: OrderedDict[tuple, ScoreResult] = OrderedDict()
+_CACHE: OrderedDict[tuple, ScoreResult | pl.DataFrame] = OrderedDict()  # and year_totals frames
 _CACHE_LOCK = threading.Lock()
 _CACHE_SIZE = 32
 

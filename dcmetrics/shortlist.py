@@ -41,6 +41,8 @@ Reminders: units not rated, of the profile's lowest level, or with an unhandled 
 from __future__ import annotations
 
 import math
+import threading
+from collections import OrderedDict
 from dataclasses import asdict, dataclass, field, replace
 
 import polars as pl
@@ -50,7 +52,7 @@ from dcmetrics.config import UNIT_TYPE_LABELS, UNIT_TYPES
 from dcmetrics.errors import Conflict, DcmetricsError
 from dcmetrics.fmt import fmt_num, fmt_points
 from dcmetrics.framework_model import Profile
-from dcmetrics.store import Store
+from dcmetrics.store import Store, cache_key
 
 SELECTED = "Đề nghị"
 NEAR = "Sát nút"
@@ -359,6 +361,33 @@ def shortlist(store: Store, actor, profile: Profile, year: int, rules: Rules | N
         raise DcmetricsError(f"Loại đơn vị «{unit_type}» không hợp lệ; chọn một trong: "
                              + ", ".join(f"{t} ({UNIT_TYPE_LABELS[t]})" for t in UNIT_TYPES) + ".")
     scoring.require_year(store, year)
+    # the page reruns on every widget; the list depends only on the stored data (data version:
+    # scores, reviews, lineage, units and assignments all bump it), the profile's versions, the
+    # rules and the scope, never on who asks once the check above has passed
+    key = cache_key(store, head.id,
+           tuple((v.version, v.sha256, v.effective_from) for v in head.versions()), year, rules, area_code,
+           unit_type)
+    with _CACHE_LOCK:
+        if key in _CACHE:
+            _CACHE.move_to_end(key)
+            return _CACHE[key]
+    out = _build(store, head, profile, year, rules, scope_codes, area_code, area_name, unit_type)
+    with _CACHE_LOCK:
+        _CACHE[key] = out
+        while len(_CACHE) > _CACHE_SIZE:
+            _CACHE.popitem(last=False)
+    return out
+
+
+BIND_LIMIT = 5000  # above this many units, the year's review states are read whole
+_CACHE: OrderedDict[tuple, Shortlist] = OrderedDict()
+_CACHE_LOCK = threading.Lock()
+_CACHE_SIZE = 16
+
+
+def _build(store: Store, head: Profile, profile: Profile, year: int, rules: Rules, scope_codes: set[str] | None,
+           area_code: str | None, area_name: str, unit_type: str | None) -> Shortlist:
+    """The shortlist itself (shortlist() checks the access and the rules first)."""
     history_years = list(range(year - rules.previous_years, year))
     # (a previous year no version covers has no scores: its units fail the history rule)
     result = scoring.cached_score(store, head, [*[y for y in history_years if head.has_version_for(y)], year],
@@ -541,7 +570,9 @@ def shortlist(store: Store, actor, profile: Profile, year: int, rules: Rules | N
                  .select("unit_code", "unit_name", "unit_type", "unit_type_label", "parent_code", "parent_name",
                          "cluster", "total", "level", "rated", "n_unhandled", "status", "reasons"))
 
-    out = out.join(unit_reviews.states(store, year, out["unit_code"].to_list()).select("unit_code", "review_state"),
+    # a long list of codes costs more to bind than reading the year's states (the join keeps ours)
+    codes = out["unit_code"].to_list() if out.height < BIND_LIMIT else None
+    out = out.join(unit_reviews.states(store, year, codes).select("unit_code", "review_state"),
                    on="unit_code", how="left")
     awaiting = _awaiting(store, year, lambda f: in_scope(f, rank=False))
     return Shortlist(units=out, cluster_leaders=leaders, reminders=reminders, rules=rules,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import random
 import threading
 import time
+import weakref
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
@@ -158,6 +159,18 @@ def bump_data_version(cur: duckdb.DuckDBPyConnection, year: int | None = None,
         # delivered to the other processes' listeners at commit, never for a rolled-back change
         # (dcmetrics.pg.notify); pages poll data_version and need no more
         cur.execute("SELECT pg_notify('dcmetrics_data', value) FROM meta WHERE key = 'data_version'")
+
+
+_TOKENS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_TOKENS_LOCK = threading.Lock()
+
+
+def cache_key(store, *parts) -> tuple:
+    """A key for a process-wide cache of data read from `store`: the store object (by a token
+    that is never reused, unlike id(), once the store is gone) and its data version, then `parts`."""
+    with _TOKENS_LOCK:
+        token = _TOKENS.setdefault(store, object())
+    return (token, store.data_version(), *parts)
 
 
 def set_meta(cur: duckdb.DuckDBPyConnection, key: str, value: str) -> None:

@@ -9,7 +9,7 @@ import polars as pl
 from dcmetrics import access, audit, config, sqlfiles
 from dcmetrics.errors import Problem, ValidationError
 from dcmetrics.framework_model import Profile
-from dcmetrics.store import Store, bump_data_version
+from dcmetrics.store import Store, bump_data_version, cache_key
 
 ASSIGNMENT_SCHEMA = {"profile_id": pl.String, "area_code": pl.String, "unit_types": pl.List(pl.String),
                      "year_from": pl.Int32, "year_to": pl.Int32, "reason": pl.String}
@@ -86,19 +86,31 @@ def set_assignments(store: Store, actor, frame: pl.DataFrame, profiles: dict[str
 _CACHE: dict[tuple, pl.DataFrame | None] = {}
 
 
-def _stored_resolved(store: Store, year: int) -> pl.DataFrame | None:
-    """The stored assignments resolved for `year` (None: there are none)."""
-    key = (str(store.path), id(store), store.data_version(), year)
+def _remember(store: Store, what: tuple, compute):
+    key = cache_key(store, *what)
     if key not in _CACHE:
-        stored = assignments(store)
+        value = compute()
         if len(_CACHE) > 64:
             _CACHE.clear()
-        _CACHE[key] = None if stored.is_empty() else _resolved(store, stored, [year])
+        _CACHE[key] = value
     return _CACHE[key]
 
 
+def _stored_resolved(store: Store, year: int) -> pl.DataFrame | None:
+    """The stored assignments resolved for `year` (None: there are none)."""
+    def resolve():
+        stored = assignments(store)
+        return None if stored.is_empty() else _resolved(store, stored, [year])
+
+    return _remember(store, ("resolved", year), resolve)
+
+
 def assigned_profiles(store: Store) -> set[str]:
-    return {r for (r,) in store.rows("SELECT DISTINCT profile_id FROM profile_assignments")}
+    """The profiles with at least one assignment (kept per data version, like the resolution:
+    every page's units_of asks, several times per rerun)."""
+    found = _remember(store, ("assigned",), lambda: {
+        r for (r,) in store.rows("SELECT DISTINCT profile_id FROM profile_assignments")})
+    return set(found)
 
 
 def units_of(store: Store, profile_id: str, year: int) -> list[str] | None:
@@ -108,7 +120,10 @@ def units_of(store: Store, profile_id: str, year: int) -> list[str] | None:
     resolved = _stored_resolved(store, year)
     if resolved is None or profile_id not in assigned_profiles(store):
         return None
-    return [r["unit_code"] for r in resolved.iter_rows(named=True) if (r["profiles"] or []) == [profile_id]]
+    # exactly this one profile (a unit given to two is a coverage problem, evaluated by neither)
+    codes = _remember(store, ("units_of", year, profile_id), lambda: resolved.filter(
+        (pl.col("profiles").list.len() == 1) & (pl.col("profiles").list.first() == profile_id))["unit_code"].to_list())
+    return list(codes)
 
 
 def former_territory(store: Store, old_area: str) -> list[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 
 import polars as pl
@@ -9,7 +10,7 @@ import polars as pl
 from dcmetrics import access, audit, config, sqlfiles
 from dcmetrics.errors import NotFound, ValidationError, Problem
 from dcmetrics.fmt import nfc
-from dcmetrics.store import Store, bump_data_version
+from dcmetrics.store import Store, bump_data_version, cache_key
 
 UNIT_COLUMNS = ["code", "name", "type", "parent_code", "cluster", "active_from", "active_to"]
 UNIT_SCHEMA = {"code": pl.String, "name": pl.String, "type": pl.String, "parent_code": pl.String,
@@ -187,9 +188,23 @@ def get_unit(store: Store, code: str) -> dict:
 
 
 def subtree(store: Store, area_code: str) -> pl.DataFrame:
-    """The area itself and every unit below it, at any depth, with its depth."""
+    """The area itself and every unit below it, at any depth, with its depth. Kept per data
+    version (every registry change bumps it): an area's pages ask on every rerun."""
+    key = cache_key(store, area_code)
+    with _SUBTREE_LOCK:
+        if key in _SUBTREES:
+            return _SUBTREES[key]
     get_unit(store, area_code)
-    return store.frame(sqlfiles.load("unit_subtree"), {"area": area_code})
+    frame = store.frame(sqlfiles.load("unit_subtree"), {"area": area_code})
+    with _SUBTREE_LOCK:
+        if len(_SUBTREES) > 256:
+            _SUBTREES.clear()
+        _SUBTREES[key] = frame
+    return frame
+
+
+_SUBTREES: dict[tuple, pl.DataFrame] = {}
+_SUBTREE_LOCK = threading.Lock()
 
 
 def areas(store: Store, year: int | None = None) -> pl.DataFrame:

@@ -116,4 +116,5 @@ with show_errors():
               lambda: (proposal.shortlist_xlsx(sl, title, pending_reason),
                        proposal.shortlist_html(sl, title, pending_reason).encode("utf-8")),
               depends=fingerprint(user.username, profile.id, version.version, filters, rules, title,
-                                  store.data_version(), sl.units, pending_reason))
+                                  store.data_version(), sl.units, pending_reason),
+              on_click=proposal.build_on_demand(sl), prepare_label="Chuẩn bị tệp tải về")

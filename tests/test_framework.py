@@ -1214,6 +1214,28 @@ def test_catalogue_toml_syntax_error(tmp_path):
     assert [str(p) for p in e.value.problems] == [CATALOGUE_SYNTAX_MESSAGE]
 
 
+def test_catalogue_parsed_once_per_content_and_again_when_edited(tmp_path, monkeypatch):
+    """Pages read the catalogue several times per rerun: parsed once per content, the same
+    result as a fresh parse, each caller its own dicts, and an edit (even within the same
+    millisecond, same size) read at once."""
+    folder = make_folder(tmp_path, {})
+    calls = []
+    real = framework.parse_catalogue
+    monkeypatch.setattr(framework, "parse_catalogue", lambda raw, file: calls.append(file) or real(raw, file))
+    framework._CATALOGUES.clear()
+    first, second = load_catalogue(folder), load_catalogue(folder)
+    assert calls == ["catalogue.toml"]
+    assert first == second == real(tomllib.loads((folder / CAT).read_text(encoding="utf-8")), CAT)
+    first[2]["MỚI"] = None  # one caller's change stays its own
+    assert "MỚI" not in load_catalogue(folder)[2]
+    text = (folder / CAT).read_text(encoding="utf-8")
+    edited = text.replace(f'version = "{BASE_CATALOGUE["version"]}"', 'version = "2025.u"')
+    assert edited != text and len(edited) == len(text)
+    (folder / CAT).write_text(edited, encoding="utf-8")
+    assert load_catalogue(folder)[0] == "2025.u"
+    assert calls == ["catalogue.toml", "catalogue.toml"]
+
+
 def test_catalogue_not_utf8(tmp_path):
     folder = make_folder(tmp_path, {"mau": profile_text()})
     (folder / "catalogue.toml").write_bytes(to_toml(BASE_CATALOGUE).encode("cp1258", errors="replace"))

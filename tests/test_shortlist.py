@@ -477,3 +477,37 @@ def test_ranking_workbook_carries_the_note_on_defaults(profiles):
     assert sheets["Xếp hạng"].row(0)[0] == "XẾP HẠNG" and sheets["Xếp hạng"].row(1)[0].startswith("Ngày xuất: ")
     assert sheets["Xếp hạng"].row(2) == ("Mã đơn vị", "Tổng điểm")
     assert sheets["Xếp hạng"].row(3) == ("00004", "85.24")
+
+
+# --- speed: kept per data version ------------------------------------------------------------------
+
+def test_kept_per_data_version_checked_every_time_and_equal_to_a_fresh_build(chung, monkeypatch):
+    """The page reruns on every widget: the list is built once per data version, scope and rules;
+    the access check runs on every call; a change of the data is seen at once; and reading the
+    year's review states whole (national size) gives the same list as binding every code."""
+    import dcmetrics.shortlist as sl_mod
+
+    s = Store(":memory:")
+    bootstrap.register_frameworks(s)
+    bootstrap.load_sample(s)
+    rules = Rules.from_profile(chung)
+    first = shortlist(s, COMMITTEE, chung, YEAR, rules)
+    assert shortlist(s, COMMITTEE, chung, YEAR, rules) is first
+    assert shortlist(s, COMMITTEE, chung, YEAR, replace(rules, max_share=0.1)) is not first
+    with pytest.raises(AccessDenied):  # a cached list is never handed to an account without the right
+        shortlist(s, "lanhdao.tinh", chung, YEAR, rules)
+    sl_mod._CACHE.clear()
+    monkeypatch.setattr(sl_mod, "BIND_LIMIT", 0)
+    whole = shortlist(s, COMMITTEE, chung, YEAR, rules)
+    assert whole is not first and whole.units.equals(first.units) and whole.reminders.equals(first.reminders)
+    assert whole.cluster_leaders.equals(first.cluster_leaders) and whole.awaiting.equals(first.awaiting)
+    proposed = first.selected["unit_code"][0]
+    appraisal.set_appraisals(s, access.SYSTEM, [
+        {"unit_code": proposed, "year": YEAR, "indicator": "DISC_VIOLATIONS", "value": 3,
+         "reason": "Đoàn kiểm tra phát hiện 03 vi phạm"},
+        {"unit_code": proposed, "year": YEAR, "indicator": "DISC_HANDLED", "num": 0, "den": 3,
+         "reason": "Chưa xử lý vi phạm nào"}])
+    after = shortlist(s, COMMITTEE, chung, YEAR, rules)
+    row = after.units.filter(pl.col("unit_code") == proposed).row(0, named=True)
+    assert not row["selected"] and row["n_unhandled"] == 3 and "còn 3 vi phạm chưa xử lý" in row["reasons"]
+    s.close()

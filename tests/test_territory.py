@@ -204,3 +204,31 @@ def test_the_toggle_is_offered_only_where_units_sit_under_several_profiles(two_p
     assert not [t for t in at.toggle if t.key == "cross_profile"]
     at.selectbox(key="area").set_value(None).run()  # the whole province: the former province's area too
     assert [t for t in at.toggle if t.key == "cross_profile"]
+
+def test_units_of_matches_the_resolution_row_by_row_and_follows_changes(merged, profiles):
+    """The vectorised, cached units_of against the plain reading of the resolution (each unit whose
+    only profile is the one asked), with an overlap and a gap stored behind the validation's back."""
+    frame = rows(("chung", "P", None, 2021, None, "bộ chung"),
+                 ("bac-giang", "B", None, 2025, None, "tỉnh cũ"))
+    territory.set_assignments(merged, access.SYSTEM, frame, profiles, [2025])
+    with merged.transaction() as cur:  # B2 under two profiles, A2 under none
+        cur.execute("INSERT INTO profile_assignments (profile_id, area_code, unit_types, year_from, year_to, reason, "
+                    "set_by) VALUES ('ca-mau', 'B2', NULL, 2025, NULL, 'chồng lấn', 'test'), "
+                    "('vinh-linh', 'A1', ['commune'], 2025, NULL, 'gần nhất', 'test')")
+        cur.execute("UPDATE profile_assignments SET unit_types = ['commune'] WHERE area_code = 'P'")
+        from dcmetrics.store import bump_data_version
+        bump_data_version(cur)
+    resolved = territory._resolved(merged, territory.assignments(merged), [2025])
+    for pid in ("chung", "bac-giang", "ca-mau", "vinh-linh"):
+        plain = [r["unit_code"] for r in resolved.iter_rows(named=True) if (r["profiles"] or []) == [pid]]
+        assert territory.units_of(merged, pid, 2025) == plain
+    assert territory.units_of(merged, "bac-giang", 2025) == ["B1"]  # B2 is in two: neither profile's
+    assert "A2" not in territory.units_of(merged, "chung", 2025)  # an agency: no assignment covers it
+    assert territory.assigned_profiles(merged) == {"chung", "bac-giang", "ca-mau", "vinh-linh"}
+    assert territory.units_of(merged, "vi-du-khong-giao", 2025) is None
+    # a change of the assignments (data version bumped) is seen at once, not the cached answer
+    territory.set_assignments(merged, access.SYSTEM, rows(("chung", "P", None, 2021, None, "bộ chung")), profiles,
+                              [2025])
+    assert sorted(territory.units_of(merged, "chung", 2025)) == ["A1", "A2", "B1", "B2"]
+    assert territory.assigned_profiles(merged) == {"chung"}
+    assert territory.units_of(merged, "bac-giang", 2025) is None
