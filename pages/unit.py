@@ -5,6 +5,7 @@ import streamlit as st
 
 from dcmetrics import config
 from dcmetrics.dashboard import ranking, unit_detail
+from dcmetrics.display.chooser import ALL_UNITS, unit_options
 from dcmetrics.fmt import fmt_num, fmt_points, sort_vi
 from dcmetrics.notice import result_notice_html
 from ui import evidence as evidence_ui  # the «Minh chứng» section (issue 17)
@@ -25,12 +26,17 @@ with show_errors():
     if table.is_empty():
         st.info("Không có đơn vị nào khớp bộ lọc đã chọn.", icon=":material/filter_alt_off:")
         st.stop()
-    names = dict(zip(table["unit_code"], table["unit_name"]))
-    codes = list(names)
-    if st.session_state.get("unit_code") not in names:
-        st.session_state["unit_code"] = codes[0]
-    code = st.selectbox("Đơn vị", codes, key="unit_code", bind="query-params",
-                        format_func=lambda c: f"{names[c]} ({c})")
+    query = st.text_input("Tìm đơn vị (tên hoặc mã)", key="unit_search") if table.height > ALL_UNITS else ""
+    chosen = st.session_state.get("unit_code")
+    options = unit_options(table, query, chosen)
+    if options.searchable:
+        st.caption(options.caption())
+    if not options.codes:
+        st.stop()
+    if chosen not in options.labels:
+        st.session_state["unit_code"] = options.codes[0]
+    code = st.selectbox("Đơn vị", options.codes, key="unit_code", bind="query-params",
+                        format_func=options.labels.__getitem__)
     d = unit_detail(store, profile, code, filters, user)
     profile = d.version  # the version that scored the chosen year (groups, levels, clauses)
     u = d.unit

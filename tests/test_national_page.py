@@ -139,3 +139,37 @@ def test_the_export_holds_every_row(nation_db):
     assert exported.height == table.height > WINDOW
     assert set(exported["Mã đơn vị"]) == set(table["unit_code"])
     assert pl.read_excel(io.BytesIO(xlsx)).height >= table.height
+
+
+def test_unit_page_searches_instead_of_listing_every_unit(nation_db):
+    """Above ALL_UNITS units the unit box lists at most MATCHES units and a search narrows them
+    (without diacritics); the chosen unit stays chosen through a search that leaves it out."""
+    from dcmetrics.display.chooser import ALL_UNITS, MATCHES
+
+    at = AppTest.from_file(APP, default_timeout=300)
+    at.run()
+    login_if_asked(at)
+    at.switch_page(f"{PAGE_DIR}/unit.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    store, filters, profile, user = at.session_state["_context"]
+    table = dashboard.ranking(store, profile, filters, user)
+    assert table.height > ALL_UNITS
+    box = at.selectbox(key="unit_code")
+    assert len(box.options) == MATCHES
+    first = box.value
+    assert any(c.value.startswith(f"Có {fmt_num(table.height)} đơn vị: ô chọn liệt kê {MATCHES} đơn vị") for c in at.caption)
+
+    target = table.sort("unit_code")[-1].row(0, named=True)
+    at.text_input(key="unit_search").input(fold(target["unit_name"])).run()
+    assert not at.exception, [e.value for e in at.exception]
+    box = at.selectbox(key="unit_code")
+    labels = box.options
+    assert f"{target['unit_name']} ({target['unit_code']})" in labels
+    # every listed unit matches the search, except the unit still chosen, listed first
+    want = fold(target["unit_name"]).split()
+    assert all(all(w in fold(label) for w in want) for label in labels[1:]), labels[:5]
+    assert box.value == first
+    box.select(f"{target['unit_name']} ({target['unit_code']})").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.selectbox(key="unit_code").value == target["unit_code"]
+    assert target["unit_name"] in [s.value for s in at.subheader]
