@@ -487,14 +487,3 @@ def test_a_writer_killed_mid_commit_leaves_nothing_and_others_go_on(pg_url):
         assert pg.rows("SELECT count(*) FROM submissions WHERE file_name = 'nua-chung.csv'") == [(0,)]
         assert pg.rows("SELECT count(*) FROM observations WHERE submission_id = 999") == [(0,)]
         assert pg.rows("SELECT count(*) FROM submissions") == [(1,)]
-
-
-def test_stored_scores_on_postgresql_are_refused_clearly(pg_url, capsys, tmp_path):
-    """Not built yet (docs/postgresql.md, step 3): `dcmetrics score` says so in Vietnamese, exit 1."""
-    with open_store(pg_url) as pg:
-        _registry(pg)
-    assert _cli_import(pg_url) == 0
-    code = cli.main(["score", "--db", pg_url, "--year", "2024", "--framework", "chung", "--out", str(tmp_path / "diem.csv")])
-    err = capsys.readouterr().err
-    assert code != 0 and "Lưu kết quả tính điểm trên PostgreSQL chưa được hỗ trợ" in err
-    assert not (tmp_path / "diem.csv").exists()
