@@ -193,3 +193,54 @@ def test_two_processes_refreshing_the_same_run_compute_it_once(pg_url):
         items = pg.rows("SELECT count(*), count(DISTINCT (unit_code, indicator)) FROM score_items WHERE run_id = $r",
                         {"r": run})[0]
         assert items[0] == items[1] > n
+
+
+# ---------------------------------------------------------------- the pages on a PostgreSQL store
+
+# AppTest's page-folder workaround and the first administrator's credentials (autouse there)
+from test_pages import _admin_credentials, _navigation_not_pages_dir  # noqa: E402, F401
+
+def test_ranking_and_unit_pages_read_stored_scores_from_postgresql(pg_url, monkeypatch, sample_store):
+    """The app with DCMETRICS_DB a PostgreSQL URL (created and given the sample by the app itself):
+    the ranking page lists the embedded store's ranking in its order, and the unit page shows
+    each chosen unit's total, level and rank as the embedded store gives them."""
+    import test_pages as tp
+    from streamlit.testing.v1 import AppTest
+
+    from dcmetrics.dashboard import Filters
+
+    monkeypatch.setenv("DCMETRICS_DB", pg_url)
+    tp._forget_store()
+    try:
+        # (straight to the ranking: the overview's completeness reads are another step's work,
+        # docs/postgresql.md «Still DuckDB-only»)
+        at = AppTest.from_file(tp.APP, default_timeout=60)
+        at.switch_page(f"{tp.PAGE_DIR}/ranking.py").run()
+        tp.login_if_asked(at)
+        assert not at.exception, [e.value for e in at.exception]
+        assert at.title[0].value == "Xếp hạng đơn vị"
+        from ui.context import get_store
+
+        assert get_store().dialect == "postgresql"
+        year = at.selectbox(key="year").value
+        profile = framework.load_profiles()[tp.DEFAULT_PROFILE]
+        want = tp.ranking(sample_store, profile, Filters(year))
+        raw = at.dataframe(key="ranking_table").value
+        assert len(raw) == want.height > 50
+        assert list(raw["Mã"]) == want["unit_code"].to_list()
+        assert [tp.vn_value(t) for t in raw["Tổng điểm"]] == pytest.approx(want["total"].to_list())
+
+        at.switch_page(f"{tp.PAGE_DIR}/unit.py")
+        for code in want["unit_code"].gather([0, want.height // 2, want.height - 1]).to_list():
+            at.session_state["unit_code"] = code
+            at.run()
+            assert not at.exception, [e.value for e in at.exception]
+            u = tp.unit_detail(sample_store, profile, code, Filters(year)).unit
+            assert at.subheader[0].value == u["unit_name"]
+            assert tp.metric(at, "Tổng điểm") == tp.vn_points(u["total"])
+            assert tp.metric(at, "Mức độ thực hiện") == (u["level"] or "Không xếp loại")
+            assert tp.metric(at, "Hạng chung") == (f"{u['rank']}/{u['n_rated']}" if u["rank"] is not None else "–")
+        # what the pages showed came from runs stored on the server
+        assert get_store().rows("SELECT count(*) FROM score_runs WHERE year = $y", {"y": year})[0][0] >= 1
+    finally:
+        tp._forget_store()

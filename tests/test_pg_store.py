@@ -335,7 +335,7 @@ NOT_YET_PORTABLE = {
     "items_wide", "profile_of_units", "quality_duplicates", "quality_empty", "quality_jumps", "quality_outliers",
     "quality_sent", "quality_values", "ranks", "scored_units",
     "shortlist_vi_order", "totals", "unit_rows_to_store",
-    "unit_submissions", "values", "whatif_unit_values"}
+    "values"}
 
 
 # frames registered (PgCursor.register: a temp table) by the callers of some files, as PostgreSQL types them
