@@ -77,10 +77,18 @@ _CSV_CHUNK = 200_000
 # values, scored_units), copied into its DuckDB database: table, columns, filter. The file bytes
 # stay on the server (the chain never reads them).
 # With some units named (a rescore after a district's upload), the per-unit tables are read for
-# those units only; units and submissions stay whole (the chain walks up the tree and decides
-# which submission is current from all of them).
+# those units only, and the registry for them and their ancestors (scored_units walks up to the
+# district and names the parent); submissions stay whole (which file is current is decided
+# from all of them, and they are a few rows per area).
 _OF_YEARS = "WHERE year IN (SELECT year FROM p_copy_years)"
-_OF_UNITS = " AND unit_code IN (SELECT unit_code FROM p_copy_units)"
+_IN_UNITS = "unit_code IN (SELECT unit_code FROM p_copy_units)"
+_OF_UNITS = {
+    "observations": " AND " + _IN_UNITS, "appraisals": " AND " + _IN_UNITS, "unit_reviews": " AND " + _IN_UNITS,
+    "unit_name_order": "WHERE code IN (SELECT unit_code FROM p_copy_units)",
+    "units": "WHERE code IN (WITH RECURSIVE up(code) AS (SELECT unit_code FROM p_copy_units UNION "
+             "SELECT u.parent_code FROM units u JOIN up ON u.code = up.code WHERE u.parent_code IS NOT NULL) "
+             "SELECT code FROM up)",
+}
 COMPUTE_INPUTS = [
     ("units", "*", ""),
     ("submissions", "id, area_code, year, file_name, sha256, ''::bytea AS content, sent_by, sent_at, state, n_rows, "
@@ -89,7 +97,6 @@ COMPUTE_INPUTS = [
     ("appraisals", "*", _OF_YEARS),
     ("unit_reviews", "*", _OF_YEARS),
 ]
-_PER_UNIT = {"observations", "appraisals", "unit_reviews"}
 # stored runs also copy each unit's place in name order into score_units (unit_rows_to_store)
 NAME_ORDER = ("unit_name_order", "*", "")
 # pg_advisory_lock's key space for stored runs: a run key's hash, never WRITER_LOCK
@@ -367,8 +374,8 @@ class PgStore(Store):
                                                          schema={"unit_code": pl.String}))
             with local.transaction() as tx:
                 for table, columns, where in COMPUTE_INPUTS + ([NAME_ORDER] if name_order else []):
-                    if unit_codes is not None and table in _PER_UNIT:
-                        where += _OF_UNITS
+                    if unit_codes is not None and table in _OF_UNITS:
+                        where += _OF_UNITS[table]
                     schema = tx.sql(f"SELECT * FROM {table} LIMIT 0").pl().schema
                     sql = f"SELECT {columns} FROM {table} {where}"
                     frame = (pg.copy_frame(sql, schema) if table == "observations"
