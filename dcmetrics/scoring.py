@@ -448,6 +448,10 @@ def _refresh_year(store: Store, tx, profile: Profile, basis: str, key: dict, y: 
                 tx.unregister("p_units")
             finally:
                 chain.close()
+            # the rows just written have no statistics yet: PostgreSQL takes the run for one row and
+            # joins the moved ranks to it by a nested loop, 40,000 × 40,000 at the nation's size
+            # (minutes); a hash join takes a second or two
+            tx.execute("SET LOCAL enable_nestloop = off").fetchall()
         # a few units rescored can move other units' ranks: taken again over the run,
         # written only where they moved (rewriting the nation's rows costs more)
         tx.execute(sqlfiles.load("update_run_ranks"), {"run": run_id}).fetchall()

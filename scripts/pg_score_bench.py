@@ -34,11 +34,13 @@ def main() -> int:
     ap.add_argument("--profile", default="chung")
     ap.add_argument("--year", type=int)
     ap.add_argument("--refresh", action="store_true", help="time the stored runs (refresh) instead of score()")
+    ap.add_argument("--skip-copy", action="store_true", help="the PostgreSQL database already holds the copy")
     args = ap.parse_args()
     duck = Store(args.duckdb_copy)
     pg = open_store(args.url)
     bootstrap.register_frameworks(pg)
-    copy_inputs(duck, pg)
+    if not args.skip_copy:
+        copy_inputs(duck, pg)
     year = args.year or max(r[0] for r in duck.rows("SELECT DISTINCT year FROM observations"))
     profile = framework.get_profile(args.profile).in_force(year)
     if args.refresh:
