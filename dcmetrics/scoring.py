@@ -10,13 +10,14 @@ import threading
 import weakref
 from collections import OrderedDict
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import polars as pl
 
 from dcmetrics import sqlfiles
 from dcmetrics.exact import dec
-from dcmetrics.errors import DcmetricsError, NotFound, StoreError
+from dcmetrics.errors import DcmetricsError, NotFound
 from dcmetrics.framework_model import Profile
 from dcmetrics.store import Store, cache_key
 
@@ -379,9 +380,6 @@ def _pending_work(cur, run: tuple | None, year: int) -> tuple[str, list[str] | N
 def refresh(store: Store, profile: Profile, years, basis: str = "appraised") -> dict[int, int]:
     """Bring the stored scores of `years` up to date; the run id of each year."""
     _check_basis(basis)
-    if store.dialect != "duckdb":  # the chain still runs inside the write transaction (docs/postgresql.md, step 3)
-        raise StoreError("Lưu kết quả tính điểm trên PostgreSQL chưa được hỗ trợ (đang xây dựng); "
-                         "hãy dùng cơ sở dữ liệu DuckDB cho việc tính và xem điểm.")
     years = sorted(set(years))
     key = _run_key(profile, basis, years)
     with _refresh_lock(store):
@@ -397,46 +395,99 @@ def refresh(store: Store, profile: Profile, years, basis: str = "appraised") -> 
         # one transaction per year: what a transaction writes stays in memory until it commits,
         # and the nation's items are a million rows a year
         for y in work:
-            with store.transaction() as tx:
-                # what to redo is read again in the transaction's own snapshot, together with the
-                # data version it records: a commit in between is either wholly in it or after it
-                seq_now = int(tx.execute("SELECT value FROM meta WHERE key = 'data_version'").fetchall()[0][0])
-                run = runs.get(y)
-                mode, codes = _pending_work(tx, run, y)
-                if run is None:
-                    rnd = profile.rounding
-                    run_id = tx.execute(
-                        "INSERT INTO score_runs (framework_id, framework_version, framework_sha256, basis, year, "
-                        "data_seq, last_mode, n_units, arithmetic, total_decimals, group_decimals, rounding_rule) "
-                        "VALUES ($fid, $fv, $sha, $basis, $y, $seq, 'full', 0, $ar, $td, $gd, $rr) RETURNING id",
-                        {**key, "y": y, "seq": seq_now, "ar": ARITHMETIC, "td": rnd.total_decimals,
-                         "gd": rnd.group_decimals, "rr": rnd.rule}).fetchall()[0][0]
-                else:
-                    run_id = run[1]
-                if mode != "fresh":
-                    _run_chain(tx, profile, basis, [y], unit_codes=codes, upto="t_totals")
-                    for table, source in _STORED.items():
-                        t = sqlfiles.quote_ident(table)
-                        rows = sqlfiles.load(source)
-                        # (every result fetched: DuckDB refuses a register() while one is pending)
-                        if mode == "full":
-                            tx.execute(f"DELETE FROM {t} WHERE run_id = $r", {"r": run_id}).fetchall()
-                        else:
-                            # (p_units: the rescored units, registered by the chain; a hash
-                            # semi-join, where list_contains searched the list for each stored row)
-                            tx.execute(f"DELETE FROM {t} WHERE run_id = $r AND unit_code IN (SELECT unit_code FROM p_units)",
-                                       {"r": run_id}).fetchall()
-                        params = {"r": run_id, **({"y": [y], "units": None, "inds": None} if table == "score_items" else {})}
-                        tx.execute(f"INSERT INTO {t} BY NAME SELECT $r AS run_id, * FROM ({rows})", params).fetchall()
-                    # a few units rescored can move other units' ranks: taken again over the run,
-                    # written only where they moved (rewriting the nation's rows costs more)
-                    tx.execute(sqlfiles.load("update_run_ranks"), {"run": run_id}).fetchall()
-                tx.execute("UPDATE score_runs SET data_seq = $seq, computed_at = current_timestamp, "
-                           "last_mode = CASE WHEN $m = 'fresh' THEN last_mode ELSE $m END, "
-                           "n_units = (SELECT count(*) FROM score_units WHERE run_id = $r) WHERE id = $r",
-                           {"seq": seq_now, "m": mode, "r": run_id}).fetchall()
-            runs[y] = (y, run_id, seq_now, 0)
+            run = None
+            while run is None:  # None: another process refreshed this run meanwhile; look again
+                with _run_transaction(store, key, y) as tx:
+                    if tx is not None:
+                        run = _refresh_year(store, tx, profile, basis, key, y)
+            runs[y] = run
         return {y: runs[y][1] for y in years}
+
+
+@contextmanager
+def _run_transaction(store: Store, key: dict, year: int):
+    """The write transaction of one stored run. The embedded file has one writer (and
+    _refresh_lock keeps this process's threads apart); on PostgreSQL several processes may
+    want the same run at once, so the run's own lock lets one compute it (PgStore.run_transaction)."""
+    if store.dialect == "duckdb":
+        with store.transaction() as tx:
+            yield tx
+    else:
+        with store.run_transaction(repr(sorted({**key, "y": year}.items()))) as tx:
+            yield tx
+
+
+def _refresh_year(store: Store, tx, profile: Profile, basis: str, key: dict, y: int) -> tuple:
+    """One year's run brought up to date inside its transaction `tx`; the run's (year, id, seq, 0)."""
+    # what to redo is read again in the transaction's own snapshot, together with the data
+    # version it records: a commit in between is either wholly in it or after it (the run too:
+    # on PostgreSQL another process may have stored it since this one looked)
+    seq_now = int(tx.execute("SELECT value FROM meta WHERE key = 'data_version'").fetchall()[0][0])
+    run = next(iter(tx.execute(sqlfiles.load("score_runs_of"), {**key, "y": [y]}).fetchall()), None)
+    mode, codes = _pending_work(tx, run, y)
+    if run is None:
+        rnd = profile.rounding
+        run_id = tx.execute(
+            "INSERT INTO score_runs (framework_id, framework_version, framework_sha256, basis, year, "
+            "data_seq, last_mode, n_units, arithmetic, total_decimals, group_decimals, rounding_rule) "
+            "VALUES ($fid, $fv, $sha, $basis, $y, $seq, 'full', 0, $ar, $td, $gd, $rr) RETURNING id",
+            {**key, "y": y, "seq": seq_now, "ar": ARITHMETIC, "td": rnd.total_decimals,
+             "gd": rnd.group_decimals, "rr": rnd.rule}).fetchall()[0][0]
+    else:
+        run_id = run[1]
+    if mode != "fresh":
+        if store.dialect == "duckdb":  # the chain runs in the write transaction itself
+            _run_chain(tx, profile, basis, [y], unit_codes=codes, upto="t_totals")
+            _store_rows(tx, tx, run_id, y, mode)
+        else:  # the chain runs in DuckDB over the inputs read in tx's snapshot; its rows go back by COPY
+            chain = store.compute_cursor([y], unit_codes=codes, source=tx, name_order=True)
+            try:
+                _run_chain(chain, profile, basis, [y], unit_codes=codes, upto="t_totals")
+                tx.register("p_units", pl.DataFrame({"unit_code": codes or []}, schema={"unit_code": pl.String}))
+                _store_rows(tx, chain, run_id, y, mode)
+                tx.unregister("p_units")
+            finally:
+                chain.close()
+            # the rows just written have no statistics yet: PostgreSQL takes the run for one row and
+            # joins the moved ranks to it by a nested loop, 40,000 × 40,000 at the nation's size
+            # (minutes); a hash join takes a second or two
+            tx.execute("SET LOCAL enable_nestloop = off").fetchall()
+        # a few units rescored can move other units' ranks: taken again over the run,
+        # written only where they moved (rewriting the nation's rows costs more)
+        tx.execute(sqlfiles.load("update_run_ranks"), {"run": run_id}).fetchall()
+    tx.execute("UPDATE score_runs SET data_seq = $seq, computed_at = current_timestamp, "
+               "last_mode = CASE WHEN $m = 'fresh' THEN last_mode ELSE $m END, "
+               "n_units = (SELECT count(*) FROM score_units WHERE run_id = $r) WHERE id = $r",
+               {"seq": seq_now, "m": mode, "r": run_id}).fetchall()
+    return (y, run_id, seq_now, 0)
+
+
+def _store_rows(tx, chain, run_id: int, y: int, mode: str) -> None:
+    """The chain's rows (temp tables of `chain`) into score_units, score_groups and score_items
+    of run `run_id` in `tx`: all of them ('full'), or those of the units in p_units ('units').
+    `chain` is `tx` on the embedded store (INSERT … SELECT, no copy); on PostgreSQL, a DuckDB
+    cursor whose rows are fetched as frames and registered (COPY) on `tx`."""
+    for table, source in _STORED.items():
+        t = sqlfiles.quote_ident(table)
+        rows = sqlfiles.load(source)
+        # (every result fetched: DuckDB refuses a register() while one is pending)
+        if mode == "full":
+            tx.execute(f"DELETE FROM {t} WHERE run_id = $r", {"r": run_id}).fetchall()
+        else:
+            # (p_units: the rescored units, registered by the chain, or on PostgreSQL by the
+            # caller; a hash semi-join, where list_contains searched the list for each stored row)
+            tx.execute(f"DELETE FROM {t} WHERE run_id = $r AND unit_code IN (SELECT unit_code FROM p_units)",
+                       {"r": run_id}).fetchall()
+        params = {"r": run_id, **({"y": [y], "units": None, "inds": None} if table == "score_items" else {})}
+        select = f"SELECT $r AS run_id, * FROM ({rows})"
+        if chain is tx:
+            tx.execute(f"INSERT INTO {t} BY NAME {select}", params).fetchall()
+            continue
+        frame = chain.sql(select, params=params).pl()
+        cols = ", ".join(sqlfiles.quote_ident(c) for c in frame.columns)
+        tx.register("p_rows", frame)
+        tx.execute(f"INSERT INTO {t} ({cols}) SELECT {cols} FROM p_rows").fetchall()
+        tx.unregister("p_rows")
 
 
 def versions_in_force(profile: Profile, years) -> dict[int, Profile]:

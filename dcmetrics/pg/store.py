@@ -113,7 +113,19 @@ _CSV_CHUNK = 200_000
 # What the scoring chain reads from the stored tables (dcmetrics/sql: current_observations,
 # values, scored_units), copied into its DuckDB database: table, columns, filter. The file bytes
 # stay on the server (the chain never reads them).
+# With some units named (a rescore after a district's upload), the per-unit tables are read for
+# those units only, and the registry for them and their ancestors (scored_units walks up to the
+# district and names the parent); submissions stay whole (which file is current is decided
+# from all of them, and they are a few rows per area).
 _OF_YEARS = "WHERE year IN (SELECT year FROM p_copy_years)"
+_IN_UNITS = "unit_code IN (SELECT unit_code FROM p_copy_units)"
+_OF_UNITS = {
+    "observations": " AND " + _IN_UNITS, "appraisals": " AND " + _IN_UNITS, "unit_reviews": " AND " + _IN_UNITS,
+    "unit_name_order": "WHERE code IN (SELECT unit_code FROM p_copy_units)",
+    "units": "WHERE code IN (WITH RECURSIVE up(code) AS (SELECT unit_code FROM p_copy_units UNION "
+             "SELECT u.parent_code FROM units u JOIN up ON u.code = up.code WHERE u.parent_code IS NOT NULL) "
+             "SELECT code FROM up)",
+}
 COMPUTE_INPUTS = [
     ("units", "*", ""),
     ("submissions", "id, area_code, year, file_name, sha256, ''::bytea AS content, sent_by, sent_at, state, n_rows, "
@@ -122,6 +134,15 @@ COMPUTE_INPUTS = [
     ("appraisals", "*", _OF_YEARS),
     ("unit_reviews", "*", _OF_YEARS),
 ]
+# stored runs also copy each unit's place in name order into score_units (unit_rows_to_store)
+NAME_ORDER = ("unit_name_order", "*", "")
+# pg_advisory_lock's key space for stored runs: a run key's hash, never WRITER_LOCK
+def run_lock_key(text: str) -> int:
+    """A signed 64-bit advisory-lock key for a stored run's key (its text)."""
+    import hashlib
+
+    key = int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "big", signed=True)
+    return key if key != WRITER_LOCK else key + 1
 
 
 def _csv_safe(dtype: pl.DataType) -> bool:
@@ -225,7 +246,8 @@ class PgCursor:
         self._cur.executemany(pos.sql, [_bound(pos.values(p)) for p in seq])
 
     def fetchall(self) -> list[tuple]:
-        return self._cur.fetchall()
+        # (a statement without rows gives [], as DuckDB's does: the code fetches after every one)
+        return self._cur.fetchall() if self._cur.description is not None else []
 
     def fetchone(self) -> tuple | None:
         return self._cur.fetchone()
@@ -429,16 +451,24 @@ class PgStore(Store):
                 self._statements[sql] = text
         return text
 
-    def compute_cursor(self, years: list[int]) -> duckdb.DuckDBPyConnection:
+    def compute_cursor(self, years: list[int], unit_codes: list[str] | None = None, source: PgCursor | None = None,
+                       name_order: bool = False) -> duckdb.DuckDBPyConnection:
         """An in-memory DuckDB database with the embedded schema, holding what the scoring chain
-        reads (COMPUTE_INPUTS) of `years`; the chain runs there unchanged (docs/postgresql.md)."""
+        reads (COMPUTE_INPUTS) of `years` (with `unit_codes`, of those units only); the chain
+        runs there unchanged (docs/postgresql.md). `source`: read through that cursor, in its
+        transaction's snapshot (a stored run's refresh), else on a connection of its own."""
         local = Store(":memory:")
-        pg = self.cursor()
+        pg = source or self.cursor()
         try:
-            # COPY takes no parameters: the years are a registered table on the same connection
+            # COPY takes no parameters: the years and units are registered tables on the same connection
             pg.register("p_copy_years", pl.DataFrame({"year": sorted(set(years))}, schema={"year": pl.Int32}))
+            if unit_codes is not None:
+                pg.register("p_copy_units", pl.DataFrame({"unit_code": sorted(set(unit_codes))},
+                                                         schema={"unit_code": pl.String}))
             with local.transaction() as tx:
-                for table, columns, where in COMPUTE_INPUTS:
+                for table, columns, where in COMPUTE_INPUTS + ([NAME_ORDER] if name_order else []):
+                    if unit_codes is not None and table in _OF_UNITS:
+                        where += _OF_UNITS[table]
                     schema = tx.sql(f"SELECT * FROM {table} LIMIT 0").pl().schema
                     sql = f"SELECT {columns} FROM {table} {where}"
                     frame = (pg.copy_frame(sql, schema) if table == "observations"
@@ -447,13 +477,46 @@ class PgStore(Store):
                     tx.execute(f"INSERT INTO {table} SELECT * FROM pg_rows")
                     tx.unregister("pg_rows")
             pg.unregister("p_copy_years")
+            pg.unregister("p_copy_units")
             # the cursor keeps the in-memory database alive after `local` is dropped
             return local.cursor()
         except BaseException:
             local.close()
             raise
         finally:
-            pg.close()
+            if source is None:
+                pg.close()
+
+    @contextmanager
+    def run_transaction(self, key: str) -> Iterator[PgCursor | None]:
+        """The transaction that refreshes one stored run, or None once another process's refresh of
+        the same run has ended (then look again: it is probably fresh). Holds the run's advisory
+        lock (run_lock_key), not the writer lock: uploads go on meanwhile. REPEATABLE READ: the data
+        version, the change log and the chain's inputs are read in one snapshot, so a commit made
+        meanwhile is either wholly in the run or after the data_seq it records.
+
+        (A session lock taken before BEGIN, not pg_try_advisory_xact_lock inside: the snapshot of a
+        REPEATABLE READ transaction is taken at its first statement, so a lock taken by that
+        statement could be granted just after the holder's commit, in a snapshot that misses it.)"""
+        lock = run_lock_key(key)
+        conn = self._take()
+        try:
+            cur = PgCursor(self, conn, owned=False)
+            if not cur.execute("SELECT pg_try_advisory_lock($1)", [lock]).fetchall()[0][0]:
+                # another process is computing this run: wait for it instead of computing it too
+                cur.execute("SELECT pg_advisory_lock($1)", [lock]).fetchall()
+                cur.execute("SELECT pg_advisory_unlock($1)", [lock]).fetchall()
+                yield None
+                return
+            try:
+                with conn.transaction():
+                    cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+                    yield cur
+            finally:
+                if not conn.closed:
+                    cur.execute("SELECT pg_advisory_unlock($1)", [lock]).fetchall()
+        finally:
+            self._give(conn)
 
     def table_info(self, table: str) -> tuple[list[str], list[str]]:
         """(columns in order, primary-key columns) of a table, read once per process."""

@@ -4,4 +4,4 @@
 SELECT u.unit_code, u.year, u.unit_type, u.total, u.rank, u.level, u.rated
 FROM score_units u
 WHERE u.run_id IN (SELECT run_id FROM p_runs WHERE wanted = $wanted)
-  AND ($unit IS NULL OR u.unit_code = $unit)
+  AND (CAST($unit AS VARCHAR) IS NULL OR u.unit_code = $unit)

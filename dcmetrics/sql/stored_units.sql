@@ -5,4 +5,4 @@
 SELECT u.*
 FROM score_units u
 WHERE u.run_id IN (SELECT run_id FROM p_runs WHERE wanted)
-  AND ($unit IS NULL OR u.unit_code = $unit)
+  AND (CAST($unit AS VARCHAR) IS NULL OR u.unit_code = $unit)

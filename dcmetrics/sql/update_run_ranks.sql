@@ -17,7 +17,7 @@ FROM (
                count(CASE WHEN rated THEN 1 END) OVER () AS n_rated
         FROM score_units
         WHERE run_id = $run
-    )
+    ) AS n
     WHERE was_rank IS DISTINCT FROM rank OR was_parent IS DISTINCT FROM rank_parent
        OR was_type IS DISTINCT FROM rank_type OR was_cluster IS DISTINCT FROM rank_cluster
        OR was_n_rated IS DISTINCT FROM n_rated
