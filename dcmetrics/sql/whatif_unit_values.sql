@@ -7,19 +7,21 @@ WITH cur AS (
     FROM observations o
     JOIN submissions s ON s.id = o.submission_id AND s.state = 'current'
     LEFT JOIN unit_reviews r ON r.unit_code = o.unit_code AND r.year = o.year AND r.submission_id = o.submission_id
-    WHERE o.unit_code = $u AND o.year = $y AND ($basis = 'self' OR r.state = 'approved')
+    WHERE o.unit_code = $u AND o.year = $y AND (CAST($basis AS VARCHAR) = 'self' OR r.state = 'approved')
 ),
 own AS (
     SELECT indicator, value, num, den FROM cur WHERE submission_id = (SELECT max(submission_id) FROM cur)
 ),
 appr AS (
     SELECT indicator, value, num, den
-    FROM appraisals
-    WHERE active AND unit_code = $u AND year = $y
-    QUALIFY row_number() OVER (PARTITION BY indicator ORDER BY appraised_at DESC, id DESC) = 1
+    FROM (SELECT indicator, value, num, den,
+                 row_number() OVER (PARTITION BY indicator ORDER BY appraised_at DESC, id DESC) AS newest
+          FROM appraisals
+          WHERE active AND unit_code = $u AND year = $y) a
+    WHERE newest = 1
 ),
 wanted AS (
-    SELECT unnest($inds) AS indicator, unnest($superior) AS superior
+    SELECT unnest(CAST($inds AS VARCHAR[])) AS indicator, unnest(CAST($superior AS BOOLEAN[])) AS superior
 )
 SELECT w.indicator,
        (w.superior OR ($basis = 'appraised' AND a.indicator IS NOT NULL)) AS use_appraisal,
