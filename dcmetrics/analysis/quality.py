@@ -234,7 +234,7 @@ _CACHE: dict[tuple, pl.DataFrame] = {}
 def figures_version(store: Store) -> int:
     """The last change that touched figures or units (data_changes naming units, or everything)."""
     return store.rows("SELECT coalesce(max(seq), 0) FROM data_changes "
-                      "WHERE unit_codes IS NULL OR len(unit_codes) > 0")[0][0]
+                      "WHERE unit_codes IS NULL OR cardinality(unit_codes) > 0")[0][0]  # cardinality: both stores
 
 
 def findings(store: Store, actor, profile: Profile, year: int, area_code: str | None = None,
@@ -288,9 +288,18 @@ def mark_reviewed(store: Store, actor, profile: Profile, year: int, key: str, no
            "reviewed_by": acct.username, "reviewed_at": datetime.now()}
     try:
         _store_mark(store, acct, f, row)
-    except duckdb.ConstraintException:  # marked by someone else since the findings were read
+    except Exception as e:
+        if not _duplicate_key(e):
+            raise
+        # marked by someone else since the findings were read
         raise Conflict("Phát hiện này vừa được người khác đánh dấu đã xem; hãy tải lại trang.") from None
     return row
+
+
+def _duplicate_key(error: Exception) -> bool:
+    """A primary-key clash on either store: DuckDB's ConstraintException, or PostgreSQL's
+    unique_violation (SQLSTATE 23505, on every psycopg error as .sqlstate)."""
+    return isinstance(error, duckdb.ConstraintException) or getattr(error, "sqlstate", None) == "23505"
 
 
 def _store_mark(store: Store, acct, f: dict, row: dict) -> None:
