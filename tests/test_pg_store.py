@@ -516,3 +516,51 @@ def test_stored_scores_on_postgresql_are_refused_clearly(pg_url, capsys, tmp_pat
     err = capsys.readouterr().err
     assert code != 0 and "Lưu kết quả tính điểm trên PostgreSQL chưa được hỗ trợ" in err
     assert not (tmp_path / "diem.csv").exists()
+
+
+# ---------------------------------------------------------------- the portable reads on both stores
+
+def _portable_reads(s) -> dict[str, object]:
+    """What the files made portable (pgport) answer over the sample: each read as the code calls it."""
+    from dcmetrics import shortlist, sqlfiles, territory
+    from dcmetrics.ingest import commit
+
+    inds = [r[0] for r in s.rows("SELECT DISTINCT indicator FROM observations WHERE unit_code = '99001' "
+                                 "AND year = 2024 ORDER BY 1")]
+    whatif = {b: s.frame(sqlfiles.load("whatif_unit_values"), {
+        "u": "99001", "y": 2024, "basis": b, "inds": inds + ["KHONG_CO"],
+        "superior": [i == inds[0] for i in inds] + [False]}).sort("indicator") for b in ("appraised", "self")}
+    return {
+        "vi_order": shortlist.vi_order(s, ["b", "a", "c", "d", "e"], ["Đà Lạt", "An Giang", "Ấp Bắc", "Ân Thi", "Bắc Ninh"]),
+        "vi_order, no keys": s.frame(sqlfiles.load("shortlist_vi_order"), {"keys": [], "texts": []}),
+        "unit_submissions": commit.submissions_for_unit(s, "99001", 2024).drop("sent_at"),
+        "audit_log, no filter": audit.audit_log(s, "quantri.demo").drop("at"),
+        "audit_log, filtered": audit.audit_log(s, "quantri.demo", action="approve", who="(HỆ THỐNG)").drop("at"),
+        "whatif appraised": whatif["appraised"], "whatif self": whatif["self"],
+        "profile_of_units": [str(p) for p in territory.coverage_problems(
+            s, territory.assignments(s).drop("set_by", "set_at"), [2023, 2024, 2025])],
+        "evidence_area_units": s.rows(sqlfiles.load("evidence_area_units"), {"area": "991", "y": 2024}),
+    }
+
+
+def test_the_portable_reads_give_the_same_rows_on_both_stores(store_factory):
+    duck, pg = store_factory("duckdb", "sample"), store_factory("postgresql", "sample")
+    want, got = _portable_reads(duck), _portable_reads(pg)
+    for name, a in want.items():
+        b = got[name]
+        if isinstance(a, pl.DataFrame):
+            assert a.schema == b.schema, name
+            assert a.equals(b, null_equal=True), (name, a, b)
+        else:
+            assert a == b, name
+    # the answers are real ones, not two empty results
+    # a, ă, â, b … đ: An Giang, Ân Thi, Ấp Bắc (n before p; the tone second), Bắc Ninh, Đà Lạt
+    assert want["vi_order"].sort("ord")["key"].to_list() == ["a", "d", "c", "e", "b"]
+    assert want["vi_order, no keys"].height == 0
+    assert want["unit_submissions"].height >= 1 and want["unit_submissions"]["n_values"][0] > 0
+    assert want["audit_log, filtered"].height > 0 and want["audit_log, no filter"].height > want["audit_log, filtered"].height
+    w = want["whatif appraised"]
+    assert w.height == len(w["indicator"].unique()) and w.filter(pl.col("indicator") == "KHONG_CO")["value"].is_null().all()
+    assert w["sent"].all() and (w["value"].is_not_null().any() or w["num"].is_not_null().any())
+    assert w.filter(pl.col("indicator") != "KHONG_CO")["use_appraisal"].any()  # the one entered from above
+    assert len(want["evidence_area_units"]) > 0
