@@ -1,4 +1,5 @@
-"""Shared fixtures: in-memory DuckDB stores, the sample province, the real profiles."""
+"""Shared fixtures: in-memory DuckDB stores, the sample province, the real profiles; the same
+stores on PostgreSQL for the store-facing tests (`any_*`, StoreFactory, at the end)."""
 
 from __future__ import annotations
 
@@ -318,14 +319,14 @@ class StoreFactory:
 
     def __init__(self, request):
         self.request = request
-        self.made: list[tuple[Store, str | None]] = []
+        self.made: list[tuple[Store, str | None, dict | None]] = []  # store, database, server
 
     def __call__(self, kind: str = "duckdb", contents: str = "sample_open") -> Store:
         assert contents in _TEMPLATES, contents
         if kind == "duckdb":
             s = Store(":memory:")
             _pg_fill(s, contents)
-            self.made.append((s, None))
+            self.made.append((s, None, None))
             return s
         assert kind == "postgresql", kind
         import psycopg
@@ -339,16 +340,16 @@ class StoreFactory:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
             conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
         s = open_store(f"postgresql://dcmetrics@/{name}?host={server['folder']}")
-        self.made.append((s, name))
+        self.made.append((s, name, server))
         return s
 
     def close(self) -> None:
         import psycopg
 
-        for s, name in reversed(self.made):
+        for s, name, server in reversed(self.made):
             s.close()
             if name is not None:
-                with psycopg.connect(_pg_admin(self.request.getfixturevalue("pg_server")), autocommit=True) as conn:
+                with psycopg.connect(_pg_admin(server), autocommit=True) as conn:
                     conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         self.made.clear()
 
