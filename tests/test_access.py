@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 import polars as pl
 import pytest
 from argon2 import PasswordHasher
+from conftest import STORE_KINDS
 
 from dcmetrics import access, audit, bootstrap
 from dcmetrics.access import (ADMIN, ADMIN_PASSWORD_ENV, ADMIN_USER_ENV, APPRAISE, COMMEND, COMMITTEE, LEADER,
@@ -60,6 +61,23 @@ def fast_hash(monkeypatch):
     monkeypatch.setattr(access, "HASHER", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
 
 
+@pytest.fixture(params=STORE_KINDS)
+def store(request, store_factory):
+    """This module's empty store (schema, frameworks) on each store in turn: accounts, logins,
+    the audit and the role × area checks behave the same on both."""
+    return store_factory(request.param, "empty")
+
+
+def _write(store, sql: str, params: dict | None = None) -> None:
+    """A test's own change to the data (an UPDATE returns no rows on PostgreSQL)."""
+    with store.transaction() as cur:
+        cur.execute(sql, params)
+
+
+def _accounts_but_hashes(store) -> list[tuple]:
+    return store.frame("SELECT * FROM accounts ORDER BY username").drop("password_hash").rows()
+
+
 def make_tree(store):
     replace_units(store, pl.DataFrame(
         [{"code": c, "name": n, "type": t, "parent_code": p} for c, n, t, p in UNITS]), access.SYSTEM)
@@ -88,8 +106,9 @@ def people(tree, admin) -> dict[str, Account]:
 def all_text(store) -> str:
     """Every row of every table as text."""
     chunks = []
+    schema = "current_schema()" if store.dialect == "postgresql" else "'main'"
     for (name,) in store.rows("SELECT table_name FROM information_schema.tables "
-                              "WHERE table_schema = 'main' AND table_type = 'BASE TABLE'"):
+                              f"WHERE table_schema = {schema} AND table_type = 'BASE TABLE'"):
         chunks += [r[0] for r in store.rows(f"SELECT t::VARCHAR FROM {quote_ident(name)} t")]
     return "\n".join(chunks)
 
@@ -267,8 +286,8 @@ def test_no_demo_accounts_without_sample(tree):
     assert tree.rows("SELECT count(*) FROM accounts") == [(0,)]
 
 
-def test_demo_accounts_with_sample(fresh_sample_store):
-    s = fresh_sample_store
+def test_demo_accounts_with_sample(any_fresh_sample_store):
+    s = any_fresh_sample_store
     access.create_demo_accounts(s)
     assert access.create_demo_accounts(s) == 0  # idempotent
     demos = access.demo_accounts(s)
@@ -297,10 +316,10 @@ def test_demo_accounts_with_sample(fresh_sample_store):
     assert access.demo_accounts(s) == []
 
 
-def test_sample_loader_creates_demo_accounts(sample_store):
+def test_sample_loader_creates_demo_accounts(any_sample_store):
     if "create_demo_accounts" not in inspect.getsource(bootstrap.load_sample):
         pytest.skip("bootstrap.load_sample does not call access.create_demo_accounts yet")
-    assert [d["username"] for d in access.demo_accounts(sample_store)] == list(access.DEMO_ACCOUNTS)
+    assert [d["username"] for d in access.demo_accounts(any_sample_store)] == list(access.DEMO_ACCOUNTS)
 
 
 # --- authorisation matrix --------------------------------------------------------------------------
@@ -406,8 +425,8 @@ def test_account_manager_of_an_area_stays_in_it(people, tree, monkeypatch):
     not move one out of A nor pull one in from B, and a refusal changes nothing."""
     monkeypatch.setitem(access.PERMISSIONS, LEADER, frozenset({READ_SCORES, MANAGE_ACCOUNTS}))
     boss = people["lanhdao.a"]
-    tree.rows("UPDATE accounts SET failed_count = 3 WHERE username IN ('canbo.a', 'canbo.b')")
-    before = tree.rows("SELECT * EXCLUDE (password_hash) FROM accounts ORDER BY username")
+    _write(tree, "UPDATE accounts SET failed_count = 3 WHERE username IN ('canbo.a', 'canbo.b')")
+    before = _accounts_but_hashes(tree)
     b_refused = "«lanhdao.a» (Lãnh đạo, Huyện Thử A) không được quản lý tài khoản thuộc Huyện Thử B"
     refused = [
         (lambda: access.set_active(tree, boss, "canbo.b", False), b_refused),
@@ -423,7 +442,7 @@ def test_account_manager_of_an_area_stays_in_it(people, tree, monkeypatch):
     for call, message in refused:
         with pytest.raises(AccessDenied, match=re.escape(message)):
             call()
-    assert tree.rows("SELECT * EXCLUDE (password_hash) FROM accounts ORDER BY username") == before
+    assert _accounts_but_hashes(tree) == before
     # inside its own area it may
     access.unlock(tree, boss, "canbo.a")
     assert access.update_account(tree, boss, "canbo.a", area_code="A1").area_code == "A1"
@@ -562,7 +581,7 @@ def test_unreadable_stored_hash_is_a_failed_login(people, tree, admin, caplog, m
     """A damaged hash in the database: refused with the usual words, counted towards the lock,
     audited with its own reason and logged (name only), in about the time of a real check."""
     broken = "$argon2id$v=19$m=65536,t=3,p=4$c2FsdHNhbHQ$not-a-real-digest!!"
-    tree.rows("UPDATE accounts SET password_hash = $h WHERE username = 'canbo.a'", {"h": broken})
+    _write(tree, "UPDATE accounts SET password_hash = $h WHERE username = 'canbo.a'", {"h": broken})
     spent = []
     real_dummy = access._dummy_verify
     monkeypatch.setattr(access, "_dummy_verify", lambda pw: (spent.append(1), real_dummy(pw)))
@@ -585,7 +604,7 @@ def test_unreadable_stored_hash_is_a_failed_login(people, tree, admin, caplog, m
     access.set_password(tree, admin, "canbo.a", "mat-khau-sau-sua-loi")
     assert access.authenticate(tree, "canbo.a", "mat-khau-sau-sua-loi", now=T0).ok
     # the own-password form says «current password wrong» for a damaged hash, and logs it
-    tree.rows("UPDATE accounts SET password_hash = $h WHERE username = 'canbo.b'", {"h": broken})
+    _write(tree, "UPDATE accounts SET password_hash = $h WHERE username = 'canbo.b'", {"h": broken})
     with pytest.raises(AccountError, match="Mật khẩu hiện tại không đúng"):
         access.set_password(tree, people["canbo.b"], "canbo.b", "mat-khau-moi-3", current_password=PW)
     assert "'canbo.b'" in caplog.text

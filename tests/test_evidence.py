@@ -13,7 +13,7 @@ import zlib
 
 import polars as pl
 import pytest
-from conftest import table_digest
+from conftest import STORE_KINDS, table_digest
 
 from dcmetrics import access, audit, evidence, filecheck, units
 from dcmetrics.errors import AccessDenied, Conflict, NotFound, ValidationError
@@ -40,8 +40,10 @@ ACCOUNTS = {  # username: (role, area)
 YEAR = 2024
 
 
-@pytest.fixture
-def es(store, monkeypatch):
+@pytest.fixture(params=STORE_KINDS)
+def es(request, store_factory, monkeypatch):
+    """A small tree with its accounts, on each store in turn."""
+    store = store_factory(request.param, "empty")
     monkeypatch.setattr(access, "HASHER", access.DEMO_HASHER)  # test passwords: a cheap hash
     frame = pl.DataFrame([{"code": c, "name": n, "type": t, "parent_code": p, "cluster": None,
                            "active_from": None, "active_to": to} for c, n, t, p, to in UNITS])

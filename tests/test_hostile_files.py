@@ -12,28 +12,23 @@ import re
 import zipfile
 
 import pytest
-from conftest import table_digest
+from conftest import STORE_KINDS, table_digest
 
-from dcmetrics import bootstrap
 from dcmetrics.errors import ValidationError
 from dcmetrics.ingest import commit as ingest
 from dcmetrics.ingest import guard, hostile
 from dcmetrics.ingest.hostile import HEADER_ROW, Part, cells_xml, xlsx
 from dcmetrics.ingest.read import read_table
-from dcmetrics.store import Store
 
 GOOD_ROWS = [HEADER_ROW, [("A2", "99001"), ("B2", "Phường Tây Thịnh"), ("C2", "2024"), ("D2", "70")]]
 GOOD = cells_xml(GOOD_ROWS)
 AGAIN = "Hãy lưu lại tệp chỉ với số liệu cần gửi."
 
 
-@pytest.fixture(scope="module")
-def store():
-    s = Store(":memory:")
-    bootstrap.register_frameworks(s)
-    bootstrap.load_sample(s)
-    yield s
-    s.close()
+@pytest.fixture(scope="module", params=STORE_KINDS)
+def store(request, module_store_factory):
+    """The sample, shared by the module (every attempt must leave it as it was), on each store in turn."""
+    return module_store_factory(request.param, "sample")
 
 
 def _lie(real: bytes, declared: int) -> bytes:

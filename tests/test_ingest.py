@@ -6,7 +6,7 @@ import unicodedata
 
 import polars as pl
 import pytest
-from conftest import table_digest
+from conftest import STORE_KINDS, table_digest
 
 from dcmetrics import config
 from dcmetrics.errors import ValidationError
@@ -35,15 +35,15 @@ def problems_of(store, content: bytes, year: int = 2024, area: str | None = "991
     return [f"{p}" + (f" [{p.value}]" if p.value is not None else "") for p in err.value.problems]
 
 
-def test_sample_loaded_every_file_and_unit(sample_store):
-    assert sample_store.rows("SELECT count(*) FROM submissions")[0][0] == 89  # 12 areas in 2023 and 2024 each; 65 in 2025 (new communes, two departments, the province)
-    per_year = dict(sample_store.rows("SELECT year, count(DISTINCT unit_code) FROM observations GROUP BY year"))
+def test_sample_loaded_every_file_and_unit(any_sample_store):
+    assert any_sample_store.rows("SELECT count(*) FROM submissions")[0][0] == 89  # 12 areas in 2023 and 2024 each; 65 in 2025 (new communes, two departments, the province)
+    per_year = dict(any_sample_store.rows("SELECT year, count(DISTINCT unit_code) FROM observations GROUP BY year"))
     assert per_year == {2023: 283, 2024: 283, 2025: 132}  # two provinces' units, then one province of two tiers
     # a ratio keeps numerator and denominator; a yes/no is stored as 1/0 with the text as sent
-    row = sample_store.rows("SELECT num, den, raw FROM observations WHERE unit_code = '99001' AND year = 2024 "
+    row = any_sample_store.rows("SELECT num, den, raw FROM observations WHERE unit_code = '99001' AND year = 2024 "
                             "AND indicator = 'RESP_COMPLAINTS'")[0]
     assert row == (9.0, 10.0, "9/10")
-    assert sample_store.rows("SELECT value, raw FROM observations WHERE unit_code = '99001' AND year = 2024 "
+    assert any_sample_store.rows("SELECT value, raw FROM observations WHERE unit_code = '99001' AND year = 2024 "
                              "AND indicator = 'PROP_PLAN'")[0] == (1.0, "Có")
 
 
@@ -66,25 +66,29 @@ def test_sample_loaded_every_file_and_unit(sample_store):
     ("RESP_COMPLAINTS__MAU", "1e15",
      "dòng 2, cột «RESP_COMPLAINTS__MAU»: số quá lớn: phần mềm nhận số nhỏ hơn 1.000.000.000.000 [1e15]"),
 ])
-def test_a_bad_cell_is_named_and_nothing_is_stored(fresh_sample_store, column, value, message):
-    assert problems_of(fresh_sample_store, edit(GOOD, 2, column, value)) == [message]
+def test_a_bad_cell_is_named_and_nothing_is_stored(any_fresh_sample_store, column, value, message):
+    assert problems_of(any_fresh_sample_store, edit(GOOD, 2, column, value)) == [message]
 
 
-def test_values_are_kept_at_six_decimals(fresh_sample_store):
+def test_values_are_kept_at_six_decimals(any_fresh_sample_store):
     """A spreadsheet formula's 66.66666666666667 is kept as 66.666667 (half up), the text as sent."""
-    import_file(fresh_sample_store, edit(GOOD, 2, "TRAIN_STAFF", "66.66666666666667"), "x.csv", 2024, "canbo.991",
+    import_file(any_fresh_sample_store, edit(GOOD, 2, "TRAIN_STAFF", "66.66666666666667"), "x.csv", 2024, "canbo.991",
                 area_code="991")
     code = GOOD.decode("utf-8-sig").splitlines()[1].split(",")[0]
-    assert fresh_sample_store.rows(
+    assert any_fresh_sample_store.rows(
         "SELECT value, raw FROM observations o JOIN submissions s ON s.id = o.submission_id "
         "WHERE s.state = 'current' AND o.unit_code = $u AND o.year = 2024 AND o.indicator = 'TRAIN_STAFF'",
         {"u": code}) == [(66.666667, "66.66666666666667")]
 
 
-def test_whole_file_problems(store):
-    from dcmetrics.bootstrap import load_sample
+@pytest.fixture(params=STORE_KINDS)
+def loaded_store(request, store_factory):
+    """The sample as loaded (2024 approved and locked), of the test's own, on each store."""
+    return store_factory(request.param, "sample")
 
-    load_sample(store)
+
+def test_whole_file_problems(loaded_store):
+    store = loaded_store
     assert problems_of(store, b"") == ["tệp: Tệp «x.csv» rỗng, không có dòng dữ liệu nào. []"] or \
         problems_of(store, b"") == ["tệp: Tệp «x.csv» rỗng, không có dòng dữ liệu nào."]
     assert problems_of(store, b"%PDF-1.4 xxx") == [
@@ -113,8 +117,8 @@ def to_cp1258(text: str) -> bytes:
     return bytes(out)
 
 
-def test_semicolon_decimal_comma_and_windows_1258(fresh_sample_store):
-    store = fresh_sample_store
+def test_semicolon_decimal_comma_and_windows_1258(any_fresh_sample_store):
+    store = any_fresh_sample_store
     text = GOOD.decode("utf-8-sig")
     semicolon = "\n".join(",".join(line.split(",")).replace(",", ";") for line in text.splitlines())
     semicolon = semicolon.replace(";83.3;", ";83,3;", 1)
@@ -125,8 +129,8 @@ def test_semicolon_decimal_comma_and_windows_1258(fresh_sample_store):
     assert obs["value"].to_list() == [83.3]
 
 
-def test_replace_and_identical_reupload(fresh_sample_store):
-    store = fresh_sample_store
+def test_replace_and_identical_reupload(any_fresh_sample_store):
+    store = any_fresh_sample_store
     changed = edit(GOOD, 2, "TRAIN_STAFF", "50")
     first = import_file(store, changed, "991-sua.csv", 2024, "canbo.991", area_code="991")
     assert first.stored and "Đã lưu số liệu của 25 đơn vị" in first.message
@@ -143,25 +147,25 @@ def test_replace_and_identical_reupload(fresh_sample_store):
     assert "giống hệt tệp đang dùng" in again.message
 
 
-def test_dry_run_stores_nothing(fresh_sample_store):
-    before = table_digest(fresh_sample_store)
-    res = import_file(fresh_sample_store, edit(GOOD, 2, "TRAIN_STAFF", "10"), "x.csv", 2024, "canbo.991",
+def test_dry_run_stores_nothing(any_fresh_sample_store):
+    before = table_digest(any_fresh_sample_store)
+    res = import_file(any_fresh_sample_store, edit(GOOD, 2, "TRAIN_STAFF", "10"), "x.csv", 2024, "canbo.991",
                       area_code="991", dry_run=True)
     assert not res.stored and "Chưa lưu (chạy thử)" in res.message
-    assert table_digest(fresh_sample_store) == before
+    assert table_digest(any_fresh_sample_store) == before
 
 
-def test_area_is_inferred_from_the_units_of_the_file(fresh_sample_store):
-    res = import_file(fresh_sample_store, edit(GOOD, 2, "TRAIN_STAFF", "10"), "x.csv", 2024, "canbo.991")
+def test_area_is_inferred_from_the_units_of_the_file(any_fresh_sample_store):
+    res = import_file(any_fresh_sample_store, edit(GOOD, 2, "TRAIN_STAFF", "10"), "x.csv", 2024, "canbo.991")
     assert res.area_code == "991"
 
 
 @pytest.mark.parametrize(("length", "shown"), [(40_000, "40.000"), (200_000, "200.000")])
-def test_a_cell_longer_than_excel_allows_is_named_not_a_crash(sample_store, length, shown):
+def test_a_cell_longer_than_excel_allows_is_named_not_a_crash(any_sample_store, length, shown):
     """A cell over 128 KiB used to raise the csv module's own error; any over Excel's 32.767
     characters is refused with its row and column, and nothing is stored."""
     content = ("ma_don_vi,ten_don_vi,nam,TRAIN_STAFF\n"
                f"99001,Phường Tây Thịnh,2024,{'9' * length}\n").encode("utf-8")
-    assert problems_of(sample_store, content) == [
+    assert problems_of(any_sample_store, content) == [
         f"dòng 2, cột «TRAIN_STAFF»: ô dài {shown} ký tự, quá giới hạn 32.767 ký tự của một ô (giới hạn của Excel); "
         "tệp số liệu không có ô dài như vậy"]

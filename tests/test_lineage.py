@@ -95,7 +95,7 @@ def test_most_improved_compares_a_merged_commune_with_its_predecessors_and_says_
 from datetime import date  # noqa: E402
 
 import polars as pl  # noqa: E402
-from conftest import table_digest  # noqa: E402
+from conftest import STORE_KINDS, table_digest  # noqa: E402
 
 from dcmetrics import lineage_edit  # noqa: E402
 from dcmetrics.errors import AccessDenied, ValidationError  # noqa: E402
@@ -105,10 +105,12 @@ D = date(2025, 7, 1)
 REASON = "Nghị quyết sắp xếp đơn vị hành chính cấp xã của tỉnh"
 
 
-@pytest.fixture
-def province(store):
+@pytest.fixture(params=STORE_KINDS)
+def province(request, store_factory):
     """Old communes A, B, C, L (evaluated to 2024), M (to 2025); new N1, N2 (from 2025); K continues.
-    Stored: A, B → N1 whole; C divided between N1 and N2. L and M have no successor yet."""
+    Stored: A, B → N1 whole; C divided between N1 and N2. L and M have no successor yet. On each
+    store in turn (the administrator's entries are a write path)."""
+    store = store_factory(request.param, "empty")
     from dcmetrics.units import replace_units
 
     rows = [("P", "Tỉnh Thử", "province", None, None, None)]

@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
-from conftest import table_digest
+from conftest import STORE_KINDS, table_digest
 from test_ingest import edit
 
 from dcmetrics import access, audit, bootstrap, config, periods
@@ -22,17 +22,15 @@ AREA, YEAR = "991", 2024
 BASE = (config.SAMPLE_DIR / str(YEAR) / f"{AREA}.csv").read_bytes()
 
 
-@pytest.fixture(scope="module")
-def db() -> Store:
-    """The sample province of this module (uploads change it); 991's 2024 figures unlocked."""
-    s = Store(":memory:")
-    bootstrap.register_frameworks(s)
-    bootstrap.load_sample(s)
+@pytest.fixture(scope="module", params=STORE_KINDS)
+def db(request, module_store_factory) -> Store:
+    """The sample province of this module (uploads change it), on each store in turn; 991's
+    2024 figures unlocked."""
+    s = module_store_factory(request.param, "sample")
     for area in (AREA, "992"):
         if s.rows("SELECT 1 FROM area_locks WHERE area_code = $a AND year = $y", {"a": area, "y": YEAR}):
             ingest.reopen(s, access.SYSTEM, area, YEAR, "kiểm thử kỳ đánh giá")
-    yield s
-    s.close()
+    return s
 
 
 def _clear(store: Store) -> None:

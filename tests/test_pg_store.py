@@ -330,28 +330,46 @@ def test_the_review_path_is_the_same_on_postgresql(pg_url):
 # dcmetrics/sql files that PostgreSQL does not prepare yet (docs/postgresql.md, «Still DuckDB-only»):
 # a ratchet. A file fixed leaves this list; a new file must prepare.
 NOT_YET_PORTABLE = {
-    "attainment", "audit_log", "bench_lean", "completeness_units", "current_observations",
-    "current_observations_of_units", "evidence_area_units", "exact_macros", "group_points", "groups_to_store",
-    "items_wide", "profile_of_units", "quality_duplicates", "quality_empty", "quality_jumps", "quality_outliers",
-    "quality_sent", "quality_values", "ranks", "scored_units",
-    "shortlist_vi_order", "totals", "unit_rows_to_store",
-    "values"}
+    # the scoring chain's steps: they read its temp tables and always run in DuckDB
+    "attainment", "bench_lean", "exact_macros", "group_points", "groups_to_store",
+    "items_wide", "ranks", "scored_units", "totals", "unit_rows_to_store", "values"}
 
 
-# frames registered (PgCursor.register: a temp table) by the callers of some files, as PostgreSQL types them
-REGISTERED = {"p_runs": "year INTEGER, run_id BIGINT, wanted BOOLEAN"}  # scoring._read_stored
+# The frames and temp tables the code gives those files (cur.register, CREATE TEMP TABLE) with the
+# columns the files read, as empty temp tables: a file that reads one is prepared against it.
+REGISTERED = {
+    "p_runs": "year INTEGER, run_id BIGINT, wanted BOOLEAN",  # scoring._read_stored
+    # scoring.register_inputs (current_observations, current_observations_of_units)
+    "fw_params": "basis VARCHAR", "p_years": "year INTEGER", "p_replaced": "submission_id BIGINT",
+    "p_scope": "restricted BOOLEAN", "p_units": "unit_code VARCHAR",
+    "p_pending": "submission_id BIGINT, unit_code VARCHAR, year INTEGER, indicator VARCHAR, "
+                 "value DOUBLE PRECISION, num DOUBLE PRECISION, den DOUBLE PRECISION",
+    # completeness._unit_rows
+    "c_types": "unit_type VARCHAR", "c_units": "unit_code VARCHAR", "c_applies": "indicator VARCHAR, unit_type VARCHAR",
+    # territory._resolved (profile_of_units)
+    "p_assignments": "profile_id VARCHAR, area_code VARCHAR, unit_types VARCHAR[], year_from INTEGER, year_to INTEGER",
+    # analysis.quality.raw_findings (q_sent, q_all: what quality_sent and quality_values select)
+    "q_units": "unit_code VARCHAR, unit_type VARCHAR, area_code VARCHAR",
+    "q_asked": "unit_type VARCHAR, indicator VARCHAR, kind VARCHAR",
+    "q_jump_rules": "kind VARCHAR, min_change DOUBLE PRECISION",
+    "q_sent": "year INTEGER, unit_code VARCHAR, unit_type VARCHAR, area_code VARCHAR, submission_id BIGINT",
+    "q_all": "year INTEGER, unit_code VARCHAR, unit_type VARCHAR, area_code VARCHAR, indicator VARCHAR, "
+             "kind VARCHAR, submission_id BIGINT, value DOUBLE PRECISION, num DOUBLE PRECISION, "
+             "den DOUBLE PRECISION, x DOUBLE PRECISION, empty BOOLEAN",
+}
 
 
 def test_which_sql_files_postgresql_prepares(pg_url):
     """Each dcmetrics/sql file as PgStore would run it, prepared (parsed, typed, planned) without
-    parameter values: the portable ones must keep preparing, the others are the known list."""
+    parameter values, the frames the code registers for it present as empty temp tables: the
+    portable ones must keep preparing, the others are the known list."""
     import psycopg
 
     from dcmetrics import sqlfiles
 
     failing = {}
     with open_store(pg_url) as pg, psycopg.connect(pg_url, autocommit=True) as conn:
-        for name, columns in REGISTERED.items():  # the frames the code registers before running a file
+        for name, columns in REGISTERED.items():
             conn.execute(f"CREATE TEMP TABLE {name} ({columns})")
         for path in sorted(sqlfiles.SQL_DIR.glob("*.sql")):
             if path.name.endswith(".pg.sql"):
@@ -487,3 +505,51 @@ def test_a_writer_killed_mid_commit_leaves_nothing_and_others_go_on(pg_url):
         assert pg.rows("SELECT count(*) FROM submissions WHERE file_name = 'nua-chung.csv'") == [(0,)]
         assert pg.rows("SELECT count(*) FROM observations WHERE submission_id = 999") == [(0,)]
         assert pg.rows("SELECT count(*) FROM submissions") == [(1,)]
+
+
+# ---------------------------------------------------------------- the portable reads on both stores
+
+def _portable_reads(s) -> dict[str, object]:
+    """What the files made portable (pgport) answer over the sample: each read as the code calls it."""
+    from dcmetrics import shortlist, sqlfiles, territory
+    from dcmetrics.ingest import commit
+
+    inds = [r[0] for r in s.rows("SELECT DISTINCT indicator FROM observations WHERE unit_code = '99001' "
+                                 "AND year = 2024 ORDER BY 1")]
+    whatif = {b: s.frame(sqlfiles.load("whatif_unit_values"), {
+        "u": "99001", "y": 2024, "basis": b, "inds": inds + ["KHONG_CO"],
+        "superior": [i == inds[0] for i in inds] + [False]}).sort("indicator") for b in ("appraised", "self")}
+    return {
+        "vi_order": shortlist.vi_order(s, ["b", "a", "c", "d", "e"], ["Đà Lạt", "An Giang", "Ấp Bắc", "Ân Thi", "Bắc Ninh"]),
+        "vi_order, no keys": s.frame(sqlfiles.load("shortlist_vi_order"), {"keys": [], "texts": []}),
+        "unit_submissions": commit.submissions_for_unit(s, "99001", 2024).drop("sent_at"),
+        "audit_log, no filter": audit.audit_log(s, "quantri.demo").drop("at"),
+        "audit_log, filtered": audit.audit_log(s, "quantri.demo", action="approve", who="(HỆ THỐNG)").drop("at"),
+        "whatif appraised": whatif["appraised"], "whatif self": whatif["self"],
+        "profile_of_units": [str(p) for p in territory.coverage_problems(
+            s, territory.assignments(s).drop("set_by", "set_at"), [2023, 2024, 2025])],
+        "evidence_area_units": s.rows(sqlfiles.load("evidence_area_units"), {"area": "991", "y": 2024}),
+    }
+
+
+def test_the_portable_reads_give_the_same_rows_on_both_stores(store_factory):
+    duck, pg = store_factory("duckdb", "sample"), store_factory("postgresql", "sample")
+    want, got = _portable_reads(duck), _portable_reads(pg)
+    for name, a in want.items():
+        b = got[name]
+        if isinstance(a, pl.DataFrame):
+            assert a.schema == b.schema, name
+            assert a.equals(b, null_equal=True), (name, a, b)
+        else:
+            assert a == b, name
+    # the answers are real ones, not two empty results
+    # a, ă, â, b … đ: An Giang, Ân Thi, Ấp Bắc (n before p; the tone second), Bắc Ninh, Đà Lạt
+    assert want["vi_order"].sort("ord")["key"].to_list() == ["a", "d", "c", "e", "b"]
+    assert want["vi_order, no keys"].height == 0
+    assert want["unit_submissions"].height >= 1 and want["unit_submissions"]["n_values"][0] > 0
+    assert want["audit_log, filtered"].height > 0 and want["audit_log, no filter"].height > want["audit_log, filtered"].height
+    w = want["whatif appraised"]
+    assert w.height == len(w["indicator"].unique()) and w.filter(pl.col("indicator") == "KHONG_CO")["value"].is_null().all()
+    assert w["sent"].all() and (w["value"].is_not_null().any() or w["num"].is_not_null().any())
+    assert w.filter(pl.col("indicator") != "KHONG_CO")["use_appraisal"].any()  # the one entered from above
+    assert len(want["evidence_area_units"]) > 0

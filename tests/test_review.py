@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 import pytest
-from conftest import table_digest
+from conftest import NEEDS_STORED_RUNS, duckdb_only, table_digest
 from test_ingest import GOOD, edit
 
 from dcmetrics import scoring
@@ -19,8 +19,8 @@ def current_value(store, unit="99001", indicator="TRAIN_STAFF", year=2024):
                       {"u": unit, "y": year, "i": indicator})
 
 
-def test_restore_brings_back_an_earlier_file(fresh_sample_store):
-    store = fresh_sample_store
+def test_restore_brings_back_an_earlier_file(any_fresh_sample_store):
+    store = any_fresh_sample_store
     first_id = store.rows("SELECT id FROM submissions WHERE area_code = '991' AND year = 2024")[0][0]
     before = current_value(store)
     ingest.import_file(store, edit(GOOD, 2, "TRAIN_STAFF", "12.5"), "sua.csv", 2024, "canbo.991", area_code="991")
@@ -37,8 +37,8 @@ def test_restore_brings_back_an_earlier_file(fresh_sample_store):
         ingest.restore(store, "thamdinh.tinh", 999)
 
 
-def test_approve_locks_until_reopened(fresh_sample_store):
-    store = fresh_sample_store
+def test_approve_locks_until_reopened(any_fresh_sample_store):
+    store = any_fresh_sample_store
     ingest.approve(store, "thamdinh.tinh", "991", 2024)
     assert ingest.history(store, "thamdinh.tinh", "991", 2024).row(0, named=True)["review_state"] == "approved"
     before = table_digest(store)
@@ -64,8 +64,8 @@ def test_approve_locks_until_reopened(fresh_sample_store):
         ingest.reopen(store, "thamdinh.tinh", "991", 2024)
 
 
-def test_return_needs_a_reason_the_uploader_sees(fresh_sample_store):
-    store = fresh_sample_store
+def test_return_needs_a_reason_the_uploader_sees(any_fresh_sample_store):
+    store = any_fresh_sample_store
     with pytest.raises(Conflict, match="phải ghi rõ lý do"):
         ingest.return_submission(store, "thamdinh.tinh", "992", 2024, "  ")
     ingest.return_submission(store, "thamdinh.tinh", "992", 2024, "Thiếu số liệu xã Ân Phú")
@@ -76,8 +76,9 @@ def test_return_needs_a_reason_the_uploader_sees(fresh_sample_store):
         ingest.approve(store, "thamdinh.tinh", "992", 2031)
 
 
-def test_preview_scores_as_if_stored_and_changes_nothing(fresh_sample_store, profiles):
-    store = fresh_sample_store
+def test_preview_scores_as_if_stored_and_changes_nothing(any_fresh_sample_store, profiles):
+    duckdb_only(any_fresh_sample_store, NEEDS_STORED_RUNS)
+    store = any_fresh_sample_store
     profile = profiles["chung"]
     in_force = profile.in_force(2024)  # what the preview scores 2024 by (the head is a later version)
     checked = ingest.check_file(store, edit(GOOD, 2, "TRAIN_STAFF", "0"), "x.csv", 2024, "canbo.991", "991")
@@ -95,20 +96,20 @@ def test_preview_scores_as_if_stored_and_changes_nothing(fresh_sample_store, pro
     assert pv.height == 25
 
 
-def test_far_from_last_year_is_a_warning_not_an_error(fresh_sample_store):
-    checked = ingest.check_file(fresh_sample_store, edit(GOOD, 2, "TRAIN_STAFF", "0"), "x.csv", 2024, "canbo.991", "991")
+def test_far_from_last_year_is_a_warning_not_an_error(any_fresh_sample_store):
+    checked = ingest.check_file(any_fresh_sample_store, edit(GOOD, 2, "TRAIN_STAFF", "0"), "x.csv", 2024, "canbo.991", "991")
     far = [str(w) for w in checked.warnings if w.where == "dòng 2, cột «TRAIN_STAFF»"]
     assert far == ["dòng 2, cột «TRAIN_STAFF»: giá trị 0 khác xa năm 2023 (83,3); đề nghị kiểm tra lại"]
     assert not any(w.where.startswith("dòng 2,") and "PROP_PLAN" in w.where for w in checked.warnings)
 
 
-def test_long_layout(fresh_sample_store):
+def test_long_layout(any_fresh_sample_store):
     text = ("ma_don_vi,ma_chi_tieu,gia_tri,tu_so,mau_so,nam\n"
             "99001,TRAIN_STAFF,\"50,5\",,,2024\n"
             "99001,RESP_COMPLAINTS,,3,4,2024\n"
             "99001,\"tỷ lệ hộ gia đình  tham gia bàn, quyết định việc của cộng đồng\",70,,,2024\n"
             "99002,PROP_PLAN,Có,,,2024\n")
-    checked = ingest.check_file(fresh_sample_store, text.encode(), "doc.csv", 2024, "canbo.991", "991")
+    checked = ingest.check_file(any_fresh_sample_store, text.encode(), "doc.csv", 2024, "canbo.991", "991")
     obs = {(r["unit_code"], r["indicator"]): (r["value"], r["num"], r["den"])
            for r in checked.observations.filter(pl.col("raw").is_not_null()).iter_rows(named=True)}
     assert obs[("99001", "TRAIN_STAFF")] == (50.5, None, None)
@@ -117,7 +118,7 @@ def test_long_layout(fresh_sample_store):
     assert obs[("99001", "RESP_HOUSEHOLDS")] == (70.0, None, None)  # matched by name, case and spaces aside
     bad = text + "99002,PROP_PLAN,Không,,,2024\n99003,KHONG_CO,1,,,2024\n"
     with pytest.raises(ValidationError) as err:
-        ingest.check_file(fresh_sample_store, bad.encode(), "doc.csv", 2024, "canbo.991", "991")
+        ingest.check_file(any_fresh_sample_store, bad.encode(), "doc.csv", 2024, "canbo.991", "991")
     assert [f"{p}" for p in err.value.problems] == [
         "dòng 6, cột «ma_chi_tieu»: đơn vị «99002» có chỉ tiêu PROP_PLAN hai lần (dòng 5 và dòng 6)",
         "dòng 7, cột «ma_chi_tieu»: «KHONG_CO» không phải mã hay tên chỉ tiêu trong danh mục"]
@@ -143,8 +144,8 @@ def _refusal(store, content: bytes, area: str, user: str, year: int = 2024) -> l
     return None
 
 
-def test_a_lock_covers_the_units_of_the_locked_file_not_the_whole_tree(fresh_sample_store):
-    store = fresh_sample_store
+def test_a_lock_covers_the_units_of_the_locked_file_not_the_whole_tree(any_fresh_sample_store):
+    store = any_fresh_sample_store
     # the province's own file (its departments, enterprises, service units) approved and locked
     ingest.reopen(store, "thamdinh.tinh", "99", 2024)  # the sample approved it; approved again below
     ingest.approve(store, "thamdinh.tinh", "99", 2024)
@@ -191,10 +192,10 @@ def test_a_lock_covers_the_units_of_the_locked_file_not_the_whole_tree(fresh_sam
     assert table_digest(store) == before
 
 
-def test_the_lock_warning_is_exactly_what_the_commit_refuses(fresh_sample_store):
+def test_the_lock_warning_is_exactly_what_the_commit_refuses(any_fresh_sample_store):
     """For each set of locks and each area's real file: the area's own lock refuses any file, the units
     upload_locks lists refuse a file that holds them, and nothing else refuses it."""
-    store = fresh_sample_store
+    store = any_fresh_sample_store
     ingest.reopen(store, "thamdinh.tinh", "99", 2024)  # the sample approved it
     for locks in (["99"], ["991"], ["992"], ["99", "991"]):
         for a in locks:
@@ -216,8 +217,9 @@ def test_the_lock_warning_is_exactly_what_the_commit_refuses(fresh_sample_store)
 
 # ---------------------------------------------------------------- what a file changes
 
-def test_preview_says_which_units_and_indicators_change(fresh_sample_store, profiles):
-    store = fresh_sample_store
+def test_preview_says_which_units_and_indicators_change(any_fresh_sample_store, profiles):
+    duckdb_only(any_fresh_sample_store, NEEDS_STORED_RUNS)
+    store = any_fresh_sample_store
     lines = edit(edit(GOOD, 2, "TRAIN_STAFF", "0"), 2, "PROP_PLAN", "Không").decode("utf-8-sig").splitlines()
     dropped = lines[-1].split(",")[0]
     content = ("\n".join(lines[:-1]) + "\n").encode("utf-8-sig")  # the last unit left out
@@ -242,8 +244,9 @@ def test_preview_says_which_units_and_indicators_change(fresh_sample_store, prof
     assert ingest.change_summary(same) == "So với số liệu đang lưu: 25 đơn vị không đổi."
 
 
-def test_preview_of_a_year_without_data_says_every_unit_is_new(fresh_sample_store, profiles):
-    store = fresh_sample_store
+def test_preview_of_a_year_without_data_says_every_unit_is_new(any_fresh_sample_store, profiles):
+    duckdb_only(any_fresh_sample_store, NEEDS_STORED_RUNS)
+    store = any_fresh_sample_store
     # (a district has no later year: the new communes of the two-tier province, sent by the province)
     checked = ingest.check_file(store, b"ma_don_vi,TRAIN_STAFF\n99401,50\n99402,70\n", "x.csv", 2030, "quantri.demo", "99")
     pv = ingest.preview(store, checked, profiles["chung"], "quantri.demo")
@@ -252,21 +255,22 @@ def test_preview_of_a_year_without_data_says_every_unit_is_new(fresh_sample_stor
     assert ingest.change_summary(pv) == "So với số liệu đang lưu: 2 đơn vị mới."
 
 
-def test_check_and_preview_report_their_progress(fresh_sample_store, profiles):
+def test_check_and_preview_report_their_progress(any_fresh_sample_store, profiles):
+    duckdb_only(any_fresh_sample_store, NEEDS_STORED_RUNS)
     heard = []
-    checked = ingest.check_file(fresh_sample_store, GOOD, "x.csv", 2024, "canbo.991", "991",
+    checked = ingest.check_file(any_fresh_sample_store, GOOD, "x.csv", 2024, "canbo.991", "991",
                                 progress=lambda f, t: heard.append((f, t)))
-    ingest.preview(fresh_sample_store, checked, profiles["chung"], "canbo.991", progress=lambda f, t: heard.append((f, t)))
+    ingest.preview(any_fresh_sample_store, checked, profiles["chung"], "canbo.991", progress=lambda f, t: heard.append((f, t)))
     assert [f for f, _ in heard] == [0.0, 0.3, 0.8, 1.0, 0.1, 0.3, 0.6, 1.0]
     assert heard[1][1] == "Kiểm tra 25 dòng của tệp…"
 
 
 # ---------------------------------------------------------------- a submission id tells nothing to an account outside its area
 
-def test_submission_outside_the_area_and_unknown_id_get_the_same_refusal(fresh_sample_store):
+def test_submission_outside_the_area_and_unknown_id_get_the_same_refusal(any_fresh_sample_store):
     from dcmetrics.errors import AccessDenied
 
-    store = fresh_sample_store
+    store = any_fresh_sample_store
     other = store.rows("SELECT id FROM submissions WHERE area_code = '992' AND year = 2024")[0][0]
     unknown = 1 + store.rows("SELECT max(id) FROM submissions")[0][0]
     before = table_digest(store)
@@ -299,13 +303,13 @@ def test_submission_outside_the_area_and_unknown_id_get_the_same_refusal(fresh_s
     assert name.endswith("991.csv") and content == _file_of("991")
 
 
-def test_a_district_reviewer_cannot_learn_of_other_districts_files(fresh_sample_store):
+def test_a_district_reviewer_cannot_learn_of_other_districts_files(any_fresh_sample_store):
     """A reviewer bound to a district (not the province): restore refused alike for an unknown id
     and for another district's file, with nothing changed."""
     from dcmetrics import access
     from dcmetrics.errors import AccessDenied
 
-    store = fresh_sample_store
+    store = any_fresh_sample_store
     access.create_account(store, access.SYSTEM, "thamdinh.991", "mat-khau-du-dai-1", access.REVIEWER, "991",
                           "Người thẩm định thành phố")
     other = store.rows("SELECT id FROM submissions WHERE area_code = '992' AND year = 2024")[0][0]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import polars as pl
 import pytest
-from conftest import table_digest
+from conftest import NEEDS_STORED_RUNS, duckdb_only, table_digest
 
 from dcmetrics import scoring, unit_reviews
 from dcmetrics.errors import Conflict, ValidationError
@@ -46,28 +46,29 @@ def test_state_transitions(act, state, expected):
         assert str(err.value) == f"Số liệu của đơn vị X1 {expected}."
 
 
-def test_the_sample_has_both_states(sample_store):
-    assert unit_reviews.pending_count(sample_store, 2024) == {SUBMITTED: 0, RETURNED: 0, APPROVED: 283}
-    assert unit_reviews.pending_count(sample_store, 2025) == {SUBMITTED: 37, RETURNED: 0, APPROVED: 95}
-    states = dict(unit_reviews.states(sample_store, 2025).select("unit_code", "review_state").iter_rows())
+def test_the_sample_has_both_states(any_sample_store):
+    assert unit_reviews.pending_count(any_sample_store, 2024) == {SUBMITTED: 0, RETURNED: 0, APPROVED: 283}
+    assert unit_reviews.pending_count(any_sample_store, 2025) == {SUBMITTED: 37, RETURNED: 0, APPROVED: 95}
+    states = dict(unit_reviews.states(any_sample_store, 2025).select("unit_code", "review_state").iter_rows())
     assert states[COMMUNE] == states[SCHOOL] == SUBMITTED and states["99421"] == APPROVED
 
 
-def test_the_appraised_basis_leaves_out_figures_not_approved(sample_store, profiles):
+def test_the_appraised_basis_leaves_out_figures_not_approved(any_sample_store, profiles):
     chung = profiles["chung"]
-    appraised = scoring.score(sample_store, chung, [2025], "appraised").year(2025)
-    self_ = scoring.score(sample_store, chung, [2025], "self").year(2025)
+    appraised = scoring.score(any_sample_store, chung, [2025], "appraised").year(2025)
+    self_ = scoring.score(any_sample_store, chung, [2025], "self").year(2025)
     assert COMMUNE not in appraised["unit_code"].to_list() and COMMUNE in self_["unit_code"].to_list()
-    approved = {u for u, s in unit_reviews.states(sample_store, 2025).select("unit_code", "review_state").iter_rows()
+    approved = {u for u, s in unit_reviews.states(any_sample_store, 2025).select("unit_code", "review_state").iter_rows()
                 if s == APPROVED}
     assert set(appraised["unit_code"]) <= approved
     assert set(self_["unit_code"]) - set(appraised["unit_code"]) == set(self_["unit_code"]) - approved
-    text = unit_reviews.awaiting_sentence(unit_reviews.pending_count(sample_store, 2025), "appraised")
+    text = unit_reviews.awaiting_sentence(unit_reviews.pending_count(any_sample_store, 2025), "appraised")
     assert text == ("Còn 37 đơn vị chờ thẩm định. Số liệu chưa được phê duyệt không có trong kết quả sau thẩm định.")
 
 
-def test_approve_return_send_again_approve(fresh_sample_store, profiles):
-    store, chung = fresh_sample_store, profiles["chung"]
+def test_approve_return_send_again_approve(any_fresh_sample_store, profiles):
+    duckdb_only(any_fresh_sample_store, NEEDS_STORED_RUNS)
+    store, chung = any_fresh_sample_store, profiles["chung"]
 
     def in_appraised():
         return COMMUNE in scoring.cached_score(store, chung, [2025], "appraised").year(2025)["unit_code"].to_list()
@@ -99,8 +100,9 @@ def test_approve_return_send_again_approve(fresh_sample_store, profiles):
     assert unit_reviews.pending_count(store, 2025, [COMMUNE, SCHOOL]) == {SUBMITTED: 2, RETURNED: 0, APPROVED: 0}
 
 
-def test_a_file_with_some_units_keeps_the_others(fresh_sample_store, profiles):
-    store = fresh_sample_store
+def test_a_file_with_some_units_keeps_the_others(any_fresh_sample_store, profiles):
+    duckdb_only(any_fresh_sample_store, NEEDS_STORED_RUNS)
+    store = any_fresh_sample_store
     school_before = store.rows("SELECT indicator, value, num, den FROM observations o JOIN submissions s "
                                "ON s.id = o.submission_id WHERE s.state = 'current' AND o.unit_code = $u AND "
                                "o.year = 2025 ORDER BY indicator", {"u": SCHOOL})
@@ -130,8 +132,8 @@ def test_a_file_with_some_units_keeps_the_others(fresh_sample_store, profiles):
     assert unit_reviews.pending_count(store, 2025, [COMMUNE, SCHOOL])[SUBMITTED] == 2
 
 
-def test_a_unit_approved_alone_is_locked_the_others_stay_open(fresh_sample_store):
-    store = fresh_sample_store
+def test_a_unit_approved_alone_is_locked_the_others_stay_open(any_fresh_sample_store):
+    store = any_fresh_sample_store
     ingest.approve(store, "thamdinh.tinh", COMMUNE, 2025, unit_codes=[SCHOOL])
     before = table_digest(store)
     with pytest.raises(ValidationError) as err:
@@ -146,16 +148,16 @@ def test_a_unit_approved_alone_is_locked_the_others_stay_open(fresh_sample_store
 
 
 @pytest.mark.parametrize("kind", ["xlsx", "csv-comma", "csv-semicolon"])
-def test_a_filled_template_carries_the_stored_figures_and_comes_back_unchanged(sample_store, kind):
+def test_a_filled_template_carries_the_stored_figures_and_comes_back_unchanged(any_sample_store, kind):
     from dcmetrics.ingest.template import build_csv, build_xlsx
 
-    content = {"xlsx": lambda: build_xlsx(sample_store, COMMUNE, 2025, filled=True),
-               "csv-comma": lambda: build_csv(sample_store, COMMUNE, 2025, filled=True),
-               "csv-semicolon": lambda: build_csv(sample_store, COMMUNE, 2025, "semicolon", filled=True)}[kind]()
-    checked = ingest.check_file(sample_store, content, f"mau.{kind[:4]}", 2025, "canbo.99401", area_code=COMMUNE)
-    changes = ingest.data_changes(sample_store, checked)
+    content = {"xlsx": lambda: build_xlsx(any_sample_store, COMMUNE, 2025, filled=True),
+               "csv-comma": lambda: build_csv(any_sample_store, COMMUNE, 2025, filled=True),
+               "csv-semicolon": lambda: build_csv(any_sample_store, COMMUNE, 2025, "semicolon", filled=True)}[kind]()
+    checked = ingest.check_file(any_sample_store, content, f"mau.{kind[:4]}", 2025, "canbo.99401", area_code=COMMUNE)
+    changes = ingest.data_changes(any_sample_store, checked)
     assert dict(changes.select("unit_code", "data_change").iter_rows()) == {COMMUNE: "unchanged", SCHOOL: "unchanged"}
-    stored = sample_store.rows("SELECT count(*) FROM observations o JOIN submissions s ON s.id = o.submission_id "
+    stored = any_sample_store.rows("SELECT count(*) FROM observations o JOIN submissions s ON s.id = o.submission_id "
                                "WHERE s.state = 'current' AND s.area_code = $a AND o.year = 2025 AND "
                                "(o.value IS NOT NULL OR o.num IS NOT NULL)", {"a": COMMUNE})[0][0]
     filled = checked.observations.filter(pl.col("value").is_not_null() | pl.col("num").is_not_null()).height
@@ -164,15 +166,16 @@ def test_a_filled_template_carries_the_stored_figures_and_comes_back_unchanged(s
         assert any("," in cell for line in content.decode("utf-8-sig").splitlines()[1:]
                    for cell in line.split(";")[3:])
     # a new year's template stays blank
-    blank = build_csv(sample_store, COMMUNE, 2026, filled=True).decode("utf-8-sig").splitlines()
+    blank = build_csv(any_sample_store, COMMUNE, 2026, filled=True).decode("utf-8-sig").splitlines()
     assert all(not any(line.split(",")[3:]) for line in blank[1:])
 
 
-def test_the_shortlist_leaves_out_figures_not_approved_and_says_why(sample_store, profiles):
+def test_the_shortlist_leaves_out_figures_not_approved_and_says_why(any_sample_store, profiles):
+    duckdb_only(any_sample_store, NEEDS_STORED_RUNS)
     from dcmetrics import proposal, shortlist
 
     chung = profiles["chung"]
-    appraised = shortlist.shortlist(sample_store, "thiduakhenthuong", chung, 2025)
+    appraised = shortlist.shortlist(any_sample_store, "thiduakhenthuong", chung, 2025)
     waiting = set(appraised.awaiting["unit_code"])
     assert COMMUNE in waiting and not waiting & set(appraised.units["unit_code"])
     row = appraised.awaiting.filter(pl.col("unit_code") == COMMUNE).row(0, named=True)
@@ -184,7 +187,7 @@ def test_the_shortlist_leaves_out_figures_not_approved_and_says_why(sample_store
     rules = shortlist.Rules.from_profile(version, basis="self", min_level=version.levels[1].level, previous_years=0,
                                          max_per_area=None, max_share=None, require_complete=False,
                                          no_unhandled_violation=False)
-    own = shortlist.shortlist(sample_store, "thiduakhenthuong", chung, 2025, rules)
+    own = shortlist.shortlist(any_sample_store, "thiduakhenthuong", chung, 2025, rules)
     pending = own.pending_selected
     assert pending.height > 0 and set(pending["review_state"]) <= {SUBMITTED, RETURNED}
     with pytest.raises(Conflict, match=f"^{pending.height} đơn vị được đề nghị có số liệu chưa được phê duyệt"):
@@ -196,13 +199,14 @@ def test_the_shortlist_leaves_out_figures_not_approved_and_says_why(sample_store
     assert proposal.shortlist_xlsx(own, pending_reason="Hội đồng họp trước hạn thẩm định").startswith(b"PK")
 
 
-def test_results_pages_say_how_many_units_await_review(sample_store, profiles):
+def test_results_pages_say_how_many_units_await_review(any_sample_store, profiles):
+    duckdb_only(any_sample_store, NEEDS_STORED_RUNS)
     from dcmetrics.dashboard import Filters, awaiting_review, ranking
 
     chung = profiles["chung"]
-    assert awaiting_review(sample_store, chung, Filters(2024), "lanhdao.tinh") is None
-    said = awaiting_review(sample_store, chung, Filters(2025), "lanhdao.tinh")
-    mine = ranking(sample_store, chung, Filters(2025, basis="self"), "lanhdao.tinh")
+    assert awaiting_review(any_sample_store, chung, Filters(2024), "lanhdao.tinh") is None
+    said = awaiting_review(any_sample_store, chung, Filters(2025), "lanhdao.tinh")
+    mine = ranking(any_sample_store, chung, Filters(2025, basis="self"), "lanhdao.tinh")
     n = mine.filter(pl.col("review_state") == SUBMITTED).height
     assert n > 0 and said == (f"Còn {n} đơn vị chờ thẩm định. Số liệu chưa được phê duyệt không có trong kết quả "
                               "sau thẩm định.")

@@ -22,9 +22,9 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from conftest import open_for_uploads, table_digest
+from conftest import STORE_KINDS, open_for_uploads, table_digest
 
-from dcmetrics import bootstrap, config
+from dcmetrics import config
 from dcmetrics.cli import main
 from dcmetrics.errors import ValidationError
 from dcmetrics.ingest import commit as ingest
@@ -41,15 +41,12 @@ def _param(name: str):
     return pytest.param(name, id=name, marks=marks)
 
 
-@pytest.fixture(scope="module")
-def corpus_store():
-    """The sample province, shared by the attempts (each one must leave it exactly as it was)."""
-    s = Store(":memory:")
-    bootstrap.register_frameworks(s)
-    bootstrap.load_sample(s)
-    open_for_uploads(s)  # the corpus is cut from 991's 2024 file, which the sample approved (locked)
-    yield s
-    s.close()
+@pytest.fixture(scope="module", params=STORE_KINDS)
+def corpus_store(request, module_store_factory):
+    """The sample province, shared by the attempts (each one must leave it exactly as it was), on
+    each store in turn; OPEN_FOR_TESTS reopened: the corpus is cut from 991's 2024 file, which the
+    sample approved (locked)."""
+    return module_store_factory(request.param, "sample_open")
 
 
 def attempt(store: Store, name: str, monkeypatch) -> list[str]:
@@ -240,8 +237,8 @@ def test_bad_file_is_refused_with_exact_messages(corpus_store, monkeypatch, name
 
 
 @pytest.mark.parametrize("name", [_param(n) for n in EXPECTED if EXPECTED[n].get("approve_first")])
-def test_file_for_a_locked_area_year_is_refused(fresh_sample_store, monkeypatch, name):
-    store = fresh_sample_store
+def test_file_for_a_locked_area_year_is_refused(any_fresh_sample_store, monkeypatch, name):
+    store = any_fresh_sample_store
     a = EXPECTED[name]["approve_first"]
     # the same file goes through before the approval (the lock is the only thing wrong with it)
     case = EXPECTED[name]

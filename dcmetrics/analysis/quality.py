@@ -127,15 +127,16 @@ def raw_findings(store: Store, units: pl.DataFrame, asked: pl.DataFrame, year: i
     """The four rules' SQL results over `units` (no access check: callers check)."""
     cur = store.cursor()
     try:
-        # temp tables of this cursor only (dropped with it): the rules read them several times
+        # temp tables of this cursor (the rules read them several times), dropped at the end:
+        # on PostgreSQL the cursor's connection goes back to a pool with its temp tables
         cur.register("q_units_frame", units)
-        cur.execute("CREATE OR REPLACE TEMP TABLE q_units AS SELECT * FROM q_units_frame")
+        _temp_table(cur, "q_units", "SELECT * FROM q_units_frame")
         cur.register("q_asked", asked)
         cur.register("q_jump_rules", pl.DataFrame(list(s.jump_min_change), schema={"kind": pl.String,
                                                    "min_change": pl.Float64}, orient="row"))
         years = {"years": [year - 1, year]}
-        cur.execute(f"CREATE OR REPLACE TEMP TABLE q_sent AS {sqlfiles.load('quality_sent')}", years)
-        cur.execute(f"CREATE OR REPLACE TEMP TABLE q_all AS {sqlfiles.load('quality_values')}", years)
+        _temp_table(cur, "q_sent", sqlfiles.load("quality_sent"), years)
+        _temp_table(cur, "q_all", sqlfiles.load("quality_values"), years)
         out = {
             OUTLIER: cur.sql(sqlfiles.load("quality_outliers"), params={
                 "y": year, "k": s.k, "min_peers": s.min_peers, "kinds": list(s.outlier_kinds)}).pl(),
@@ -143,11 +144,22 @@ def raw_findings(store: Store, units: pl.DataFrame, asked: pl.DataFrame, year: i
             EMPTY: cur.sql(sqlfiles.load("quality_empty"), params={"y": year, "min_units": s.empty_min_units}).pl(),
             DUPLICATE: cur.sql(sqlfiles.load("quality_duplicates"), params={"y": year}).pl(),
         }
-        for name in ("q_all", "q_sent", "q_units"):
-            cur.execute(f"DROP TABLE {name}")
         return out
     finally:
-        cur.close()
+        try:
+            for name in ("q_all", "q_sent", "q_units"):
+                cur.execute(f"DROP TABLE IF EXISTS {name}")
+            for name in ("q_units_frame", "q_asked", "q_jump_rules"):
+                cur.unregister(name)
+        finally:
+            cur.close()
+
+
+def _temp_table(cur, name: str, query: str, params: dict | None = None) -> None:
+    """A temp table of the query's rows on both stores (PostgreSQL has no CREATE OR REPLACE
+    TABLE; a name left by an earlier failed call on a pooled connection is dropped first)."""
+    cur.execute(f"DROP TABLE IF EXISTS {name}")
+    cur.execute(f"CREATE TEMP TABLE {name} AS {query}", params)
 
 
 def _type_label(unit_type: str) -> str:
@@ -222,7 +234,7 @@ _CACHE: dict[tuple, pl.DataFrame] = {}
 def figures_version(store: Store) -> int:
     """The last change that touched figures or units (data_changes naming units, or everything)."""
     return store.rows("SELECT coalesce(max(seq), 0) FROM data_changes "
-                      "WHERE unit_codes IS NULL OR len(unit_codes) > 0")[0][0]
+                      "WHERE unit_codes IS NULL OR cardinality(unit_codes) > 0")[0][0]  # cardinality: both stores
 
 
 def findings(store: Store, actor, profile: Profile, year: int, area_code: str | None = None,
@@ -276,9 +288,18 @@ def mark_reviewed(store: Store, actor, profile: Profile, year: int, key: str, no
            "reviewed_by": acct.username, "reviewed_at": datetime.now()}
     try:
         _store_mark(store, acct, f, row)
-    except duckdb.ConstraintException:  # marked by someone else since the findings were read
+    except Exception as e:
+        if not _duplicate_key(e):
+            raise
+        # marked by someone else since the findings were read
         raise Conflict("Phát hiện này vừa được người khác đánh dấu đã xem; hãy tải lại trang.") from None
     return row
+
+
+def _duplicate_key(error: Exception) -> bool:
+    """A primary-key clash on either store: DuckDB's ConstraintException, or PostgreSQL's
+    unique_violation (SQLSTATE 23505, on every psycopg error as .sqlstate)."""
+    return isinstance(error, duckdb.ConstraintException) or getattr(error, "sqlstate", None) == "23505"
 
 
 def _store_mark(store: Store, acct, f: dict, row: dict) -> None:

@@ -22,7 +22,7 @@ tree(code, type, area) AS (
     FROM units u JOIN tree t ON u.parent_code = t.code
 ),
 scope(code) AS (
-    SELECT code FROM units WHERE ($root IS NULL AND parent_code IS NULL) OR code = $root
+    SELECT code FROM units WHERE (CAST($root AS VARCHAR) IS NULL AND parent_code IS NULL) OR code = $root
     UNION ALL
     SELECT u.code FROM units u JOIN scope s ON u.parent_code = s.code
 ),
@@ -32,8 +32,8 @@ ev AS (
     WHERE u.type IN (SELECT unit_type FROM c_types)
       AND (u.active_from IS NULL OR u.active_from <= $y)
       AND (u.active_to IS NULL OR u.active_to >= $y)
-      AND ($unit_type IS NULL OR u.type = $unit_type)
-      AND (NOT $restricted OR u.code IN (SELECT unit_code FROM c_units))
+      AND (CAST($unit_type AS VARCHAR) IS NULL OR u.type = $unit_type)
+      AND (NOT CAST($restricted AS BOOLEAN) OR u.code IN (SELECT unit_code FROM c_units))
 ),
 expected AS (
     SELECT ev.unit_code, count(*) AS n_expected

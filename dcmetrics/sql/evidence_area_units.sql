@@ -12,8 +12,8 @@ up(unit_code, code, parent_code) AS (
     SELECT up.unit_code, p.code, p.parent_code FROM units p JOIN up ON p.code = up.parent_code
 )
 SELECT u.code AS unit_code, u.name AS unit_name, u.type AS unit_type,
-       list(DISTINCT r.indicator ORDER BY r.indicator) FILTER (WHERE r.indicator IS NOT NULL) AS required,
-       (SELECT list(DISTINCT e.indicator ORDER BY e.indicator) FROM evidence e
+       array_agg(DISTINCT r.indicator ORDER BY r.indicator) FILTER (WHERE r.indicator IS NOT NULL) AS required,
+       (SELECT array_agg(DISTINCT e.indicator ORDER BY e.indicator) FROM evidence e
         WHERE e.unit_code = u.code AND e.year = $y AND e.deleted_at IS NULL AND e.indicator IS NOT NULL) AS documented
 FROM units u
 JOIN tree USING (code)

@@ -11,7 +11,7 @@ WITH RECURSIVE up(unit_code, code, depth) AS (
 ),
 unit_years AS (
     SELECT u.code AS unit_code, u.name AS unit_name, u.type AS unit_type, y.year
-    FROM units u CROSS JOIN (SELECT unnest($years) AS year) y
+    FROM units u CROSS JOIN (SELECT unnest(CAST($years AS INTEGER[])) AS year) y
     WHERE u.type IN ('commune', 'agency', 'service', 'enterprise', 'village')
       AND (u.active_from IS NULL OR u.active_from <= y.year) AND (u.active_to IS NULL OR y.year <= u.active_to)
 ),
@@ -24,10 +24,11 @@ reached AS (
      AND a.year_from <= uy.year AND (a.year_to IS NULL OR uy.year <= a.year_to)
 ),
 nearest AS (
-    SELECT * FROM reached QUALIFY depth = min(depth) OVER (PARTITION BY unit_code, year)
+    SELECT * FROM (SELECT *, min(depth) OVER (PARTITION BY unit_code, year) AS nearest_depth FROM reached) r
+    WHERE depth = nearest_depth
 )
 SELECT uy.unit_code, uy.unit_name, uy.year,
-       list(DISTINCT n.profile_id ORDER BY n.profile_id) FILTER (WHERE n.profile_id IS NOT NULL) AS profiles
+       array_agg(DISTINCT n.profile_id ORDER BY n.profile_id) FILTER (WHERE n.profile_id IS NOT NULL) AS profiles
 FROM unit_years uy
 LEFT JOIN nearest n ON n.unit_code = uy.unit_code AND n.year = uy.year
 GROUP BY uy.unit_code, uy.unit_name, uy.year

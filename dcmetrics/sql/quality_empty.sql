@@ -15,5 +15,6 @@ SELECT t.area_code, t.unit_type, a.indicator, a.kind, t.n_units, t.submission_id
 FROM sent t
 JOIN q_asked a USING (unit_type)
 JOIN submissions s ON s.id = t.submission_id
-ANTI JOIN given g ON g.area_code = t.area_code AND g.unit_type = t.unit_type AND g.indicator = a.indicator
+WHERE NOT EXISTS (SELECT 1 FROM given g
+                  WHERE g.area_code = t.area_code AND g.unit_type = t.unit_type AND g.indicator = a.indicator)
 ORDER BY t.area_code, t.unit_type, a.indicator

@@ -5,5 +5,5 @@ SELECT o.year, o.unit_code, u.unit_type, u.area_code, max(o.submission_id) AS su
 FROM observations o
 JOIN submissions s ON s.id = o.submission_id AND s.state = 'current'
 JOIN q_units u ON u.unit_code = o.unit_code
-WHERE list_contains($years, o.year)
+WHERE list_contains(CAST($years AS INTEGER[]), o.year)
 GROUP BY o.year, o.unit_code, u.unit_type, u.area_code

@@ -11,4 +11,4 @@ SELECT n.year, n.unit_code, n.unit_type, n.area_code, o.indicator, a.kind, n.sub
 FROM observations o
 JOIN q_sent n ON n.submission_id = o.submission_id AND n.unit_code = o.unit_code
 JOIN q_asked a ON a.unit_type = n.unit_type AND a.indicator = o.indicator
-WHERE list_contains($years, o.year)
+WHERE list_contains(CAST($years AS INTEGER[]), o.year)
