@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from xml.etree import ElementTree
 
 from dcmetrics.errors import ValidationError
-from dcmetrics.fmt import fmt_num, nfc, size_text
+from dcmetrics.fmt import nfc
 from dcmetrics.ingest import guard
 
 

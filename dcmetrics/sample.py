@@ -443,7 +443,7 @@ def reorganise(rng: random.Random, units: list[Unit], names) -> list[Link]:
             links.append(Link(old, code, 1.0, "whole", True))
     for i, (_, into) in enumerate(FORMER_DEPARTMENTS, 1):
         links.append(Link(f"CQ{FORMER_AREA}{i:02d}", into, 1.0, "whole", True))
-    units.append(Unit(f"DN97301", FORMER_ENTERPRISE, "enterprise", PROVINCE_CODE, CLUSTER_ENTERPRISES,
+    units.append(Unit("DN97301", FORMER_ENTERPRISE, "enterprise", PROVINCE_CODE, CLUSTER_ENTERPRISES,
                       active_from=REFORM_YEAR))
     links.append(Link(f"DN{FORMER_AREA}01", "DN97301", 1.0, "whole", True))
     return links

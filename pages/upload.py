@@ -6,7 +6,7 @@ from datetime import datetime
 import polars as pl
 import streamlit as st
 
-from dcmetrics import access, config, exports, periods, scoring, units
+from dcmetrics import access, exports, periods, scoring, units
 from dcmetrics.errors import DcmetricsError, ValidationError
 from dcmetrics.fmt import fmt_num, size_text
 from dcmetrics.ingest import commit as ingest

@@ -389,13 +389,3 @@ def any_sample_store(request, module_store_factory) -> Store:
 def any_fresh_sample_store(request, store_factory) -> Store:
     """`fresh_sample_store` on each store in turn: the sample of the test's own, OPEN_FOR_TESTS reopened."""
     return store_factory(request.param, "sample_open")
-
-
-def duckdb_only(store: Store, why: str) -> None:
-    """Skip on PostgreSQL what is not built there yet (say which piece of work it waits for)."""
-    if getattr(store, "dialect", "duckdb") != "duckdb":
-        pytest.skip(f"DuckDB only for now: {why}")
-
-
-# stored score runs on PostgreSQL are helper pgruns' work (docs/postgresql.md, step 3)
-NEEDS_STORED_RUNS = "stored score runs on PostgreSQL (scoring.refresh) are not built yet (pgruns, issue 21 step 3)"

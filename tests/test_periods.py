@@ -12,7 +12,7 @@ import pytest
 from conftest import STORE_KINDS, table_digest
 from test_ingest import edit
 
-from dcmetrics import access, audit, bootstrap, config, periods
+from dcmetrics import access, audit, config, periods
 from dcmetrics.errors import AccessDenied, Conflict, ValidationError
 from dcmetrics.ingest import commit as ingest
 from dcmetrics.store import Store

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 import pytest
-from conftest import NEEDS_STORED_RUNS, duckdb_only, table_digest
+from conftest import table_digest
 from test_ingest import GOOD, edit
 
 from dcmetrics import scoring
@@ -77,7 +77,6 @@ def test_return_needs_a_reason_the_uploader_sees(any_fresh_sample_store):
 
 
 def test_preview_scores_as_if_stored_and_changes_nothing(any_fresh_sample_store, profiles):
-    duckdb_only(any_fresh_sample_store, NEEDS_STORED_RUNS)
     store = any_fresh_sample_store
     profile = profiles["chung"]
     in_force = profile.in_force(2024)  # what the preview scores 2024 by (the head is a later version)
@@ -218,7 +217,6 @@ def test_the_lock_warning_is_exactly_what_the_commit_refuses(any_fresh_sample_st
 # ---------------------------------------------------------------- what a file changes
 
 def test_preview_says_which_units_and_indicators_change(any_fresh_sample_store, profiles):
-    duckdb_only(any_fresh_sample_store, NEEDS_STORED_RUNS)
     store = any_fresh_sample_store
     lines = edit(edit(GOOD, 2, "TRAIN_STAFF", "0"), 2, "PROP_PLAN", "Không").decode("utf-8-sig").splitlines()
     dropped = lines[-1].split(",")[0]
@@ -245,7 +243,6 @@ def test_preview_says_which_units_and_indicators_change(any_fresh_sample_store, 
 
 
 def test_preview_of_a_year_without_data_says_every_unit_is_new(any_fresh_sample_store, profiles):
-    duckdb_only(any_fresh_sample_store, NEEDS_STORED_RUNS)
     store = any_fresh_sample_store
     # (a district has no later year: the new communes of the two-tier province, sent by the province)
     checked = ingest.check_file(store, b"ma_don_vi,TRAIN_STAFF\n99401,50\n99402,70\n", "x.csv", 2030, "quantri.demo", "99")
@@ -256,7 +253,6 @@ def test_preview_of_a_year_without_data_says_every_unit_is_new(any_fresh_sample_
 
 
 def test_check_and_preview_report_their_progress(any_fresh_sample_store, profiles):
-    duckdb_only(any_fresh_sample_store, NEEDS_STORED_RUNS)
     heard = []
     checked = ingest.check_file(any_fresh_sample_store, GOOD, "x.csv", 2024, "canbo.991", "991",
                                 progress=lambda f, t: heard.append((f, t)))

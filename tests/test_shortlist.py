@@ -10,7 +10,7 @@ from dataclasses import replace
 import polars as pl
 import pytest
 
-from dcmetrics import access, appraisal, proposal, scoring, territory, units
+from dcmetrics import access, appraisal, bootstrap, proposal, scoring, territory, units
 from dcmetrics.errors import AccessDenied, DcmetricsError
 from dcmetrics.fmt import fmt_points
 from dcmetrics.shortlist import (FAILED, NEAR, RULE_COLUMNS, SELECTED, Rules, _violations, apply_quota,
@@ -52,8 +52,8 @@ def default_list(sample_store, chung):
 def modified_store(module_store_factory) -> Store:
     """The sample with two proposed units renamed (a formula, a script tag) and one proposed unit
     given an unhandled violation (appraised: 2 found, 1 handled; with none of them handled, DISC_HANDLED alone
-    would take its group under the Tốt floor). DuckDB only: the shortlist reads stored score runs,
-    which PostgreSQL does not have yet (NEEDS_STORED_RUNS)."""
+    would take its group under the Tốt floor). On the embedded store: the shortlist is the same code
+    over the stored runs, which tests/test_pg_scores.py finds equal on PostgreSQL."""
     s = module_store_factory("duckdb", "sample")
     frame = units.all_units(s).with_columns(
         pl.when(pl.col("code").is_in(list(RENAMED))).then(pl.col("code").replace_strict(RENAMED, default=None))

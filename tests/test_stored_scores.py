@@ -3,7 +3,6 @@ from the change log for the units a change names; always equal to scoring from s
 
 from __future__ import annotations
 
-import shutil
 
 import polars as pl
 import pytest

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import polars as pl
 import pytest
-from conftest import NEEDS_STORED_RUNS, duckdb_only, table_digest
+from conftest import table_digest
 
 from dcmetrics import scoring, unit_reviews
 from dcmetrics.errors import Conflict, ValidationError
@@ -67,7 +67,6 @@ def test_the_appraised_basis_leaves_out_figures_not_approved(any_sample_store, p
 
 
 def test_approve_return_send_again_approve(any_fresh_sample_store, profiles):
-    duckdb_only(any_fresh_sample_store, NEEDS_STORED_RUNS)
     store, chung = any_fresh_sample_store, profiles["chung"]
 
     def in_appraised():
@@ -101,7 +100,6 @@ def test_approve_return_send_again_approve(any_fresh_sample_store, profiles):
 
 
 def test_a_file_with_some_units_keeps_the_others(any_fresh_sample_store, profiles):
-    duckdb_only(any_fresh_sample_store, NEEDS_STORED_RUNS)
     store = any_fresh_sample_store
     school_before = store.rows("SELECT indicator, value, num, den FROM observations o JOIN submissions s "
                                "ON s.id = o.submission_id WHERE s.state = 'current' AND o.unit_code = $u AND "
@@ -171,7 +169,6 @@ def test_a_filled_template_carries_the_stored_figures_and_comes_back_unchanged(a
 
 
 def test_the_shortlist_leaves_out_figures_not_approved_and_says_why(any_sample_store, profiles):
-    duckdb_only(any_sample_store, NEEDS_STORED_RUNS)
     from dcmetrics import proposal, shortlist
 
     chung = profiles["chung"]
@@ -200,7 +197,6 @@ def test_the_shortlist_leaves_out_figures_not_approved_and_says_why(any_sample_s
 
 
 def test_results_pages_say_how_many_units_await_review(any_sample_store, profiles):
-    duckdb_only(any_sample_store, NEEDS_STORED_RUNS)
     from dcmetrics.dashboard import Filters, awaiting_review, ranking
 
     chung = profiles["chung"]
