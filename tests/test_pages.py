@@ -168,7 +168,7 @@ def store_of(at: AppTest) -> Store:
     from ui.context import get_store
 
     store = get_store()
-    assert store.path == str(config.db_path()), "the app must open the test's DCMETRICS_DB"
+    assert store.path == str(config.db_target()), "the app must open the test's DCMETRICS_DB"
     ctx = at.session_state["_context"]
     assert ctx is None or ctx[0] is store
     return store
