@@ -105,10 +105,11 @@ def init_db(path: str | Path | None, sample: bool, lock_wait: float | None = Non
     `lock_wait`: see Store (StoreBusy when another process keeps the file that long)."""
     store = open_store(path, lock_wait=lock_wait)
     try:
-        register_frameworks(store)
-        if sample and not store.rows("SELECT 1 FROM units LIMIT 1"):
-            load_sample(store)
-        return store, access.ensure_admin(store)
+        with store.exclusive():  # two app processes starting on one empty server: one sets it up
+            register_frameworks(store)
+            if sample and not store.rows("SELECT 1 FROM units LIMIT 1"):
+                load_sample(store)
+            return store, access.ensure_admin(store)
     except BaseException:
         store.close()  # a failed start must not keep the file from the next attempt
         raise

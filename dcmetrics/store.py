@@ -118,6 +118,12 @@ class Store:
             finally:
                 cur.close()
 
+    @contextmanager
+    def exclusive(self) -> Iterator[None]:
+        """One process at a time, for work of several transactions: the open file already is
+        (DuckDB admits one process); PgStore takes a lock on the server."""
+        yield
+
     def frame(self, sql: str, params: dict | None = None) -> pl.DataFrame:
         """Run one query (values bound from `params`) on a cursor of its own; Polars result."""
         cur = self.cursor()

@@ -254,3 +254,36 @@ def test_a_zone_the_server_does_not_know_is_refused_clearly(pg_url, monkeypatch)
     monkeypatch.setattr(pg_store, "local_time_zone", lambda: "Sao/Hoa")
     with pytest.raises(StoreError, match="không nhận múi giờ «Sao/Hoa» của máy chạy ứng dụng"):
         open_store(pg_url)
+
+
+_INIT = """
+import sys, time
+from dcmetrics import bootstrap
+t = float(sys.argv[2])
+while time.time() < t:  # both processes start their set-up at the same instant
+    time.sleep(0.005)
+store, admin = bootstrap.init_db(sys.argv[1], sample=True)
+print("admin" if admin else "none", flush=True)
+store.close()
+"""
+
+
+def test_two_processes_starting_on_an_empty_database_load_the_sample_once(pg_url):
+    """Two app processes started together on an empty server (bootstrap.init_db, what each app
+    process runs first): one sets the database up, the other finds it done (store.exclusive)."""
+    env = {**os.environ, "PYTHONPATH": str(config.ROOT)}
+    start = time.time() + 3
+    procs = [subprocess.Popen([sys.executable, "-c", _INIT, pg_url, str(start)], env=env, cwd=config.ROOT,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    outs = [p.communicate(timeout=300) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], [e[-2000:] for _, e in outs]
+    # one generated the first administrator's password, the other found the administrator there
+    assert sorted(o.strip() for o, _ in outs) == ["admin", "none"]
+    sample_files = sum(1 for d in config.SAMPLE_DIR.iterdir() if d.is_dir() and d.name.isdigit()
+                       for _ in d.glob("*.csv"))
+    with open_store(pg_url) as pg:
+        assert pg.rows("SELECT count(*) FROM submissions") == [(sample_files,)]
+        units_csv = (config.SAMPLE_DIR / "units.csv").read_text(encoding="utf-8").strip().splitlines()
+        assert pg.rows("SELECT count(*) FROM units") == [(len(units_csv) - 1,)]
+        assert pg.rows("SELECT count(*) FROM accounts WHERE role = 'admin'")[0][0] >= 1
+        assert pg.meta("sample_loaded") == "1"

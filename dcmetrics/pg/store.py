@@ -34,6 +34,7 @@ PRELUDE = Path(__file__).resolve().parent / "prelude.sql"
 SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
 # pg_advisory_xact_lock's key for «one writer at a time» (any fixed bigint; "dcm" in ASCII)
 WRITER_LOCK = 0x64636D
+SETUP_LOCK = 0x64636E  # held while a process sets up an empty database (exclusive())
 _IDLE_KEPT = 4
 # Connections one process may hold open at once (DCMETRICS_PG_POOL_SIZE): the software's default.
 # A server's max_connections (100 by default) is shared by every process of the deployment.
@@ -400,6 +401,19 @@ class PgStore(Store):
                 return
         conn.close()
         self._closed_one()
+
+    @contextmanager
+    def exclusive(self) -> Iterator[None]:
+        """One process at a time across the database, for work of several transactions (setting up
+        an empty database: the sample loads in many commits, and a second process starting at the
+        same moment must find it loaded, not load it again). A session lock on a connection of its
+        own: the server releases it if the process dies."""
+        conn = self._connect()
+        try:
+            conn.execute("SELECT pg_advisory_lock($1)", [SETUP_LOCK])
+            yield
+        finally:
+            conn.close()  # ends the session, and the lock with it
 
     def listen(self):
         """A DataListener on this database: learn of other processes' commits without polling."""
