@@ -1067,7 +1067,8 @@ def main(argv: list[str] | None = None) -> int:
                          "concurrent sessions; needs --db, a COPY of a database (accounts and scores are written)")
     ap.add_argument("--pg-load", metavar="URL", default=None,
                     help="only the load of one PostgreSQL database (issue 21): 34 writer processes × 10 commits "
-                         "through the upload path and 4 readers; URL of an EMPTY database (dcmetrics.pg.load)")
+                         "through the upload path, 4 readers and 4 app sessions reading pages; URL of an EMPTY "
+                         "database (dcmetrics.pg.load)")
     ap.add_argument("--sessions", default="1,5,10", help="with --pages: concurrent session counts")
     ap.add_argument("--rounds", type=int, default=6, help="with --pages: requests per concurrent session")
     ap.add_argument("--child", choices=["app", "pandas", "hostile"], help=argparse.SUPPRESS)
@@ -1095,7 +1096,7 @@ def main(argv: list[str] | None = None) -> int:
 
         info = machine()
         print(f"dcmetrics benchmark, PostgreSQL load — {info['nproc']} cores, {info['cpu']}, Python {info['python']}")
-        r = load.run(args.pg_load, log=lambda m: print(m, flush=True))
+        r = load.run(args.pg_load, log=lambda m: print(m, flush=True), app_sessions=4)  # 4 leaders reading pages meanwhile
         print(load.report(r))
         if args.keep:
             Path(args.keep).mkdir(parents=True, exist_ok=True)

@@ -113,6 +113,21 @@ def test_migrate_creates_the_same_schema_as_duckdb(pg_url):
     assert sorted(pg_keys) == sorted(duck_keys)
 
 
+def test_an_empty_read_of_every_table_has_the_embedded_stores_types(pg_url):
+    """Reads with no rows keep each column's type (no Null columns): a page reading an empty
+    stored run (group_points, a DECIMAL list) must get the List(Decimal) the DuckDB file gives,
+    or its first list operation fails (seen on the ranking during the load test)."""
+    duck = Store(":memory:")
+    tables = [r[0] for r in duck.rows("SELECT table_name FROM information_schema.tables "
+                                      "WHERE table_schema = 'main' ORDER BY 1")]
+    with open_store(pg_url) as pg:
+        got = {t: pg.frame(f"SELECT * FROM {t} WHERE false").schema for t in tables}
+    want = {t: duck.frame(f"SELECT * FROM {t} WHERE false").schema for t in tables}
+    duck.close()
+    assert len(got) == 29 and got["score_units"]["group_points"] == pl.List(pl.Decimal(18, 6))
+    assert {t: s for t, s in got.items() if s != want[t]} == {}
+
+
 def test_migrate_twice_is_a_no_op_and_newer_schema_refused(pg_url):
     with open_store(pg_url) as pg, pg.transaction() as cur:
         cur.execute("INSERT INTO meta VALUES ('marker', 'x')")

@@ -31,7 +31,9 @@ import multiprocessing
 import os
 import signal
 import statistics
+import secrets
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -42,6 +44,7 @@ from dcmetrics import access, bootstrap, config
 YEAR = 2024
 TEMPLATE_AREA = "991"
 USER = "quantri.demo"
+PAGE_USER = "taithu.lanhdao"  # the leader whose sessions read pages during the load
 # the column each commit changes (a count the file always fills): the new version's values
 VARIED = "PROP_EVENTS"
 
@@ -250,13 +253,63 @@ def _pct(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1]
 
 
+class PageLoad:
+    """`sessions` app sessions (a `streamlit run` on the same database, through the agent API) asking
+    for the ranking and the overview in turn while the writers commit: what a leader feels."""
+
+    def __init__(self, url: str, sessions: int, log=print):
+        from dcmetrics.perf.pages import App, Session
+        from dcmetrics.store import open_store
+
+        password = "tai-" + secrets.token_urlsafe(12)
+        with open_store(url) as pg:
+            province = pg.rows("SELECT code FROM units WHERE type = 'province' ORDER BY code LIMIT 1")[0][0]
+            access.create_account(pg, access.SYSTEM, PAGE_USER, password, access.LEADER, province)
+        self.app = App(url)
+        self.sessions = [Session(self.app) for _ in range(sessions)]
+        for s in self.sessions:  # logged in and the first view paid (the stored runs) before the load
+            s.login(PAGE_USER, password)
+            s.send(page="ranking")
+        log(f"{sessions} app sessions logged in (leader of {province})")
+        self.times: list[float] = []
+        self.failures: list[str] = []
+        self.stop = threading.Event()
+        self.threads = [threading.Thread(target=self._work, args=(i, s), daemon=True)
+                        for i, s in enumerate(self.sessions)]
+
+    def _work(self, i: int, s) -> None:
+        r = 0
+        while not self.stop.is_set():
+            dt, answer, failure = s.send(page="ranking" if (r + i) % 2 == 0 else "")
+            self.times.append(dt)
+            if failure:
+                detail = {k: v for k, v in (answer or {}).items() if k != "tree"}
+                self.failures.append(f"{failure} {str(detail)[:200]}".strip())
+            r += 1
+
+    def start(self) -> None:
+        for t in self.threads:
+            t.start()
+
+    def finish(self) -> dict:
+        self.stop.set()
+        for t in self.threads:
+            t.join(timeout=600)
+        self.app.close()
+        return {"page_sessions": len(self.sessions), "page_requests": len(self.times),
+                "page_p50_s": _pct(self.times, 50), "page_p95_s": _pct(self.times, 95),
+                "page_failures": len(self.failures), "page_failure_kinds": sorted(set(self.failures))}
+
+
 def run(url: str, writers: int = 34, commits: int = 10, readers: int = 4, kill_writer: int | None = None,
-        kill_at: int = 1, log=print) -> dict:
+        kill_at: int = 1, log=print, app_sessions: int = 0) -> dict:
     """Run the load on the (empty) database `url`; the figures and every check's outcome."""
     from dcmetrics.store import Store, open_store
 
     with open_store(url) as pg:
         prepare(pg, writers)
+    pages = PageLoad(url, app_sessions, log) if app_sessions else None
+    with open_store(url) as pg:
         version0 = pg.data_version()
 
     # the reference: the embedded store given the same files, area by area in the writers' order
@@ -298,6 +351,8 @@ def run(url: str, writers: int = 34, commits: int = 10, readers: int = 4, kill_w
         log(f"{writers} writers × {commits} commits, {readers} readers: started")
         barrier.wait(timeout=120)
         t0 = time.perf_counter()
+        if pages:
+            pages.start()
         writer_times, reader_out, killed = {}, {}, None
         while len(writer_times) + (killed is not None) < writers:
             kind, who, payload = results.get(timeout=600)
@@ -312,6 +367,8 @@ def run(url: str, writers: int = 34, commits: int = 10, readers: int = 4, kill_w
                 raise RuntimeError(f"{who} failed:\n{payload}")
         elapsed = time.perf_counter() - t0
         stop.set()
+        page_out = pages.finish() if pages else {}
+        pages = None
         while len(reader_out) < readers:
             kind, who, payload = results.get(timeout=600)
             if kind == "error":
@@ -321,6 +378,8 @@ def run(url: str, writers: int = 34, commits: int = 10, readers: int = 4, kill_w
             p.join(timeout=60)
         exit_codes = {f"{k}{i}": p.exitcode for (k, i), p in procs.items()}
     finally:
+        if pages:
+            pages.finish()
         for p in procs.values():
             if p.is_alive():
                 p.kill()
@@ -358,6 +417,7 @@ def run(url: str, writers: int = 34, commits: int = 10, readers: int = 4, kill_w
             "observations": pg.rows("SELECT count(*) FROM observations")[0][0],
             "observations_expected": duck.rows("SELECT count(*) FROM observations")[0][0],
             "observations_digest_equal": observations_digest(pg) == observations_digest(duck),
+            **page_out,
         }
         t = time.perf_counter()
         pg_scores = scores_digest(pg)
@@ -385,6 +445,10 @@ def report(out: dict) -> str:
         f"digest of observations equal: {out['observations_digest_equal']}; scores digest equal: "
         f"{out['scores_digest_equal']} (score on PostgreSQL {out['score_pg_s']:.1f} s)",
     ]
+    if out.get("page_sessions"):
+        lines.append(f"app pages (ranking, overview) in {out['page_sessions']} sessions meanwhile: p50 "
+                     f"{ms(out['page_p50_s'])}, p95 {ms(out['page_p95_s'])} over {out['page_requests']} requests, "
+                     f"{out['page_failures']} failed {out['page_failure_kinds'] or ''}")
     return "\n".join(lines)
 
 
@@ -398,13 +462,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--readers", type=int, default=4)
     ap.add_argument("--kill", type=int, default=None, help="kill this writer (SIGKILL) inside its second commit")
     ap.add_argument("--json", type=Path, default=None, help="also write the figures here")
+    ap.add_argument("--app-sessions", type=int, default=0,
+                    help="also run the app (streamlit) on the database: this many sessions asking for pages meanwhile")
     args = ap.parse_args(argv)
-    out = run(args.url, args.writers, args.commits, args.readers, kill_writer=args.kill)
+    out = run(args.url, args.writers, args.commits, args.readers, kill_writer=args.kill,
+              app_sessions=args.app_sessions)
     print(report(out))
     if args.json:
         args.json.write_text(json.dumps(out, indent=2, default=str))
     ok = (out["partial_seen"] == 0 and out["doubled_observations"] == 0 and out["submissions_by_area_ok"]
-          and out["observations_digest_equal"] and out["scores_digest_equal"])
+          and out["observations_digest_equal"] and out["scores_digest_equal"] and not out.get("page_failures"))
     return 0 if ok else 1
 
 

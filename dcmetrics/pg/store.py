@@ -50,8 +50,9 @@ _POLARS = {16: pl.Boolean, 20: pl.Int64, 21: pl.Int16, 23: pl.Int32, 700: pl.Flo
            25: pl.String, 1043: pl.String, 1042: pl.String, 18: pl.String, 19: pl.String,
            114: pl.String, 3802: pl.String, 17: pl.Binary, 1082: pl.Date, 1114: pl.Datetime("us"),
            1009: pl.List(pl.String), 1015: pl.List(pl.String), 1016: pl.List(pl.Int64),
-           1007: pl.List(pl.Int32), 1022: pl.List(pl.Float64)}
-_NUMERIC = 1700
+           1007: pl.List(pl.Int32), 1022: pl.List(pl.Float64), 1000: pl.List(pl.Boolean), 1005: pl.List(pl.Int16),
+           1021: pl.List(pl.Float32), 1014: pl.List(pl.String)}
+_NUMERIC, _NUMERIC_ARRAY = 1700, 1231
 
 
 def pool_size() -> int:
@@ -155,10 +156,13 @@ def _csv_safe(dtype: pl.DataType) -> bool:
 
 
 def _dtype(col) -> pl.DataType | None:
-    if col.type_code == _NUMERIC:
-        if col.precision is not None and col.scale is not None:
-            return pl.Decimal(col.precision, col.scale)
-        return None  # numeric without a declared scale: Polars infers it from the values
+    if col.type_code in (_NUMERIC, _NUMERIC_ARRAY):
+        if col.precision is None or col.scale is None:
+            return None  # numeric without a declared scale: Polars infers it from the values
+        dec = pl.Decimal(col.precision, col.scale)
+        # (typed even with no rows: an empty read must keep DuckDB's List(Decimal) column, or
+        # the first list operation on it fails, as the ranking did during a load)
+        return dec if col.type_code == _NUMERIC else pl.List(dec)
     return _POLARS.get(col.type_code)
 
 
