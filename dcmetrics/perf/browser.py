@@ -38,7 +38,7 @@ CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
                  "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic"]
 VIEWPORT = {"width": 1400, "height": 1000}
-TIMEOUT_MS = 60_000
+TIMEOUT_MS = 240_000  # a first view at national size on a shared machine can take a minute
 SETTLE_MS = 300
 DEFAULT_PROFILE = "chung"
 
