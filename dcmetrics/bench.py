@@ -3,6 +3,8 @@ stress size, against two references measured in the same run on the same data.
 
     python -m dcmetrics.bench [--sizes province,nation,stress] [--repeat 5] [--keep DIR]
     python -m dcmetrics.bench --hostile [--keep DIR]   (hostile uploads only, see run_hostile)
+    python -m dcmetrics.bench --browser --db COPY [--repeat N] [--keep DIR]   (dcmetrics.perf.browser)
+    python -m dcmetrics.bench --memory [--sizes 10000,20000,40000] [--keep DIR]   (dcmetrics.perf.memory)
 
 For each size the synthetic data (dcmetrics.sample's value generation, 5 years, the full
 indicator catalogue) is written straight into a DuckDB file: one submission per area (district,
