@@ -3,6 +3,8 @@ stress size, against two references measured in the same run on the same data.
 
     python -m dcmetrics.bench [--sizes province,nation,stress] [--repeat 5] [--keep DIR]
     python -m dcmetrics.bench --hostile [--keep DIR]   (hostile uploads only, see run_hostile)
+    python -m dcmetrics.bench --browser --db COPY [--repeat N] [--keep DIR]   (dcmetrics.perf.browser)
+    python -m dcmetrics.bench --memory [--sizes 10000,20000,40000] [--keep DIR]   (dcmetrics.perf.memory)
 
 For each size the synthetic data (dcmetrics.sample's value generation, 5 years, the full
 indicator catalogue) is written straight into a DuckDB file: one submission per area (district,
@@ -1053,7 +1055,7 @@ def run_size(name: str, n_units: int, repeat: int, keep: Path | None, workers: i
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m dcmetrics.bench", description=__doc__.split("\n\n")[0])
-    ap.add_argument("--sizes", default="province,nation",
+    ap.add_argument("--sizes", default=None,
                     help="comma-separated: province (~1,000 units), nation (~40,000), stress (200,000), "
                          "a number, or name=number (default: province,nation)")
     ap.add_argument("--repeat", type=int, default=5, help="timed runs per figure, the median is reported")
@@ -1069,6 +1071,13 @@ def main(argv: list[str] | None = None) -> int:
                     help="only the load of one PostgreSQL database (issue 21): 34 writer processes × 10 commits "
                          "through the upload path, 4 readers and 4 app sessions reading pages; URL of an EMPTY "
                          "database (dcmetrics.pg.load)")
+    ap.add_argument("--browser", action="store_true",
+                    help="only the pages in a real browser (Playwright + chromium against streamlit run): login, "
+                         "every page of the menu and a profile switch, click to ready, median and max of --repeat "
+                         "loads; needs --db, a COPY of a database (accounts and stored scores are written)")
+    ap.add_argument("--memory", action="store_true",
+                    help="only the memory of the app's path (stored scores read, ranking and overview built) and a "
+                         "district's import, one process per size and job; --sizes default 10000,20000,40000")
     ap.add_argument("--sessions", default="1,5,10", help="with --pages: concurrent session counts")
     ap.add_argument("--rounds", type=int, default=6, help="with --pages: requests per concurrent session")
     ap.add_argument("--child", choices=["app", "pandas", "hostile"], help=argparse.SUPPRESS)
@@ -1101,7 +1110,34 @@ def main(argv: list[str] | None = None) -> int:
         if args.keep:
             Path(args.keep).mkdir(parents=True, exist_ok=True)
             (Path(args.keep) / "pg_load.json").write_text(json.dumps({"machine": info, **r}, indent=1, default=str))
-        return 0 if r["partial_seen"] == 0 and r["observations_digest_equal"] and r["scores_digest_equal"] else 1
+        return 0 if (r["partial_seen"] == 0 and r["observations_digest_equal"] and r["scores_digest_equal"]
+                     and not r.get("page_failures")) else 1
+    if args.browser:
+        from dcmetrics.perf import browser
+
+        if args.db is None:
+            raise SystemExit("--browser needs --db (a copy: the benchmark writes accounts and scores into it)")
+        info = machine()
+        print(f"dcmetrics benchmark, browser — {info['nproc']} cores, {info['cpu']}, Python {info['python']}, "
+              f"load average {', '.join(f'{x:.1f}' for x in os.getloadavg())}", flush=True)
+        r = browser.run(args.db, args.repeat, args.keep, log=lambda m: print(m, flush=True))
+        r["loadavg_end"] = os.getloadavg()
+        browser.report(r)
+        if args.keep:
+            print(f"results: {browser.write(r, Path(args.keep), info)}")
+        return 0
+    if args.memory:
+        from dcmetrics.perf import memory
+
+        info = machine()
+        print(f"dcmetrics benchmark, memory — {info['nproc']} cores, {info['cpu']}, Python {info['python']}, "
+              f"DuckDB {info['duckdb']}", flush=True)
+        r = memory.run(_parse_sizes(args.sizes or "10000,20000,40000"), args.repeat, args.keep, args.workers,
+                       log=lambda m: print(m, flush=True))
+        memory.report(r)
+        if args.keep:
+            (Path(args.keep) / "memory.json").write_text(json.dumps({"machine": info, **r}, indent=1, default=str))
+        return 0
     if args.pages:
         from dcmetrics.perf import pages
 
@@ -1125,6 +1161,7 @@ def main(argv: list[str] | None = None) -> int:
             (Path(args.keep) / "hostile.json").write_text(json.dumps({"machine": info, "files": rows}, indent=1))
         return 0
 
+    args.sizes = args.sizes or "province,nation"
     sizes = _parse_sizes(args.sizes)
     info = machine()
     print(f"dcmetrics benchmark — {info['nproc']} cores, {info['cpu']}, Python {info['python']}, "

@@ -86,3 +86,24 @@ def test_hostile_phase_measures_one_file_in_its_own_process(tmp_path):
     assert r["outcome"] == ("tệp: Tệp «46-cell-at-XFD1048576.xlsx», trang «Số liệu»: có dữ liệu ở cột XFD "
                             "(cột thứ 16.384), vượt giới hạn 500 cột.")
     assert r["bytes"] == 1581 and r["VmHWM"] > 0 and r["wall_s"] >= 0
+
+
+def test_memory_phase_reads_the_app_path_and_imports_at_two_sizes(tmp_path):
+    # issue 19: memory by units and a district's import, each job in a process of its own
+    done = subprocess.run([sys.executable, "-m", "dcmetrics.bench", "--memory", "--sizes", "150,300", "--repeat", "1",
+                           "--keep", str(tmp_path), "--workers", "1"], cwd=ROOT, capture_output=True, text=True,
+                          timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    result = json.loads((tmp_path / "memory.json").read_text())
+    assert [r["n_units"] for r in result["sizes"]] == [150, 300]
+    for r in result["sizes"]:
+        app = r["app"]
+        # the whole ranking holds every generated unit; one province is part of it at 300 (two provinces)
+        assert app["rows"]["ranking (all units)"] == r["n_units"] == r["counts"]["units"]
+        assert 0 < app["rows"]["ranking (one province)"] <= r["n_units"]
+        assert r["build"]["years"] == [2024, 2025]
+        assert app["import"]["n"] == 1 and app["import"]["rows"] > 0
+        assert app["app_path_peak_mb"] > result["baseline"]["peak_mb"] > 0
+        assert app["after_import_peak_mb"] >= app["app_path_peak_mb"]
+    assert "slope, smallest → largest size:" in done.stdout
+    assert "MB per 1,000 more units" in done.stdout
