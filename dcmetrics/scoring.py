@@ -525,18 +525,8 @@ def year_totals(store: Store, profile: Profile, year: int, basis: str = "apprais
     Kept per data version like cached_score: the overview, the unit page and the what-if read a
     whole year of it on every rerun."""
     _check_basis(basis)
-    key = cache_key(store, "year_totals", profile.id,
-           tuple((v.version, v.sha256, v.effective_from) for v in profile.versions()), year, basis)
-    with _CACHE_LOCK:
-        if key in _CACHE:
-            _CACHE.move_to_end(key)
-            return _CACHE[key]
-    out = _year_totals(store, profile, year, basis)
-    with _CACHE_LOCK:
-        _CACHE[key] = out
-        while len(_CACHE) > _CACHE_SIZE:
-            _CACHE.popitem(last=False)
-    return out
+    return _kept(cache_key(store, "year_totals", profile.id, _versions_key(profile), year, basis),
+                 lambda: _year_totals(store, profile, year, basis))
 
 
 def _year_totals(store: Store, profile: Profile, year: int, basis: str) -> pl.DataFrame:
@@ -599,19 +589,27 @@ _CACHE_LOCK = threading.Lock()
 _CACHE_SIZE = 32
 
 
-def cached_score(store: Store, profile: Profile, years, basis: str = "appraised") -> ScoreResult:
-    key = (store.path, id(store), store.data_version(), profile.id,
-           tuple((v.version, v.sha256, v.effective_from) for v in profile.versions()), tuple(sorted(set(years))), basis)
+def _versions_key(profile: Profile) -> tuple:
+    return tuple((v.version, v.sha256, v.effective_from) for v in profile.versions())
+
+
+def _kept(key: tuple, build):
+    """`build()`, kept in the process-wide LRU under `key` (which holds the store's data version)."""
     with _CACHE_LOCK:
         if key in _CACHE:
             _CACHE.move_to_end(key)
             return _CACHE[key]
-    result = stored_score(store, profile, years, basis)
+    out = build()
     with _CACHE_LOCK:
-        _CACHE[key] = result
+        _CACHE[key] = out
         while len(_CACHE) > _CACHE_SIZE:
             _CACHE.popitem(last=False)
-    return result
+    return out
+
+
+def cached_score(store: Store, profile: Profile, years, basis: str = "appraised") -> ScoreResult:
+    return _kept(cache_key(store, "score", profile.id, _versions_key(profile), tuple(sorted(set(years))), basis),
+                 lambda: stored_score(store, profile, years, basis))
 
 
 def require_year(store: Store, year: int) -> None:

@@ -192,6 +192,16 @@ def migrations() -> list[tuple[int, Path]]:
     return out
 
 
+def refuse_newer_schema(done: set[int], known: list[tuple[int, Path]]) -> int:
+    """The newest migration this software knows; StoreError when the database has a newer one
+    (a database a later dcmetrics upgraded: this one would misread it)."""
+    newest = max((v for v, _ in known), default=0)
+    if done and max(done) > newest:
+        raise StoreError(f"Cơ sở dữ liệu có phiên bản lược đồ {max(done)}, mới hơn phần mềm này ({newest}). "
+                         "Hãy cập nhật dcmetrics.")
+    return newest
+
+
 def migrate(store: Store) -> int:
     """Apply the migrations not yet recorded in schema_version, each in its own transaction."""
     cur = store.cursor()
@@ -199,10 +209,7 @@ def migrate(store: Store) -> int:
                 "applied_at TIMESTAMP NOT NULL DEFAULT current_timestamp)")
     done = {r[0] for r in cur.execute("SELECT version FROM schema_version").fetchall()}
     known = migrations()
-    newest = max((v for v, _ in known), default=0)
-    if done and max(done) > newest:
-        raise StoreError(f"Cơ sở dữ liệu có phiên bản lược đồ {max(done)}, mới hơn phần mềm này ({newest}). "
-                         "Hãy cập nhật dcmetrics.")
+    newest = refuse_newer_schema(done, known)
     for version, path in known:
         if version in done:
             continue

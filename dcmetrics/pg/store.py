@@ -28,7 +28,7 @@ import polars as pl
 
 from dcmetrics.errors import StoreError
 from dcmetrics.pg import translate
-from dcmetrics.store import Store
+from dcmetrics.store import Store, refuse_newer_schema
 
 PRELUDE = Path(__file__).resolve().parent / "prelude.sql"
 SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
@@ -577,14 +577,11 @@ def migrate(store: PgStore) -> int:
     """Apply the migrations not yet recorded, each in its own transaction under the writer lock
     (two processes starting together: the second finds them done)."""
     known = migrations()
-    newest = max((v for v, _ in known), default=0)
     with store.transaction() as tx:
         tx.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, "
                    "applied_at TIMESTAMP NOT NULL DEFAULT current_timestamp)")
     done = {r[0] for r in store.rows("SELECT version FROM schema_version")}
-    if done and max(done) > newest:
-        raise StoreError(f"Cơ sở dữ liệu có phiên bản lược đồ {max(done)}, mới hơn phần mềm này ({newest}). "
-                         "Hãy cập nhật dcmetrics.")
+    newest = refuse_newer_schema(done, known)
     for version, path in known:
         if version in done:
             continue
