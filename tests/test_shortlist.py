@@ -44,8 +44,8 @@ def chung(profiles):
 
 
 @pytest.fixture(scope="module")
-def default_list(sample_store, chung):
-    return shortlist(sample_store, COMMITTEE, chung, YEAR, Rules.from_profile(chung))
+def default_list(any_sample_store, chung):
+    return shortlist(any_sample_store, COMMITTEE, chung, YEAR, Rules.from_profile(chung))
 
 
 @pytest.fixture(scope="module")
@@ -107,11 +107,11 @@ def test_rules_from_profile(chung):
     assert Rules.from_profile(chung, max_share=0.1).max_share == 0.1
 
 
-def test_invalid_rules_refused(sample_store, chung):
+def test_invalid_rules_refused(any_sample_store, chung):
     with pytest.raises(DcmetricsError, match="mức tối thiểu «Xuất sắc» không phải một mức xếp loại"):
-        shortlist(sample_store, COMMITTEE, chung, YEAR, Rules.from_profile(chung, min_level="Xuất sắc"))
+        shortlist(any_sample_store, COMMITTEE, chung, YEAR, Rules.from_profile(chung, min_level="Xuất sắc"))
     with pytest.raises(DcmetricsError, match="tỷ lệ tối đa"):
-        shortlist(sample_store, COMMITTEE, chung, YEAR, Rules.from_profile(chung, max_share=0))
+        shortlist(any_sample_store, COMMITTEE, chung, YEAR, Rules.from_profile(chung, max_share=0))
 
 
 def test_defaults_invariants_and_counts(default_list, chung):
@@ -128,12 +128,12 @@ def test_defaults_invariants_and_counts(default_list, chung):
     assert sl.area_code == "99"  # the committee's own area when none is given
 
 
-def test_invariants_under_other_rules(sample_store, chung):
+def test_invariants_under_other_rules(any_sample_store, chung):
     for rules in (Rules.from_profile(chung, max_per_area=1, max_share=0.1),
                   Rules.from_profile(chung, previous_years=0, min_total=95.0, max_share=0.05),
                   Rules.from_profile(chung, previous_years=2, per_cluster=True, max_per_area=1),
                   Rules.from_profile(chung, min_level="Khá", previous_years=0, max_per_area=2)):
-        _check_invariants(shortlist(sample_store, COMMITTEE, chung, YEAR, rules), chung, rules)
+        _check_invariants(shortlist(any_sample_store, COMMITTEE, chung, YEAR, rules), chung, rules)
 
 
 def test_vietnamese_points_in_reasons(default_list):
@@ -143,10 +143,10 @@ def test_vietnamese_points_in_reasons(default_list):
     assert km["reasons"].startswith("Mức Khá, chưa đạt mức tối thiểu Tốt")
 
 
-def test_deterministic(sample_store, chung):
+def test_deterministic(any_sample_store, chung):
     rules = Rules.from_profile(chung, previous_years=0, max_share=0.02)
-    a = shortlist(sample_store, COMMITTEE, chung, YEAR, rules)
-    b = shortlist(sample_store, COMMITTEE, chung, YEAR, rules)
+    a = shortlist(any_sample_store, COMMITTEE, chung, YEAR, rules)
+    b = shortlist(any_sample_store, COMMITTEE, chung, YEAR, rules)
     assert a.units.equals(b.units) and a.reminders.equals(b.reminders) and a.cluster_leaders.equals(b.cluster_leaders)
 
 
@@ -163,10 +163,10 @@ def _independent_unhandled(store, profile) -> dict[str, int]:
     return {c: int(n) for c, n in h.iter_rows() if n and n > 0}
 
 
-def test_unhandled_violations_never_selected(sample_store, chung, default_list):
-    violators = _independent_unhandled(sample_store, chung)
+def test_unhandled_violations_never_selected(any_sample_store, chung, default_list):
+    violators = _independent_unhandled(any_sample_store, chung)
     assert violators  # the sample has some every year
-    relaxed = shortlist(sample_store, COMMITTEE, chung, YEAR,
+    relaxed = shortlist(any_sample_store, COMMITTEE, chung, YEAR,
                         Rules.from_profile(chung, min_level="Yếu", min_total=None, previous_years=0,
                                            require_complete=False, max_per_area=None, max_share=None))
     for sl in (default_list, relaxed):
@@ -201,20 +201,20 @@ def test_violations_fall_back_to_the_count():
     assert got == {"A": 0, "B": 2}  # C has no usable value, D no such indicator
 
 
-def test_reminders(sample_store, chung, default_list):
-    units_ = _scored(sample_store, chung).year(YEAR)
+def test_reminders(any_sample_store, chung, default_list):
+    units_ = _scored(any_sample_store, chung).year(YEAR)
     lowest = chung.levels[-1].level
     expected = set(units_.filter(~pl.col("rated") | (pl.col("level") == lowest))["unit_code"])
-    expected |= set(_independent_unhandled(sample_store, chung))
+    expected |= set(_independent_unhandled(any_sample_store, chung))
     assert set(default_list.reminders["unit_code"]) == expected
     assert default_list.reminders["reasons"].str.len_chars().min() > 0
     yeu = default_list.reminders.filter(pl.col("level") == lowest)
     assert yeu["reasons"].str.starts_with(f"Mức {lowest} (mức thấp nhất)").all()
 
 
-def test_not_rated_units(sample_store, profiles):
+def test_not_rated_units(any_sample_store, profiles):
     prof = profiles["tiep-can-phap-luat-mau"]
-    sl = shortlist(sample_store, COMMITTEE, prof, YEAR, Rules.from_profile(prof))
+    sl = shortlist(any_sample_store, COMMITTEE, prof, YEAR, Rules.from_profile(prof))
     nr = sl.units.filter(~pl.col("rated"))
     assert nr.height > 0
     assert (nr["status"] == FAILED).all() and not nr["ok_level"].any()
@@ -225,25 +225,25 @@ def test_not_rated_units(sample_store, profiles):
 
 # --- history -------------------------------------------------------------------------------------
 
-def test_history_premise(sample_store, chung):
+def test_history_premise(any_sample_store, chung):
     """Each year as the shortlist sees it: by the version in force that year."""
     levels = {}
     for y in (2023, YEAR):
-        u = scoring.score(sample_store, chung.in_force(y), [y]).year(y).filter(pl.col("unit_code") == TOT_2024_KHA_2023)
+        u = scoring.score(any_sample_store, chung.in_force(y), [y]).year(y).filter(pl.col("unit_code") == TOT_2024_KHA_2023)
         levels[y] = u["level"].item()
     assert levels == {2023: "Khá", 2024: "Tốt"}
 
 
-def test_previous_years_excludes_unit_not_good_last_year(sample_store, chung):
+def test_previous_years_excludes_unit_not_good_last_year(any_sample_store, chung):
     base = Rules.from_profile(chung, previous_years=0, max_per_area=None, max_share=None)
-    without = shortlist(sample_store, COMMITTEE, chung, YEAR, base)
-    with_ = shortlist(sample_store, COMMITTEE, chung, YEAR, replace(base, previous_years=1))
+    without = shortlist(any_sample_store, COMMITTEE, chung, YEAR, base)
+    with_ = shortlist(any_sample_store, COMMITTEE, chung, YEAR, replace(base, previous_years=1))
     assert without.units.filter(pl.col("unit_code") == TOT_2024_KHA_2023)["selected"].item()
     row = with_.units.filter(pl.col("unit_code") == TOT_2024_KHA_2023).row(0, named=True)
     assert not row["selected"] and row["ok_history"] is False and row["ok_level"]
     assert row["reasons"] == "Năm 2023 chỉ đạt Khá" and row["status"] == NEAR
     # every unit the history rule adds to the refusals was below Tốt (or not scored) in 2023
-    prev = (scoring.score(sample_store, chung.in_force(2023), [2023]).year(2023)
+    prev = (scoring.score(any_sample_store, chung.in_force(2023), [2023]).year(2023)
             .select("unit_code", pl.col("level").alias("l24")))
     lost = (without.selected.join(with_.units.filter(~pl.col("selected")), on="unit_code", how="semi")
             .join(prev, on="unit_code", how="left"))
@@ -253,9 +253,9 @@ def test_previous_years_excludes_unit_not_good_last_year(sample_store, chung):
 
 # --- quota and ties ------------------------------------------------------------------------------
 
-def test_max_per_area_one(sample_store, chung):
+def test_max_per_area_one(any_sample_store, chung):
     rules = Rules.from_profile(chung, previous_years=0, max_per_area=1, max_share=None)
-    sl = shortlist(sample_store, COMMITTEE, chung, YEAR, rules)
+    sl = shortlist(any_sample_store, COMMITTEE, chung, YEAR, rules)
     # one unit where there is a candidate, more only where several tie at the top of the area
     per_area = sl.selected.group_by("parent_code").agg(pl.len().alias("n"), pl.col("total").n_unique().alias("totals"))
     assert (per_area["totals"] == 1).all()
@@ -270,9 +270,9 @@ def test_max_per_area_one(sample_store, chung):
     assert sl.selected.join(best, on="parent_code").filter(pl.col("total") != pl.col("best")).is_empty()
 
 
-def test_max_share_ten_percent(sample_store, chung):
+def test_max_share_ten_percent(any_sample_store, chung):
     rules = Rules.from_profile(chung, previous_years=0, max_per_area=None, max_share=0.1)
-    sl = shortlist(sample_store, COMMITTEE, chung, YEAR, rules)
+    sl = shortlist(any_sample_store, COMMITTEE, chung, YEAR, rules)
     cap = math.floor(0.1 * sl.n_rated)
     assert share_cap(rules, sl.n_rated) == cap == sl.selected["share_cap"].max()
     n = sl.selected.height
@@ -286,10 +286,10 @@ def test_max_share_ten_percent(sample_store, chung):
     assert cut["total"].max() < sl.selected["total"].min()
 
 
-def test_tie_at_the_cut_keeps_every_tied_unit(sample_store, chung):
+def test_tie_at_the_cut_keeps_every_tied_unit(any_sample_store, chung):
     # eight units score 100 under previous_years=0; 2 % of 244 is 4: all eight are kept
     rules = Rules.from_profile(chung, previous_years=0, max_per_area=None, max_share=0.02)
-    sl = shortlist(sample_store, COMMITTEE, chung, YEAR, rules)
+    sl = shortlist(any_sample_store, COMMITTEE, chung, YEAR, rules)
     top = sl.units.filter(pl.col("candidate") & (pl.col("total") == 100.0))
     assert top.height > 4
     assert sl.selected.height == top.height and (sl.selected["total"] == 100.0).all()
@@ -323,9 +323,9 @@ def test_apply_quota_synthetic():
     assert out.filter(pl.col("selected"))["unit_code"].to_list() == ["b1"]
 
 
-def test_per_cluster_mode(sample_store, chung):
+def test_per_cluster_mode(any_sample_store, chung):
     rules = Rules.from_profile(chung, previous_years=0, max_per_area=1, max_share=None, per_cluster=True)
-    sl = shortlist(sample_store, COMMITTEE, chung, YEAR, rules)
+    sl = shortlist(any_sample_store, COMMITTEE, chung, YEAR, rules)
     assert sl.selected.group_by("cluster").len()["len"].max() == 1
     assert sl.units.filter(pl.col("rated"))["rank_used"].equals(sl.units.filter(pl.col("rated"))["rank_cluster"])
     cut = sl.units.filter(pl.col("ok_quota") == False)  # noqa: E712
@@ -336,14 +336,14 @@ def test_per_cluster_mode(sample_store, chung):
     assert set(sl.selected["unit_code"]) == set(leaders["unit_code"])
     # share per cluster: floor(share × rated units of the cluster), at least 1
     rules = replace(rules, max_per_area=None, max_share=0.1)
-    sl = shortlist(sample_store, COMMITTEE, chung, YEAR, rules)
+    sl = shortlist(any_sample_store, COMMITTEE, chung, YEAR, rules)
     size = sl.units.filter(pl.col("rated")).group_by("cluster").len("n")
     per = sl.selected.group_by("cluster").len("k").join(size, on="cluster")
     assert per.filter(pl.col("k") > pl.max_horizontal(pl.lit(1), (pl.col("n") * 0.1).floor())).is_empty()
 
 
-def test_cluster_leaders_match_independent_argmax(sample_store, chung, default_list):
-    u = _scored(sample_store, chung).year(YEAR).filter(pl.col("rated") & pl.col("cluster").is_not_null())
+def test_cluster_leaders_match_independent_argmax(any_sample_store, chung, default_list):
+    u = _scored(any_sample_store, chung).year(YEAR).filter(pl.col("rated") & pl.col("cluster").is_not_null())
     best = u.group_by("cluster").agg(pl.col("total").max().alias("best"))
     expected = set(u.join(best, on="cluster").filter(pl.col("total") == pl.col("best"))
                    .select("cluster", "unit_code").iter_rows())
@@ -353,9 +353,9 @@ def test_cluster_leaders_match_independent_argmax(sample_store, chung, default_l
     assert default_list.cluster_leaders["cluster"].n_unique() == u["cluster"].n_unique()
 
 
-def test_scope_by_area_and_type(sample_store, chung):
-    sl = shortlist(sample_store, COMMITTEE, chung, YEAR, area="991", unit_type="commune")
-    inside = set(units.subtree(sample_store, "991")["code"])
+def test_scope_by_area_and_type(any_sample_store, chung):
+    sl = shortlist(any_sample_store, COMMITTEE, chung, YEAR, area="991", unit_type="commune")
+    inside = set(units.subtree(any_sample_store, "991")["code"])
     assert sl.units.height > 0 and set(sl.units["unit_code"]) <= inside
     assert (sl.units["unit_type"] == "commune").all()
     assert sl.n_rated == sl.units.filter(pl.col("rated")).height
@@ -364,17 +364,17 @@ def test_scope_by_area_and_type(sample_store, chung):
 
 # --- access --------------------------------------------------------------------------------------
 
-def test_access(sample_store, chung):
-    assert shortlist(sample_store, COMMITTEE, chung, YEAR).units.height > 0
-    assert shortlist(sample_store, access.SYSTEM, chung, YEAR).area_code is None
+def test_access(any_sample_store, chung):
+    assert shortlist(any_sample_store, COMMITTEE, chung, YEAR).units.height > 0
+    assert shortlist(any_sample_store, access.SYSTEM, chung, YEAR).area_code is None
     with pytest.raises(AccessDenied) as err:
-        shortlist(sample_store, "lanhdao.tinh", chung, YEAR)
+        shortlist(any_sample_store, "lanhdao.tinh", chung, YEAR)
     assert str(err.value) == ("Tài khoản «lanhdao.tinh» (Lãnh đạo, Tỉnh Mẫu An Hòa (dữ liệu mẫu)) không được "
                               "dùng trang đề xuất khen thưởng. Vai trò «Lãnh đạo» không có quyền này.")
     with pytest.raises(AccessDenied, match="không được dùng trang đề xuất khen thưởng cho Thành phố Mẫu An Hòa"):
-        shortlist(sample_store, "canbo.991", chung, YEAR, area="991")
+        shortlist(any_sample_store, "canbo.991", chung, YEAR, area="991")
     with pytest.raises(AccessDenied, match="Vai trò «Cán bộ nhập liệu» không có quyền này"):
-        shortlist(sample_store, "canbo.991", chung, YEAR)
+        shortlist(any_sample_store, "canbo.991", chung, YEAR)
 
 
 # --- exports -------------------------------------------------------------------------------------

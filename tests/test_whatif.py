@@ -1,4 +1,4 @@
-"""What-if on the unit page: a hypothetical scored by the same chain equals what a real upload of
+"""What-if on the unit page, on both stores: a hypothetical scored by the same chain equals what a real upload of
 the same values gives; the suggestions reach the level they promise; access by area."""
 
 from __future__ import annotations
@@ -52,8 +52,8 @@ CASES = [  # (what it shows, changes), applied one after the other, each upload 
 ]
 
 
-def test_what_if_equals_a_real_upload(fresh_sample_store, profiles):
-    store, profile = fresh_sample_store, profiles["chung"]
+def test_what_if_equals_a_real_upload(any_fresh_sample_store, profiles):
+    store, profile = any_fresh_sample_store, profiles["chung"]
     seen_levels, content = set(), None
     for what, changes in CASES:
         base = whatif.unit_values(store, LEADER, profile, UNIT, YEAR, "self")
@@ -85,23 +85,23 @@ def test_what_if_equals_a_real_upload(fresh_sample_store, profiles):
     assert _stored(store, profile, "appraised")["total"] == pytest.approx(sim.after.total, abs=1e-9)
 
 
-def test_no_change_gives_the_stored_score_for_every_unit(sample_store, profiles):
+def test_no_change_gives_the_stored_score_for_every_unit(any_sample_store, profiles):
     profile = profiles["chung"]
     for basis in ("appraised", "self"):
-        units = own_units(sample_store, scoring.cached_score(sample_store, profile, [YEAR], basis).year(YEAR),
+        units = own_units(any_sample_store, scoring.cached_score(any_sample_store, profile, [YEAR], basis).year(YEAR),
                           profile.id, YEAR)
         for row in units.head(12).iter_rows(named=True):
-            sim = whatif.simulate(sample_store, LEADER, profile, row["unit_code"], YEAR, basis)
+            sim = whatif.simulate(any_sample_store, LEADER, profile, row["unit_code"], YEAR, basis)
             assert sim.changed == ()
             assert (sim.after.total, sim.after.level, sim.after.rank) == (row["total"], row["level"], row["rank"])
             assert (sim.before.total, sim.before.rank) == (row["total"], row["rank"])
 
 
-def test_rank_inserts_the_new_total_among_the_others(sample_store, profiles):
+def test_rank_inserts_the_new_total_among_the_others(any_sample_store, profiles):
     profile = profiles["chung"]
-    units = own_units(sample_store, scoring.cached_score(sample_store, profile, [YEAR], "self").year(YEAR),
+    units = own_units(any_sample_store, scoring.cached_score(any_sample_store, profile, [YEAR], "self").year(YEAR),
                       profile.id, YEAR)
-    sim = whatif.simulate(sample_store, LEADER, profile, UNIT, YEAR, "self",
+    sim = whatif.simulate(any_sample_store, LEADER, profile, UNIT, YEAR, "self",
                           {"TRAIN_STAFF": 100.0, "INSP_REPORT_ON_TIME": 1.0})
     others = units.filter((pl.col("unit_code") != UNIT) & pl.col("rated"))
     assert sim.after.rank == others.filter(pl.col("total") > sim.after.total).height + 1
@@ -109,53 +109,53 @@ def test_rank_inserts_the_new_total_among_the_others(sample_store, profiles):
     assert sim.after.rank < sim.before.rank
 
 
-def test_values_a_real_upload_refuses_are_refused(sample_store, profiles):
+def test_values_a_real_upload_refuses_are_refused(any_sample_store, profiles):
     profile = profiles["chung"]
     for changes, words in [({"TRAIN_STAFF": 120.0}, "từ 0 đến 100"),
                            ({"RESP_COMPLAINTS": (11.0, 10.0)}, "không được lớn hơn mẫu số"),
                            ({"TRAIN_CLASSES": 1.5}, "số nguyên"),
                            ({"NOT_AN_INDICATOR": 1.0}, "không được bộ tiêu chí chấm")]:
         with pytest.raises(InputError, match=words):
-            whatif.simulate(sample_store, LEADER, profile, UNIT, YEAR, "self", changes)
+            whatif.simulate(any_sample_store, LEADER, profile, UNIT, YEAR, "self", changes)
 
 
-def test_access_refused_outside_the_area(sample_store, profiles):
+def test_access_refused_outside_the_area(any_sample_store, profiles):
     with pytest.raises(AccessDenied, match="99001|Tây Thịnh|ngoài"):
-        whatif.unit_values(sample_store, "canbo.99401", profiles["chung"], UNIT, YEAR)
+        whatif.unit_values(any_sample_store, "canbo.99401", profiles["chung"], UNIT, YEAR)
     with pytest.raises(AccessDenied):
-        whatif.simulate(sample_store, "canbo.992", profiles["chung"], UNIT, YEAR, "self", {"TRAIN_STAFF": 100.0})
-    assert whatif.unit_values(sample_store, OFFICER, profiles["chung"], UNIT, YEAR).unit["unit_code"] == UNIT
+        whatif.simulate(any_sample_store, "canbo.992", profiles["chung"], UNIT, YEAR, "self", {"TRAIN_STAFF": 100.0})
+    assert whatif.unit_values(any_sample_store, OFFICER, profiles["chung"], UNIT, YEAR).unit["unit_code"] == UNIT
 
 
-def test_suggestions_reach_the_next_level_when_scored(sample_store, profiles):
+def test_suggestions_reach_the_next_level_when_scored(any_sample_store, profiles):
     profile = profiles["chung"]
-    units = own_units(sample_store, scoring.cached_score(sample_store, profile, [YEAR], "self").year(YEAR),
+    units = own_units(any_sample_store, scoring.cached_score(any_sample_store, profile, [YEAR], "self").year(YEAR),
                       profile.id, YEAR)
     below = units.filter(pl.col("rated") & (pl.col("level_ord") > 1)).sort("unit_code")
     tried = below.filter(pl.col("unit_code").is_in(below["unit_code"].gather_every(max(1, below.height // 6)).implode()))
     reached = 0
     for row in tried.iter_rows(named=True):
-        s = whatif.suggest(sample_store, LEADER, profile, row["unit_code"], YEAR, "self")
+        s = whatif.suggest(any_sample_store, LEADER, profile, row["unit_code"], YEAR, "self")
         target = profile.levels[row["level_ord"] - 2].level
         assert s.target_level == target
         if not s.reached:
             assert s.message.startswith("Không có cách nào") and s.result is not None
             continue
         reached += 1
-        again = whatif.simulate(sample_store, LEADER, profile, row["unit_code"], YEAR, "self", s.values)
+        again = whatif.simulate(any_sample_store, LEADER, profile, row["unit_code"], YEAR, "self", s.values)
         assert again.after.rated and again.after.level_ord <= row["level_ord"] - 1
         assert s.changes.height == len(s.values) >= 1
         # none of the changes can be dropped (each was tried without)
         for code in s.values:
             fewer = {k: v for k, v in s.values.items() if k != code}
             if fewer:
-                w = whatif.simulate(sample_store, LEADER, profile, row["unit_code"], YEAR, "self", fewer)
+                w = whatif.simulate(any_sample_store, LEADER, profile, row["unit_code"], YEAR, "self", fewer)
                 assert not (w.after.rated and w.after.level_ord <= row["level_ord"] - 1)
     assert reached >= 2
 
 
-def test_a_veto_that_blocks_the_level_is_named(fresh_sample_store, profiles):
-    store, profile = fresh_sample_store, profiles["chung"]
+def test_a_veto_that_blocks_the_level_is_named(any_fresh_sample_store, profiles):
+    store, profile = any_fresh_sample_store, profiles["chung"]
     base = whatif.unit_values(store, LEADER, profile, UNIT, YEAR, "self")
     kinds = dict(zip(base.values["indicator"], base.values["kind"]))
     changes = {"DISC_VIOLATIONS": 3.0, "DISC_HANDLED": (3.0, 3.0)}
@@ -165,26 +165,26 @@ def test_a_veto_that_blocks_the_level_is_named(fresh_sample_store, profiles):
     assert "giới hạn bởi điều kiện loại trừ" in s.message and "03 vi phạm" in s.message
 
 
-def test_a_profile_with_bonus_deduction_caps_and_a_not_rated_veto(sample_store, profiles):
+def test_a_profile_with_bonus_deduction_caps_and_a_not_rated_veto(any_sample_store, profiles):
     """tiep-can-phap-luat-mau (bonus and deduction items with caps, a not-rated veto, incomplete =
     not rated): no change gives the stored score; the veto makes the unit not rated, unranked."""
     profile = profiles["tiep-can-phap-luat-mau"]
-    units = own_units(sample_store, scoring.cached_score(sample_store, profile, [YEAR], "self").year(YEAR),
+    units = own_units(any_sample_store, scoring.cached_score(any_sample_store, profile, [YEAR], "self").year(YEAR),
                       profile.id, YEAR)
     assert units.height > 10
     for row in units.head(8).iter_rows(named=True):
-        sim = whatif.simulate(sample_store, LEADER, profile, row["unit_code"], YEAR, "self")
+        sim = whatif.simulate(any_sample_store, LEADER, profile, row["unit_code"], YEAR, "self")
         assert (sim.after.total, sim.after.level, sim.after.rank, sim.after.rated) == \
             (row["total"], row["level"], row["rank"], row["rated"])
     code = units.filter(pl.col("rated"))["unit_code"][0]
-    base = whatif.unit_values(sample_store, LEADER, profile, code, YEAR, "self")
+    base = whatif.unit_values(any_sample_store, LEADER, profile, code, YEAR, "self")
     assert {"veto", "adjustment"} <= set(base.values["role"])
-    vetoed = whatif.simulate(sample_store, LEADER, profile, code, YEAR, "self", {"HEAD_DISCIPLINED": 1.0})
+    vetoed = whatif.simulate(any_sample_store, LEADER, profile, code, YEAR, "self", {"HEAD_DISCIPLINED": 1.0})
     assert not vetoed.after.rated and vetoed.after.rank is None and vetoed.after.level is None
     reason = next(v.reason for v in profile.in_force(YEAR).vetoes if v.indicator.code == "HEAD_DISCIPLINED")
     assert vetoed.after.not_rated_reason == reason and "kỷ luật" in reason
     assert vetoed.after.n_rated == vetoed.before.n_rated - 1
-    bonus = whatif.simulate(sample_store, LEADER, profile, code, YEAR, "self", {"BONUS_INITIATIVE": 9.0})
+    bonus = whatif.simulate(any_sample_store, LEADER, profile, code, YEAR, "self", {"BONUS_INITIATIVE": 9.0})
     before_bonus = base.unit["bonus"] or 0
     # 2,5 points each, at most 5: the raw total rises by 5 - the bonus it had (the cap holds)
     assert bonus.after.raw_total - bonus.before.raw_total == pytest.approx(5 - before_bonus, abs=1e-9)
