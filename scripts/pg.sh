@@ -35,7 +35,7 @@ case "$cmd" in
       "${as[@]}" "$bin/initdb" -D "$data" -U dcmetrics --auth=trust --encoding=UTF8 --locale=C.UTF-8 >"$dir/initdb.log"
     fi
     "${as[@]}" "$bin/pg_ctl" -D "$data" -l "$dir/server.log" -w -t 60 \
-      -o "-c listen_addresses='' -k $dir -c fsync=off -c full_page_writes=off -c max_connections=100" start >/dev/null
+      -o "-c listen_addresses='' -k $dir -c fsync=off -c full_page_writes=off -c max_connections=300" start >/dev/null
     if ! "$bin/psql" -XtAq "postgresql://dcmetrics@/postgres?host=$dir" \
          -c "SELECT 1 FROM pg_database WHERE datname = 'dcmetrics'" | grep -q 1; then
       "$bin/psql" -XtAq "postgresql://dcmetrics@/postgres?host=$dir" -c "CREATE DATABASE dcmetrics" >/dev/null

@@ -145,8 +145,9 @@ def _reporting(kind: str):
             except BaseException:
                 import traceback
 
-                results = args[4] if kind == "writer" else args[5]
+                barrier, results = (args[3], args[4]) if kind == "writer" else (args[4], args[5])
                 results.put(("error", f"{kind}{args[1]}", traceback.format_exc()))
+                barrier.abort()  # the others stop waiting for this one at the start
                 raise
         return run
     return wrap
@@ -349,7 +350,16 @@ def run(url: str, writers: int = 34, commits: int = 10, readers: int = 4, kill_w
         for p in procs.values():
             p.start()
         log(f"{writers} writers × {commits} commits, {readers} readers: started")
-        barrier.wait(timeout=120)
+        try:
+            barrier.wait(timeout=300)
+        except threading.BrokenBarrierError:
+            # a process that failed before the barrier (e.g. no connection left) says why
+            errors = []
+            while not results.empty():
+                kind, who, payload = results.get()
+                if kind == "error":
+                    errors.append(f"{who}: {payload}")
+            raise RuntimeError("not every process reached the start:\n" + "\n".join(errors or ["(no error reported)"]))
         t0 = time.perf_counter()
         if pages:
             pages.start()
