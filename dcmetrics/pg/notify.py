@@ -25,8 +25,9 @@ class DataListener:
 
     def wait(self, timeout: float) -> int | None:
         """The newest data_version announced since the last call, waiting at most `timeout`
-        seconds for the first; None when nothing was committed meanwhile. Notifications that
-        came together are read at once (a burst of commits gives its last number)."""
+        seconds for the first; None when nothing was committed meanwhile. Notifications
+        that have already arrived are read at once (a burst that arrived together gives its last
+        number; one still on its way comes with the next call)."""
         newest = None
         for n in self._conn.notifies(timeout=timeout, stop_after=1):
             newest = int(n.payload)
