@@ -55,6 +55,12 @@ def frameworks_dir() -> Path:
     return Path(env) if env else FRAMEWORKS_DIR
 
 
+def prime_enabled() -> bool:
+    """Whether the app reads ahead into its caches in a background thread (dcmetrics.primer):
+    DCMETRICS_PRIME, on unless set to 0 (the tests turn it off, except the primer's own)."""
+    return os.environ.get("DCMETRICS_PRIME", "1").strip() not in ("0", "false", "no", "")
+
+
 def max_upload_bytes() -> int:
     return int(float(os.environ.get("DCMETRICS_MAX_UPLOAD_MB", "10")) * 1024 * 1024)
 

@@ -4,6 +4,7 @@ stores on PostgreSQL for the store-facing tests (`any_*`, StoreFactory, at the e
 from __future__ import annotations
 
 import itertools
+import os
 import sys
 from pathlib import Path
 
@@ -12,6 +13,9 @@ import pytest
 
 TESTS = Path(__file__).resolve().parent
 sys.path.insert(0, str(TESTS))  # reference_scoring, scoring_cases
+# No read-ahead thread in the app under test (AppTest, streamlit run): it would read the store while
+# a test changes it and make timings and query counts depend on it. test_primer turns it on.
+os.environ.setdefault("DCMETRICS_PRIME", "0")
 
 from dcmetrics import access, bootstrap, framework  # noqa: E402
 from dcmetrics.store import Store, bump_data_version  # noqa: E402

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from dcmetrics import access, bootstrap, config, framework, scoring, territory, units
+from dcmetrics import access, bootstrap, config, framework, primer, scoring, territory, units
 from dcmetrics.dashboard import Filters
 from dcmetrics.errors import DcmetricsError, StoreBusy, ValidationError
 
@@ -33,7 +33,20 @@ def _open_store():
         from dcmetrics.cli import first_admin_notice
 
         print(first_admin_notice(admin_password), flush=True)
+    if config.prime_enabled():  # read ahead while the first visitor logs in, and after each upload
+        primer.Primer(store, get_profiles, log=lambda line: print(line, flush=True), warm=_warm_libraries).start()
     return store
+
+
+def _warm_libraries() -> None:
+    """A process's first plotly figure imports plotly's validators and pandas (about 1 s of the
+    first login's overview): done once in the primer's thread instead."""
+    import pandas as pd
+    import plotly.express as px
+
+    px.bar(pd.DataFrame({"x": ["a"], "y": [1]}), x="x", y="y", color="x", text="y",
+           orientation="v").update_layout(showlegend=False).to_dict()
+    px.bar(pd.DataFrame({"x": [1], "y": ["a"]}), x="x", y="y", color="y", orientation="h").to_dict()
 
 
 def open_store():
