@@ -311,9 +311,30 @@ _SUBTREE_LOCK = threading.Lock()
 
 
 def get_account(store: Store, username: str | None) -> Account | None:
-    """The account as stored now (pages re-read their session's account with it), or None."""
+    """The account as stored now (pages re-read their session's account with it), or None.
+    A rerun asks a dozen times (the menu, every check): on the embedded file it is read once per
+    write generation, i.e. again after any transaction (a deactivation, a role change, a failed
+    login), never later than a read would see it. On PostgreSQL it is read every time."""
+    gen = store.write_generation()
+    if gen is None:
+        row = _get(store, username)
+        return _account(row) if row else None
+    key = (cache_key(store), gen, _key(username))
+    with _ACCOUNTS_LOCK:
+        if key in _ACCOUNTS:
+            return _ACCOUNTS[key]
     row = _get(store, username)
-    return _account(row) if row else None
+    found = _account(row) if row else None
+    with _ACCOUNTS_LOCK:
+        if store.write_generation() == gen:  # no transaction ended while it was read
+            if len(_ACCOUNTS) > 1024:
+                _ACCOUNTS.clear()
+            _ACCOUNTS[key] = found
+    return found
+
+
+_ACCOUNTS: dict[tuple, Account | None] = {}  # Account is frozen: callers cannot change what is kept
+_ACCOUNTS_LOCK = threading.Lock()
 
 
 def _current(store: Store, actor) -> Account:

@@ -12,7 +12,8 @@ from dcmetrics.fmt import sort_vi
 from dcmetrics.framework_model import Profile
 from dcmetrics.ingest.commit import submissions_for_unit
 from dcmetrics.lineage import PredecessorHistory, predecessor_history
-from dcmetrics.store import Store
+from dcmetrics.kept import Kept
+from dcmetrics.store import Store, cache_key
 
 
 @dataclass(frozen=True)
@@ -52,9 +53,22 @@ def _in_scope(store: Store, frame: pl.DataFrame, f: Filters, area: str | None,
     return frame
 
 
+# What the result pages read on every rerun, kept per data version, profile versions, filters and
+# the scope the access check resolved (the check itself runs on every call, before the lookup).
+_VIEWS = Kept(64)
+
+
+def _view(store: Store, name: str, profile: Profile, f: Filters, area: str | None, build):
+    return _VIEWS.get(cache_key(store, name, profile.id, scoring._versions_key(profile), f, area), build)
+
+
 def ranking(store: Store, profile: Profile, f: Filters, actor) -> pl.DataFrame:
     """Scored units of the year in the filters' scope, best first, with points per group."""
     area = _scope_area(store, f, actor)
+    return _view(store, "ranking", profile, f, area, lambda: _ranking(store, profile, f, area))
+
+
+def _ranking(store: Store, profile: Profile, f: Filters, area: str | None) -> pl.DataFrame:
     scoring.require_year(store, f.year)
     result = scoring.cached_score(store, profile, [f.year], f.basis)
     # the scores come best first, equal totals in Vietnamese name order (scoring's ORDER BY)
@@ -89,9 +103,13 @@ def _review_states(store: Store, year: int) -> pl.DataFrame:
 def awaiting_review(store: Store, profile: Profile, f: Filters, actor) -> str | None:
     """What a results page says of the scope's figures not approved yet, or None when every
     unit sent is approved: counted over the units the self-assessed basis scores in the scope."""
-    sent = ranking(store, profile, replace(f, basis="self"), actor)
-    counts = dict(sent.group_by("review_state").len().iter_rows()) if sent.height else {}
-    return unit_reviews.awaiting_sentence({k: int(v) for k, v in counts.items() if k}, f.basis)
+    area = _scope_area(store, f, actor)
+
+    def build():
+        sent = ranking(store, profile, replace(f, basis="self"), actor)
+        counts = dict(sent.group_by("review_state").len().iter_rows()) if sent.height else {}
+        return unit_reviews.awaiting_sentence({k: int(v) for k, v in counts.items() if k}, f.basis)
+    return _view(store, "awaiting_review", profile, f, area, build)
 
 
 # The profile's own units ranked among themselves, kept per data version: re-ranking 40,000 units
@@ -135,6 +153,10 @@ class Overview:
 
 def overview(store: Store, profile: Profile, f: Filters, actor) -> Overview:
     area = _scope_area(store, f, actor)
+    return _view(store, "overview", profile, f, area, lambda: _overview(store, profile, f, area))
+
+
+def _overview(store: Store, profile: Profile, f: Filters, area: str | None) -> Overview:
     scoring.require_year(store, f.year)
     # the year alone (the ranking asks for the same, so one read serves both), then what the
     # comparison needs of the year before

@@ -19,6 +19,7 @@ from dcmetrics import sqlfiles
 from dcmetrics.exact import dec
 from dcmetrics.errors import DcmetricsError, NotFound
 from dcmetrics.framework_model import Profile
+from dcmetrics.kept import Kept
 from dcmetrics.store import Store, cache_key
 
 BASES = ("appraised", "self")
@@ -332,9 +333,13 @@ def rerank(units: pl.DataFrame) -> pl.DataFrame:
 
 
 def scored_years(store: Store) -> list[int]:
-    """Years that have current data, newest first."""
-    rows = store.rows(sqlfiles.load("data_years"))
-    return [r[0] for r in rows]
+    """Years that have current data, newest first (read once per data version: every page's
+    sidebar and every year check asks)."""
+    return list(_YEARS.get(cache_key(store, "scored_years"),
+                           lambda: tuple(r[0] for r in store.rows(sqlfiles.load("data_years")))))
+
+
+_YEARS = Kept(8)
 
 
 # ------------------------------------------------------------------ stored scores

@@ -8,6 +8,7 @@ raises StoreBusy.
 
 from __future__ import annotations
 
+import os
 import random
 import threading
 import time
@@ -82,6 +83,9 @@ class Store:
         wait = 0.0 if self.path == ":memory:" else config.lock_wait_seconds() if lock_wait is None else lock_wait
         self._con = _connect(self.path, wait)
         self._write_lock = threading.Lock()
+        # the database's key for the process-wide write generations: a file's real path (every
+        # Store on one file in this process shares its DuckDB instance), a fresh object for :memory:
+        self._db = object() if self.path == ":memory:" else os.path.realpath(self.path)
         try:
             migrate(self)
         except BaseException:
@@ -117,6 +121,7 @@ class Store:
                 raise
             finally:
                 cur.close()
+                _written(self._db)
 
     @contextmanager
     def exclusive(self) -> Iterator[None]:
@@ -139,10 +144,26 @@ class Store:
         finally:
             cur.close()
 
+    def write_generation(self) -> int | None:
+        """A number that changes after every transaction on this database in this process. The
+        file admits one process, so while it is unchanged nothing stored has changed: what was
+        read under it may be kept (PgStore, with other processes writing, gives None)."""
+        return _GENERATIONS.get(self._db, 0)
+
     def data_version(self) -> int:
-        """Bumped by every change to scored data; pages key their caches on it."""
-        row = self.rows("SELECT value FROM meta WHERE key = 'data_version'")[0]
-        return int(row[0])
+        """Bumped by every change to scored data; pages key their caches on it. A rerun asks for
+        it a dozen times: it is read once per write generation."""
+        gen = self.write_generation()
+        if gen is None:  # other processes write too: read it every time (one indexed row)
+            return int(self.rows("SELECT value FROM meta WHERE key = 'data_version'")[0][0])
+        kept = _DATA_VERSIONS.get(self._db)
+        if kept is not None and kept[0] == gen:
+            return kept[1]
+        value = int(self.rows("SELECT value FROM meta WHERE key = 'data_version'")[0][0])
+        with _GENERATIONS_LOCK:
+            if _GENERATIONS.get(self._db, 0) == gen:  # no transaction ended meanwhile
+                _DATA_VERSIONS[self._db] = (gen, value)
+        return value
 
     def meta(self, key: str) -> str | None:
         rows = self.rows("SELECT value FROM meta WHERE key = $k", {"k": key})
@@ -151,6 +172,20 @@ class Store:
     def close(self) -> None:
         """Close the connection (and every cursor taken from it): the file is free for others."""
         self._con.close()
+        _written(self._db)  # nothing kept outlives it: the next read fails as on a closed connection
+
+
+# Per database in this process: how many transactions have ended, and the data version read
+# under the current count. A transaction's end (commit or rollback) counts one, after it is over.
+_GENERATIONS: dict = {}
+_DATA_VERSIONS: dict = {}
+_GENERATIONS_LOCK = threading.Lock()
+
+
+def _written(db) -> None:
+    with _GENERATIONS_LOCK:
+        _GENERATIONS[db] = _GENERATIONS.get(db, 0) + 1
+        _DATA_VERSIONS.pop(db, None)
 
 
 def bump_data_version(cur: duckdb.DuckDBPyConnection, year: int | None = None,

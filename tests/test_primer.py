@@ -14,14 +14,9 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from dcmetrics import access, completeness, dashboard, framework, primer, scoring
+from dcmetrics import access, completeness, dashboard, primer, scoring
 from dcmetrics.dashboard import Filters
 from dcmetrics.store import bump_data_version, cache_key
-
-
-@pytest.fixture(scope="module")
-def profiles():
-    return framework.load_profiles()
 
 
 def _score_key(store, profile, year):

@@ -446,6 +446,10 @@ class PgStore(Store):
         finally:
             self._give(conn)
 
+    def write_generation(self) -> None:
+        """None: other processes commit too, so nothing read may be kept on this process's count."""
+        return None
+
     def frame(self, sql: str, params: dict | None = None) -> pl.DataFrame:
         cur = self.cursor()
         try:
