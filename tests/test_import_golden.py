@@ -174,3 +174,21 @@ def test_import_scenario_equals_golden(built):
     assert by["partial-far"]["kept_units"] > 0 and by["no-area-replace-all"]["area"] == uploads["area"]
     assert by["long"]["stored"] and by["long-problems"]["refused"]
     assert by["area-locked"]["refused"][0][0] == "tệp" and by["province-file-locked-unit"]["refused"][0][2]
+
+
+@pytest.mark.parametrize("year", [2023, 2024])
+def test_current_values_of_units_equal_the_whole_year_filtered(any_sample_store, year):
+    """The upload's join on its own units (current_values_of_units) gives exactly the rows of the
+    whole year's current values (current_values_of_year, units NULL) for those units, on both stores."""
+    from dcmetrics import sqlfiles
+
+    store = any_sample_store
+    every = store.frame(sqlfiles.load("current_values_of_year"), {"y": year, "units": None})
+    codes = sorted(set(every["unit_code"].to_list()))
+    wanted = codes[::3] + ["KHONG-CO-MA", codes[0]]  # every third unit, an unknown code, a repeat
+    cols = ["unit_code", "indicator", "value", "num", "den"]
+    got = store.frame(sqlfiles.load("current_values_of_units"), {"y": year, "units": wanted})
+    plain = every.filter(every["unit_code"].is_in(wanted))
+    assert got.height == plain.height > 0
+    assert got.select(cols).sort(cols[:2]).equals(plain.select(cols).sort(cols[:2]))
+    assert store.frame(sqlfiles.load("current_values_of_units"), {"y": year, "units": []}).height == 0
