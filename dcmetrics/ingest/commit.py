@@ -212,7 +212,7 @@ def check_file(store: Store, content: bytes, file_name: str, year: int, actor,
 
 def far_from_last_year(store: Store, obs: pl.DataFrame, year: int, indicators: dict) -> list[Problem]:
     """Warnings (not blocking) for values far from the unit's current value of the year before."""
-    prev = store.frame(sqlfiles.load("current_values_of_year"),
+    prev = store.frame(sqlfiles.load("current_values_of_units"),
                        {"y": year - 1, "units": obs["unit_code"].unique().sort().to_list()})
     if prev.is_empty() or obs.is_empty():
         return []
@@ -249,7 +249,7 @@ def data_changes(store: Store, checked: Checked) -> pl.DataFrame:
     file_units = obs["unit_code"].unique().to_list()
     dropped = {r[0] for r in store.rows(sqlfiles.load("submission_units"), {"ids": replaces})} - set(file_units)
     left = "removed" if checked.replace_all else "kept"
-    now = store.frame(sqlfiles.load("current_values_of_year"), {"y": year, "units": sorted(file_units)})
+    now = store.frame(sqlfiles.load("current_values_of_units"), {"y": year, "units": sorted(file_units)})
     now = now.select("unit_code", "indicator", *[pl.col(c).cast(pl.Float64) for c in _CMP])
     new = obs.select("unit_code", "indicator", *[pl.col(c).cast(pl.Float64) for c in _CMP])
     both = (new.join(now.filter(pl.col("unit_code").is_in(file_units)), on=["unit_code", "indicator"],

@@ -64,7 +64,7 @@ class _Template:
 def _current_values(store, year: int, codes: list[str], columns: list[Column]) -> dict[tuple[str, str], float | None]:
     """The figures stored now for these units and year, keyed by template column: what a filled
     template carries, so that correcting one cell is not retyping the whole file."""
-    frame = store.frame(sqlfiles.load("current_values_of_year"), {"y": int(year), "units": codes})
+    frame = store.frame(sqlfiles.load("current_values_of_units"), {"y": int(year), "units": list(codes)})
     by_ind = {c.indicator.code: [] for c in columns}
     for c in columns:
         by_ind[c.indicator.code].append(c)

@@ -7,6 +7,8 @@
 --   * an approved unit-year (unit_reviews) in an area not locked as a whole: a reviewer approved
 --     that unit's figures alone, so a file may carry the area's other units but not this one.
 -- The upload page asks with $codes = every unit of the area; the commit with the file's units.
+-- $codes is a semi-join (IN a subquery), not list_contains row by row: DuckDB hashes the list once
+-- and prunes row groups by it.
 SELECT l.area_code, a.name AS area_name, l.locked_by, NULL::VARCHAR AS unit_code
 FROM area_locks l
 JOIN units a ON a.code = l.area_code
@@ -17,12 +19,12 @@ FROM area_locks l
 JOIN units a ON a.code = l.area_code
 JOIN submissions s ON s.area_code = l.area_code AND s.year = l.year AND s.state = 'current'
 JOIN observations o ON o.submission_id = s.id AND o.year = l.year
-WHERE l.year = $y AND l.area_code IS DISTINCT FROM $area AND list_contains($codes, o.unit_code)
+WHERE l.year = $y AND l.area_code IS DISTINCT FROM $area AND o.unit_code IN (SELECT unnest(CAST($codes AS VARCHAR[])))
 UNION ALL
 SELECT DISTINCT s.area_code, a.name AS area_name, r.acted_by AS locked_by, r.unit_code
 FROM unit_reviews r
 JOIN submissions s ON s.id = r.submission_id
 JOIN units a ON a.code = s.area_code
-WHERE r.year = $y AND r.state = 'approved' AND list_contains($codes, r.unit_code)
+WHERE r.year = $y AND r.state = 'approved' AND r.unit_code IN (SELECT unnest(CAST($codes AS VARCHAR[])))
   AND NOT EXISTS (SELECT 1 FROM area_locks l WHERE l.area_code = s.area_code AND l.year = $y)
 ORDER BY unit_code NULLS FIRST, area_code
