@@ -63,7 +63,7 @@ def _unit_choices(_units: pl.DataFrame, data_version: int, scope: str) -> tuple[
     """Names and the Vietnamese order of the units offered (40,000 at national size: sorting them
     on every rerun cost 0.4 s), cached per scope (account, profile, filters) and data version. A
     resource, read only: as cached data every rerun unpickled the 40,000 names again (13 % of it)."""
-    pairs = _units.select("unit_code", "unit_name").unique()
+    pairs = _units.select("unit_code", "unit_name").unique().sort("unit_code")  # equal names: by code
     return dict(zip(pairs["unit_code"], pairs["unit_name"])), sort_vi(pairs, "unit_name")
 
 

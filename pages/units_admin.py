@@ -127,7 +127,8 @@ def unit_label(code: str) -> str:
 
 def unit_codes(label: str, key: str) -> list[str]:
     """Every unit's code, or above ALL_UNITS (40,000 of a nation took the browser 5 s to draw in
-    the two boxes below) a search outside the form listing at most MATCHES, with the units chosen."""
+    the two boxes below) a search listing at most MATCHES, with the units chosen. The boxes are
+    outside the form so that what is chosen is known to the next search."""
     if registry.height <= ALL_UNITS:
         return registry["code"].to_list()
     query = st.text_input(label, key=f"{key}_search")
@@ -139,13 +140,12 @@ def unit_codes(label: str, key: str) -> list[str]:
 
 
 st.markdown("**Thêm liên kết**")
-old_codes = unit_codes("Tìm đơn vị cũ (tên hoặc mã)", "lineage_old")
-new_options = unit_codes("Tìm đơn vị mới (tên hoặc mã)", "lineage_new")
+old_code = st.selectbox("Đơn vị cũ", unit_codes("Tìm đơn vị cũ (tên hoặc mã)", "lineage_old"), index=None,
+                        format_func=unit_label, key="lineage_old", placeholder="Chọn đơn vị đã kết thúc")
+new_codes = st.multiselect("Đơn vị mới (chọn nhiều nếu đơn vị cũ được chia)",
+                           unit_codes("Tìm đơn vị mới (tên hoặc mã)", "lineage_new"), format_func=unit_label,
+                           key="lineage_new", placeholder="Chọn đơn vị kế thừa")
 with st.form("lineage_add", clear_on_submit=False):
-    old_code = st.selectbox("Đơn vị cũ", old_codes, index=None, format_func=unit_label, key="lineage_old",
-                            placeholder="Chọn đơn vị đã kết thúc")
-    new_codes = st.multiselect("Đơn vị mới (chọn nhiều nếu đơn vị cũ được chia)", new_options,
-                               format_func=unit_label, key="lineage_new", placeholder="Chọn đơn vị kế thừa")
     shares_text = st.text_input("Tỷ lệ từng phần, theo thứ tự đơn vị mới (để trống: cả đơn vị hoặc chia đều)",
                                 placeholder="ví dụ: 0,6; 0,4 hoặc 1/3; 1/3; 1/3", key="lineage_shares")
     on = st.date_input("Ngày hiệu lực", value=reorganisation().effective_date, format="DD/MM/YYYY",

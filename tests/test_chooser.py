@@ -53,3 +53,14 @@ def test_unit_options(n, query, chosen, codes, searchable, matched):
 def test_caption(query, caption):
     assert unit_options(table(30), query).caption() == caption
     assert unit_options(table(5), query).caption() == ""
+
+
+@pytest.mark.parametrize("query, codes", [
+    ("SN00017", ["SN00017"]),      # a code with letters, typed as it is written
+    ("sn00017", ["SN00017"]),      # or in lower case
+    ("dv00", ["DV00020", "DV00021"]),
+])
+def test_codes_with_letters_are_found(query, codes):
+    frame = pl.DataFrame({"unit_code": [f"SN{i:05d}" for i in range(20)] + ["DV00020", "DV00021"],
+                          "unit_name": ["Ban Quản lý dự án An Hòa"] * 22})
+    assert unit_options(frame, query).codes == codes

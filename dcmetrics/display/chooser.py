@@ -54,7 +54,8 @@ def unit_options(table: pl.DataFrame, query: str = "", chosen: str | Sequence[st
         found = table
         words = fold(query or "").split()
         if words:
-            hay = pl.concat_str([fold_expr(pl.col("unit_name")).fill_null(""), pl.col("unit_code").cast(pl.String)],
+            # the code folded too: the query is, and codes may hold letters («SN004030042»)
+            hay = pl.concat_str([fold_expr(pl.col("unit_name")).fill_null(""), fold_expr(pl.col("unit_code"))],
                                 separator=" ")
             found = table.filter(pl.all_horizontal([hay.str.contains(w, literal=True) for w in words]))
     matched = found.height
