@@ -173,3 +173,29 @@ def test_a_kept_figure_is_drawn_as_the_dict_was():
     # the same figure (the layout's keys may come in another order: the browser reads JSON)
     assert json.loads(spec(fig)) == json.loads(spec(fig.to_dict()))
     assert "Huyện 19" in spec(fig) and "Đổi bộ tiêu chí" in spec(fig)
+
+
+def test_lineage_links_and_unaccounted_kept_per_data_version():
+    """The administrative units page reads both on every rerun: kept per data version, equal to
+    the plain reads, and an edit is seen at once."""
+    from datetime import date
+
+    from dcmetrics import access, bootstrap, lineage_edit, sqlfiles
+    from dcmetrics.store import Store
+
+    s = Store(":memory:")
+    bootstrap.register_frameworks(s)
+    bootstrap.load_sample(s)
+    links, missing = lineage_edit.links(s), lineage_edit.unaccounted(s)
+    assert lineage_edit.links(s) is links and lineage_edit.unaccounted(s) is missing
+    assert links.equals(s.frame(sqlfiles.load("lineage_links"))) and links.height > 10
+    assert missing.equals(lineage_edit._unaccounted(s))
+    row = links.row(0, named=True)
+    lineage_edit.remove_links(s, access.SYSTEM, [(row["old_code"], row["new_code"])], "Nhập nhầm")
+    after = lineage_edit.links(s)
+    assert after.height == links.height - 1 and after.equals(s.frame(sqlfiles.load("lineage_links")))
+    assert lineage_edit.unaccounted(s).equals(lineage_edit._unaccounted(s))
+    lineage_edit.add_links(s, access.SYSTEM, [lineage_edit.LinkEntry(row["old_code"], row["new_code"],
+                                                                     date(2025, 7, 1))], "Nhập lại")
+    assert lineage_edit.links(s).height == links.height
+    s.close()
