@@ -5,6 +5,8 @@ one transaction, audited, and the data version bumped (trends and unit pages rea
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import date
 
@@ -13,7 +15,7 @@ import polars as pl
 from dcmetrics import access, audit, lineage_rules, sqlfiles
 from dcmetrics.errors import Problem, ValidationError
 from dcmetrics.fmt import nfc
-from dcmetrics.store import Store, bump_data_version
+from dcmetrics.store import Store, bump_data_version, cache_key
 
 LINEAGE_EDIT = audit.LINEAGE_EDIT  # audit action
 ADMIN_SOURCE = "quản trị viên {}"  # the source column of an administrator's entry (the reason beside it)
@@ -43,8 +45,26 @@ class LineageChange:
 
 
 def links(store: Store) -> pl.DataFrame:
-    """Every link with both names, its source and reason (the administrator's table)."""
-    return store.frame(sqlfiles.load("lineage_links"))
+    """Every link with both names, its source and reason (the administrator's table); kept per
+    data version (every edit and unit import bumps it): the page reads it on every rerun."""
+    return _kept(cache_key(store, "links"), lambda: store.frame(sqlfiles.load("lineage_links")))
+
+
+_KEPT: OrderedDict[tuple, pl.DataFrame] = OrderedDict()
+_KEPT_LOCK = threading.Lock()
+
+
+def _kept(key: tuple, build) -> pl.DataFrame:
+    with _KEPT_LOCK:
+        if key in _KEPT:
+            _KEPT.move_to_end(key)
+            return _KEPT[key]
+    out = build()
+    with _KEPT_LOCK:
+        _KEPT[key] = out
+        while len(_KEPT) > 8:
+            _KEPT.popitem(last=False)
+    return out
 
 
 def _stored(store: Store) -> pl.DataFrame:
@@ -191,7 +211,12 @@ def _as_json(frame: pl.DataFrame) -> list[dict]:
 
 def unaccounted(store: Store) -> pl.DataFrame:
     """The old units (communes, districts without communes) that ended with no successor, with
-    the province each lies in: the list behind «every old commune accounted for»."""
+    the province each lies in: the list behind «every old commune accounted for». Kept per data
+    version, like links()."""
+    return _kept(cache_key(store, "unaccounted"), lambda: _unaccounted(store))
+
+
+def _unaccounted(store: Store) -> pl.DataFrame:
     units = _units(store)
     found = lineage_rules.check(units, _stored(store)).unaccounted
     parent = dict(zip(units["code"].to_list(), units["parent_code"].to_list()))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 
 import polars as pl
@@ -9,7 +11,7 @@ import polars as pl
 from dcmetrics import access, config, scoring, units
 from dcmetrics.dashboard import Filters
 from dcmetrics.framework_model import Profile
-from dcmetrics.store import Store
+from dcmetrics.store import Store, cache_key
 from dcmetrics.lineage import weighted_total
 
 
@@ -29,11 +31,34 @@ class Trends:
 def trends(store: Store, actor, profile: Profile, f: Filters) -> Trends:
     """All years with data, in the filters' scope (area, type) and the actor's area."""
     acct = access.require(store, actor, access.READ_SCORES, f.area)
+    area = f.area or (None if acct.area_code == access.ALL_AREAS or acct.role == access.ADMIN else acct.area_code)
+    # every rerun of the page asks again (a whole nation: 200,000 unit-years grouped four ways);
+    # the answer depends on the stored data, the profile's versions, the filters and the area
+    # only, once the check above has passed
+    key = cache_key(store, profile.id, tuple((v.version, v.sha256, v.effective_from) for v in profile.versions()),
+                    f, area)
+    with _CACHE_LOCK:
+        if key in _CACHE:
+            _CACHE.move_to_end(key)
+            return _CACHE[key]
+    out = _trends(store, profile, f, area)
+    with _CACHE_LOCK:
+        _CACHE[key] = out
+        while len(_CACHE) > _CACHE_SIZE:
+            _CACHE.popitem(last=False)
+    return out
+
+
+_CACHE: OrderedDict[tuple, Trends] = OrderedDict()
+_CACHE_LOCK = threading.Lock()
+_CACHE_SIZE = 16
+
+
+def _trends(store: Store, profile: Profile, f: Filters, area: str | None) -> Trends:
     # years no version of the profile covers are left out (versions says which are shown)
     years = sorted(y for y in scoring.scored_years(store) if profile.has_version_for(y))
     result = scoring.cached_score(store, profile, years, f.basis)
     frame = result.units
-    area = f.area or (None if acct.area_code == access.ALL_AREAS or acct.role == access.ADMIN else acct.area_code)
     if area:
         frame = frame.filter(pl.col("unit_code").is_in(units.subtree(store, area)["code"].implode()))
     if f.unit_type:

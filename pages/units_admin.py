@@ -6,6 +6,7 @@ import polars as pl
 import streamlit as st
 
 from dcmetrics import lineage, lineage_edit
+from dcmetrics.display.chooser import ALL_UNITS, unit_options
 from dcmetrics.errors import DcmetricsError, Problem, ValidationError
 from dcmetrics.official_units import reorganisation
 from dcmetrics.units import all_units
@@ -124,13 +125,27 @@ def unit_label(code: str) -> str:
     return f"{unit_names.get(code, code)} ({code})"
 
 
+def unit_codes(label: str, key: str) -> list[str]:
+    """Every unit's code, or above ALL_UNITS (40,000 of a nation took the browser 5 s to draw in
+    the two boxes below) a search listing at most MATCHES, with the units chosen. The boxes are
+    outside the form so that what is chosen is known to the next search."""
+    if registry.height <= ALL_UNITS:
+        return registry["code"].to_list()
+    query = st.text_input(label, key=f"{key}_search")
+    chosen = st.session_state.get(key)
+    options = unit_options(registry.select(unit_code="code", unit_name="name"), query,
+                           [] if chosen is None else chosen)
+    st.caption(options.caption())
+    return options.codes
+
+
+st.markdown("**Thêm liên kết**")
+old_code = st.selectbox("Đơn vị cũ", unit_codes("Tìm đơn vị cũ (tên hoặc mã)", "lineage_old"), index=None,
+                        format_func=unit_label, key="lineage_old", placeholder="Chọn đơn vị đã kết thúc")
+new_codes = st.multiselect("Đơn vị mới (chọn nhiều nếu đơn vị cũ được chia)",
+                           unit_codes("Tìm đơn vị mới (tên hoặc mã)", "lineage_new"), format_func=unit_label,
+                           key="lineage_new", placeholder="Chọn đơn vị kế thừa")
 with st.form("lineage_add", clear_on_submit=False):
-    st.markdown("**Thêm liên kết**")
-    codes = registry["code"].to_list()
-    old_code = st.selectbox("Đơn vị cũ", codes, index=None, format_func=unit_label, key="lineage_old",
-                            placeholder="Chọn đơn vị đã kết thúc")
-    new_codes = st.multiselect("Đơn vị mới (chọn nhiều nếu đơn vị cũ được chia)", codes, format_func=unit_label,
-                               key="lineage_new", placeholder="Chọn đơn vị kế thừa")
     shares_text = st.text_input("Tỷ lệ từng phần, theo thứ tự đơn vị mới (để trống: cả đơn vị hoặc chia đều)",
                                 placeholder="ví dụ: 0,6; 0,4 hoặc 1/3; 1/3; 1/3", key="lineage_shares")
     on = st.date_input("Ngày hiệu lực", value=reorganisation().effective_date, format="DD/MM/YYYY",
@@ -159,6 +174,10 @@ if add:
         saved(f"Đã thêm {fmt_num(done.added)} liên kết từ {unit_label(old_code)}.")
 
 olds = list(dict.fromkeys(links["old_code"].to_list()))
+if len(olds) > ALL_UNITS:  # every old commune of a nation: the same search as above
+    query = st.text_input("Tìm đơn vị cũ có liên kết (tên hoặc mã)", key="lineage_pick_search")
+    olds = unit_options(pl.DataFrame({"unit_code": olds, "unit_name": [unit_names.get(c, c) for c in olds]}),
+                        query, st.session_state.get("lineage_pick")).codes
 picked = st.selectbox("Sửa hoặc xoá liên kết của đơn vị cũ", olds, index=None, format_func=unit_label,
                       key="lineage_pick", placeholder="Chọn đơn vị cũ")
 if picked:

@@ -31,6 +31,12 @@ def small_limits(monkeypatch):
     (30, "dong hung 2", "00024", ["00012", "00021", "00024", "00027"], True, 4),  # chosen among the matches
     (30, "khong co", None, [], True, 0),
     (30, "khong co", "99999", [], True, 0),                             # an unknown chosen code is not invented
+    # a multiple choice (the trends page's units, the lineage form's new units): every chosen unit
+    # kept, in the table's order, before the matches; one already matched is not listed twice
+    (30, "dong hung 2", ["00024", "00005", "00001"], ["00001", "00005", "00012", "00021", "00024", "00027"], True, 4),
+    (30, "", ("00029",), ["00029", "00000", "00001", "00002", "00003"], True, 30),
+    (30, "khong co", ["00007", "99999"], ["00007"], True, 0),
+    (30, "", [], ["00000", "00001", "00002", "00003"], True, 30),
 ])
 def test_unit_options(n, query, chosen, codes, searchable, matched):
     o = unit_options(table(n), query, chosen)
@@ -47,3 +53,14 @@ def test_unit_options(n, query, chosen, codes, searchable, matched):
 def test_caption(query, caption):
     assert unit_options(table(30), query).caption() == caption
     assert unit_options(table(5), query).caption() == ""
+
+
+@pytest.mark.parametrize("query, codes", [
+    ("SN00017", ["SN00017"]),      # a code with letters, typed as it is written
+    ("sn00017", ["SN00017"]),      # or in lower case
+    ("dv00", ["DV00020", "DV00021"]),
+])
+def test_codes_with_letters_are_found(query, codes):
+    frame = pl.DataFrame({"unit_code": [f"SN{i:05d}" for i in range(20)] + ["DV00020", "DV00021"],
+                          "unit_name": ["Ban Quản lý dự án An Hòa"] * 22})
+    assert unit_options(frame, query).codes == codes

@@ -173,3 +173,75 @@ def test_unit_page_searches_instead_of_listing_every_unit(nation_db):
     assert not at.exception, [e.value for e in at.exception]
     assert at.selectbox(key="unit_code").value == target["unit_code"]
     assert target["unit_name"] in [s.value for s in at.subheader]
+
+
+def test_trends_page_searches_units_and_keeps_the_chosen(nation_db):
+    """Above ALL_UNITS units the trends page's unit box lists at most MATCHES units (the browser
+    took 3 s to draw 40,000) in the Vietnamese order it had; a search narrows it and the units
+    already chosen stay chosen and listed."""
+    from dcmetrics.display.chooser import ALL_UNITS, MATCHES
+    from dcmetrics.fmt import sort_vi
+    from dcmetrics.trends import trends
+
+    at = AppTest.from_file(APP, default_timeout=300)
+    at.run()
+    login_if_asked(at)
+    at.switch_page(f"{PAGE_DIR}/trends.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    store, filters, profile, user = at.session_state["_context"]
+    t = trends(store, user, profile, filters)
+    # Vietnamese order of the names, equal names by code (sort_vi is stable)
+    ordered = sort_vi(t.units.select("unit_code", "unit_name").unique().sort("unit_code"), "unit_name")
+    assert ordered.height > ALL_UNITS
+    box = at.multiselect(key="trend_units")
+    first = ordered.head(MATCHES)
+    assert box.options == [f"{n} ({c})" for c, n in first.iter_rows()]  # the old order, bounded
+    pick = first.row(7, named=True)
+    box.set_value([pick["unit_code"]]).run()
+    assert not at.exception, [e.value for e in at.exception]
+
+    target = ordered.sort("unit_code")[-1].row(0, named=True)
+    at.text_input(key="trend_search").input(fold(target["unit_name"])).run()
+    assert not at.exception, [e.value for e in at.exception]
+    box = at.multiselect(key="trend_units")
+    want = fold(target["unit_name"]).split()
+    assert box.options[0] == f"{pick['unit_name']} ({pick['unit_code']})"  # chosen, listed first
+    assert all(all(w in fold(o) for w in want) for o in box.options[1:]) and len(box.options) <= MATCHES + 1
+    assert box.value == [pick["unit_code"]]
+    box.set_value([pick["unit_code"], target["unit_code"]]).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.multiselect(key="trend_units").value == [pick["unit_code"], target["unit_code"]]
+
+
+def test_units_admin_page_searches_the_lineage_boxes(nation_db):
+    """The administrative units page's old and new unit boxes list at most MATCHES of the nation's
+    units each, a search outside the form narrows each, and a chosen unit survives a search."""
+    from dcmetrics.display.chooser import MATCHES
+    from dcmetrics.units import all_units
+
+    at = AppTest.from_file(APP, default_timeout=300)
+    at.run()
+    login_if_asked(at)
+    at.switch_page(f"{PAGE_DIR}/units_admin.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    store = at.session_state["_context"][0]
+    registry = all_units(store)
+    assert registry.height > 2 * MATCHES
+    label = lambda r: f"{r['name']} ({r['code']})"  # noqa: E731
+    head = [label(r) for r in registry.head(MATCHES).iter_rows(named=True)]
+    assert at.selectbox(key="lineage_old").options == head
+    assert at.multiselect(key="lineage_new").options == head
+    assert any(c.value.startswith(f"Có {fmt_num(registry.height)} đơn vị") for c in at.caption)
+
+    old = registry.row(3, named=True)
+    at.selectbox(key="lineage_old").set_value(old["code"])
+    target = registry.row(registry.height - 1, named=True)
+    at.text_input(key="lineage_old_search").input(target["code"]).run()
+    at.text_input(key="lineage_new_search").input(fold(target["name"])).run()
+    assert not at.exception, [e.value for e in at.exception]
+    olds = at.selectbox(key="lineage_old").options
+    assert olds[0] == label(old) and label(target) in olds  # the chosen one kept, first
+    assert all(target["code"] in o for o in olds[1:])
+    news = at.multiselect(key="lineage_new").options
+    want = fold(target["name"]).split()
+    assert label(target) in news and all(all(w in fold(o) for w in want) for o in news)

@@ -8,6 +8,7 @@ the unit already chosen, so a link to it keeps working."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import polars as pl
@@ -41,8 +42,9 @@ class Options:
         return f"Tìm thấy {fmt_num(self.matched)} trong {fmt_num(self.total)} đơn vị{more}."
 
 
-def unit_options(table: pl.DataFrame, query: str = "", chosen: str | None = None) -> Options:
-    """The options for `table` (unit_code, unit_name; already in display order)."""
+def unit_options(table: pl.DataFrame, query: str = "", chosen: str | Sequence[str] | None = None) -> Options:
+    """The options for `table` (unit_code, unit_name; already in display order). `chosen`: the
+    unit, or the units of a multiple choice, already chosen: always listed, before the matches."""
     total = table.height
     if total <= ALL_UNITS:
         found = table
@@ -52,13 +54,15 @@ def unit_options(table: pl.DataFrame, query: str = "", chosen: str | None = None
         found = table
         words = fold(query or "").split()
         if words:
-            hay = pl.concat_str([fold_expr(pl.col("unit_name")).fill_null(""), pl.col("unit_code").cast(pl.String)],
+            # the code folded too: the query is, and codes may hold letters («SN004030042»)
+            hay = pl.concat_str([fold_expr(pl.col("unit_name")).fill_null(""), fold_expr(pl.col("unit_code"))],
                                 separator=" ")
             found = table.filter(pl.all_horizontal([hay.str.contains(w, literal=True) for w in words]))
     matched = found.height
     shown = found.head(MATCHES) if searchable else found
-    if chosen is not None and chosen not in set(shown["unit_code"]):
-        extra = table.filter(pl.col("unit_code") == chosen)
+    keep = [chosen] if isinstance(chosen, str) else list(chosen or ())
+    if missing := set(keep) - set(shown["unit_code"]):
+        extra = table.filter(pl.col("unit_code").is_in(sorted(missing)))
         shown = pl.concat([extra.select(shown.columns), shown]) if extra.height else shown
     sub = shown.select("unit_code", "unit_name")
     labels = {c: f"{n} ({c})" for c, n in sub.iter_rows()}

@@ -47,13 +47,17 @@ DEFAULT_PROFILE = "chung"
 ARM_JS = """() => {
   const app = document.querySelector('[data-testid=stApp]');
   if (window.__dcmObs) window.__dcmObs.disconnect();
-  window.__dcm = {ran: false, lastStart: -1};
-  window.__dcmObs = new MutationObserver(() => {
-    if (app.getAttribute('data-test-script-state') !== 'notRunning') {
-      window.__dcm.ran = true; window.__dcm.lastStart = performance.now();
+  window.__dcm = {ran: false, lastStart: -1, frames: window.__dcmFrames || 0};
+  // read each record, not the attribute now: a fast rerun can start and end before the callback
+  window.__dcmObs = new MutationObserver((records) => {
+    for (const r of records) {
+      if (r.oldValue !== 'notRunning' || app.getAttribute('data-test-script-state') !== 'notRunning') {
+        window.__dcm.ran = true; window.__dcm.lastStart = performance.now();
+      }
     }
   });
-  window.__dcmObs.observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
+  window.__dcmObs.observe(app, {attributes: true, attributeOldValue: true,
+                                attributeFilter: ['data-test-script-state']});
   return performance.now();
 }"""
 
@@ -61,7 +65,9 @@ ARM_JS = """() => {
 # login form has none); `o.logout`: the sidebar's «Đăng xuất» is there (logged in).
 READY_JS = """(o) => {
   const app = document.querySelector('[data-testid=stApp]');
-  if (!app || !window.__dcm || !window.__dcm.ran) return false;
+  if (!app || !window.__dcm) return false;
+  if (!window.__dcm.ran && (window.__dcmFrames || 0) > window.__dcm.frames) window.__dcm.ran = true;
+  if (!window.__dcm.ran) return false;
   if (app.getAttribute('data-test-script-state') !== 'notRunning') return false;
   if (app.getAttribute('data-test-connection-state') !== 'CONNECTED') return false;
   if (document.querySelector('[data-testid=stSkeleton], [data-testid=stStatusWidget], [data-stale=true]'))
@@ -77,6 +83,29 @@ READY_JS = """(o) => {
   return performance.now();
 }"""
 
+# Counts the server's messages on the app's websocket. A quick rerun's «running» state can start and
+# end within one React render, so the script-state attribute never changes in the DOM; a message
+# from the server after the click is then the sign that the click was answered.
+WS_COUNT_JS = """(() => {
+  const Orig = window.WebSocket;
+  window.__dcmFrames = 0;
+  window.WebSocket = function (...args) {
+    const ws = new Orig(...args);
+    ws.addEventListener('message', () => { window.__dcmFrames += 1; });
+    return ws;
+  };
+  window.WebSocket.prototype = Orig.prototype;
+  Object.assign(window.WebSocket, {CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3});
+})();"""
+
+
+def new_context(browser):
+    context = browser.new_context(viewport=VIEWPORT, locale="vi-VN")
+    context.set_default_timeout(TIMEOUT_MS)
+    context.add_init_script(WS_COUNT_JS)
+    return context
+
+
 def warm(db: Path, switch_to: str | None, log=print) -> dict:
     """Build the stored scores the timed views read (see the module's docstring); seconds taken."""
     store = Store(db)
@@ -84,13 +113,17 @@ def warm(db: Path, switch_to: str | None, log=print) -> dict:
         years = sorted(scoring.scored_years(store))
         out = {"years": years}
         t0 = time.perf_counter()
+        # through stored_score, as the pages read them: each year with the version in force that
+        # year, and the year before. refresh() with the profile would score every year with the
+        # head's version: vinh-linh's 2024 (version 2024.1) was then built again on the first
+        # switch, 35–80 s of a timed view.
         profile = framework.get_profile(DEFAULT_PROFILE)
         for basis in ("appraised", "self"):
-            scoring.refresh(store, profile, years, basis)
+            scoring.stored_score(store, profile, years, basis)
         out["default_profile_s"] = time.perf_counter() - t0
         if switch_to:
             t0 = time.perf_counter()
-            scoring.refresh(store, framework.get_profile(switch_to), years[-2:])
+            scoring.stored_score(store, framework.get_profile(switch_to), years[-2:])
             out["switch_profile_s"] = time.perf_counter() - t0
         log(f"  stored scores built: {DEFAULT_PROFILE} all years both bases {out['default_profile_s']:.1f} s"
             + (f", {switch_to} last two years {out['switch_profile_s']:.1f} s" if switch_to else ""))
@@ -104,7 +137,7 @@ DIAG_JS = """() => {
   const app = document.querySelector('[data-testid=stApp]');
   const main = document.querySelector('[data-testid=stMain]');
   const out = [];
-  if (!window.__dcm || !window.__dcm.ran) out.push('no rerun seen');
+  if (!window.__dcm || !window.__dcm.ran) out.push('no rerun seen (' + (window.__dcmFrames || 0) + ' messages)');
   if (app) out.push('script ' + app.getAttribute('data-test-script-state') + ', '
                     + app.getAttribute('data-test-connection-state'));
   for (const sel of ['[data-testid=stSkeleton]', '[data-testid=stStatusWidget]', '[data-stale=true]'])
@@ -170,8 +203,14 @@ def _click_nav(page, title: str):
 
 def _choose_profile(page, title: str):
     def act():
-        page.get_by_test_id("stSidebar").get_by_test_id("stSelectbox").filter(has_text="Bộ tiêu chí") \
-            .locator("input").click()
+        box = page.get_by_test_id("stSidebar").get_by_test_id("stSelectbox").filter(has_text="Bộ tiêu chí") \
+            .locator("input")
+        # A long menu (the administrator's) puts the box below the sidebar's fold: a click that has to
+        # scroll the sidebar first opens the list and the scroll closes it again at once. Scroll, let
+        # the frame settle, then click, as a user would.
+        box.scroll_into_view_if_needed()
+        page.wait_for_timeout(100)
+        box.click()
         page.get_by_role("option", name=title, exact=True).click(timeout=30_000)
     return act
 
@@ -182,8 +221,7 @@ def _errors(page) -> list[str]:
 
 def time_account(browser, url: str, user: str, password: str, repeat: int, profiles: tuple[str, str],
                  shots: Path | None, tag: str, log=print) -> dict:
-    context = browser.new_context(viewport=VIEWPORT, locale="vi-VN")
-    context.set_default_timeout(TIMEOUT_MS)
+    context = new_context(browser)
     page = context.new_page()
     try:
         out: dict = {"goto_login_form_s": _timed_goto(page, url)}
