@@ -5,8 +5,6 @@ one transaction, audited, and the data version bumped (trends and unit pages rea
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import date
 
@@ -15,6 +13,7 @@ import polars as pl
 from dcmetrics import access, audit, lineage_rules, sqlfiles
 from dcmetrics.errors import Problem, ValidationError
 from dcmetrics.fmt import nfc
+from dcmetrics.kept import Kept
 from dcmetrics.store import Store, bump_data_version, cache_key
 
 LINEAGE_EDIT = audit.LINEAGE_EDIT  # audit action
@@ -50,21 +49,8 @@ def links(store: Store) -> pl.DataFrame:
     return _kept(cache_key(store, "links"), lambda: store.frame(sqlfiles.load("lineage_links")))
 
 
-_KEPT: OrderedDict[tuple, pl.DataFrame] = OrderedDict()
-_KEPT_LOCK = threading.Lock()
-
-
-def _kept(key: tuple, build) -> pl.DataFrame:
-    with _KEPT_LOCK:
-        if key in _KEPT:
-            _KEPT.move_to_end(key)
-            return _KEPT[key]
-    out = build()
-    with _KEPT_LOCK:
-        _KEPT[key] = out
-        while len(_KEPT) > 8:
-            _KEPT.popitem(last=False)
-    return out
+_KEPT = Kept(8)
+_kept = _KEPT.get
 
 
 def _stored(store: Store) -> pl.DataFrame:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import threading
 import weakref
-from collections import OrderedDict
 from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -589,27 +588,15 @@ def _read_stored(store: Store, sql: str, runs: pl.DataFrame, params: dict) -> pl
 
 # A small process-wide cache: pages ask for the same scores on every rerun. Keyed by the data
 # version, so any commit makes old entries unreachable (the stored runs then catch up).
-_CACHE: OrderedDict[tuple, ScoreResult | pl.DataFrame] = OrderedDict()  # and year_totals frames
-_CACHE_LOCK = threading.Lock()
-_CACHE_SIZE = 32
+_CACHE = Kept(32)  # ScoreResults and year_totals frames
+_CACHE_LOCK = threading.Lock()  # the refresh locks' table
 
 
 def _versions_key(profile: Profile) -> tuple:
     return tuple((v.version, v.sha256, v.effective_from) for v in profile.versions())
 
 
-def _kept(key: tuple, build):
-    """`build()`, kept in the process-wide LRU under `key` (which holds the store's data version)."""
-    with _CACHE_LOCK:
-        if key in _CACHE:
-            _CACHE.move_to_end(key)
-            return _CACHE[key]
-    out = build()
-    with _CACHE_LOCK:
-        _CACHE[key] = out
-        while len(_CACHE) > _CACHE_SIZE:
-            _CACHE.popitem(last=False)
-    return out
+_kept = _CACHE.get  # `build()`, kept under `key` (which holds the store's data version)
 
 
 def cached_score(store: Store, profile: Profile, years, basis: str = "appraised") -> ScoreResult:

@@ -41,8 +41,6 @@ Reminders: units not rated, of the profile's lowest level, or with an unhandled 
 from __future__ import annotations
 
 import math
-import threading
-from collections import OrderedDict
 from dataclasses import asdict, dataclass, field, replace
 
 import polars as pl
@@ -52,6 +50,7 @@ from dcmetrics.config import UNIT_TYPE_LABELS, UNIT_TYPES
 from dcmetrics.errors import Conflict, DcmetricsError
 from dcmetrics.fmt import fmt_num, fmt_points
 from dcmetrics.framework_model import Profile
+from dcmetrics.kept import Kept
 from dcmetrics.store import Store, cache_key
 
 SELECTED = "Đề nghị"
@@ -364,25 +363,13 @@ def shortlist(store: Store, actor, profile: Profile, year: int, rules: Rules | N
     # the page reruns on every widget; the list depends only on the stored data (data version:
     # scores, reviews, lineage, units and assignments all bump it), the profile's versions, the
     # rules and the scope, never on who asks once the check above has passed
-    key = cache_key(store, head.id,
-           tuple((v.version, v.sha256, v.effective_from) for v in head.versions()), year, rules, area_code,
-           unit_type)
-    with _CACHE_LOCK:
-        if key in _CACHE:
-            _CACHE.move_to_end(key)
-            return _CACHE[key]
-    out = _build(store, head, profile, year, rules, scope_codes, area_code, area_name, unit_type)
-    with _CACHE_LOCK:
-        _CACHE[key] = out
-        while len(_CACHE) > _CACHE_SIZE:
-            _CACHE.popitem(last=False)
-    return out
+    key = cache_key(store, head.id, scoring._versions_key(head), year, rules, area_code, unit_type)
+    return _CACHE.get(key, lambda: _build(store, head, profile, year, rules, scope_codes, area_code, area_name,
+                                          unit_type))
 
 
 BIND_LIMIT = 5000  # above this many units, the year's review states are read whole
-_CACHE: OrderedDict[tuple, Shortlist] = OrderedDict()
-_CACHE_LOCK = threading.Lock()
-_CACHE_SIZE = 16
+_CACHE = Kept(16)
 
 
 def _build(store: Store, head: Profile, profile: Profile, year: int, rules: Rules, scope_codes: set[str] | None,

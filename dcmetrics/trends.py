@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 
 import polars as pl
@@ -11,6 +9,7 @@ import polars as pl
 from dcmetrics import access, config, scoring, units
 from dcmetrics.dashboard import Filters
 from dcmetrics.framework_model import Profile
+from dcmetrics.kept import Kept
 from dcmetrics.store import Store, cache_key
 from dcmetrics.lineage import weighted_total
 
@@ -35,23 +34,11 @@ def trends(store: Store, actor, profile: Profile, f: Filters) -> Trends:
     # every rerun of the page asks again (a whole nation: 200,000 unit-years grouped four ways);
     # the answer depends on the stored data, the profile's versions, the filters and the area
     # only, once the check above has passed
-    key = cache_key(store, profile.id, tuple((v.version, v.sha256, v.effective_from) for v in profile.versions()),
-                    f, area)
-    with _CACHE_LOCK:
-        if key in _CACHE:
-            _CACHE.move_to_end(key)
-            return _CACHE[key]
-    out = _trends(store, profile, f, area)
-    with _CACHE_LOCK:
-        _CACHE[key] = out
-        while len(_CACHE) > _CACHE_SIZE:
-            _CACHE.popitem(last=False)
-    return out
+    key = cache_key(store, profile.id, scoring._versions_key(profile), f, area)
+    return _CACHE.get(key, lambda: _trends(store, profile, f, area))
 
 
-_CACHE: OrderedDict[tuple, Trends] = OrderedDict()
-_CACHE_LOCK = threading.Lock()
-_CACHE_SIZE = 16
+_CACHE = Kept(16)
 
 
 def _trends(store: Store, profile: Profile, f: Filters, area: str | None) -> Trends:
