@@ -19,6 +19,7 @@ from dcmetrics import sqlfiles
 from dcmetrics.exact import dec
 from dcmetrics.errors import DcmetricsError, NotFound
 from dcmetrics.framework_model import Profile
+from dcmetrics.scores import ranks
 from dcmetrics.store import Store, cache_key
 
 BASES = ("appraised", "self")
@@ -454,7 +455,10 @@ def _refresh_year(store: Store, tx, profile: Profile, basis: str, key: dict, y: 
             tx.execute("SET LOCAL enable_nestloop = off").fetchall()
         # a few units rescored can move other units' ranks: taken again over the run,
         # written only where they moved (rewriting the nation's rows costs more)
-        tx.execute(sqlfiles.load("update_run_ranks"), {"run": run_id}).fetchall()
+        if store.dialect == "duckdb":
+            ranks.update_run_ranks(tx, run_id)
+        else:
+            tx.execute(sqlfiles.load("update_run_ranks"), {"run": run_id}).fetchall()
     tx.execute("UPDATE score_runs SET data_seq = $seq, computed_at = current_timestamp, "
                "last_mode = CASE WHEN $m = 'fresh' THEN last_mode ELSE $m END, "
                "n_units = (SELECT count(*) FROM score_units WHERE run_id = $r) WHERE id = $r",
