@@ -1,6 +1,6 @@
 """The ranks of a stored run taken again after some of its units were rescored.
 
-As ranks.sql (and update_run_ranks.sql before) takes them: rated units by total, ties sharing the
+As ranks.sql (and update_run_ranks.sql, which this replaces) takes them: rated units by total, ties sharing the
 lowest rank (1, 2, 2, 4), overall and within parent area, unit type and emulation cluster; n_rated
 the run's number of rated units on every row. A district's upload can move any rank of its
 comparison groups (the overall one is the nation), so every rank of the run is taken again; only
