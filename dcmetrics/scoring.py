@@ -19,6 +19,7 @@ from dcmetrics.exact import dec
 from dcmetrics.errors import DcmetricsError, NotFound
 from dcmetrics.framework_model import Profile
 from dcmetrics.kept import Kept
+from dcmetrics.scores import ranks
 from dcmetrics.store import Store, cache_key
 
 BASES = ("appraised", "self")
@@ -452,13 +453,13 @@ def _refresh_year(store: Store, tx, profile: Profile, basis: str, key: dict, y: 
                 tx.unregister("p_units")
             finally:
                 chain.close()
-            # the rows just written have no statistics yet: PostgreSQL takes the run for one row and
-            # joins the moved ranks to it by a nested loop, 40,000 × 40,000 at the nation's size
-            # (minutes); a hash join takes a second or two
+            # the rows just written have no statistics yet: PostgreSQL took the run for one row and
+            # joined the ranks to it by a nested loop, 40,000 × 40,000 at the nation's size (minutes);
+            # kept off for the moved ranks' join too (p_ranks has no statistics either)
             tx.execute("SET LOCAL enable_nestloop = off").fetchall()
-        # a few units rescored can move other units' ranks: taken again over the run,
-        # written only where they moved (rewriting the nation's rows costs more)
-        tx.execute(sqlfiles.load("update_run_ranks"), {"run": run_id}).fetchall()
+        # a few units rescored can move other units' ranks: taken again over the run (in Polars,
+        # scores/ranks.py), written only where they moved (rewriting the nation's rows costs more)
+        ranks.update_run_ranks(tx, run_id)
     tx.execute("UPDATE score_runs SET data_seq = $seq, computed_at = current_timestamp, "
                "last_mode = CASE WHEN $m = 'fresh' THEN last_mode ELSE $m END, "
                "n_units = (SELECT count(*) FROM score_units WHERE run_id = $r) WHERE id = $r",

@@ -88,7 +88,7 @@ def test_migrate_creates_the_same_schema_as_duckdb(pg_url):
     duck = Store(":memory:")
     with open_store(pg_url) as pg:
         assert pg.dialect == "postgresql"
-        assert [r[0] for r in pg.rows("SELECT version FROM schema_version ORDER BY version")] == list(range(1, 18))
+        assert [r[0] for r in pg.rows("SELECT version FROM schema_version ORDER BY version")] == list(range(1, 19))
         got = pg.rows(
             "SELECT c.relname, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull "
             "FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
@@ -97,13 +97,22 @@ def test_migrate_creates_the_same_schema_as_duckdb(pg_url):
         pg_keys = pg.rows("SELECT tc.table_name, kc.column_name FROM information_schema.table_constraints tc "
                           "JOIN information_schema.key_column_usage kc USING (constraint_schema, constraint_name) "
                           "WHERE tc.constraint_type = 'PRIMARY KEY' AND tc.table_schema = current_schema()")
+        pg_indexes = pg.rows(
+            "SELECT t.relname, i.relname, string_agg(a.attname, ', ' ORDER BY k.ord) "
+            "FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid "
+            "JOIN pg_namespace n ON n.oid = t.relnamespace "
+            "CROSS JOIN LATERAL unnest(x.indkey) WITH ORDINALITY AS k(attnum, ord) "
+            "JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.attnum "
+            "WHERE n.nspname = current_schema() AND NOT x.indisprimary AND NOT x.indisunique "
+            "GROUP BY t.relname, i.relname")
         assert pg.data_version() == 0 and len(pg.meta("login_name_salt")) == 64
     want = duck.rows("SELECT table_name, column_name, data_type, is_nullable = 'NO' FROM information_schema.columns "
                      "WHERE table_schema = 'main' ORDER BY table_name, ordinal_position")
     duck_keys = duck.rows("SELECT table_name, unnest(constraint_column_names) FROM duckdb_constraints() "
                           "WHERE constraint_type = 'PRIMARY KEY'")
+    duck_indexes = duck.rows("SELECT table_name, index_name FROM duckdb_indexes()")
     duck.close()
-    assert len(want) == 274 and len({t for t, *_ in want}) == 29  # every table of the 17 migrations
+    assert len(want) == 274 and len({t for t, *_ in want}) == 29  # every table of the 18 migrations
     # the same tables, the same columns in the same order (write_registry inserts SELECT *), the same types
     assert [(t, c, _duckdb_type_as_pg(ty)) for t, c, ty, _ in want] == [(t, c, ty) for t, c, ty, _ in got]
     # a primary-key column is NOT NULL in PostgreSQL whether declared so or not
@@ -111,6 +120,11 @@ def test_migrate_creates_the_same_schema_as_duckdb(pg_url):
     assert [(t, c, nn) for t, c, _, nn in want if (t, c) not in keyed] == \
            [(t, c, nn) for t, c, _, nn in got if (t, c) not in keyed]
     assert sorted(pg_keys) == sorted(duck_keys)
+    # the indexes differ, on purpose: PostgreSQL alone indexes the stored scores by run and unit
+    # (018_score_indexes.pg.sql: a district's rescore deletes its rows); the DuckDB file has none
+    assert sorted(pg_indexes) == [(f"score_{t}", f"score_{t}_run_unit", "run_id, unit_code")
+                                  for t in ("groups", "items", "units")]
+    assert duck_indexes == []
 
 
 def test_an_empty_read_of_every_table_has_the_embedded_stores_types(pg_url):
@@ -133,7 +147,7 @@ def test_migrate_twice_is_a_no_op_and_newer_schema_refused(pg_url):
         cur.execute("INSERT INTO meta VALUES ('marker', 'x')")
     with open_store(pg_url) as pg:
         assert pg.meta("marker") == "x"
-        assert pg.rows("SELECT count(*) FROM schema_version")[0][0] == 17
+        assert pg.rows("SELECT count(*) FROM schema_version")[0][0] == 18
         with pg.transaction() as cur:
             cur.execute("INSERT INTO schema_version (version) VALUES (99)")
     from dcmetrics.errors import StoreError
@@ -354,6 +368,9 @@ NOT_YET_PORTABLE = {
 # columns the files read, as empty temp tables: a file that reads one is prepared against it.
 REGISTERED = {
     "p_runs": "year INTEGER, run_id BIGINT, wanted BOOLEAN",  # scoring._read_stored
+    # scores.ranks.update_run_ranks (update_moved_ranks)
+    "p_ranks": "unit_code VARCHAR, rank BIGINT, rank_parent BIGINT, rank_type BIGINT, rank_cluster BIGINT, "
+               "n_rated BIGINT",
     # scoring.register_inputs (current_observations, current_observations_of_units)
     "fw_params": "basis VARCHAR", "p_years": "year INTEGER", "p_replaced": "submission_id BIGINT",
     "p_scope": "restricted BOOLEAN", "p_units": "unit_code VARCHAR",
