@@ -10,7 +10,6 @@ group-by of those rows, so a national registry (40.000 units) costs one query an
 
 from __future__ import annotations
 
-import weakref
 from dataclasses import dataclass
 
 import polars as pl
@@ -18,7 +17,8 @@ import polars as pl
 from dcmetrics import access, exports, periods, sqlfiles, territory
 from dcmetrics.dashboard import Filters
 from dcmetrics.framework_model import Profile
-from dcmetrics.store import Store
+from dcmetrics.kept import Kept
+from dcmetrics.store import Store, cache_key
 
 REVIEW_LABELS = {"missing": "Chưa gửi", "submitted": "Chờ thẩm định", "returned": "Bị trả lại",
                  "approved": "Đã phê duyệt"}
@@ -75,17 +75,11 @@ def unit_rows(store: Store, profile: Profile, f: Filters, actor) -> pl.DataFrame
     root = _root(store, f, actor)
     version = profile.in_force(f.year)
     # kept per data version: uploads, reviews, periods and registry changes all bump it
-    key = (_TOKENS.setdefault(store, object()), store.data_version(), profile.id, version.version, version.sha256, f.year,
-           f.unit_type, root)
-    if key not in _CACHE:
-        if len(_CACHE) > 32:
-            _CACHE.clear()
-        _CACHE[key] = _unit_rows(store, version, profile.id, f, root)
-    return _CACHE[key]
+    key = cache_key(store, "completeness", profile.id, version.version, version.sha256, f.year, f.unit_type, root)
+    return _CACHE.get(key, lambda: _unit_rows(store, version, profile.id, f, root))
 
 
-_CACHE: dict[tuple, pl.DataFrame] = {}
-_TOKENS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # one per Store object, never reused
+_CACHE = Kept(64)
 
 
 def _unit_rows(store: Store, version: Profile, profile_id: str, f: Filters, root: str | None) -> pl.DataFrame:

@@ -27,6 +27,7 @@ DEFAULT_PROFILE = "chung"  # the sidebar's default when it exists (ui.context.si
 POLL_SECONDS = 2.0          # how often the file's data version is read (PostgreSQL: a NOTIFY wakes it)
 SETTLE_SECONDS = 1.0        # a burst of commits: prime once they stop coming for this long
 AREA_BUDGET_SECONDS = 20.0  # the accounts' areas are primed until this much time has gone
+MAX_AREAS = 24              # and at most this many: the views' caches keep 64 entries (dashboard, completeness)
 START_DELAY_SECONDS = 1.0   # the first visitor's login form is drawn before the primer competes for the GIL
 
 
@@ -79,7 +80,7 @@ def prime(store, profiles: dict, budget: float = AREA_BUDGET_SECONDS) -> Primed:
     _timed(out, "completeness", lambda: completeness.province_summary(store, profile, everything, actor))
     _timed(out, "areas", lambda: territory.profiles_in_area(store, None, year))
     t0 = time.perf_counter()
-    for code in account_areas(store):
+    for code in account_areas(store)[:MAX_AREAS]:
         if time.perf_counter() - t0 > budget:
             break
         in_area = Filters(year=year, area=code)
