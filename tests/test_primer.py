@@ -145,5 +145,6 @@ def test_the_app_starts_the_primer_when_its_store_opens(tmp_path):
             time.sleep(0.2)
         line = next(x for x in server.log_text().splitlines() if "đã đọc sẵn số liệu" in x)
         assert "(chung · 2025 · " in line and "không đọc sẵn" not in server.log_text()
+        assert "missing ScriptRunContext" not in server.log_text()  # nothing of Streamlit's called from the thread
     finally:
         server.stop()

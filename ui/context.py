@@ -34,7 +34,10 @@ def _open_store():
 
         print(first_admin_notice(admin_password), flush=True)
     if config.prime_enabled():  # read ahead while the first visitor logs in, and after each upload
-        primer.Primer(store, get_profiles, log=lambda line: print(line, flush=True), warm=_warm_libraries).start()
+        # framework.load_profiles, not get_profiles: a Streamlit cache called outside a session's thread
+        # warns on the console; the catalogue is parsed once per content anyway (0,05 s a call)
+        primer.Primer(store, framework.load_profiles, log=lambda line: print(line, flush=True),
+                      warm=_warm_libraries).start()
     return store
 
 
