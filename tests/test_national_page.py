@@ -141,17 +141,22 @@ def test_the_export_holds_every_row(nation_db):
     assert pl.read_excel(io.BytesIO(xlsx)).height >= table.height
 
 
+def _open_page(script: str):
+    """The app logged in, on one page with no exception: the AppTest and the page's context."""
+    at = AppTest.from_file(APP, default_timeout=300)
+    at.run()
+    login_if_asked(at)
+    at.switch_page(f"{PAGE_DIR}/{script}").run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at, at.session_state["_context"]
+
+
 def test_unit_page_searches_instead_of_listing_every_unit(nation_db):
     """Above ALL_UNITS units the unit box lists at most MATCHES units and a search narrows them
     (without diacritics); the chosen unit stays chosen through a search that leaves it out."""
     from dcmetrics.display.chooser import ALL_UNITS, MATCHES
 
-    at = AppTest.from_file(APP, default_timeout=300)
-    at.run()
-    login_if_asked(at)
-    at.switch_page(f"{PAGE_DIR}/unit.py").run()
-    assert not at.exception, [e.value for e in at.exception]
-    store, filters, profile, user = at.session_state["_context"]
+    at, (store, filters, profile, user) = _open_page("unit.py")
     table = dashboard.ranking(store, profile, filters, user)
     assert table.height > ALL_UNITS
     box = at.selectbox(key="unit_code")
@@ -183,12 +188,7 @@ def test_trends_page_searches_units_and_keeps_the_chosen(nation_db):
     from dcmetrics.fmt import sort_vi
     from dcmetrics.trends import trends
 
-    at = AppTest.from_file(APP, default_timeout=300)
-    at.run()
-    login_if_asked(at)
-    at.switch_page(f"{PAGE_DIR}/trends.py").run()
-    assert not at.exception, [e.value for e in at.exception]
-    store, filters, profile, user = at.session_state["_context"]
+    at, (store, filters, profile, user) = _open_page("trends.py")
     t = trends(store, user, profile, filters)
     # Vietnamese order of the names, equal names by code (sort_vi is stable)
     ordered = sort_vi(t.units.select("unit_code", "unit_name").unique().sort("unit_code"), "unit_name")
