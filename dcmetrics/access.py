@@ -37,6 +37,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from dcmetrics import audit, sqlfiles
 from dcmetrics.errors import AccessDenied, DcmetricsError, NotFound
 from dcmetrics.fmt import nfc
+from dcmetrics.kept import Kept
 from dcmetrics.store import Store, cache_key
 
 log = logging.getLogger(__name__)
@@ -317,24 +318,17 @@ def get_account(store: Store, username: str | None) -> Account | None:
     login), never later than a read would see it. On PostgreSQL it is read every time."""
     gen = store.write_generation()
     if gen is None:
-        row = _get(store, username)
-        return _account(row) if row else None
-    key = (cache_key(store), gen, _key(username))
-    with _ACCOUNTS_LOCK:
-        if key in _ACCOUNTS:
-            return _ACCOUNTS[key]
+        return _read_account(store, username)
+    # a read that a transaction ends during is kept under the count it started with: never found again
+    return _ACCOUNTS.get((cache_key(store), gen, _key(username)), lambda: _read_account(store, username))
+
+
+def _read_account(store: Store, username: str | None) -> Account | None:
     row = _get(store, username)
-    found = _account(row) if row else None
-    with _ACCOUNTS_LOCK:
-        if store.write_generation() == gen:  # no transaction ended while it was read
-            if len(_ACCOUNTS) > 1024:
-                _ACCOUNTS.clear()
-            _ACCOUNTS[key] = found
-    return found
+    return _account(row) if row else None
 
 
-_ACCOUNTS: dict[tuple, Account | None] = {}  # Account is frozen: callers cannot change what is kept
-_ACCOUNTS_LOCK = threading.Lock()
+_ACCOUNTS = Kept(1024)  # Account is frozen: callers cannot change what is kept
 
 
 def _current(store: Store, actor) -> Account:

@@ -32,9 +32,6 @@ class Kept:
         with self._lock:
             return key in self._items
 
-    def __len__(self) -> int:
-        return len(self._items)
-
     def clear(self) -> None:
         with self._lock:
             self._items.clear()

@@ -160,9 +160,8 @@ class Store:
         if kept is not None and kept[0] == gen:
             return kept[1]
         value = int(self.rows("SELECT value FROM meta WHERE key = 'data_version'")[0][0])
-        with _GENERATIONS_LOCK:
-            if _GENERATIONS.get(self._db, 0) == gen:  # no transaction ended meanwhile
-                _DATA_VERSIONS[self._db] = (gen, value)
+        # kept under the count read before: if a transaction ended meanwhile, it is never used
+        _DATA_VERSIONS[self._db] = (gen, value)
         return value
 
     def meta(self, key: str) -> str | None:
