@@ -1,13 +1,13 @@
 """Tổng quan: how the area is doing this year."""
 
-import plotly.express as px
 import polars as pl
 import streamlit as st
 
 from dcmetrics.completeness import province_summary
 from dcmetrics.dashboard import awaiting_review, overview, ranking
+from dcmetrics.display.page_charts import area_stacks, level_bars
 from dcmetrics.fmt import fmt_num, fmt_pct, fmt_points
-from ui.charts import figure
+from ui.charts import svg
 from ui.context import current, show_errors
 from ui.levels import NOT_RATED, level_colors
 from ui.tables import vn_dataframe
@@ -42,28 +42,11 @@ with show_errors():
     levels = ov.levels.with_columns(share_text=ov.levels["share"].map_elements(fmt_pct, return_dtype=str))
     # one palette for the levels on every page: best green to worst deep red (dcmetrics.palette)
     colors = level_colors(version.level_names())
-    def levels_figure():
-        fig = px.bar(levels.to_pandas(), x="level", y="count", text="share_text", color="level",
-                     color_discrete_map=colors, labels={"level": "Mức độ", "count": "Số đơn vị"},
-                     category_orders={"level": version.level_names()})
-        fig.update_layout(showlegend=False)  # the bars are named on the axis
-        return fig
-
-    scope = (profile.id, version.version, filters)
-    st.plotly_chart(figure(store, user, levels_figure, "levels", *scope), key="levels_chart")
+    svg(level_bars(ov.levels, filters.year, colors))
     vn_dataframe(levels, {"level": "Mức độ", "count": "Năm nay", "prev_count": "Năm trước", "share_text": "Tỷ lệ"},
                  alt="Số đơn vị theo mức")
     st.subheader("Mức độ thực hiện theo địa bàn")
-    areas = list(dict.fromkeys(ov.by_area["area_name"].to_list()))
-    def by_area_figure():
-        fig = px.bar(ov.by_area.to_pandas(), y="area_name", x="count", color="level", orientation="h",
-                     color_discrete_map=colors,
-                     category_orders={"level": [*version.level_names(), NOT_RATED], "area_name": areas},
-                     labels={"area_name": "Địa bàn", "count": "Số đơn vị", "level": "Mức độ"})
-        fig.update_layout(separators=",.", height=max(300, 40 * len(areas) + 120))
-        return fig
-
-    st.plotly_chart(figure(store, user, by_area_figure, "by_area", *scope), key="levels_by_area")
+    svg(area_stacks(ov.by_area, [*version.level_names(), NOT_RATED], colors), max_width=900)
 
     if ov.targets.height:
         st.subheader("Mục tiêu của nghị quyết")

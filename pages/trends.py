@@ -1,14 +1,14 @@
 """Xu hướng: totals over the years, by area and type, movers, and moves between levels."""
 
-import plotly.express as px
 import polars as pl
 import streamlit as st
 
 from dcmetrics.fmt import sort_vi
 from dcmetrics.dashboard import awaiting_review
 from dcmetrics.display.chooser import ALL_UNITS, unit_options
+from dcmetrics.display.page_charts import lines
 from dcmetrics.trends import trends
-from ui.charts import figure
+from ui.charts import svg
 from ui.context import current, show_errors
 from ui.tables import vn_dataframe
 
@@ -26,14 +26,6 @@ def periods(versions: pl.DataFrame) -> str:
                                                                      pl.col("year").max().alias("b")).iter_rows(named=True):
         parts.append(f"phiên bản {v['version']}: " + (str(v["a"]) if v["a"] == v["b"] else f"{v['a']}–{v['b']}"))
     return "; ".join(parts)
-
-
-def mark_versions(fig, versions: pl.DataFrame, years: list[str]) -> None:
-    """A dashed line before each year scored with another version than the year before."""
-    for v in versions.filter(pl.col("changed")).iter_rows(named=True):
-        fig.add_vline(x=years.index(str(v["year"])) - 0.5, line_dash="dash", line_color="#b45309",
-                      annotation_text=f"Đổi bộ tiêu chí: {v['previous_version']} → {v['version']}",
-                      annotation_position="top right", annotation_font_color="#b45309")
 
 
 # More lines than this on one chart cannot be told apart (a whole nation has over a hundred areas):
@@ -84,42 +76,22 @@ with show_errors():
     if t.units.is_empty():
         st.info("Không có đơn vị nào khớp bộ lọc đã chọn.", icon=":material/filter_alt_off:")
         st.stop()
-    years = [str(y) for y in t.years]
-
-    def mean_lines(frame: pl.DataFrame, color: str, label: str, order: list[str] | None = None):
-        """The mean total per year, one line per `color` value, profile versions marked."""
-        fig = px.line(frame.with_columns(pl.col("year").cast(pl.String)).to_pandas(), x="year", y="mean_total",
-                      color=color, markers=True, category_orders={"year": years} | ({color: order} if order else {}),
-                      labels={"year": "Năm", "mean_total": "Điểm bình quân", color: label})
-        fig.update_layout(separators=",.")
-        fig.update_xaxes(type="category", categoryorder="array", categoryarray=years)
-        mark_versions(fig, t.versions, years)
-        return fig
+    def line_chart(frame: pl.DataFrame, key: str | None, value: str, title: str, y_label: str = "Điểm bình quân",
+                   order: list[str] | None = None, width: int = 760) -> None:
+        svg(lines(frame, key, value, t.years, t.versions, title, y_label, order, width), max_width=width)
 
     st.subheader("Điểm bình quân")
-    scope = (profile.id, filters)
-
-    def overall_figure():
-        fig = px.line(t.overall.with_columns(pl.col("year").cast(pl.String)).to_pandas(), x="year", y="mean_total",
-                      markers=True, labels={"year": "Năm", "mean_total": "Điểm bình quân"})
-        fig.update_layout(separators=",.", yaxis_tickformat=".1f")
-        fig.update_xaxes(type="category", categoryorder="array", categoryarray=years)
-        mark_versions(fig, t.versions, years)
-        return fig
-
-    st.plotly_chart(figure(store, user, overall_figure, "overall", *scope), key="trend_overall")
+    line_chart(t.overall, None, "mean_total", "Điểm bình quân của các đơn vị được đánh giá, theo năm")
     col1, col2 = st.columns(2)
     with col1:
         st.markdown("**Theo địa bàn**")
         by_area, areas, note = chart_areas(t.by_area, filters.year)
-        st.plotly_chart(figure(store, user, lambda: mean_lines(by_area, "area_name", "Địa bàn", areas),
-                               "by_area", *scope), key="trend_area")
+        line_chart(by_area, "area_name", "mean_total", "Điểm bình quân theo địa bàn", order=areas, width=460)
         if note:
             st.caption(note)
     with col2:
         st.markdown("**Theo loại đơn vị**")
-        st.plotly_chart(figure(store, user, lambda: mean_lines(t.by_type, "type_label", "Loại đơn vị"),
-                               "by_type", *scope), key="trend_type")
+        line_chart(t.by_type, "type_label", "mean_total", "Điểm bình quân theo loại đơn vị", width=460)
 
     st.subheader("Theo dõi từng đơn vị")
     names, ordered = unit_choices(t.units, store.data_version())
@@ -135,14 +107,14 @@ with show_errors():
         codes, label = ordered["unit_code"].to_list(), names.__getitem__
     chosen = st.multiselect("Chọn đơn vị", codes, default=default, format_func=label, key="trend_units")
     if chosen:
-        fig = px.line(t.units.filter(pl.col("unit_code").is_in(chosen))
-                      .with_columns(pl.col("year").cast(pl.String)).to_pandas(),
-                      x="year", y="total", color="unit_name", markers=True, category_orders={"year": years},
-                      labels={"year": "Năm", "total": "Tổng điểm", "unit_name": "Đơn vị"})
-        fig.update_layout(separators=",.")
-        fig.update_xaxes(type="category", categoryorder="array", categoryarray=years)
-        mark_versions(fig, t.versions, years)
-        st.plotly_chart(fig, key="trend_units_chart")
+        picked = t.units.filter(pl.col("unit_code").is_in(chosen))
+        # by name in the order chosen; two units of one name are told apart by their code
+        named = {c: names[c] for c in chosen}
+        dup = {n for n in named.values() if list(named.values()).count(n) > 1}
+        picked = picked.with_columns(pl.col("unit_code").replace_strict(
+            {c: (f"{n} ({c})" if n in dup else n) for c, n in named.items()}).alias("label"))
+        line_chart(picked, "label", "total", "Tổng điểm của các đơn vị đã chọn", "Tổng điểm",
+                   order=[f"{n} ({c})" if n in dup else n for c, n in named.items()])
 
     labels = {"unit_name": "Đơn vị", "parent_name": "Địa bàn", "prev_total": f"Năm {filters.year - 1}",
               "total": f"Năm {filters.year}", "total_change": "Tăng/giảm", "prev_level": "Mức trước",

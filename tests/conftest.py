@@ -393,3 +393,31 @@ def any_sample_store(request, module_store_factory) -> Store:
 def any_fresh_sample_store(request, store_factory) -> Store:
     """`fresh_sample_store` on each store in turn: the sample of the test's own, OPEN_FOR_TESTS reopened."""
     return store_factory(request.param, "sample_open")
+
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def svg_charts(at) -> list[dict]:
+    """The core's SVG charts an AppTest run placed (ui.charts.svg, a markdown element): for each, its aria-label, its bars
+    and points as (tooltip, fill) and its dashed version marks as (x, tooltip)."""
+    import re
+    import xml.etree.ElementTree as ET
+
+    out = []
+    for el in at.markdown:
+        for text in re.findall(r"<svg .*?</svg>", el.value, flags=re.S):
+            root = ET.fromstring(text)
+            def tip(e):
+                t = e.find(f"{SVG}title")
+                return None if t is None else t.text
+            out.append({
+                "label": root.get("aria-label"),
+                "bars": [(tip(r), r.get("fill")) for r in root.iter(f"{SVG}rect") if tip(r)],
+                "points": [(tip(c), c.get("fill"), float(c.get("cx")), float(c.get("cy")))
+                           for c in root.iter(f"{SVG}circle")],
+                "marks": [(float(ln.get("x1")), tip(ln)) for ln in root.iter(f"{SVG}line")
+                          if ln.get("stroke-dasharray")],
+                "texts": ["".join(t.itertext()) for t in root.iter(f"{SVG}text")],
+            })
+    return out

@@ -162,6 +162,11 @@ def test_overview_year_and_ranking(session, expected):
     # .streamlit/config.toml's toolbarMode = "viewer": no «Deploy» button for the office's users
     expect(page.get_by_test_id("stToolbar")).to_be_attached()
     expect(page.get_by_test_id("stAppDeployButton")).to_have_count(0)
+    # the two charts are drawn by the core as SVG, each bar with its tooltip; no plotly on this page
+    charts = page.locator(".dcm-chart svg")
+    expect(charts).to_have_count(2)
+    expect(charts.first.locator("rect title").first).to_have_text(re.compile(r"^Tốt, Năm 2025: [\d.]+$"))
+    expect(page.get_by_test_id("stPlotlyChart")).to_have_count(0)
     screenshot(page, "01-overview")
     assert_clean(page, "overview")
 
@@ -278,15 +283,17 @@ def test_framework_page(session):
 
 def test_trends_page_marks_the_change_of_version(session):
     """The general profile's first version scored 2023, the current one 2024 onward: the page
-    warns, and the charts draw the dashed line with its label (plotly's SVG)."""
+    warns, and the charts draw the dashed line with its label (the core's inline SVG)."""
     page = session
     start(page, "2025")
     nav(page, "Xu hướng")
     expect(heading(page)).to_have_text("Xu hướng qua các năm")
     expect(page.get_by_test_id("stAlert").filter(has_text="Bộ tiêu chí đổi phiên bản từ năm 2024")).to_be_visible()
-    charts = page.get_by_test_id("stPlotlyChart")
+    charts = page.locator(".dcm-chart svg")
+    expect(charts).to_have_count(4)  # the mean, by area, by type, the chosen units
     expect(charts.first).to_be_visible()
-    expect(charts.first.get_by_text("Đổi bộ tiêu chí: 2023.1 → 2025.1")).to_be_visible()
+    expect(charts.first.locator("text").filter(has_text="Đổi bộ tiêu chí: 2023.1 → 2025.1")).to_be_visible()
+    expect(page.get_by_test_id("stPlotlyChart")).to_have_count(0)  # no chart library loaded for it
     screenshot(page, "10-trends-version-change")
     assert_clean(page, "trends")
 

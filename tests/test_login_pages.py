@@ -23,6 +23,7 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+from conftest import svg_charts
 from test_pages import (APP, PAGE_DIR, _admin_credentials, _navigation_not_pages_dir,  # noqa: F401 (fixtures)
                         app_env, display_values, sample_db, vn_value)
 
@@ -30,6 +31,7 @@ from dcmetrics import access, audit, config, units  # noqa: E402
 from dcmetrics.errors import AccessDenied  # noqa: E402
 from dcmetrics.ingest import commit as ingest  # noqa: E402
 from dcmetrics.shortlist import Rules, shortlist  # noqa: E402
+from dcmetrics.fmt import fmt_points  # noqa: E402
 from dcmetrics.trends import trends  # noqa: E402
 
 MSG_WRONG = "Sai tên đăng nhập hoặc mật khẩu."
@@ -355,13 +357,25 @@ def test_trends_page_matches_dcmetrics(app_env, store, username):
                for w in at.warning)
     assert any("mỗi năm tính theo phiên bản có hiệu lực năm đó (phiên bản 2023.1: 2023; phiên bản 2025.1: 2024; "
                "phiên bản 2025.2: 2025)" in c.value for c in at.caption)
-    charts = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
-    assert len(charts) == 4
-    for spec in charts:
-        shapes = spec["layout"]["shapes"]
-        assert [(s["x0"], s["x1"], s["line"]["dash"]) for s in shapes] == [(0.5, 0.5, "dash"), (1.5, 1.5, "dash")]
-        assert [a["text"] for a in spec["layout"]["annotations"]] == ["Đổi bộ tiêu chí: 2023.1 → 2025.1",
-                                                                      "Đổi bộ tiêu chí: 2025.1 → 2025.2"]
+    charts = svg_charts(at)
+    assert [c["label"] for c in charts] == ["Điểm bình quân của các đơn vị được đánh giá, theo năm",
+                                            "Điểm bình quân theo địa bàn", "Điểm bình quân theo loại đơn vị",
+                                            "Tổng điểm của các đơn vị đã chọn"]
+    assert not at.get("plotly_chart")
+    for chart in charts:
+        # each mark lies between the points of the year before it and of its year
+        assert [m[1] for m in chart["marks"]] == ["Đổi bộ tiêu chí: 2023.1 → 2025.1",
+                                                  "Đổi bộ tiêu chí: 2025.1 → 2025.2"]
+        xs = {tip.rsplit(", ", 1)[-1].split(":")[0]: cx for tip, _, cx, _ in chart["points"]}
+        for (x, _), before, after in zip(chart["marks"], ("2023", "2024"), ("2024", "2025")):
+            assert xs.get(before, 0) < x < xs.get(after, 10_000), (chart["label"], x, xs)
+    assert {"2023", "2024"} <= {tip.rsplit(", ", 1)[-1].split(":")[0] for tip, *_ in charts[0]["points"]}
+    # the overall line: one point a year, the stored mean in its tooltip, Vietnamese style
+    overall = {tip.split(", ")[-1].split(":")[0]: tip.split(": ")[-1] for tip, *_ in charts[0]["points"]}
+    assert overall == {str(r["year"]): fmt_points(r["mean_total"]) for r in t.overall.iter_rows(named=True)}
+    # the chosen units' lines: one per unit, each named
+    names = {tip.rsplit(", ", 1)[0] for tip, *_ in charts[3]["points"]}
+    assert names == set(t.units.filter(pl.col("unit_code").is_in(t.movers["unit_code"].head(3).implode()))["unit_name"])
 
 
 def test_commendation_page_matches_shortlist(app_env, store):

@@ -14,6 +14,7 @@ import polars as pl
 import pytest
 import streamlit as st
 
+from conftest import svg_charts
 from test_login_pages import go, login, login_waits  # noqa: F401 (fixture)
 from test_pages import (ROOT, _admin_credentials, _navigation_not_pages_dir,  # noqa: F401 (fixtures)
                         app_env, run_app, sample_db)
@@ -93,18 +94,19 @@ def _charts(at) -> list[dict]:
 
 
 def test_overview_charts_use_the_palette(app_env):
+    """The overview's two charts are the core's SVG: each bar's fill is its level's colour."""
     at = run_app()
     _, filters, profile, _ = at.session_state["_context"]
     levels = profile.in_force(filters.year).level_names()
     palette = level_colors(levels)
-    by_level, by_area = _charts(at)[:2]
-    drawn = _level_traces(by_level)
-    assert set(drawn) == set(levels), drawn  # one bar (trace) per level, each its colour
-    assert drawn == {lv: palette[lv] for lv in levels}
-    drawn = _level_traces(by_area)
+    by_level, by_area = svg_charts(at)[:2]
+    this_year = {tip.split(",")[0]: fill for tip, fill in by_level["bars"] if f"Năm {filters.year}:" in tip}
+    assert this_year == {lv: palette[lv] for lv in levels}  # one bar per level, each its colour
+    drawn = {tip.split(", ")[-1].split(":")[0]: fill for tip, fill in by_area["bars"]}
     assert drawn and set(drawn) <= set(palette), drawn
     assert drawn == {name: palette[name] for name in drawn}
     assert drawn["Yếu"] == "#b2182b" and drawn["Trung bình"] == "#f1a340"
+    assert not at.get("plotly_chart")  # the landing page loads no chart library
 
 
 def test_map_chart_uses_the_palette(app_env):

@@ -22,3 +22,12 @@ def figure(store, user, build: Callable, *parts) -> go.Figure:
     and `parts` (everything else the figure depends on: chart name, profile, filters...)."""
     key = repr((store.path, store.data_version(), user.username, user.role, user.area_code, *parts))
     return _figure(key, build)
+
+
+def svg(chart: str, max_width: int = 760) -> None:
+    """A chart the core drew as SVG (dcmetrics.display.charts): no chart library in the browser.
+    Through markdown, which keeps inline SVG and its tooltips (st.html's sanitiser drops SVG);
+    every text in it from data was escaped by the core."""
+    chart = chart.replace("<figure>", '<figure style="margin:0 0 0.75rem 0">', 1).replace(
+        "<figcaption>", '<figcaption style="font-size:0.875rem;opacity:0.7;margin-bottom:0.25rem">', 1)
+    st.markdown(f'<div class="dcm-chart" style="max-width:{max_width}px">{chart}</div>', unsafe_allow_html=True)

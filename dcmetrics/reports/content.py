@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
+from dcmetrics.display.charts import Bars, Stacked  # noqa: F401  (blocks of the report)
 from dcmetrics.fmt import EMPTY, fmt_num, fmt_pct, fmt_points
 from dcmetrics.palette import NOT_RATED
 from dcmetrics.proposal import NOT_A_DECISION
@@ -57,25 +58,6 @@ class Table:
     widths: list[float]            # relative widths
     numeric: tuple[int, ...] = ()  # right-aligned columns
     empty: str = "Không có."
-
-
-@dataclass(frozen=True)
-class Bars:
-    """Grouped vertical bars: one group per category, one bar per series (this year, last year)."""
-    title: str
-    categories: list[str]
-    series: list[tuple[str, list[int]]]  # (series label, value per category)
-    colors: list[str]                    # per category
-    faded: tuple[int, ...] = (1,)        # series drawn lighter (the year before)
-
-
-@dataclass(frozen=True)
-class Stacked:
-    """Horizontal bars, one per row, split by level (shares of the row's units)."""
-    title: str
-    rows: list[tuple[str, dict[str, int]]]
-    order: list[str]
-    colors: dict[str, str]
 
 
 @dataclass

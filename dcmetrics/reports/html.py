@@ -5,6 +5,7 @@ from data is escaped."""
 
 from __future__ import annotations
 
+from dcmetrics.display.charts import bars_svg, stacked_svg
 from dcmetrics.documents import CSS as DOCUMENT_CSS
 from dcmetrics.documents import document, esc
 from dcmetrics.reports import content as C
@@ -61,77 +62,6 @@ def _table(t: C.Table) -> str:
     return f"<table>\n<colgroup>{cols}</colgroup>\n<thead><tr>{head}</tr></thead>\n<tbody>\n{body}\n</tbody>\n</table>"
 
 
-def _faded(hex_color: str, keep: float = 0.45) -> str:
-    rgb = [int(hex_color[i:i + 2], 16) for i in (1, 3, 5)]
-    return "#" + "".join(f"{round(255 - (255 - c) * keep):02x}" for c in rgb)
-
-
-def _bars(b: C.Bars) -> str:
-    w, h, pad, base_pad = 620, 230, 30, 40
-    chart_h = h - base_pad - pad
-    peak = max([v for _, vals in b.series for v in vals] + [1])
-    group_w = (w - 2 * pad) / max(len(b.categories), 1)
-    bar_w = min(48, group_w * 0.7 / max(len(b.series), 1))
-    base = pad + chart_h
-    parts = [f'<line x1="{pad - 5}" y1="{base}" x2="{w - pad}" y2="{base}" stroke="#000"/>']
-    for ci, cat in enumerate(b.categories):
-        gx = pad + ci * group_w + (group_w - bar_w * len(b.series)) / 2
-        for si, (label, vals) in enumerate(b.series):
-            v = vals[ci]
-            bh = chart_h * v / peak
-            color = _faded(b.colors[ci]) if si in b.faded else b.colors[ci]
-            x = gx + si * bar_w
-            parts.append(f'<rect x="{x:.1f}" y="{base - bh:.1f}" width="{bar_w - 3:.1f}" height="{bh:.1f}" '
-                         f'fill="{color}"><title>{esc(cat)}, {esc(label)}: {esc(C.n(v))}</title></rect>')
-            parts.append(f'<text x="{x + (bar_w - 3) / 2:.1f}" y="{base - bh - 4:.1f}" font-size="12" '
-                         f'text-anchor="middle">{esc(C.n(v))}</text>')
-        parts.append(f'<text x="{pad + ci * group_w + group_w / 2:.1f}" y="{base + 16}" font-size="13" '
-                     f'font-weight="bold" text-anchor="middle">{esc(cat)}</text>')
-    x = pad
-    for si, (label, _) in enumerate(b.series):
-        color = _faded("#555555") if si in b.faded else "#555555"
-        parts.append(f'<rect x="{x}" y="{h - 14}" width="12" height="10" fill="{color}"/>'
-                     f'<text x="{x + 16}" y="{h - 5}" font-size="12">{esc(label)}</text>')
-        x += 110
-    return (f'<figure><figcaption>{esc(b.title)}</figcaption>'
-            f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {h}" width="100%" role="img" '
-            f'aria-label="{esc(b.title)}">{"".join(parts)}</svg></figure>')
-
-
-def _stacked(s: C.Stacked) -> str:
-    rows = s.rows[:C.MAX_CHART_ROWS]
-    w, label_w, bar_h, gap = 620, 230, 18, 6
-    h = len(rows) * (bar_h + gap) + 30
-    width = w - label_w - 10
-    parts = []
-    for i, (label, counts) in enumerate(rows):
-        y = i * (bar_h + gap)
-        short = label if len(label) <= 40 else label[:39] + "…"
-        parts.append(f'<text x="0" y="{y + bar_h - 5}" font-size="12"><title>{esc(label)}</title>{esc(short)}</text>')
-        total = sum(counts.get(lv, 0) for lv in s.order) or 1
-        x = label_w
-        for lv in s.order:
-            k = counts.get(lv, 0)
-            if not k:
-                continue
-            bw = width * k / total
-            parts.append(f'<rect x="{x:.1f}" y="{y}" width="{bw:.1f}" height="{bar_h}" fill="{s.colors[lv]}">'
-                         f'<title>{esc(label)}, {esc(lv)}: {esc(C.n(k))}</title></rect>')
-            if bw > 22:
-                parts.append(f'<text x="{x + bw / 2:.1f}" y="{y + bar_h - 5}" font-size="11" fill="#fff" '
-                             f'text-anchor="middle">{esc(C.n(k))}</text>')
-            x += bw
-    x, y = label_w, len(rows) * (bar_h + gap) + 10
-    for lv in s.order:
-        parts.append(f'<rect x="{x}" y="{y}" width="12" height="10" fill="{s.colors[lv]}"/>'
-                     f'<text x="{x + 16}" y="{y + 9}" font-size="12">{esc(lv)}</text>')
-        x += 16 + 8 * len(lv) + 14
-    more = (f'<p class="note">{esc(C.more_rows(len(s.rows) - len(rows)))}</p>' if len(s.rows) > len(rows) else "")
-    return (f'<figure><figcaption>{esc(s.title)}</figcaption>'
-            f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {h}" width="100%" role="img" '
-            f'aria-label="{esc(s.title)}">{"".join(parts)}</svg>{more}</figure>')
-
-
 def _header(r: AnnualReport) -> str:
     issuer = C.issuer_lines(r)
     scope = f'<p class="subtitle">(Phạm vi: {esc(r.area_name)})</p>' if r.area_code else ""
@@ -169,9 +99,9 @@ def render(r: AnnualReport) -> str:
             elif isinstance(b, C.Table):
                 body.append(_table(b))
             elif isinstance(b, C.Bars):
-                body.append(_bars(b))
+                body.append(bars_svg(b))
             elif isinstance(b, C.Stacked):
-                body.append(_stacked(b))
+                body.append(stacked_svg(b, C.MAX_CHART_ROWS, C.more_rows))
         body.append("</section>")
     body.append(_closing(r))
     title = f"{C.TITLE} {C.subtitle(r)}"
