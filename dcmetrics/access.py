@@ -356,35 +356,41 @@ def require(store: Store, actor, action: str, area_code: str | None = None,
     `actor` is an Account (or a username); it is re-read from the database. With no area and no
     units only the role is checked: the caller must then restrict what it shows or changes to
     `allowed_areas(store, actor)`."""
+    acct, denial = _check(store, actor, action, area_code, unit_codes)
+    if denial is None:
+        return acct
+    target, more, why = denial
+    verb, prep = ACTION_LABELS[action]
+    who = f"Tài khoản «{acct.username}» ({acct.role_label}, {_area_name(store, acct.area_code)})"
+    what = verb if target is None else f"{verb} {prep} {_area_name(store, target)}"
+    raise AccessDenied(f"{who} không được {what}{more}.{why}")
+
+
+def _check(store: Store, actor, action: str, area_code: str | None, unit_codes) -> tuple:
+    """(account, None) when allowed, else (account, (target, more, why)) for the message
+    (AccessDenied for an unknown or inactive account)."""
     if action not in ACTIONS:
         raise ValueError(f"unknown action {action!r}")
     acct = _current(store, actor)
     targets = ([area_code] if area_code is not None else []) + list(unit_codes or [])
-    verb, prep = ACTION_LABELS[action]
-
-    def refuse(target: str | None, more: str = "", why: str = "") -> AccessDenied:
-        who = f"Tài khoản «{acct.username}» ({acct.role_label}, {_area_name(store, acct.area_code)})"
-        what = verb if target is None else f"{verb} {prep} {_area_name(store, target)}"
-        return AccessDenied(f"{who} không được {what}{more}.{why}")
-
     if action not in PERMISSIONS.get(acct.role, frozenset()):
-        raise refuse(targets[0] if targets else None, why=f" Vai trò «{acct.role_label}» không có quyền này.")
+        return acct, (targets[0] if targets else None, "", f" Vai trò «{acct.role_label}» không có quyền này.")
     if acct.role != ADMIN and targets:
         allowed = _subtree_codes(store, acct.area_code)
         outside = [t for t in dict.fromkeys(targets) if t not in allowed]
         if outside:
             more = f" (và {len(outside) - 1} đơn vị khác ngoài địa bàn được giao)" if len(outside) > 1 else ""
-            raise refuse(outside[0], more)
-    return acct
+            return acct, (outside[0], more, "")
+    return acct, None
 
 
 def can(store: Store, actor, action: str, area_code: str | None = None) -> bool:
-    """Whether `require` would allow it (pages hide what would be refused anyway)."""
+    """Whether `require` would allow it (pages hide what would be refused anyway); without
+    building the refusal's message, which reads area names (the menu asks ten times a rerun)."""
     try:
-        require(store, actor, action, area_code)
+        return _check(store, actor, action, area_code, None)[1] is None
     except AccessDenied:
         return False
-    return True
 
 
 def allowed_areas(store: Store, actor) -> set[str]:

@@ -225,6 +225,14 @@ class UnitDetail:
 
 def unit_detail(store: Store, profile: Profile, unit_code: str, f: Filters, actor) -> UnitDetail:
     access.require(store, actor, access.READ_SCORES, unit_codes=[unit_code])
+    # once the account may read the unit, its detail depends on the stored data, the profile's
+    # versions, the year and the basis only: kept per data version, as the ranking is (every
+    # widget on the page reruns it; a third of its rerun was reading the unit's years again)
+    key = cache_key(store, "unit", profile.id, scoring._versions_key(profile), unit_code, f.year, f.basis)
+    return _VIEWS.get(key, lambda: _unit_detail(store, profile, unit_code, f, actor))
+
+
+def _unit_detail(store: Store, profile: Profile, unit_code: str, f: Filters, actor) -> UnitDetail:
     scoring.require_year(store, f.year)
     head = profile
     result = scoring.cached_score(store, profile, [f.year], f.basis)

@@ -51,3 +51,24 @@ def test_a_kept_view_equals_a_fresh_one_and_a_commit_is_seen(leaders, profile):
     # the leader's own area and the same area named in the filters are one scope
     assert_frame_equal(dashboard.ranking(store, profile, Filters(year=2024, area="991", basis="self"), "lanhdao.991"),
                        dashboard.ranking(store, profile, f, "lanhdao.991"))
+
+
+def test_a_kept_unit_detail_is_refused_outside_the_area_and_equals_a_fresh_one(leaders, profile):
+    store, f = leaders, Filters(year=2024, basis="self")
+    code = dashboard.ranking(store, profile, Filters(year=2024, area="991", basis="self"), "lanhdao.991")["unit_code"][0]
+    kept = dashboard.unit_detail(store, profile, code, f, "lanhdao.991")
+    assert dashboard.unit_detail(store, profile, code, f, "lanhdao.991") is kept
+    with pytest.raises(access.AccessDenied, match="không được xem kết quả"):
+        dashboard.unit_detail(store, profile, code, f, "lanhdao.992")
+    dashboard._VIEWS.clear()
+    scoring._CACHE.clear()
+    fresh = dashboard.unit_detail(store, profile, code, f, "lanhdao.991")
+    assert fresh is not kept and fresh.unit == kept.unit
+    for part in ("groups", "items", "history", "sources", "bases"):
+        assert_frame_equal(getattr(fresh, part), getattr(kept, part))
+    with store.transaction() as cur:
+        bump_data_version(cur, 2024, [code])
+    assert dashboard.unit_detail(store, profile, code, f, "lanhdao.991") is not fresh
+    access.set_active(store, access.SYSTEM, "lanhdao.991", False)
+    with pytest.raises(access.AccessDenied, match="vô hiệu hóa"):
+        dashboard.unit_detail(store, profile, code, f, "lanhdao.991")
