@@ -12,8 +12,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import polars as pl
+from xlsxwriter.worksheet import Worksheet
 
 from dcmetrics.exports import safe_cell
+from dcmetrics.reports import sheet_body
 
 LINE_PT = 15.0      # one line of 11 pt text, as both clients draw it
 TEXT_CAP = 50       # widest a text column grows (in character widths) before it wraps
@@ -138,7 +140,7 @@ def _longest(col: Col, series: pl.Series) -> int:
 
 def write_sheet(wb, sheet: Sheet) -> int:
     """Writes one sheet; returns the 0-based row of its table header."""
-    ws = wb.add_worksheet(safe_cell(sheet.name)[:31])
+    ws = wb.add_worksheet(safe_cell(sheet.name)[:31], worksheet_class=_Worksheet)
     f = _formats(wb)
     columns = sheet.columns or guess_columns(sheet.frame)
     frame = sheet.frame
@@ -167,15 +169,12 @@ def write_sheet(wb, sheet: Sheet) -> int:
         ws.write_string(head_row, c, safe_cell(col.label), f["head"])
         ws.set_column(c, c, ws_widths[c])
     ws.set_row(head_row, LINE_PT * max(lines_in(col.label, w) for col, w in zip(columns, ws_widths)) + 2)
-    keys = [c.key for c in columns]
-    for r, row in enumerate(frame.select(keys).iter_rows(), head_row + 1):
-        tall = 1
-        for c, (col, value) in enumerate(zip(columns, row)):
-            _write(ws, r, c, col, value, f)
-            if value is not None and col.kind in ("text", "code"):
-                tall = max(tall, lines_in(str(value), ws_widths[c]))
-        if tall > 1:
-            ws.set_row(r, LINE_PT * tall)
+    if not frame.is_empty():
+        ws.body = sheet_body.body_writer(
+            frame.select([c.key for c in columns]), [c.kind for c in columns],
+            [_number_format(c, f)._get_xf_index for c in columns], f["text"]._get_xf_index, head_row + 1,
+            _heights(columns, ws_widths))
+        ws._check_dimensions(head_row + frame.height, last)  # the <dimension> covers the body
     if frame.is_empty():
         banner(head_row + 1, sheet.empty_text, f["line"])
     ws.freeze_panes(head_row + 1, 0)
@@ -191,21 +190,50 @@ def write_sheet(wb, sheet: Sheet) -> int:
     return head_row
 
 
-def _write(ws, r: int, c: int, col: Col, value, f) -> None:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        ws.write_blank(r, c, None, f["text"])
-    elif col.kind == "bool":
-        ws.write_string(r, c, "Có" if value else "Không", f["text"])
-    elif col.kind == "datetime" and hasattr(value, "year"):
-        ws.write_datetime(r, c, value, f["datetime"])
-    elif col.kind == "points":
-        ws.write_number(r, c, float(value), f["points"])
-    elif col.kind == "number":
-        ws.write_number(r, c, float(value), f[f"dec{col.decimals}"])
-    elif col.kind == "int" and isinstance(value, (int, float)) and not isinstance(value, bool):
-        ws.write_number(r, c, int(value), f["int"])
-    else:
-        ws.write_string(r, c, safe_cell(str(value)), f["text"])
+def _number_format(col: Col, f: dict):
+    """The format of a column's numbers, at the page's decimals (text and blank cells: f["text"])."""
+    if col.kind == "number":
+        return f[f"dec{col.decimals}"]
+    return f.get(col.kind, f["text"])
+
+
+def _heights(columns: list[Col], ws_widths: list[float]):
+    """chunk, offset -> each row's height (None: one line): the lines of its tallest text cell.
+    Only cells longer than a line or holding a line break are wrapped by lines_in; the rest
+    take one line (Polars measures them all at once)."""
+    measured = [(c.key, w) for c, w in zip(columns, ws_widths) if c.kind in ("text", "code")]
+
+    def heights(chunk: pl.DataFrame, offset: int) -> list[float | None]:
+        tall = [1] * chunk.height
+        for key, w in measured:
+            s = chunk[key]
+            if s.dtype != pl.String:
+                s = pl.Series([None if v is None else str(v) for v in s.to_list()], dtype=pl.String)
+            per_line = max(1, int(w * 1.2) - 1)
+            wrapped = ((s.str.len_chars() > per_line) | s.str.contains("\n", literal=True)).fill_null(False)
+            for i in wrapped.arg_true().to_list():
+                tall[i] = max(tall[i], lines_in(s[i], w))
+        return [LINE_PT * t if t > 1 else None for t in tall]
+
+    return heights
+
+
+class _Worksheet(Worksheet):
+    """xlsxwriter's worksheet whose table body (`body`: fh -> None, sheet_body.body_writer) is
+    written straight into <sheetData> after the rows xlsxwriter holds (title block, header)."""
+    body = None
+
+    def _write_sheet_data(self) -> None:
+        if self.body is None:
+            return super()._write_sheet_data()
+        self._xml_start_tag("sheetData")
+        full, self.dim_rowmax = self.dim_rowmax, max(r for r in (*self.table, *self.row_info))
+        try:
+            self._write_rows()
+        finally:
+            self.dim_rowmax = full
+        self.body(self.fh)
+        self._xml_end_tag("sheetData")
 
 
 def _formats(wb) -> dict:
