@@ -203,6 +203,8 @@ def _heights(columns: list[Col], ws_widths: list[float]):
     take one line (Polars measures them all at once)."""
     measured = [(c.key, w) for c, w in zip(columns, ws_widths) if c.kind in ("text", "code")]
 
+    known: dict[tuple[str, float], int] = {}  # names, types, levels repeat: each wrapped once
+
     def heights(chunk: pl.DataFrame, offset: int) -> list[float | None]:
         tall = [1] * chunk.height
         for key, w in measured:
@@ -211,8 +213,12 @@ def _heights(columns: list[Col], ws_widths: list[float]):
                 s = pl.Series([None if v is None else str(v) for v in s.to_list()], dtype=pl.String)
             per_line = max(1, int(w * 1.2) - 1)
             wrapped = ((s.str.len_chars() > per_line) | s.str.contains("\n", literal=True)).fill_null(False)
-            for i in wrapped.arg_true().to_list():
-                tall[i] = max(tall[i], lines_in(s[i], w))
+            rows = wrapped.arg_true()
+            for i, text in zip(rows.to_list(), s.gather(rows).to_list()):
+                n = known.get((text, w))
+                if n is None:
+                    n = known[(text, w)] = lines_in(text, w)
+                tall[i] = max(tall[i], n)
         return [LINE_PT * t if t > 1 else None for t in tall]
 
     return heights
