@@ -21,6 +21,11 @@ LINE_PT = 15.0      # one line of 11 pt text, as both clients draw it
 TEXT_CAP = 50       # widest a text column grows (in character widths) before it wraps
 MIN_WIDTH = 6
 PORTRAIT_WIDTH = 95  # character widths across A4 portrait between 0.5" margins; wider prints landscape
+# Pixels (96 dpi) across A4 landscape between 0.5" margins (297 mm - 1" = 10.69"), less 3 % for the
+# clients' rounding. A column of width w (xlsxwriter writes w + 0.71) prints ~7.3 px a unit in
+# LibreOffice with Carlito (measured on its PDF), 7 px and 5 of padding in Excel with Calibri: 7.5.
+LANDSCAPE_PX = int(10.69 * 96 * 0.97)
+PX_PER_WIDTH = 7.5
 FOOTER = "&CTrang &P/&N"
 KINDS = ("text", "code", "int", "points", "number", "bool", "datetime")
 
@@ -52,6 +57,11 @@ class Sheet:
     empty_text: str = "Không có dòng nào."
     table_row: int | None = None        # the table header's fixed row (readers find it there), else after the lines
     emphasised: tuple[str, ...] = ()    # lines shown as a warning (bold, dark red)
+    # A wide table printed in bands instead of shrunk to one page wide: `bands` the columns that
+    # start a new printed page (the first band holds the title block), `repeat_columns` the
+    # identifying columns repeated on every page (and frozen on screen); see print_bands().
+    bands: tuple[int, ...] = ()
+    repeat_columns: int = 0
 
 
 def exported_at(now: datetime | None = None) -> str:
@@ -138,6 +148,18 @@ def _longest(col: Col, series: pl.Series) -> int:
     return len(cell_text(col, "00/00/0000 00:00:00" if col.kind == "datetime" else False))  # «Không»
 
 
+def column_px(width: float) -> float:
+    return (width + 0.71) * PX_PER_WIDTH
+
+
+def band_scale(ws_widths: list[float], repeat: int, bands: tuple[int, ...]) -> int:
+    """The print scale (%) at which the widest band, with the repeated columns, fits A4 landscape."""
+    starts, ends = [0, *bands], [*bands, len(ws_widths)]
+    need = max(sum(map(column_px, ws_widths[:repeat])) + sum(map(column_px, ws_widths[max(a, repeat):b]))
+               for a, b in zip(starts, ends))
+    return max(10, min(100, int(100 * LANDSCAPE_PX / need)))
+
+
 def write_sheet(wb, sheet: Sheet) -> int:
     """Writes one sheet; returns the 0-based row of its table header."""
     ws = wb.add_worksheet(safe_cell(sheet.name)[:31], worksheet_class=_Worksheet)
@@ -145,13 +167,18 @@ def write_sheet(wb, sheet: Sheet) -> int:
     columns = sheet.columns or guess_columns(sheet.frame)
     frame = sheet.frame
     ws_widths = widths(columns, frame)
-    total_width = sum(ws_widths)
     last = max(0, len(columns) - 1)
+    if sheet.bands and not (0 < sheet.repeat_columns < sheet.bands[0] and list(sheet.bands) == sorted(set(sheet.bands))
+                            and sheet.bands[-1] <= last):
+        raise ValueError(f"{sheet.name}: bands {sheet.bands} / repeated columns {sheet.repeat_columns} do not fit "
+                         f"{len(columns)} columns")
+    title_last = sheet.bands[0] - 1 if sheet.bands else last  # the title block prints on the first band
+    total_width = sum(ws_widths[:title_last + 1])
 
     def banner(row: int, text: str, fmt, size_pt: float = LINE_PT):
         text = safe_cell(text)
-        if last:
-            ws.merge_range(row, 0, row, last, text, fmt)
+        if title_last:
+            ws.merge_range(row, 0, row, title_last, text, fmt)
         else:
             ws.write_string(row, 0, text, fmt)
         ws.set_row(row, size_pt * lines_in(text, total_width * (0.9 if size_pt > LINE_PT else 1.0)))
@@ -177,14 +204,26 @@ def write_sheet(wb, sheet: Sheet) -> int:
         ws._check_dimensions(head_row + frame.height, last)  # the <dimension> covers the body
     if frame.is_empty():
         banner(head_row + 1, sheet.empty_text, f["line"])
-    ws.freeze_panes(head_row + 1, 0)
+    ws.freeze_panes(head_row + 1, sheet.repeat_columns)
     ws.repeat_rows(head_row)
-    if total_width > PORTRAIT_WIDTH:
+    if sheet.bands:  # one band a page wide at a readable scale, the identifying columns on each page
+        ws.repeat_columns(0, sheet.repeat_columns - 1)
+        ws.set_v_pagebreaks(list(sheet.bands))
+        # one print range a band; past the first from the table's header down, so that the title
+        # block (merged over the first band) is not printed cut on the other bands' first pages
+        end_row = head_row + max(1, frame.height)
+        ws.print_area_range = ",".join(
+            ws._convert_name_area(0 if a == 0 else head_row, a, end_row, b - 1)
+            for a, b in zip((0, *sheet.bands), (*sheet.bands, last + 1)))
         ws.set_landscape()
+        ws.set_print_scale(band_scale(ws_widths, sheet.repeat_columns, sheet.bands))
     else:
-        ws.set_portrait()
+        if total_width > PORTRAIT_WIDTH:
+            ws.set_landscape()
+        else:
+            ws.set_portrait()
+        ws.fit_to_pages(1, 0)
     ws.set_paper(9)  # A4
-    ws.fit_to_pages(1, 0)
     ws.set_margins(left=0.5, right=0.5, top=0.6, bottom=0.7)
     ws.set_footer(FOOTER)
     return head_row
