@@ -95,3 +95,26 @@ def test_many_rows_in_chunks():
     assert back["Mã"].to_list() == frame["code"].to_list() and back["Điểm"].to_list() == frame["v"].to_list()
     with zipfile.ZipFile(io.BytesIO(data)) as z:
         assert f'<dimension ref="A1:B{n + 3}"/>' in z.read("xl/worksheets/sheet1.xml").decode()
+
+
+@pytest.mark.parametrize("ws_widths, repeat, bands, scale", [
+    ([8, 13, 36, 24, 22, 24, 8, 12, 20, 7], 3, (8,), 86),     # the ranking's first band: 147 wide
+    ([10, 10, 10, 10], 1, (2,), 100),                         # narrow bands print at 100 %, never above
+    ([60] * 60, 1, (40,), 10),                                # absurdly wide: Excel's floor, 10 %
+    ([50] * 40, 1, (20,), 12),                                # 21 columns of 50: 12 %
+])
+def test_band_scale(ws_widths, repeat, bands, scale):
+    assert sheets.band_scale(ws_widths, repeat, bands) == scale
+
+
+def test_bands_must_fit_the_columns():
+    frame = pl.DataFrame({"a": ["x"], "b": [1], "c": [2]})
+    cols = [Col("a", "A", "code"), Col("b", "B", "int"), Col("c", "C", "int")]
+    with pytest.raises(ValueError, match="bands"):
+        workbook([Sheet("B", frame, "B", [], cols, bands=(1,), repeat_columns=1)])  # repeats all of band 1
+    with pytest.raises(ValueError, match="bands"):
+        workbook([Sheet("B", frame, "B", [], cols, bands=(2, 1), repeat_columns=1)])
+    data = workbook([Sheet("B", frame, "B", [], cols, bands=(2,), repeat_columns=1)])
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        names = z.read("xl/workbook.xml").decode()
+    assert "<definedName name=\"_xlnm.Print_Area\" localSheetId=\"0\">B!$A$1:$B$4,B!$C$3:$C$4</definedName>" in names
