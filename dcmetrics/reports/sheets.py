@@ -2,12 +2,13 @@
 version, basis, date, filters), Vietnamese headers and values, numbers as numbers with the decimals
 the page shows (the client shows them in its locale), widths measured from the content (capped,
 long text wrapped), row heights written for wrapped text (LibreOffice keeps 15 pt rows otherwise),
-print setup: A4, landscape where wide, header rows repeated, fit to width, «Trang &P/&N»."""
+print setup: A4, landscape where wide, header rows repeated, fit to width (or, for a table too
+wide to read so, printed in bands one page wide: Sheet.bands), «Trang &P/&N». The table body is
+written by sheet_body (Polars builds its XML; xlsxwriter writes the rest of the workbook)."""
 
 from __future__ import annotations
 
 import io
-import math
 from dataclasses import dataclass, field
 from datetime import datetime
 
