@@ -118,3 +118,9 @@ def test_bands_must_fit_the_columns():
     with zipfile.ZipFile(io.BytesIO(data)) as z:
         names = z.read("xl/workbook.xml").decode()
     assert "<definedName name=\"_xlnm.Print_Area\" localSheetId=\"0\">B!$A$1:$B$4,B!$C$3:$C$4</definedName>" in names
+
+
+def test_more_rows_than_a_sheet_holds_is_an_error():
+    frame = pl.DataFrame({"n": pl.int_range(0, 1_048_576, eager=True)})
+    with pytest.raises(ValueError, match="1048576 rows do not fit a sheet"):
+        workbook([Sheet("N", frame, "N", [], [Col("n", "N", "int")])])

@@ -197,6 +197,8 @@ def write_sheet(wb, sheet: Sheet) -> int:
         ws.write_string(head_row, c, safe_cell(col.label), f["head"])
         ws.set_column(c, c, ws_widths[c])
     ws.set_row(head_row, LINE_PT * max(lines_in(col.label, w) for col, w in zip(columns, ws_widths)) + 2)
+    if head_row + frame.height >= ws.xls_rowmax:  # xlsxwriter dropped such rows one by one; say so instead
+        raise ValueError(f"{sheet.name}: {frame.height} rows do not fit a sheet ({ws.xls_rowmax} rows)")
     if not frame.is_empty():
         ws.body = sheet_body.body_writer(
             frame.select([c.key for c in columns]), [c.kind for c in columns],
