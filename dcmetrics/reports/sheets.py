@@ -248,19 +248,22 @@ def _heights(columns: list[Col], ws_widths: list[float]):
     known: dict[tuple[str, float], int] = {}  # names, types, levels repeat: each wrapped once
 
     def heights(chunk: pl.DataFrame, offset: int) -> list[float | None]:
-        tall = [1] * chunk.height
+        tall = pl.Series([1] * chunk.height, dtype=pl.Int64)
         for key, w in measured:
             s = chunk[key]
             if s.dtype != pl.String:
                 s = pl.Series([None if v is None else str(v) for v in s.to_list()], dtype=pl.String)
             per_line = max(1, int(w * 1.2) - 1)
             wrapped = ((s.str.len_chars() > per_line) | s.str.contains("\n", literal=True)).fill_null(False)
-            rows = wrapped.arg_true()
-            for i, text in zip(rows.to_list(), s.gather(rows).to_list()):
-                n = known.get((text, w))
-                if n is None:
-                    n = known[(text, w)] = lines_in(text, w)
-                tall[i] = max(tall[i], n)
+            texts = s.filter(wrapped).unique().to_list()
+            if not texts:
+                continue
+            for text in texts:
+                if (text, w) not in known:
+                    known[(text, w)] = lines_in(text, w)
+            lines = s.replace_strict(texts, [known[(t, w)] for t in texts], default=1, return_dtype=pl.Int64)
+            tall = pl.select(pl.max_horizontal(pl.lit(tall), pl.lit(lines).fill_null(1))).to_series()
+        tall = tall.to_list()
         return [LINE_PT * t if t > 1 else None for t in tall]
 
     return heights
