@@ -21,9 +21,10 @@ SHEET = "Xếp hạng"
 REPEATED = ("rank", "unit_code", "unit_name")
 BAND_STARTS = ("classification_cap", "groups")  # "groups": the first group's column
 PRINT_NOTE = ("Khi in (A4 ngang): các trang đầu là bảng xếp hạng (hạng, mã, đơn vị, địa bàn, loại, cụm, tổng điểm, "
-              "mức độ); tiếp theo là các trang đề xuất xếp loại, hạng trong địa bàn, theo loại, trong cụm và mức "
-              "tăng/giảm; cuối cùng là các trang điểm từng nhóm và điểm theo cơ sở tính còn lại. Mỗi trang đều lặp "
-              "lại cột Hạng, Mã đơn vị, Đơn vị và dòng tiêu đề bảng.")
+              "mức độ); tiếp theo là các trang đề xuất xếp loại, đủ số liệu, lý do không xếp loại, hạng trong địa "
+              "bàn, theo loại, trong cụm, hạng và điểm tăng/giảm; cuối cùng là các trang điểm từng nhóm, trạng thái "
+              "số liệu, tổng điểm và mức độ theo cơ sở tính còn lại. Mỗi trang đều lặp lại cột Hạng, Mã đơn vị, "
+              "Đơn vị và dòng tiêu đề bảng.")
 
 
 def columns(version, other_basis: str) -> list[Col]:
