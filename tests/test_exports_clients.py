@@ -68,6 +68,14 @@ def calc(tmp_path_factory):
     return convert
 
 
+def widths_of(sheet_xml: str) -> list[float]:
+    """Each column's width as given to xlsxwriter (it writes w + 0.71), ranges expanded."""
+    out = []
+    for lo, hi, w in re.findall(r'<col min="(\d+)" max="(\d+)" width="([\d.]+)"', sheet_xml):
+        out += [round(float(w) - 0.71, 2)] * (int(hi) - int(lo) + 1)
+    return out
+
+
 def read_back(path: Path, sheet: int = 0, header_row: int = 0) -> pl.DataFrame:
     import fastexcel
 
@@ -139,11 +147,22 @@ def test_ranking_export_speaks_vietnamese(ranking_files, ranked):
     with zipfile.ZipFile(io.BytesIO(xlsx)) as z:
         styles, ws = z.read("xl/styles.xml").decode(), z.read("xl/worksheets/sheet1.xml").decode()
     assert 'formatCode="0.00"' in styles and 'formatCode="#,##0"' in styles
-    # print setup: A4, landscape (the table is wide), fit to one page wide, header repeated, page numbers
-    assert 'paperSize="9"' in ws and 'orientation="landscape"' in ws and 'fitToHeight="0"' in ws
+    # print setup: A4 landscape in three bands one page wide (not 26 columns shrunk to one page):
+    # A-H the ranking, I-P ranks and changes, Q-Z the groups; hạng, mã, đơn vị (A:C) and the
+    # header (row 8) on every page, frozen on screen; the scale at which the widest band fits
+    assert 'paperSize="9"' in ws and 'orientation="landscape"' in ws and "fitToPage" not in ws
+    scale = int(re.search(r'<pageSetup [^>]*scale="(\d+)"', ws).group(1))
+    assert scale == sheets.band_scale(widths_of(ws), 3, (8, 16)) and 80 <= scale <= 100
+    assert '<brk id="8" max="1048575" man="1"/><brk id="16" max="1048575" man="1"/>' in ws
+    assert '<pane xSplit="3" ySplit="8" topLeftCell="D9" activePane="bottomRight" state="frozen"/>' in ws
     assert "<oddFooter>&amp;CTrang &amp;P/&amp;N</oddFooter>" in ws
     with zipfile.ZipFile(io.BytesIO(xlsx)) as z:
-        assert "_xlnm.Print_Titles" in z.read("xl/workbook.xml").decode()
+        names = dict(re.findall(r'<definedName name="([^"]+)" localSheetId="0">([^<]+)<', z.read("xl/workbook.xml").decode()))
+    last = 8 + table.height
+    assert names["_xlnm.Print_Titles"] == "'Xếp hạng'!$A:$C,'Xếp hạng'!$8:$8"
+    assert names["_xlnm.Print_Area"] == (f"'Xếp hạng'!$A$1:$H${last},'Xếp hạng'!$I$8:$P${last},"
+                                         f"'Xếp hạng'!$Q$8:$Z${last}")
+    assert ranking_export.PRINT_NOTE in pl.read_excel(io.BytesIO(xlsx), sheet_name="Ghi chú", has_header=False)[:, 0]
     # widths measured and capped: no column of the old fixed 16, names get room, no column wider than the cap
     widths = [float(w) for w in re.findall(r'<col [^>]*width="([\d.]+)"', ws)]
     assert max(widths) <= sheets.TEXT_CAP + 1 and len(set(widths)) > 3
@@ -247,11 +266,7 @@ def test_every_xlsx_opens_and_prints_in_libreoffice(calc, tmp_path, ranking_file
         first = pages[0]
         assert abs(float(first.mediabox.width) - 595.3) < 2 or abs(float(first.mediabox.height) - 595.3) < 2, name
         assert f"Trang 1/{len(pages)}" in first.extract_text(), name
-    rank_pages = pdf_pages(pdfs["ranking"])
-    assert len(rank_pages) <= 4  # 83 units (was 42 pages portrait with cut columns)
-    assert float(rank_pages[0].mediabox.width) > float(rank_pages[0].mediabox.height)  # landscape
-    text = rank_pages[0].extract_text()
-    assert f"XẾP HẠNG ĐƠN VỊ THỰC HIỆN DÂN CHỦ Ở CƠ SỞ NĂM {YEAR}" in text and re.search(r"Tổng\s+điểm", text)
+    assert all(float(p.mediabox.width) > float(p.mediabox.height) for p in pdf_pages(pdfs["ranking"]))
     # values LibreOffice reads from the workbook equal the stored ones, numbers as numbers
     resaved = dict(zip(files, calc(paths, "xlsx")))
     body = read_back(resaved["ranking"], header_row=7)
@@ -266,6 +281,43 @@ def test_every_xlsx_opens_and_prints_in_libreoffice(calc, tmp_path, ranking_file
     # the heights written for wrapped rows survive LibreOffice's own save
     proposal_heights = row_heights(resaved["proposal"].read_bytes())
     assert proposal_heights[proposal.TABLE_ROW + 2] > sheets.LINE_PT + 1
+
+
+def _calibri_is_carlito() -> bool:
+    done = subprocess.run(["fc-match", "Calibri"], capture_output=True, text=True) if shutil.which("fc-match") else None
+    return bool(done and "Carlito" in done.stdout)
+
+
+@needs_soffice
+@pytest.mark.skipif(not _calibri_is_carlito(), reason="Carlito (Calibri's metrics) is not installed: LibreOffice draws "
+                                                      "Calibri in a wider font and the bands spill; scripts/install.sh "
+                                                      "test installs fonts-crosextra-carlito")
+def test_ranking_prints_in_bands_in_libreoffice(calc, tmp_path, ranking_files, ranked):
+    _, table, _ = ranked
+    (tmp_path / "xep-hang.xlsx").write_bytes(ranking_files[0])
+    (pdf,) = calc([tmp_path / "xep-hang.xlsx"], "pdf")
+    rank_pages = pdf_pages(pdf)
+    assert all(float(p.mediabox.width) > float(p.mediabox.height) for p in rank_pages)  # landscape
+    texts = [p.extract_text() for p in rank_pages]
+    # three bands (down, then over), then the notes: the ranking (its first page under the title
+    # block, hence one page more at most), ranks and changes, the groups; no band spills onto a
+    # second page wide (every page of a band holds its last column); the title only on page 1
+    second = next(i for i, t in enumerate(texts) if "Đề xuất" in t)
+    third = next(i for i, t in enumerate(texts) if i > second and "G1" in t)  # (page 1 names the groups)
+    assert re.match(rf"Trang {len(texts)}/{len(texts)}\s+Ghi chú: ", texts[-1])
+    band1, band2, band3 = texts[:second], texts[second:third], texts[third:-1]
+    assert len(band2) == len(band3) >= 1 and len(band1) - len(band2) in (0, 1)
+    assert len(texts) <= 3 * 6 + 1  # 83 units (was 42 pages portrait with cut columns, then 4 unreadable ones)
+    assert all(re.search(r"Mức\s+độ", t) and "Đề xuất" not in t and "tăng/giảm" not in t for t in band1)
+    assert all(re.search(r"Điểm\s+tăng/giảm", t) and "G1" not in t for t in band2)
+    assert all(re.search(r"Mức\s+độ\s+\(tự\s+chấm\)", t) and "Đề xuất" not in t for t in band3)
+    assert f"XẾP HẠNG ĐƠN VỊ THỰC HIỆN DÂN CHỦ Ở CƠ SỞ NĂM {YEAR}" in texts[0] and re.search(r"Tổng\s+điểm", texts[0])
+    assert sum("XẾP HẠNG ĐƠN VỊ" in t for t in texts) == 1
+    # hạng, mã, đơn vị repeated: the first unit is on the first page of each band, the last on the last
+    for band in (band1, band2, band3):
+        assert table["unit_code"][0] in band[0] and table["unit_code"][-1] in band[-1]
+    # numbers as the vi-VN profile prints them, Vietnamese text intact
+    assert f"{table['total'][0]:.2f}".replace(".", ",") in band1[0] and table["unit_name"][1] in band1[0]
 
 
 def leader_of(store):

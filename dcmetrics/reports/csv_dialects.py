@@ -34,6 +34,9 @@ CODES_NOTE = ("Bảng tính (Excel, LibreOffice) bỏ số 0 ở đầu mã khi 
               "dùng tệp Excel (.xlsx). Tệp CSV đã mất số 0 vẫn tải lên được: phần mềm nhận lại mã khi không nhầm lẫn.")
 
 
+SAFE = 2 ** 52  # below it a double holds every integer: the scaled value's digits are exact
+
+
 def dialect(key: str | Dialect) -> Dialect:
     if isinstance(key, Dialect):
         return key
@@ -45,9 +48,19 @@ def dialect(key: str | Dialect) -> Dialect:
 
 def _number_text(col: str, decimals: int, sep: str) -> pl.Expr:
     """A float at `decimals` places as text (rounded half away from zero on the stored double, as
-    the page's fmt_points shows it), with the dialect's decimal sign."""
-    text = pl.col(col).round(decimals).map_elements(lambda v: f"{v:.{decimals}f}", return_dtype=pl.String)
-    return text.str.replace(".", sep, literal=True) if sep != "." else text
+    the page's fmt_points shows it), with the dialect's decimal sign: the digits of the rounded
+    value times 10^decimals, an integer (exact below SAFE), then f"{v:.{decimals}f}" only for the
+    values past it (none in a ranking: 0-100 points)."""
+    x = pl.col(col).round(decimals)
+    scale = 10 ** decimals
+    digits = (x.abs() * scale).round(0).cast(pl.Int64, strict=False)
+    negative = (x < 0) | ((x == 0) & ((1 / x) < 0))  # -0.00, as Python prints a rounded -0.001
+    whole = pl.concat_str([pl.when(negative).then(pl.lit("-")).otherwise(pl.lit("")),
+                           (digits // scale).cast(pl.String)])
+    if decimals:
+        whole = pl.concat_str([whole, pl.lit(sep), (digits % scale).cast(pl.String).str.zfill(decimals)])
+    slow = x.map_elements(lambda v: f"{v:.{decimals}f}".replace(".", sep), return_dtype=pl.String)
+    return pl.when(x.abs() < SAFE / scale).then(whole).when(x.is_not_null()).then(slow).alias(col)
 
 
 def as_text(frame: pl.DataFrame, d: Dialect, decimals: dict[str, int] | None = None,

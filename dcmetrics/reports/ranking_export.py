@@ -13,6 +13,18 @@ from dcmetrics.reports.sheets import Col, Sheet, exported_at, workbook
 BASIS_LABEL = {"appraised": "sau thẩm định", "self": "tự chấm"}
 NOT_RATED = "Không xếp loại"
 SHEET = "Xếp hạng"
+# Printing (A4 landscape, at the scale where the widest band fits): 26 columns on one page wide
+# print at ~45 %, unreadable. So the columns print in three bands, one page wide each, one after
+# the other (down, then over): first the ranking itself (the title block, hạng, mã, đơn vị, địa
+# bàn, loại, cụm, tổng điểm, mức độ), then the classification, the ranks within and the changes,
+# then the groups' points and the other basis; hạng, mã and đơn vị repeat on every page.
+REPEATED = ("rank", "unit_code", "unit_name")
+BAND_STARTS = ("classification_cap", "groups")  # "groups": the first group's column
+PRINT_NOTE = ("Khi in (A4 ngang): các trang đầu là bảng xếp hạng (hạng, mã, đơn vị, địa bàn, loại, cụm, tổng điểm, "
+              "mức độ); tiếp theo là các trang đề xuất xếp loại, đủ số liệu, lý do không xếp loại, hạng trong địa "
+              "bàn, theo loại, trong cụm, hạng và điểm tăng/giảm; cuối cùng là các trang điểm từng nhóm, trạng thái "
+              "số liệu, tổng điểm và mức độ theo cơ sở tính còn lại. Mỗi trang đều lặp lại cột Hạng, Mã đơn vị, "
+              "Đơn vị và dòng tiêu đề bảng.")
 
 
 def columns(version, other_basis: str) -> list[Col]:
@@ -29,6 +41,16 @@ def columns(version, other_basis: str) -> list[Col]:
             *[Col(g.key, g.key, "points") for g in version.groups],
             Col("review_label", "Trạng thái số liệu", cap=22),
             Col("other_total", f"Tổng điểm ({other})", "points"), Col("other_level", f"Mức độ ({other})", cap=20)]
+
+
+def print_bands(cols: list[Col], version) -> tuple[tuple[int, ...], int]:
+    """(the columns starting a printed band, how many identifying columns repeat) of `cols`."""
+    keys = [c.key for c in cols]
+    first_group = version.groups[0].key if version.groups else None
+    starts = tuple(keys.index(first_group if k == "groups" else k) for k in BAND_STARTS
+                   if (first_group if k == "groups" else k) in keys)
+    assert keys[:len(REPEATED)] == list(REPEATED), keys
+    return starts, len(REPEATED)
 
 
 def export_frame(table: pl.DataFrame, other: pl.DataFrame, version, basis: str) -> pl.DataFrame:
@@ -80,8 +102,11 @@ def ranking_files(table: pl.DataFrame, other: pl.DataFrame, version, year: int, 
     """(xlsx, csv in `dialect`) of the ranking."""
     other_basis = "self" if basis == "appraised" else "appraised"
     frame = export_frame(table, other, version, basis)
+    cols = columns(version, other_basis)
+    bands, repeated = print_bands(cols, version)
     sheet = Sheet(SHEET, frame, f"XẾP HẠNG ĐƠN VỊ THỰC HIỆN DÂN CHỦ Ở CƠ SỞ NĂM {year}",
-                  [*title_lines(version, year, basis, scope), exported_at()], columns(version, other_basis))
-    xlsx = workbook([sheet], [version.defaults_note()],
+                  [*title_lines(version, year, basis, scope), exported_at()], cols, bands=bands,
+                  repeat_columns=repeated)
+    xlsx = workbook([sheet], [version.defaults_note(), PRINT_NOTE],
                     properties={"title": sheet.title, "comments": f"{version.id} {version.version}; {basis}"})
     return xlsx, csv_dialects.csv_bytes(csv_frame(frame, version, basis), dialect)
