@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 import weakref
+from collections import OrderedDict
 from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -404,7 +405,8 @@ def refresh(store: Store, profile: Profile, years, basis: str = "appraised") -> 
             while run is None:  # None: another process refreshed this run meanwhile; look again
                 with _run_transaction(store, key, y) as tx:
                     if tx is not None:
-                        run = _refresh_year(store, tx, profile, basis, key, y)
+                        run, step = _refresh_year(store, tx, profile, basis, key, y)
+            _record_step(store, *step)  # committed: a kept read of the run may be patched with it
             runs[y] = run
         return {y: runs[y][1] for y in years}
 
@@ -422,8 +424,10 @@ def _run_transaction(store: Store, key: dict, year: int):
             yield tx
 
 
-def _refresh_year(store: Store, tx, profile: Profile, basis: str, key: dict, y: int) -> tuple:
-    """One year's run brought up to date inside its transaction `tx`; the run's (year, id, seq, 0)."""
+def _refresh_year(store: Store, tx, profile: Profile, basis: str, key: dict, y: int) -> tuple[tuple, tuple]:
+    """One year's run brought up to date inside its transaction `tx`: the run's (year, id, seq, 0),
+    and the step it took, (run id, data_seq before, data_seq after, the units whose stored row it
+    rewrote; None: any of them)."""
     # what to redo is read again in the transaction's own snapshot, together with the data
     # version it records: a commit in between is either wholly in it or after it (the run too:
     # on PostgreSQL another process may have stored it since this one looked)
@@ -440,6 +444,7 @@ def _refresh_year(store: Store, tx, profile: Profile, basis: str, key: dict, y: 
              "gd": rnd.group_decimals, "rr": rnd.rule}).fetchall()[0][0]
     else:
         run_id = run[1]
+    touched: set[str] | None = set()
     if mode != "fresh":
         if store.dialect == "duckdb":  # the chain runs in the write transaction itself
             _run_chain(tx, profile, basis, [y], unit_codes=codes, upto="t_totals")
@@ -459,12 +464,13 @@ def _refresh_year(store: Store, tx, profile: Profile, basis: str, key: dict, y: 
             tx.execute("SET LOCAL enable_nestloop = off").fetchall()
         # a few units rescored can move other units' ranks: taken again over the run (in Polars,
         # scores/ranks.py), written only where they moved (rewriting the nation's rows costs more)
-        ranks.update_run_ranks(tx, run_id)
+        moved = ranks.update_run_ranks(tx, run_id)
+        touched = None if mode == "full" or moved is None else {*codes, *moved}
     tx.execute("UPDATE score_runs SET data_seq = $seq, computed_at = current_timestamp, "
                "last_mode = CASE WHEN $m = 'fresh' THEN last_mode ELSE $m END, "
                "n_units = (SELECT count(*) FROM score_units WHERE run_id = $r) WHERE id = $r",
                {"seq": seq_now, "m": mode, "r": run_id}).fetchall()
-    return (y, run_id, seq_now, 0)
+    return (y, run_id, seq_now, 0), (run_id, None if run is None else run[2], seq_now, touched)
 
 
 def _store_rows(tx, chain, run_id: int, y: int, mode: str) -> None:
@@ -548,7 +554,7 @@ def stored_score(store: Store, profile: Profile, years, basis: str = "appraised"
     a wanted one only gives the change columns, so it is left out when no version covers it."""
     wanted = sorted(set(years))
     by_year, runs = _stored_runs(store, profile, wanted, basis)
-    units = _stored_units(store, runs)
+    units = _kept_units(store, (profile.id, _versions_key(profile), tuple(wanted), basis), runs)
 
     def groups(unit_codes: list[str] | None) -> pl.DataFrame:
         return _read_stored(store, "score_groups_of", runs, {"units": unit_codes})
@@ -562,29 +568,149 @@ def stored_score(store: Store, profile: Profile, years, basis: str = "appraised"
 def _stored_units(store: Store, runs: pl.DataFrame, unit_code: str | None = None) -> pl.DataFrame:
     """The stored units of the wanted runs with the change against the year before (as ranks.sql
     gives it), in ranking order: rated first, best total first, equal totals by Vietnamese name."""
-    units = _read_stored(store, "stored_units", runs, {"unit": unit_code})
+    cur = store.cursor()
+    try:
+        return _shown(_units_read(cur, runs, unit_code))
+    finally:
+        cur.close()
+
+
+def _units_read(cur, runs: pl.DataFrame, unit_code: str | None = None, patch: str = "") -> pl.DataFrame:
+    """_stored_units before its last select (run_id and name_ord kept, to sort a patched read
+    again): read in `cur`; with `patch`, only the units in the registered p_units."""
+    units = _read_in(cur, "stored_units" + patch, runs, {"unit": unit_code})
     narrow = ["unit_code", "year", "total", "rank", "level"]
     before = pl.concat([units.select(narrow),  # a wanted year is also the year before the next one
-                        _read_stored(store, "stored_unit_totals", runs, {"wanted": False, "unit": unit_code})
+                        _read_in(cur, "stored_unit_totals" + patch, runs, {"wanted": False, "unit": unit_code})
                         .select(narrow)])
     prev = before.select("unit_code", (pl.col("year") + 1).alias("year"), pl.col("total").alias("prev_total"),
                          pl.col("rank").alias("prev_rank"), pl.col("level").alias("prev_level"))
-    return (units.join(prev, on=["unit_code", "year"], how="left")
-            .with_columns((pl.col("total") - pl.col("prev_total")).alias("total_change"),
-                          (pl.col("prev_rank") - pl.col("rank")).alias("rank_change"))
-            .sort(["year", "rated", "total", "name_ord", "unit_code"], descending=[False, True, True, False, False],
-                  nulls_last=True)
-            .select(pl.exclude("run_id", "name_ord", "group_points"), "group_points"))
+    return _in_order(units.join(prev, on=["unit_code", "year"], how="left")
+                     .with_columns((pl.col("total") - pl.col("prev_total")).alias("total_change"),
+                                   (pl.col("prev_rank") - pl.col("rank")).alias("rank_change")))
+
+
+def _in_order(units: pl.DataFrame) -> pl.DataFrame:
+    """Ranking order (unit_code last: one order, whatever order the rows came in)."""
+    return units.sort(["year", "rated", "total", "name_ord", "unit_code"],
+                      descending=[False, True, True, False, False], nulls_last=True)
+
+
+def _shown(units: pl.DataFrame) -> pl.DataFrame:
+    return units.select(pl.exclude("run_id", "name_ord", "group_points"), "group_points")
 
 
 def _read_stored(store: Store, sql: str, runs: pl.DataFrame, params: dict) -> pl.DataFrame:
     """One of the stored_* / score_*_of reads over the runs `runs` (year, run_id, wanted)."""
     cur = store.cursor()
     try:
-        cur.register("p_runs", runs)
-        return floats(cur.sql(sqlfiles.load(sql), params=params).pl())
+        return _read_in(cur, sql, runs, params)
     finally:
         cur.close()
+
+
+def _read_in(cur, sql: str, runs: pl.DataFrame, params: dict) -> pl.DataFrame:
+    cur.register("p_runs", runs)
+    try:
+        return floats(cur.sql(sqlfiles.load(sql), params=params).pl())
+    finally:
+        cur.unregister("p_runs")
+
+
+# ------------------------------------------------------------------ a kept read, patched
+# After a district's upload the next page read the run's 40,000 rows × 34 columns again (0.12 s
+# at the nation's size) for ~1,000 rows that changed. So the read of a run is kept with the run
+# states it was taken from (run id → data_seq), and each refresh this Store committed records its
+# step (run, data_seq before → after, the units whose row it rewrote: rescored, or a rank that
+# moved). The next read, in one snapshot with the runs' states, follows the steps from the kept
+# states to the current ones and reads again only those units' rows (their change columns too,
+# the year before's run being one of the runs followed). Anything else is a full read: a 'full'
+# step, a step this Store did not record (a second Store on the file wrote the run), a kept read
+# of other runs, too many units. DuckDB only: on PostgreSQL other processes refresh runs too,
+# and its read stays as it was.
+_PATCH_SHARE = 0.25  # past this share of the kept rows, reading everything again is as cheap
+_STEPS_KEPT = 32  # steps kept per run (a kept read older than that is read in full)
+_READS_KEPT = 8  # kept reads per Store
+_STEPS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # Store → {run_id: [(seq0, seq1, units)]}
+_READS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # Store → OrderedDict key → (states, runs, frame)
+_PATCH_LOCK = threading.Lock()
+
+
+def _record_step(store: Store, run_id: int, seq_from: int | None, seq_to: int, units: set[str] | None) -> None:
+    if store.dialect != "duckdb" or seq_from is None or seq_from == seq_to:
+        return
+    with _PATCH_LOCK:
+        steps = _STEPS.setdefault(store, {}).setdefault(run_id, [])
+        steps.append((seq_from, seq_to, None if units is None else frozenset(units)))
+        del steps[:-_STEPS_KEPT]
+
+
+def _changed_since(store: Store, run_id: int, seq_from: int, seq_to: int) -> set[str] | None:
+    """The units whose stored row in run `run_id` changed from data_seq `seq_from` to `seq_to`,
+    by the steps this Store recorded; None when they do not lead there."""
+    changed: set[str] = set()
+    seq = seq_from
+    with _PATCH_LOCK:
+        steps = list(_STEPS.get(store, {}).get(run_id, ()))
+    for a, b, units in steps:  # in commit order (this Store's refreshes of a run are serialised)
+        if seq == seq_to:
+            break
+        if a == seq:
+            if units is None:
+                return None
+            changed |= units
+            seq = b
+    return changed if seq == seq_to else None
+
+
+def _kept_units(store: Store, key: tuple, runs: pl.DataFrame) -> pl.DataFrame:
+    """_stored_units(store, runs), from the kept read of `key` patched where that is exact."""
+    if store.dialect != "duckdb":
+        return _stored_units(store, runs)
+    cur = store.cursor()
+    try:
+        cur.begin()  # one snapshot: the runs' states and the rows read agree
+        states = dict(cur.execute("SELECT id, data_seq FROM score_runs WHERE list_contains($ids, id)",
+                                  {"ids": runs["run_id"].to_list()}).fetchall())
+        with _PATCH_LOCK:
+            kept = _READS.get(store, {}).get(key)
+        frame = _patched(store, cur, kept, states, runs) if kept is not None else None
+        if frame is None:
+            frame = _units_read(cur, runs)
+        cur.rollback()
+    finally:
+        cur.close()
+    with _PATCH_LOCK:
+        reads = _READS.setdefault(store, OrderedDict())
+        reads[key] = (states, runs, frame)
+        reads.move_to_end(key)
+        while len(reads) > _READS_KEPT:
+            reads.popitem(last=False)
+    return _shown(frame)
+
+
+def _patched(store: Store, cur, kept: tuple, states: dict, runs: pl.DataFrame) -> pl.DataFrame | None:
+    """The kept read brought to `states` by reading again the units that changed; None when it cannot be exact."""
+    kept_states, kept_runs, frame = kept
+    if not kept_runs.equals(runs) or kept_states.keys() != states.keys():
+        return None
+    changed: set[str] = set()
+    for run_id, seq in states.items():
+        units = _changed_since(store, run_id, kept_states[run_id], seq)
+        if units is None:
+            return None
+        changed |= units
+    if not changed:
+        return frame
+    if len(changed) > _PATCH_SHARE * max(frame.height, 1):
+        return None
+    codes = pl.Series("unit_code", sorted(changed), pl.String)
+    cur.register("p_units", codes.to_frame())
+    try:  # every row of those units, in every wanted year: their own and the next year's change columns
+        fresh = _units_read(cur, runs, patch="_patch")
+    finally:
+        cur.unregister("p_units")
+    return _in_order(pl.concat([frame.filter(~pl.col("unit_code").is_in(codes.implode())), fresh]))
 
 
 # A small process-wide cache: pages ask for the same scores on every rerun. Keyed by the data

@@ -35,8 +35,9 @@ def taken_again(units: pl.DataFrame) -> pl.DataFrame:
     return units.select("unit_code", *ranks, n_rated)
 
 
-def update_run_ranks(tx, run_id: int) -> int:
-    """The ranks of run `run_id` taken again inside `tx`; written where they moved. How many rows moved."""
+def update_run_ranks(tx, run_id: int) -> list[str]:
+    """The ranks of run `run_id` taken again inside `tx`; written where they moved. The units whose
+    row moved (a kept read of the run patches those: scoring._patched_units)."""
     stored = tx.sql(sqlfiles.load("run_rank_inputs"), params={"run": run_id}).pl()
     new = taken_again(stored)  # row for row beside `stored`
     moved = new.filter(functools.reduce(operator.or_, (new[c].ne_missing(stored[c]) for c in RANK_COLUMNS)))
@@ -46,4 +47,4 @@ def update_run_ranks(tx, run_id: int) -> int:
             tx.execute(sqlfiles.load("update_moved_ranks"), {"run": run_id}).fetchall()
         finally:
             tx.unregister("p_ranks")
-    return moved.height
+    return moved["unit_code"].to_list()
