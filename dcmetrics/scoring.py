@@ -223,11 +223,15 @@ def register_inputs(cur, profile: Profile, basis: str, years: list[int], pending
 
 
 def _run_chain(cur, profile: Profile, basis: str, years: list[int], pending: Pending | None = None,
-               unit_codes: list[str] | None = None, upto: str = "t_ranked", prev: pl.DataFrame | None = None) -> None:
+               unit_codes: list[str] | None = None, upto: str = "t_ranked", prev: pl.DataFrame | None = None,
+               start: str = "t_current") -> None:
     """The SQL chain into the cursor's temp tables, up to and including `upto`; with
-    `unit_codes`, only those units are read and scored (ranks then mean nothing)."""
-    register_inputs(cur, profile, basis, years, pending, unit_codes, prev)
-    for table, sql in CHAIN:
+    `unit_codes`, only those units are read and scored (ranks then mean nothing). From `start`
+    on (a later step: the inputs and the steps before it are already in the cursor)."""
+    steps = CHAIN[[t for t, _ in CHAIN].index(start):]
+    if start == "t_current":
+        register_inputs(cur, profile, basis, years, pending, unit_codes, prev)
+    for table, sql in steps:
         if unit_codes is not None and sql == "current_observations":
             sql = "current_observations_of_units"  # the same rows, the observations pruned by unit
         cur.execute(f"CREATE OR REPLACE TEMP TABLE {sqlfiles.quote_ident(table)} AS {sqlfiles.load(sql)}").fetchall()
@@ -447,14 +451,13 @@ def _refresh_year(store: Store, tx, profile: Profile, basis: str, key: dict, y: 
     touched: set[str] | None = set()
     if mode != "fresh":
         if store.dialect == "duckdb":  # the chain runs in the write transaction itself
-            _run_chain(tx, profile, basis, [y], unit_codes=codes, upto="t_totals")
-            _store_rows(tx, tx, run_id, y, mode)
+            _store_rows(tx, tx, run_id, y, mode, _chain_rows(tx, profile, basis, y, codes))
         else:  # the chain runs in DuckDB over the inputs read in tx's snapshot; its rows go back by COPY
             chain = store.compute_cursor([y], unit_codes=codes, source=tx, name_order=True)
             try:
-                _run_chain(chain, profile, basis, [y], unit_codes=codes, upto="t_totals")
+                some = _chain_rows(chain, profile, basis, y, codes)
                 tx.register("p_units", pl.DataFrame({"unit_code": codes or []}, schema={"unit_code": pl.String}))
-                _store_rows(tx, chain, run_id, y, mode)
+                _store_rows(tx, chain, run_id, y, mode, some)
                 tx.unregister("p_units")
             finally:
                 chain.close()
@@ -473,9 +476,22 @@ def _refresh_year(store: Store, tx, profile: Profile, basis: str, key: dict, y: 
     return (y, run_id, seq_now, 0), (run_id, None if run is None else run[2], seq_now, touched)
 
 
-def _store_rows(tx, chain, run_id: int, y: int, mode: str) -> None:
+def _chain_rows(cur, profile: Profile, basis: str, y: int, codes: list[str] | None) -> bool:
+    """The chain of year `y` (of the units `codes`, None: all) run in `cur` up to t_totals; False
+    when no observation counts (e.g. a district's new file awaiting review, on the appraised
+    basis): no unit is then scored, and the five steps after the first, ~0.1 s of fixed cost at
+    the nation's size, are not run (each would give no rows)."""
+    _run_chain(cur, profile, basis, [y], unit_codes=codes, upto="t_current")
+    if not cur.execute("SELECT EXISTS (SELECT 1 FROM t_current)").fetchall()[0][0]:
+        return False
+    _run_chain(cur, profile, basis, [y], unit_codes=codes, upto="t_totals", start="t_scored")
+    return True
+
+
+def _store_rows(tx, chain, run_id: int, y: int, mode: str, some: bool = True) -> None:
     """The chain's rows (temp tables of `chain`) into score_units, score_groups and score_items
-    of run `run_id` in `tx`: all of them ('full'), or those of the units in p_units ('units').
+    of run `run_id` in `tx`: all of them ('full'), or those of the units in p_units ('units');
+    `some` False: the chain scored no unit, the run's rows (those of p_units) are only deleted.
     `chain` is `tx` on the embedded store (INSERT … SELECT, no copy); on PostgreSQL, a DuckDB
     cursor whose rows are fetched as frames and registered (COPY) on `tx`."""
     for table, source in _STORED.items():
@@ -489,6 +505,8 @@ def _store_rows(tx, chain, run_id: int, y: int, mode: str) -> None:
             # caller; a hash semi-join, where list_contains searched the list for each stored row)
             tx.execute(f"DELETE FROM {t} WHERE run_id = $r AND unit_code IN (SELECT unit_code FROM p_units)",
                        {"r": run_id}).fetchall()
+        if not some:
+            continue
         params = {"r": run_id, **({"y": [y], "units": None, "inds": None} if table == "score_items" else {})}
         select = f"SELECT $r AS run_id, * FROM ({rows})"
         if chain is tx:
