@@ -470,10 +470,13 @@ def _refresh_year(store: Store, tx, profile: Profile, basis: str, key: dict, y: 
         # scores/ranks.py), written only where they moved (rewriting the nation's rows costs more)
         moved = ranks.update_run_ranks(tx, run_id)
         rescored = None if mode == "full" else set(codes)
-    tx.execute("UPDATE score_runs SET data_seq = $seq, computed_at = current_timestamp, "
-               "last_mode = CASE WHEN $m = 'fresh' THEN last_mode ELSE $m END, "
-               "n_units = (SELECT count(*) FROM score_units WHERE run_id = $r) WHERE id = $r",
-               {"seq": seq_now, "m": mode, "r": run_id}).fetchall()
+    if mode == "fresh":  # nothing rescored (the other year of a district's upload): the rows stay, so does their count
+        tx.execute("UPDATE score_runs SET data_seq = $seq, computed_at = current_timestamp WHERE id = $r",
+                   {"seq": seq_now, "r": run_id}).fetchall()
+    else:
+        tx.execute("UPDATE score_runs SET data_seq = $seq, computed_at = current_timestamp, last_mode = $m, "
+                   "n_units = (SELECT count(*) FROM score_units WHERE run_id = $r) WHERE id = $r",
+                   {"seq": seq_now, "m": mode, "r": run_id}).fetchall()
     return (y, run_id, seq_now, 0), (run_id, None if run is None else run[2], seq_now, rescored, some, moved)
 
 
@@ -658,7 +661,8 @@ def _read_in(cur, sql: str, runs: pl.DataFrame, params: dict) -> pl.DataFrame:
 # wrote the run), a kept read of other runs, too many units. DuckDB only: on PostgreSQL other
 # processes refresh runs too, and its read stays as it was.
 _PATCH_SHARE = 0.25  # past this share of the kept rows read again, reading everything is as cheap
-_STEPS_KEPT = 32  # steps kept per run (a kept read older than that is read in full)
+_STEPS_KEPT = 8  # steps kept per run (a kept read older than that is read in full; a step moving
+# every rank of the nation holds 40,000 small rows)
 _READS_KEPT = 8  # kept reads per Store
 _STEPS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # Store → {run_id: [step]}
 _READS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # Store → OrderedDict key → kept read
