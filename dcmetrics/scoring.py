@@ -224,19 +224,22 @@ def register_inputs(cur, profile: Profile, basis: str, years: list[int], pending
 
 def _run_chain(cur, profile: Profile, basis: str, years: list[int], pending: Pending | None = None,
                unit_codes: list[str] | None = None, upto: str = "t_ranked", prev: pl.DataFrame | None = None,
-               start: str = "t_current") -> None:
+               stop_if_none: bool = False) -> bool:
     """The SQL chain into the cursor's temp tables, up to and including `upto`; with
-    `unit_codes`, only those units are read and scored (ranks then mean nothing). From `start`
-    on (a later step: the inputs and the steps before it are already in the cursor)."""
-    steps = CHAIN[[t for t, _ in CHAIN].index(start):]
-    if start == "t_current":
-        register_inputs(cur, profile, basis, years, pending, unit_codes, prev)
-    for table, sql in steps:
+    `unit_codes`, only those units are read and scored (ranks then mean nothing). With
+    `stop_if_none`, stopped after t_current when no observation counts (False: then no unit is
+    scored, and the steps after would give no rows)."""
+    register_inputs(cur, profile, basis, years, pending, unit_codes, prev)
+    for table, sql in CHAIN:
         if unit_codes is not None and sql == "current_observations":
             sql = "current_observations_of_units"  # the same rows, the observations pruned by unit
         cur.execute(f"CREATE OR REPLACE TEMP TABLE {sqlfiles.quote_ident(table)} AS {sqlfiles.load(sql)}").fetchall()
         if table == upto:
             break
+        if stop_if_none and table == "t_current" and not cur.execute(
+                "SELECT EXISTS (SELECT 1 FROM t_current)").fetchall()[0][0]:
+            return False
+    return True
 
 
 _UNIT_ORDER = "ORDER BY year, rated DESC, total DESC, unit_name COLLATE vi, unit_code"
@@ -485,11 +488,7 @@ def _chain_rows(cur, profile: Profile, basis: str, y: int, codes: list[str] | No
     when no observation counts (e.g. a district's new file awaiting review, on the appraised
     basis): no unit is then scored, and the five steps after the first, ~0.1 s of fixed cost at
     the nation's size, are not run (each would give no rows)."""
-    _run_chain(cur, profile, basis, [y], unit_codes=codes, upto="t_current")
-    if not cur.execute("SELECT EXISTS (SELECT 1 FROM t_current)").fetchall()[0][0]:
-        return False
-    _run_chain(cur, profile, basis, [y], unit_codes=codes, upto="t_totals", start="t_scored")
-    return True
+    return _run_chain(cur, profile, basis, [y], unit_codes=codes, upto="t_totals", stop_if_none=True)
 
 
 def _store_rows(tx, chain, run_id: int, y: int, mode: str, some: bool = True) -> None:
