@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from dcmetrics import sqlfiles
-from dcmetrics.exact import dec
 from dcmetrics.errors import DcmetricsError, NotFound
+from dcmetrics.exact import dec
 from dcmetrics.framework_model import Profile
 from dcmetrics.kept import Kept
 from dcmetrics.scores import ranks
