@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 import weakref
+from collections import OrderedDict
 from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -15,8 +16,8 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from dcmetrics import sqlfiles
-from dcmetrics.exact import dec
 from dcmetrics.errors import DcmetricsError, NotFound
+from dcmetrics.exact import dec
 from dcmetrics.framework_model import Profile
 from dcmetrics.kept import Kept
 from dcmetrics.scores import ranks
@@ -222,9 +223,12 @@ def register_inputs(cur, profile: Profile, basis: str, years: list[int], pending
 
 
 def _run_chain(cur, profile: Profile, basis: str, years: list[int], pending: Pending | None = None,
-               unit_codes: list[str] | None = None, upto: str = "t_ranked", prev: pl.DataFrame | None = None) -> None:
+               unit_codes: list[str] | None = None, upto: str = "t_ranked", prev: pl.DataFrame | None = None,
+               stop_if_none: bool = False) -> bool:
     """The SQL chain into the cursor's temp tables, up to and including `upto`; with
-    `unit_codes`, only those units are read and scored (ranks then mean nothing)."""
+    `unit_codes`, only those units are read and scored (ranks then mean nothing). With
+    `stop_if_none`, stopped after t_current when no observation counts (False: then no unit is
+    scored, and the steps after would give no rows)."""
     register_inputs(cur, profile, basis, years, pending, unit_codes, prev)
     for table, sql in CHAIN:
         if unit_codes is not None and sql == "current_observations":
@@ -232,6 +236,10 @@ def _run_chain(cur, profile: Profile, basis: str, years: list[int], pending: Pen
         cur.execute(f"CREATE OR REPLACE TEMP TABLE {sqlfiles.quote_ident(table)} AS {sqlfiles.load(sql)}").fetchall()
         if table == upto:
             break
+        if stop_if_none and table == "t_current" and not cur.execute(
+                "SELECT EXISTS (SELECT 1 FROM t_current)").fetchall()[0][0]:
+            return False
+    return True
 
 
 _UNIT_ORDER = "ORDER BY year, rated DESC, total DESC, unit_name COLLATE vi, unit_code"
@@ -404,7 +412,8 @@ def refresh(store: Store, profile: Profile, years, basis: str = "appraised") -> 
             while run is None:  # None: another process refreshed this run meanwhile; look again
                 with _run_transaction(store, key, y) as tx:
                     if tx is not None:
-                        run = _refresh_year(store, tx, profile, basis, key, y)
+                        run, step = _refresh_year(store, tx, profile, basis, key, y)
+            _record_step(store, *step)  # committed: a kept read of the run may be patched with it
             runs[y] = run
         return {y: runs[y][1] for y in years}
 
@@ -422,8 +431,10 @@ def _run_transaction(store: Store, key: dict, year: int):
             yield tx
 
 
-def _refresh_year(store: Store, tx, profile: Profile, basis: str, key: dict, y: int) -> tuple:
-    """One year's run brought up to date inside its transaction `tx`; the run's (year, id, seq, 0)."""
+def _refresh_year(store: Store, tx, profile: Profile, basis: str, key: dict, y: int) -> tuple[tuple, tuple]:
+    """One year's run brought up to date inside its transaction `tx`: the run's (year, id, seq, 0),
+    and the step it took, (run id, data_seq before, data_seq after, the units rescored (None:
+    all), whether they got rows, the ranks moved)."""
     # what to redo is read again in the transaction's own snapshot, together with the data
     # version it records: a commit in between is either wholly in it or after it (the run too:
     # on PostgreSQL another process may have stored it since this one looked)
@@ -440,16 +451,17 @@ def _refresh_year(store: Store, tx, profile: Profile, basis: str, key: dict, y: 
              "gd": rnd.group_decimals, "rr": rnd.rule}).fetchall()[0][0]
     else:
         run_id = run[1]
+    rescored, some, moved = set(), False, ranks.NO_MOVES
     if mode != "fresh":
         if store.dialect == "duckdb":  # the chain runs in the write transaction itself
-            _run_chain(tx, profile, basis, [y], unit_codes=codes, upto="t_totals")
-            _store_rows(tx, tx, run_id, y, mode)
+            some = _chain_rows(tx, profile, basis, y, codes)
+            _store_rows(tx, tx, run_id, y, mode, some)
         else:  # the chain runs in DuckDB over the inputs read in tx's snapshot; its rows go back by COPY
             chain = store.compute_cursor([y], unit_codes=codes, source=tx, name_order=True)
             try:
-                _run_chain(chain, profile, basis, [y], unit_codes=codes, upto="t_totals")
+                some = _chain_rows(chain, profile, basis, y, codes)
                 tx.register("p_units", pl.DataFrame({"unit_code": codes or []}, schema={"unit_code": pl.String}))
-                _store_rows(tx, chain, run_id, y, mode)
+                _store_rows(tx, chain, run_id, y, mode, some)
                 tx.unregister("p_units")
             finally:
                 chain.close()
@@ -459,17 +471,30 @@ def _refresh_year(store: Store, tx, profile: Profile, basis: str, key: dict, y: 
             tx.execute("SET LOCAL enable_nestloop = off").fetchall()
         # a few units rescored can move other units' ranks: taken again over the run (in Polars,
         # scores/ranks.py), written only where they moved (rewriting the nation's rows costs more)
-        ranks.update_run_ranks(tx, run_id)
-    tx.execute("UPDATE score_runs SET data_seq = $seq, computed_at = current_timestamp, "
-               "last_mode = CASE WHEN $m = 'fresh' THEN last_mode ELSE $m END, "
-               "n_units = (SELECT count(*) FROM score_units WHERE run_id = $r) WHERE id = $r",
-               {"seq": seq_now, "m": mode, "r": run_id}).fetchall()
-    return (y, run_id, seq_now, 0)
+        moved = ranks.update_run_ranks(tx, run_id)
+        rescored = None if mode == "full" else set(codes)
+    if mode == "fresh":  # nothing rescored (the other year of a district's upload): the rows stay, so does their count
+        tx.execute("UPDATE score_runs SET data_seq = $seq, computed_at = current_timestamp WHERE id = $r",
+                   {"seq": seq_now, "r": run_id}).fetchall()
+    else:
+        tx.execute("UPDATE score_runs SET data_seq = $seq, computed_at = current_timestamp, last_mode = $m, "
+                   "n_units = (SELECT count(*) FROM score_units WHERE run_id = $r) WHERE id = $r",
+                   {"seq": seq_now, "m": mode, "r": run_id}).fetchall()
+    return (y, run_id, seq_now, 0), (run_id, None if run is None else run[2], seq_now, rescored, some, moved)
 
 
-def _store_rows(tx, chain, run_id: int, y: int, mode: str) -> None:
+def _chain_rows(cur, profile: Profile, basis: str, y: int, codes: list[str] | None) -> bool:
+    """The chain of year `y` (of the units `codes`, None: all) run in `cur` up to t_totals; False
+    when no observation counts (e.g. a district's new file awaiting review, on the appraised
+    basis): no unit is then scored, and the five steps after the first, ~0.1 s of fixed cost at
+    the nation's size, are not run (each would give no rows)."""
+    return _run_chain(cur, profile, basis, [y], unit_codes=codes, upto="t_totals", stop_if_none=True)
+
+
+def _store_rows(tx, chain, run_id: int, y: int, mode: str, some: bool = True) -> None:
     """The chain's rows (temp tables of `chain`) into score_units, score_groups and score_items
-    of run `run_id` in `tx`: all of them ('full'), or those of the units in p_units ('units').
+    of run `run_id` in `tx`: all of them ('full'), or those of the units in p_units ('units');
+    `some` False: the chain scored no unit, the run's rows (those of p_units) are only deleted.
     `chain` is `tx` on the embedded store (INSERT … SELECT, no copy); on PostgreSQL, a DuckDB
     cursor whose rows are fetched as frames and registered (COPY) on `tx`."""
     for table, source in _STORED.items():
@@ -483,6 +508,8 @@ def _store_rows(tx, chain, run_id: int, y: int, mode: str) -> None:
             # caller; a hash semi-join, where list_contains searched the list for each stored row)
             tx.execute(f"DELETE FROM {t} WHERE run_id = $r AND unit_code IN (SELECT unit_code FROM p_units)",
                        {"r": run_id}).fetchall()
+        if not some:
+            continue
         params = {"r": run_id, **({"y": [y], "units": None, "inds": None} if table == "score_items" else {})}
         select = f"SELECT $r AS run_id, * FROM ({rows})"
         if chain is tx:
@@ -548,7 +575,7 @@ def stored_score(store: Store, profile: Profile, years, basis: str = "appraised"
     a wanted one only gives the change columns, so it is left out when no version covers it."""
     wanted = sorted(set(years))
     by_year, runs = _stored_runs(store, profile, wanted, basis)
-    units = _stored_units(store, runs)
+    units = _kept_units(store, (profile.id, _versions_key(profile), tuple(wanted), basis), runs)
 
     def groups(unit_codes: list[str] | None) -> pl.DataFrame:
         return _read_stored(store, "score_groups_of", runs, {"units": unit_codes})
@@ -562,29 +589,249 @@ def stored_score(store: Store, profile: Profile, years, basis: str = "appraised"
 def _stored_units(store: Store, runs: pl.DataFrame, unit_code: str | None = None) -> pl.DataFrame:
     """The stored units of the wanted runs with the change against the year before (as ranks.sql
     gives it), in ranking order: rated first, best total first, equal totals by Vietnamese name."""
-    units = _read_stored(store, "stored_units", runs, {"unit": unit_code})
-    narrow = ["unit_code", "year", "total", "rank", "level"]
-    before = pl.concat([units.select(narrow),  # a wanted year is also the year before the next one
-                        _read_stored(store, "stored_unit_totals", runs, {"wanted": False, "unit": unit_code})
-                        .select(narrow)])
+    cur = store.cursor()
+    try:
+        return _shown(_units_read(cur, runs, unit_code)[0])
+    finally:
+        cur.close()
+
+
+_NARROW = ["unit_code", "year", "total", "rank", "level"]  # what the year after takes from a unit's row
+
+
+def _units_read(cur, runs: pl.DataFrame, unit_code: str | None = None, patch: str = "") -> tuple[pl.DataFrame, pl.DataFrame]:
+    """_stored_units before its last select (run_id and name_ord kept, to sort a patched read
+    again), and the narrow rows of the runs not wanted (the years before); read in `cur`; with
+    `patch`, only the units in the registered p_units."""
+    units = _read_in(cur, "stored_units" + patch, runs, {"unit": unit_code})
+    other = _read_in(cur, "stored_unit_totals" + patch, runs, {"wanted": False, "unit": unit_code}).select(_NARROW)
+    return _with_changes(units, other), other
+
+
+def _with_changes(units: pl.DataFrame, other: pl.DataFrame) -> pl.DataFrame:
+    before = pl.concat([units.select(_NARROW), other])  # a wanted year is also the year before the next one
     prev = before.select("unit_code", (pl.col("year") + 1).alias("year"), pl.col("total").alias("prev_total"),
                          pl.col("rank").alias("prev_rank"), pl.col("level").alias("prev_level"))
-    return (units.join(prev, on=["unit_code", "year"], how="left")
-            .with_columns((pl.col("total") - pl.col("prev_total")).alias("total_change"),
-                          (pl.col("prev_rank") - pl.col("rank")).alias("rank_change"))
-            .sort(["year", "rated", "total", "name_ord", "unit_code"], descending=[False, True, True, False, False],
-                  nulls_last=True)
-            .select(pl.exclude("run_id", "name_ord", "group_points"), "group_points"))
+    return _in_order(_changes(units.join(prev, on=["unit_code", "year"], how="left")))
+
+
+def _changes(units: pl.DataFrame) -> pl.DataFrame:
+    return units.with_columns((pl.col("total") - pl.col("prev_total")).alias("total_change"),
+                              (pl.col("prev_rank") - pl.col("rank")).alias("rank_change"))
+
+
+def _in_order(units: pl.DataFrame) -> pl.DataFrame:
+    """Ranking order (unit_code last: one order, whatever order the rows came in)."""
+    return units.sort(["year", "rated", "total", "name_ord", "unit_code"],
+                      descending=[False, True, True, False, False], nulls_last=True)
+
+
+def _shown(units: pl.DataFrame) -> pl.DataFrame:
+    return units.select(pl.exclude("run_id", "name_ord", "group_points"), "group_points")
 
 
 def _read_stored(store: Store, sql: str, runs: pl.DataFrame, params: dict) -> pl.DataFrame:
     """One of the stored_* / score_*_of reads over the runs `runs` (year, run_id, wanted)."""
     cur = store.cursor()
     try:
-        cur.register("p_runs", runs)
-        return floats(cur.sql(sqlfiles.load(sql), params=params).pl())
+        return _read_in(cur, sql, runs, params)
     finally:
         cur.close()
+
+
+def _read_in(cur, sql: str, runs: pl.DataFrame, params: dict) -> pl.DataFrame:
+    cur.register("p_runs", runs)
+    try:
+        return floats(cur.sql(sqlfiles.load(sql), params=params).pl())
+    finally:
+        cur.unregister("p_runs")
+
+
+# ------------------------------------------------------------------ a kept read, patched
+# After a district's upload the next page read the run's 40,000 rows × 34 columns again (0.12 s
+# at the nation's size) for ~1,000 rows that changed. So the read of the runs is kept with the
+# states it was taken from (run id → data_seq), and each refresh this Store committed records its
+# step (run, data_seq before → after, the units it rescored and whether any of them got a row,
+# the ranks it moved with their new values). The next read, in one snapshot with the runs' states,
+# follows the steps from the kept states to the current ones: the rows of units rescored with
+# rows are read again, those rescored to nothing dropped, the moved ranks set; the change columns
+# of the year after follow (the year before's run being one of the runs followed). Anything else
+# is a full read: a 'full' step, a step this Store did not record (a second Store on the file
+# wrote the run), a kept read of other runs, too many units. DuckDB only: on PostgreSQL other
+# processes refresh runs too, and its read stays as it was.
+_PATCH_SHARE = 0.25  # past this share of the kept rows read again, reading everything is as cheap
+_STEPS_KEPT = 8  # steps kept per run (a kept read older than that is read in full; a step moving
+# every rank of the nation holds 40,000 small rows)
+_READS_KEPT = 8  # kept reads per Store
+_STEPS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # Store → {run_id: [step]}
+_READS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # Store → OrderedDict key → kept read
+_PATCH_LOCK = threading.Lock()
+
+
+@dataclass(frozen=True)
+class _Step:
+    seq_from: int
+    seq_to: int
+    rescored: frozenset | None  # None: every unit ('full')
+    some: bool  # whether the rescored units got rows (False: theirs were only deleted)
+    moved: pl.DataFrame | None  # unit_code and ranks.RANK_COLUMNS as written; None: unknown
+
+
+@dataclass(frozen=True)
+class _KeptRead:
+    states: dict  # run id → data_seq, as read
+    runs: pl.DataFrame
+    units: pl.DataFrame  # _units_read's first frame
+    other: pl.DataFrame  # its second
+
+
+def _record_step(store: Store, run_id: int, seq_from: int | None, seq_to: int, rescored, some: bool,
+                 moved: pl.DataFrame | None) -> None:
+    if store.dialect != "duckdb" or seq_from is None or seq_from == seq_to:
+        return
+    step = _Step(seq_from, seq_to, None if rescored is None else frozenset(rescored), some, moved)
+    with _PATCH_LOCK:
+        steps = _STEPS.setdefault(store, {}).setdefault(run_id, [])
+        steps.append(step)
+        del steps[:-_STEPS_KEPT]
+
+
+def _steps_since(store: Store, run_id: int, seq_from: int, seq_to: int) -> list[_Step] | None:
+    """The steps this Store recorded that bring run `run_id` from data_seq `seq_from` to `seq_to`;
+    None when they do not lead there."""
+    with _PATCH_LOCK:
+        recorded = list(_STEPS.get(store, {}).get(run_id, ()))
+    seq, out = seq_from, []
+    for step in recorded:  # in commit order (this Store's refreshes of a run are serialised)
+        if seq == seq_to:
+            break
+        if step.seq_from == seq:
+            out.append(step)
+            seq = step.seq_to
+    return out if seq == seq_to else None
+
+
+def _kept_units(store: Store, key: tuple, runs: pl.DataFrame) -> pl.DataFrame:
+    """_stored_units(store, runs), from the kept read of `key` patched where that is exact."""
+    if store.dialect != "duckdb":
+        return _stored_units(store, runs)
+    cur = store.cursor()
+    try:
+        cur.begin()  # one snapshot: the runs' states and the rows read agree
+        states = dict(cur.execute("SELECT id, data_seq FROM score_runs WHERE list_contains($ids, id)",
+                                  {"ids": runs["run_id"].to_list()}).fetchall())
+        with _PATCH_LOCK:
+            kept = _READS.get(store, {}).get(key)
+        read = _patched(store, cur, kept, states, runs) if kept is not None else None
+        if read is None:
+            read = _KeptRead(states, runs, *_units_read(cur, runs))
+        cur.rollback()
+    finally:
+        cur.close()
+    with _PATCH_LOCK:
+        reads = _READS.setdefault(store, OrderedDict())
+        reads[key] = read
+        reads.move_to_end(key)
+        while len(reads) > _READS_KEPT:
+            reads.popitem(last=False)
+    return _shown(read.units)
+
+
+_UNIT_YEAR = {"unit_code": pl.String, "year": pl.Int32}
+_KEYS = list(_UNIT_YEAR)
+
+
+def _set(frame: pl.DataFrame, values: pl.DataFrame) -> pl.DataFrame:
+    """`frame` with the columns of `values` (unit_code, year, columns) set, nulls too, on its rows
+    of the same unit and year. A join of the keys and those columns only: the other columns of
+    the nation's rows are not copied."""
+    cols = [c for c in values.columns if c not in _UNIT_YEAR]
+    if not values.height:
+        return frame
+    joined = frame.select(*_KEYS, *cols).join(
+        values.cast(frame.select(values.columns).schema).with_columns(pl.lit(True).alias("_hit")),
+        on=_KEYS, how="left", suffix="_new", maintain_order="left")
+    return frame.with_columns(joined.select(pl.when(pl.col("_hit")).then(pl.col(f"{c}_new")).otherwise(pl.col(c))
+                                            .alias(c) for c in cols))
+
+
+def _drop(frame: pl.DataFrame, units: set[str], rows: pl.DataFrame) -> pl.DataFrame:
+    """`frame` without the rows of `units` (every year) nor the (unit_code, year) of `rows`."""
+    if not units and not rows.height:
+        return frame
+    out = pl.col("unit_code").is_in(pl.Series(sorted(units), dtype=pl.String).implode())
+    if rows.height:
+        hit = frame.select(*_KEYS).join(rows.with_columns(pl.lit(True).alias("_hit")), on=_KEYS, how="left",
+                                        maintain_order="left")["_hit"].is_not_null()
+        out = out | pl.lit(hit)
+    return frame.filter(~out)
+
+
+def _patched(store: Store, cur, kept: _KeptRead, states: dict, runs: pl.DataFrame) -> _KeptRead | None:
+    """The kept read brought to `states` by the recorded steps; None when that cannot be exact."""
+    if not kept.runs.equals(runs) or kept.states.keys() != states.keys():
+        return None
+    year_of = dict(zip(runs["run_id"].to_list(), runs["year"].to_list()))
+    wanted = dict(zip(runs["run_id"].to_list(), runs["wanted"].to_list()))
+    # per side (the wanted runs' rows, the others' narrow rows): the units read again (every year),
+    # the (unit, year) rescored to no row, the ranks moved (with their year)
+    reread = {True: set(), False: set()}
+    gone: dict[bool, list] = {True: [], False: []}
+    moves: dict[bool, list] = {True: [], False: []}
+    for run_id, seq in states.items():
+        steps = _steps_since(store, run_id, kept.states[run_id], seq)
+        if steps is None or any(s.rescored is None or s.moved is None for s in steps):
+            return None
+        side, y = wanted[run_id], year_of[run_id]
+        last: dict[str, bool] = {}  # each rescored unit: whether its last rescore gave it a row
+        for s in steps:
+            last.update(dict.fromkeys(s.rescored, s.some))
+        reread[side] |= {c for c, some in last.items() if some}
+        gone[side] += [(c, y) for c, some in last.items() if not some]
+        moved = [s.moved for s in steps if s.moved.height]
+        if moved:  # the last ranks of each unit not rescored (a rescored unit's row says its own)
+            moves[side].append(pl.concat(moved).unique("unit_code", keep="last", maintain_order=True)
+                               .filter(~pl.col("unit_code").is_in(list(last)))
+                               .with_columns(pl.lit(y, pl.Int32).alias("year")))
+    again = reread[True] | reread[False]  # a changed year before: the wanted rows' change columns
+    if not (again or gone[True] or gone[False] or moves[True] or moves[False]):
+        return _KeptRead(states, runs, kept.units, kept.other)
+    if len(again) > _PATCH_SHARE * max(kept.units.height, 1):
+        return None
+    gone_f = {k: pl.DataFrame(v, schema=_UNIT_YEAR, orient="row") for k, v in gone.items()}
+    moves_f = {k: pl.concat(v) if v else ranks.NO_MOVES.with_columns(pl.lit(0, pl.Int32).alias("year"))
+               for k, v in moves.items()}
+    other = _set(_drop(kept.other, reread[False], gone_f[False]), moves_f[False].select(*_KEYS, "rank"))
+    units = _set(_drop(kept.units, again, gone_f[True]), moves_f[True])
+    fresh = None
+    if again:
+        codes = pl.Series("unit_code", sorted(again), pl.String)
+        cur.register("p_units", codes.to_frame())
+        try:
+            fresh_units = _read_in(cur, "stored_units_patch", runs, {"unit": None})
+            if reread[False]:  # (read for all of `again`: those not rescored there are not in `other` any more)
+                other = pl.concat([other.filter(~pl.col("unit_code").is_in(codes.implode())),
+                                   _read_in(cur, "stored_unit_totals_patch", runs,
+                                            {"wanted": False, "unit": None}).select(_NARROW)])
+        finally:
+            cur.unregister("p_units")
+        fresh = _with_changes(fresh_units, other.filter(pl.col("unit_code").is_in(codes.implode())))
+    # the change columns of the year after a row dropped or a rank moved (rows read again have theirs)
+    after = pl.concat([*(g.with_columns(pl.lit(None, pl.Int64).alias("prev_rank"), pl.lit(True).alias("gone"))
+                         for g in gone_f.values()),
+                       *(m.select(*_KEYS, pl.col("rank").alias("prev_rank"), pl.lit(False).alias("gone"))
+                         for m in moves_f.values())])
+    if after.height:
+        upd = (after.with_columns(pl.col("year") + 1)
+               .join(units.select(*_KEYS, "prev_total", "prev_level"), on=_KEYS)
+               .with_columns(pl.when(pl.col("gone")).then(None).otherwise(pl.col(c)).alias(c)
+                             for c in ("prev_total", "prev_level"))
+               .select(*_KEYS, "prev_total", "prev_rank", "prev_level"))
+        units = _set(units, upd)
+    units = _changes(units)  # (the same subtraction as a full read's: the same doubles)
+    if fresh is not None and fresh.height:
+        units = _in_order(pl.concat([units, fresh]))
+    return _KeptRead(states, runs, units, other)
 
 
 # A small process-wide cache: pages ask for the same scores on every rerun. Keyed by the data

@@ -62,7 +62,7 @@ print(f"full refresh {year-1},{year}: {time.perf_counter()-t:.1f} s wall {cpu()-
 orig = ranks.update_run_ranks
 def sql_ranks(tx, run_id):
     tx.execute(SQL_RANKS, {"run": run_id}).fetchall()
-    return -1
+    return None  # the moved units unknown: a kept read of the run is read in full
 def rounds(label, k):
     for i in range(k):
         psb._district_change(pg, year, i)

@@ -35,8 +35,13 @@ def taken_again(units: pl.DataFrame) -> pl.DataFrame:
     return units.select("unit_code", *ranks, n_rated)
 
 
-def update_run_ranks(tx, run_id: int) -> int:
-    """The ranks of run `run_id` taken again inside `tx`; written where they moved. How many rows moved."""
+NO_MOVES = pl.DataFrame(schema={"unit_code": pl.String, **{c: pl.Int64 for c in RANK_COLUMNS}})
+
+
+def update_run_ranks(tx, run_id: int) -> pl.DataFrame:
+    """The ranks of run `run_id` taken again inside `tx`; written where they moved. The rows
+    that moved, as written (unit_code, RANK_COLUMNS): a kept read of the run is patched with them
+    (scoring._patched)."""
     stored = tx.sql(sqlfiles.load("run_rank_inputs"), params={"run": run_id}).pl()
     new = taken_again(stored)  # row for row beside `stored`
     moved = new.filter(functools.reduce(operator.or_, (new[c].ne_missing(stored[c]) for c in RANK_COLUMNS)))
@@ -46,4 +51,4 @@ def update_run_ranks(tx, run_id: int) -> int:
             tx.execute(sqlfiles.load("update_moved_ranks"), {"run": run_id}).fetchall()
         finally:
             tx.unregister("p_ranks")
-    return moved.height
+    return moved
