@@ -8,9 +8,10 @@ import streamlit as st
 
 from dcmetrics import config, exports
 from dcmetrics.dashboard import awaiting_review, cross_profile_levels, profiles_in_scope, ranking
+from dcmetrics.display.page_charts import group_heat
 from dcmetrics.fmt import fmt_num
 from dcmetrics.reports import ranking_export
-from ui.charts import figure
+from ui.charts import figure, svg
 from ui.context import current, get_profiles, show_errors
 from ui.downloads import XLSX_MIME, File, csv_choice, fingerprint, offer
 from ui.levels import NOT_RATED, level_colors
@@ -127,16 +128,11 @@ with show_errors():
     if by_unit and table.height > HEAT_UNITS:  # one row per unit: 40,000 rows cannot be drawn or read
         heat_rows = pl.concat([table.head(HEAT_UNITS // 2), table.tail(HEAT_UNITS // 2)])
 
-    def heat_figure():
-        heat = exports.group_shares(heat_rows, version, by_area=not by_unit)
-        fig = px.imshow(heat.drop("label").to_numpy() * 100, x=heat.drop("label").columns,
-                        y=heat["label"].to_list(), color_continuous_scale="RdYlGn", zmin=0, zmax=100, aspect="auto",
-                        labels={"color": "% điểm nhóm", "x": "Nhóm", "y": ""})
-        fig.update_layout(separators=",.", height=max(300, 22 * heat.height + 120))
-        return fig
+    def heat_chart() -> str:
+        return group_heat(exports.group_shares(heat_rows, version, by_area=not by_unit),
+                          "Tỷ lệ điểm đạt của từng nhóm, theo " + ("đơn vị" if by_unit else "địa bàn"))
 
-    st.plotly_chart(figure(store, user, heat_figure, "heatmap", by_unit, profile.id, version.version, filters),
-                    key="heatmap")
+    svg(figure(store, user, heat_chart, "heatmap", by_unit, profile.id, version.version, filters), max_width=1000)
     if heat_rows.height < table.height:
         st.caption(f"Bản đồ nhiệt vẽ {HEAT_UNITS // 2} đơn vị đầu bảng và {HEAT_UNITS // 2} đơn vị cuối bảng trong "
                    f"{fmt_num(table.height)} đơn vị; chọn một địa bàn ở thanh bên để xem các đơn vị khác.")

@@ -30,8 +30,9 @@ from test_pages import (  # noqa: F401 - fixtures used by name, autouse ones inc
     vn_value,
 )
 
+from conftest import svg_charts
 from dcmetrics import bench, dashboard
-from dcmetrics.display.window import WINDOW, fold
+from dcmetrics.display.window import SORT_NOTE, WINDOW, fold
 from dcmetrics.fmt import fmt_num
 from ui.downloads import _HELD
 
@@ -83,7 +84,7 @@ def test_whole_nation_ranking_shows_a_window(nation_db):
     # the whole table would have been beyond the Styler's limit; the page sends 500 rows
     assert table.height * len(grid.value.columns) > STYLER_LIMIT
     assert len(grid.value) == WINDOW
-    assert f"Hiển thị 1–500 trong {fmt_num(table.height)} đơn vị" in [c.value for c in at.caption]
+    assert f"Hiển thị 1–500 trong {fmt_num(table.height)} đơn vị · {SORT_NOTE}" in [c.value for c in at.caption]
     shown = display_values(grid)
     assert list(grid.value["Mã"]) == table["unit_code"].head(WINDOW).to_list()  # best first
     assert vn_value(shown["Tổng điểm"].iloc[0]) == pytest.approx(table["total"][0])
@@ -91,8 +92,10 @@ def test_whole_nation_ranking_shows_a_window(nation_db):
     # the heat map by unit: the 50 first and 50 last units, said in a caption
     at.button_group(key="heat_by").set_value("Đơn vị").run()
     assert not at.exception, [e.value for e in at.exception]
-    [heat] = [c for c in at.get("plotly_chart") if '"heatmap"' in c.proto.spec]
-    assert len(json.loads(heat.proto.spec)["data"][0]["y"]) == 100
+    [heat] = [c for c in svg_charts(at) if c["label"] == "Tỷ lệ điểm đạt của từng nhóm, theo đơn vị"]
+    n_groups = len(profile.in_force(filters.year).groups)
+    assert len(heat["bars"]) == 100 * n_groups  # a cell per unit and group, each with its tooltip
+    assert not at.get("plotly_chart")
     assert (f"Bản đồ nhiệt vẽ 50 đơn vị đầu bảng và 50 đơn vị cuối bảng trong {fmt_num(table.height)} đơn vị; "
             "chọn một địa bàn ở thanh bên để xem các đơn vị khác.") in [c.value for c in at.caption]
 
@@ -101,7 +104,7 @@ def test_whole_nation_ranking_shows_a_window(nation_db):
     page.set_value(3).run()
     assert not at.exception
     assert list(at.dataframe(key="ranking_table").value["Mã"]) == table["unit_code"][1000:1500].to_list()
-    assert f"Hiển thị 1.001–1.500 trong {fmt_num(table.height)} đơn vị" in [c.value for c in at.caption]
+    assert f"Hiển thị 1.001–1.500 trong {fmt_num(table.height)} đơn vị · {SORT_NOTE}" in [c.value for c in at.caption]
 
     # a unit found by its name typed without diacritics, in lower case
     target = table.filter(pl.col("unit_name").str.contains("[ăâđêôơưạảấầẩẫậắằẳẵặẹẻẽếềểễệịỉĩọỏốồổỗộớờởỡợụủũứừửữựỳỵỷỹ]"))

@@ -11,8 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import SVG
-from dcmetrics.display.charts import Lines, Stacked, _ticks, lines_svg, stacked_svg
-from dcmetrics.display.page_charts import area_stacks, level_bars, lines
+from dcmetrics.display.charts import HEAT_STOPS, Lines, Stacked, _ticks, heat_color, lines_svg, stacked_svg
+from dcmetrics.display.page_charts import area_stacks, group_heat, level_bars, lines
 
 
 def _svg(html: str) -> ET.Element:
@@ -97,3 +97,18 @@ def test_area_stacks_and_lines_from_the_core_frames():
     assert [t for t, _ in _tips(root, "circle")] == ["Y, 2025: 60,00", "X, 2024: 70,00", "X, 2025: 72,50"]
     assert [e.find(f"{SVG}title").text for e in root.iter(f"{SVG}line") if e.get("stroke-dasharray")] \
         == ["Đổi bộ tiêu chí: a → b"]
+
+
+@pytest.mark.parametrize("share, colour", [(0.0, HEAT_STOPS[0]), (1.0, HEAT_STOPS[-1]), (0.5, HEAT_STOPS[5]),
+                                           (-0.2, HEAT_STOPS[0]), (1.7, HEAT_STOPS[-1]),
+                                           (0.05, "#be1826")])  # halfway between the first two stops
+def test_heat_colours_run_red_to_green(share, colour):
+    assert heat_color(share) == colour
+
+
+def test_group_heat_draws_a_cell_per_row_and_group_with_its_share():
+    shares = pl.DataFrame({"label": ["Huyện <A>", "Huyện B"], "G1": [0.855, None], "G2": [1.0, 0.25]})
+    root = _svg(group_heat(shares, "Tỷ lệ"))
+    cells = {t: e.get("fill") for t, e in _tips(root, "rect")}
+    assert list(cells) == ["Huyện <A>, G1: 85,5 %", "Huyện <A>, G2: 100 %", "Huyện B, G1: –", "Huyện B, G2: 25 %"]
+    assert cells["Huyện <A>, G2: 100 %"] == HEAT_STOPS[-1] and cells["Huyện B, G1: –"] == "#eeeeee"

@@ -13,12 +13,12 @@ import streamlit as st
 
 
 @st.cache_resource(max_entries=128, show_spinner=False)
-def _figure(key: str, _build: Callable) -> go.Figure:
+def _figure(key: str, _build: Callable) -> go.Figure | str:
     return _build()
 
 
-def figure(store, user, build: Callable, *parts) -> go.Figure:
-    """build() → a plotly figure, cached under the database, its data version, the account's scope
+def figure(store, user, build: Callable, *parts) -> go.Figure | str:
+    """build() → a plotly figure (or a chart's SVG text), cached under the database, its data version, the account's scope
     and `parts` (everything else the figure depends on: chart name, profile, filters...)."""
     key = repr((store.path, store.data_version(), user.username, user.role, user.area_code, *parts))
     return _figure(key, build)

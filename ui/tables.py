@@ -16,7 +16,7 @@ from types import SimpleNamespace
 import polars as pl
 import streamlit as st
 
-from dcmetrics.display.window import POS, WINDOW, formatted, window, window_text
+from dcmetrics.display.window import POS, SORT_NOTE, WINDOW, formatted, window, window_text
 from dcmetrics.fmt import EMPTY
 
 DEFAULT_ORDER = "Thứ tự mặc định"
@@ -69,7 +69,7 @@ def vn_dataframe(frame: pl.DataFrame, labels: dict[str, str], points: tuple[str,
             if page != 1:
                 w = window(frame.select(cols), query=query, columns=texts, size=size,
                            sort_by=sort_by, descending=descending, page=page)
-            st.caption(window_text(w, noun))
+            st.caption(window_text(w, noun) + (f" · {SORT_NOTE}" if w.pages > 1 else ""))
     positions = w.rows[POS].to_list()
     shown = formatted(w.rows.drop(POS), points, numbers)
     config = {labels[c]: st.column_config.NumberColumn(format="%d") for c in cols

@@ -50,6 +50,27 @@ class Lines:
     marks: tuple[tuple[int, str], ...] = ()
 
 
+@dataclass(frozen=True)
+class Heat:
+    """A grid of shares (0–1 or None) coloured red (0) to green (1): rows × columns."""
+    title: str
+    rows: list[str]
+    columns: list[str]
+    values: list[list[float | None]]  # one list per row
+
+
+# ColorBrewer RdYlGn, red (0 %) to green (100 %): the scale the ranking's heat map had in plotly
+HEAT_STOPS = ("#a50026", "#d73027", "#f46d43", "#fdae61", "#fee08b", "#ffffbf", "#d9ef8b", "#a6d96a", "#66bd63",
+              "#1a9850", "#006837")
+
+
+def heat_color(share: float) -> str:
+    t = min(max(share, 0.0), 1.0) * (len(HEAT_STOPS) - 1)
+    i = min(int(t), len(HEAT_STOPS) - 2)
+    a, b = ([int(c[k:k + 2], 16) for k in (1, 3, 5)] for c in HEAT_STOPS[i:i + 2])
+    return "#" + "".join(f"{round(x + (y - x) * (t - i)):02x}" for x, y in zip(a, b))
+
+
 def _n(x) -> str:
     return fmt_num(x, 0) if x is not None else EMPTY
 
@@ -209,3 +230,36 @@ def lines_svg(c: Lines, w: int = 620) -> str:
                          f'<text x="{x + 16:.1f}" y="{y - 4}" font-size="11"><title>{esc(label)}</title>'
                          f'{esc(short)}</text>')
     return _figure(c.title, w, h, parts)
+
+
+def heat_svg(h: Heat, w: int = 900) -> str:
+    """Each cell its share's colour and, where it fits, its percentage; a legend of the scale."""
+    label_w, top, cell_h = 260, 24, 20
+    cell_w = (w - label_w) / max(len(h.columns), 1)
+    height = top + cell_h * len(h.rows) + 40
+    parts = []
+    for j, col in enumerate(h.columns):
+        parts.append(f'<text x="{label_w + cell_w * (j + 0.5):.1f}" y="{top - 8}" font-size="12" '
+                     f'text-anchor="middle">{esc(col)}</text>')
+    for i, (label, vals) in enumerate(zip(h.rows, h.values)):
+        y = top + cell_h * i
+        short = label if len(label) <= 42 else label[:41] + "…"
+        parts.append(f'<text x="{label_w - 6}" y="{y + cell_h - 6}" font-size="11" text-anchor="end">'
+                     f'<title>{esc(label)}</title>{esc(short)}</text>')
+        for j, v in enumerate(vals):
+            x = label_w + cell_w * j
+            pct = EMPTY if v is None else f"{fmt_num(100 * v, 1)} %"
+            fill = "#eeeeee" if v is None else heat_color(v)
+            parts.append(f'<rect x="{x:.1f}" y="{y}" width="{cell_w - 1:.1f}" height="{cell_h - 1}" fill="{fill}">'
+                         f'<title>{esc(label)}, {esc(h.columns[j])}: {esc(pct)}</title></rect>')
+            if cell_w >= 44:
+                dark = v is not None and (v < 0.2 or v > 0.85)
+                parts.append(f'<text x="{x + cell_w / 2:.1f}" y="{y + cell_h - 6}" font-size="10" '
+                             f'text-anchor="middle" fill="{"#fff" if dark else "#222"}">{esc(pct)}</text>')
+    y = top + cell_h * len(h.rows) + 14
+    steps = 20
+    for k in range(steps):
+        parts.append(f'<rect x="{label_w + k * 12}" y="{y}" width="12" height="10" fill="{heat_color(k / (steps - 1))}"/>')
+    parts.append(f'<text x="{label_w - 6}" y="{y + 9}" font-size="11" text-anchor="end">0 %</text>'
+                 f'<text x="{label_w + steps * 12 + 6}" y="{y + 9}" font-size="11">100 % số điểm của nhóm</text>')
+    return _figure(h.title, w, height, parts)

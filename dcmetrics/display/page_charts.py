@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from dcmetrics.display.charts import Bars, Lines, Stacked, bars_svg, lines_svg, stacked_svg
+from dcmetrics.display.charts import Bars, Heat, Lines, Stacked, bars_svg, heat_svg, lines_svg, stacked_svg
 from dcmetrics.fmt import fmt_num
 
 
@@ -51,3 +51,10 @@ def lines(frame: pl.DataFrame, key: str | None, value: str, years: list[int], ve
             got.setdefault(name, {})[y] = v
         series = [(name, [got.get(name, {}).get(y) for y in years]) for name in names if name in got]
     return lines_svg(Lines(title, [str(y) for y in years], series, y_label, version_marks(versions, years)), width)
+
+
+def group_heat(shares: pl.DataFrame, title: str) -> str:
+    """exports.group_shares' frame (label, one share column per group) as a heat map."""
+    columns = [c for c in shares.columns if c != "label"]
+    rows = shares.select(pl.concat_list(columns).alias("v"))["v"].to_list() if columns else [[] for _ in range(shares.height)]
+    return heat_svg(Heat(title, shares["label"].to_list(), columns, rows))

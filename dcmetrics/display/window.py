@@ -67,6 +67,11 @@ def window(frame: pl.DataFrame, *, query: str = "", columns: tuple[str, ...] = (
     return Window(rows.slice((page - 1) * size, size), frame.height, rows.height, page, pages, size)
 
 
+# A header click in the browser sorts the rows it has, the window, not the table: said under a
+# table of more than one page, beside the box that sorts the whole table.
+SORT_NOTE = "bấm tiêu đề cột chỉ sắp xếp các dòng đang hiển thị; sắp xếp cả bảng ở ô «Sắp xếp theo»"
+
+
 def window_text(w: Window, noun: str) -> str:
     """«Hiển thị 1–500 trong 50.000 đơn vị» (and what the search kept)."""
     found = "" if w.matched == w.total else f" (tìm thấy {fmt_num(w.matched)} trong {fmt_num(w.total)})"
