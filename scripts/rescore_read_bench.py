@@ -2,7 +2,7 @@
 
     PYTHONPATH=. python3 scripts/rescore_read_bench.py COPY.duckdb bench|approve [N]
 
-COPY: a copy of /work/tmp/nat_warm.duckdb (never the original; it is written). «bench»: the district reopened,
+COPY: a copy of a national database whose stored runs of chung are built (never the original; it is written). «bench»: the district reopened,
 its new figures await review; «approve»: each upload approved before the refresh. N timed after one untimed;
 CHECK=1 also compares the read with a full read (outside the timing)."""
 import os
