@@ -28,12 +28,6 @@ POLL_SECONDS = 2.0          # how often the file's data version is read (Postgre
 SETTLE_SECONDS = 1.0        # a burst of commits: prime once they stop coming for this long
 AREA_BUDGET_SECONDS = 20.0  # the accounts' areas are primed until this much time has gone
 MAX_AREAS = 24              # and at most this many: the views' caches keep 64 entries (dashboard, completeness)
-# the other profiles' stored runs of the newest year (and the year before), both bases, stored
-# but not read (a read kept per profile would hold the nation's rows twelve times): a switch
-# to one of them otherwise built its self-assessed runs on the spot (14 s at national size, the
-# first time only: later changes rescore just the units they name). Built until this much time
-# has gone in one priming; what is left is built by the next ones (the runs are stored).
-PROFILES_BUDGET_SECONDS = 120.0
 START_DELAY_SECONDS = 1.0   # the first visitor's login form is drawn before the primer competes for the GIL
 
 
@@ -44,7 +38,6 @@ class Primed:
     profile: str | None = None
     year: int | None = None
     areas: int = 0
-    profiles: int = 0  # other profiles whose runs were brought up to date
     seconds: dict[str, float] = field(default_factory=dict)
 
     @property
@@ -67,11 +60,9 @@ def account_areas(store) -> list[str]:
     return [r[0] for r in rows]
 
 
-def prime(store, profiles: dict, budget: float = AREA_BUDGET_SECONDS,
-          profiles_budget: float = PROFILES_BUDGET_SECONDS) -> Primed:
+def prime(store, profiles: dict, budget: float = AREA_BUDGET_SECONDS) -> Primed:
     """Fill the per-data-version caches the landing pages read (overview, ranking, their notes):
-    for the whole system, then for each account's area while `budget` seconds last; then bring
-    the other profiles' runs of the year up to date while `profiles_budget` seconds last."""
+    for the whole system, then for each account's area while `budget` seconds last."""
     out = Primed(store.data_version())
     years = scoring.scored_years(store)
     if not years or not profiles:
@@ -103,15 +94,6 @@ def prime(store, profiles: dict, budget: float = AREA_BUDGET_SECONDS,
         except DcmetricsError:  # an account's area that ended before this year: nothing to read ahead
             continue
         out.areas += 1
-    t0 = time.perf_counter()
-    for other in profiles.values():
-        if other.id == profile.id or not other.has_version_for(year):
-            continue
-        if out.profiles and time.perf_counter() - t0 > profiles_budget:  # one at least: each priming moves on
-            break
-        _timed(out, "other_profiles",
-               lambda: [scoring.refresh_in_force(store, other, [year], basis) for basis in scoring.BASES])
-        out.profiles += 1
     return out
 
 
@@ -185,8 +167,7 @@ class Primer:
                     self.last = prime(self.store, self.profiles(), self.budget)
                     self.log(f"dcmetrics: đã đọc sẵn số liệu phiên bản {self.last.data_version} "
                              f"({self.last.profile or 'chưa có'} · {self.last.year or '-'} · "
-                             f"{self.last.areas} địa bàn, {self.last.profiles} bộ tiêu chí khác) "
-                             f"trong {self.last.total_seconds:.1f} s")
+                             f"{self.last.areas} địa bàn) trong {self.last.total_seconds:.1f} s")
                     seen = self.last.data_version
                 except Exception as e:  # a page view would meet the same problem and say it
                     self.log(f"dcmetrics: không đọc sẵn được số liệu: {e}")

@@ -543,13 +543,6 @@ def _stored_runs(store: Store, profile: Profile, wanted: list[int], basis: str) 
     return by_year, runs
 
 
-def refresh_in_force(store: Store, profile: Profile, years, basis: str = "appraised") -> None:
-    """Bring the stored runs of `years` and of the year before each up to date, each with the
-    version of `profile` in force that year (what stored_score reads), without reading them."""
-    _check_basis(basis)
-    _stored_runs(store, profile, sorted(set(years)), basis)
-
-
 def unit_history(store: Store, profile: Profile, unit_code: str, years, basis: str = "appraised") -> pl.DataFrame:
     """One unit's stored scores over `years` (each with the version in force), oldest first;
     without the change columns (the rows side by side show the change)."""

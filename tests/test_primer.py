@@ -32,15 +32,7 @@ def test_priming_fills_the_caches_the_landing_pages_read(fresh_sample_store, pro
     primed = primer.prime(store, profiles)
     assert (primed.data_version, primed.profile, primed.year) == (store.data_version(), "chung", year)
     assert set(primed.seconds) == {"scores", "ranking", "awaiting_review", "completeness", "areas",
-                                   "account_areas", "other_profiles"}
-    # every other profile in force this year: its runs on both bases stored as of now, not read
-    others = [p for p in profiles.values() if p.id != "chung" and p.has_version_for(year)]
-    assert others and primed.profiles == len(others)
-    runs = store.rows("SELECT DISTINCT framework_id, framework_version, basis FROM score_runs "
-                      "WHERE year = $y AND data_seq = $v", {"y": year, "v": store.data_version()})
-    assert {(p.id, p.in_force(year).version, b) for p in others for b in scoring.BASES} <= set(runs)
-    assert not any(cache_key(store, "score", p.id, scoring._versions_key(p), (year,), b) in scoring._CACHE
-                   for p in others for b in scoring.BASES)
+                                   "account_areas"}
     # the demo accounts' areas and the new leader's district, each primed
     assert primed.areas == len(primer.account_areas(store)) and "991" in primer.account_areas(store)
     assert _score_key(store, chung, year) in scoring._CACHE
@@ -62,11 +54,6 @@ def test_a_primed_view_answers_what_an_uncached_one_does(fresh_sample_store, pro
     completeness._CACHE.clear()
     assert_frame_equal(primed_ranking, dashboard.ranking(store, profiles["chung"], f, access.SYSTEM))
     assert primed_counts == completeness.province_summary(store, profiles["chung"], f, access.SYSTEM)
-
-
-def test_the_other_profiles_wait_when_their_budget_is_spent(fresh_sample_store, profiles):
-    primed = primer.prime(fresh_sample_store, profiles, profiles_budget=0.0)
-    assert primed.profiles == 1  # the first one is always built; the next priming goes on
 
 
 def test_nothing_to_prime_without_scored_years(store, profiles):
