@@ -1,5 +1,7 @@
 """Xu hướng: totals over the years, by area and type, movers, and moves between levels."""
 
+from collections import Counter
+
 import polars as pl
 import streamlit as st
 
@@ -107,14 +109,13 @@ with show_errors():
         codes, label = ordered["unit_code"].to_list(), names.__getitem__
     chosen = st.multiselect("Chọn đơn vị", codes, default=default, format_func=label, key="trend_units")
     if chosen:
-        picked = t.units.filter(pl.col("unit_code").is_in(chosen))
-        # by name in the order chosen; two units of one name are told apart by their code
-        named = {c: names[c] for c in chosen}
-        dup = {n for n in named.values() if list(named.values()).count(n) > 1}
-        picked = picked.with_columns(pl.col("unit_code").replace_strict(
-            {c: (f"{n} ({c})" if n in dup else n) for c, n in named.items()}).alias("label"))
+        # one line per unit, by name in the order chosen; two units of one name told apart by their code
+        seen = Counter(names[c] for c in chosen)
+        label_of = {c: names[c] if seen[names[c]] == 1 else f"{names[c]} ({c})" for c in chosen}
+        picked = t.units.filter(pl.col("unit_code").is_in(chosen)).with_columns(
+            pl.col("unit_code").replace_strict(label_of).alias("label"))
         line_chart(picked, "label", "total", "Tổng điểm của các đơn vị đã chọn", "Tổng điểm",
-                   order=[f"{n} ({c})" if n in dup else n for c, n in named.items()])
+                   order=list(label_of.values()))
 
     labels = {"unit_name": "Đơn vị", "parent_name": "Địa bàn", "prev_total": f"Năm {filters.year - 1}",
               "total": f"Năm {filters.year}", "total_change": "Tăng/giảm", "prev_level": "Mức trước",

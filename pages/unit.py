@@ -22,7 +22,6 @@ store, filters, profile, user = ctx
 head = profile  # (profile becomes the version that scored the year, below)
 
 
-
 @st.cache_resource(max_entries=16, show_spinner=False)
 def _by_name(_store, _profile, _filters, _user, scope: str, data_version: int) -> pl.DataFrame:
     """The units in Vietnamese name order (a nation's 40,000 sorted again on every rerun cost a
